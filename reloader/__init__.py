@@ -1,0 +1,25 @@
+"""Reload changed Python code inside interpreters that never restart.
+
+`reload()` purges the modules a target names, and every module importing
+them, and imports them again in dependency order as one transaction: if
+anything fails, the old modules are put back exactly as they were.
+`plan()` shows what a reload would do without doing it.
+"""
+
+from ._host import Host, use_host
+from ._reload import plan, reload
+from ._report import ModuleOutcome, Plan, PlannedModule, ReloadError, Report
+
+__version__ = "0.1.0"
+
+__all__ = (
+    "Host",
+    "ModuleOutcome",
+    "Plan",
+    "PlannedModule",
+    "ReloadError",
+    "Report",
+    "plan",
+    "reload",
+    "use_host",
+)

@@ -1,0 +1,300 @@
+"""Which loaded modules a target names, and which modules are protected and why.
+
+A target is a dotted name prefix, a filesystem path or a module object. This
+module turns targets into module names and classifies every loaded module as
+reloadable or protected (with the reason). It reads `sys.modules` but never
+changes it.
+"""
+
+import importlib.machinery
+import os
+import sys
+import threading
+import types
+import weakref
+from typing import (
+    Callable, Dict, Generic, Iterable, List, Mapping, NamedTuple, Optional, Tuple, TypeVar, Union,
+)
+
+Target = Union[str, "os.PathLike[str]", types.ModuleType]
+
+# The package's own name: "reloader", or "Pkg.reloader" when a host plug-in
+# folder carries a copy of it inside another package.
+SELF = __name__.rpartition(".")[0]
+
+_EXTENSION_SUFFIXES = tuple(importlib.machinery.EXTENSION_SUFFIXES)
+_STDLIB_DIR = os.path.dirname(os.path.realpath(os.__file__))
+_SITE_DIR_NAMES = ("site-packages", "dist-packages")
+
+
+class ModuleInfo(NamedTuple):
+    """What reloader needs to know about one loaded module."""
+
+    name: str
+    path: Optional[str]  # resolved source (or archive member) path, None if none
+    search_paths: Tuple[str, ...]  # resolved package folders ("__path__")
+    protected: Optional[str]  # why it is never purged, or None
+
+
+def is_within(name: str, prefix: str) -> bool:
+    """Whether dotted `name` is `prefix` itself or lies below it."""
+    return name == prefix or name.startswith(prefix + ".")
+
+
+def path_is_within(path: str, folder: str) -> bool:
+    """Whether resolved `path` is `folder` or lies below it."""
+    try:
+        return os.path.commonpath([path, folder]) == folder
+    except ValueError:  # different drives on Windows
+        return False
+
+
+# --------------------------------------------------------------------------
+# protection
+
+
+_protected_lock = threading.Lock()
+_protected: List[Tuple[str, str]] = []  # (prefix, reason), in the order added
+
+
+def protect(*prefixes: str, reason: str) -> Callable[[], None]:
+    """Never purge modules under `prefixes`; return the callable that undoes it."""
+    for prefix in prefixes:
+        check_name(prefix, what="protected prefix")
+    entries = [(prefix, reason) for prefix in prefixes]
+    with _protected_lock:
+        _protected.extend(entries)
+
+    def unprotect() -> None:
+        with _protected_lock:
+            for entry in entries:
+                if entry in _protected:
+                    _protected.remove(entry)
+
+    return unprotect
+
+
+def _declared_protection(name: str) -> Optional[str]:
+    for prefix, reason in _protected:
+        if is_within(name, prefix):
+            return reason
+    return None
+
+
+def _in_stdlib(path: str) -> bool:
+    if not path_is_within(path, _STDLIB_DIR):
+        return False
+    first = os.path.relpath(path, _STDLIB_DIR).split(os.sep, 1)[0]
+    return first not in _SITE_DIR_NAMES
+
+
+def _module_dict(module: types.ModuleType) -> Dict[str, object]:
+    # object.__getattribute__ bypasses lazy modules' __getattribute__, which
+    # would load them just because reloader looked.
+    namespace: Dict[str, object] = object.__getattribute__(module, "__dict__")
+    return namespace
+
+
+def _resolved(path: object) -> Optional[str]:
+    if not isinstance(path, str) or not path:
+        return None
+    return os.path.realpath(path)
+
+
+def _examine(name: str, module: types.ModuleType) -> ModuleInfo:
+    namespace = _module_dict(module)
+    spec = namespace.get("__spec__")
+    origin = getattr(spec, "origin", None) if spec is not None else None
+    loader = getattr(spec, "loader", None) if spec is not None else namespace.get("__loader__")
+    has_location = bool(getattr(spec, "has_location", False))
+    file = origin if has_location else namespace.get("__file__")
+    path = _resolved(file)
+    raw_search = namespace.get("__path__")
+    search: Tuple[str, ...] = ()
+    if raw_search is not None:
+        try:
+            search = tuple(p for p in (_resolved(entry) for entry in list(raw_search)) if p)
+        except TypeError:
+            search = ()
+    protected = None
+    if name == "__main__":
+        protected = "the program's main module: it is never re-imported"
+    elif is_within(name, SELF):
+        protected = "part of reloader itself"
+    elif name in sys.builtin_module_names or origin == "built-in":
+        protected = "built-in module: it is part of the interpreter"
+    elif origin == "frozen" or isinstance(loader, type) and issubclass(
+        loader, importlib.machinery.FrozenImporter
+    ):
+        protected = "frozen module: it is part of the interpreter"
+    elif path is not None and path.endswith(_EXTENSION_SUFFIXES):
+        protected = "extension module: cannot be initialised twice"
+    elif path is not None and _in_stdlib(path):
+        protected = "standard library: reloading it would break the interpreter"
+    elif path is None and raw_search is None:
+        protected = "no source file: it was not imported from a file"
+    return ModuleInfo(name, path, search, protected)
+
+
+T = TypeVar("T")
+
+
+class ModuleMemo(Generic[T]):
+    """One computed value per module object, forgotten when the module is freed."""
+
+    def __init__(self, compute: Callable[[str, types.ModuleType], T]) -> None:
+        self._compute = compute
+        self._lock = threading.Lock()
+        self._values: Dict[int, Tuple["weakref.ref[types.ModuleType]", str, T]] = {}
+
+    def get(self, name: str, module: types.ModuleType) -> T:
+        key = id(module)
+        entry = self._values.get(key)
+        if entry is not None and entry[0]() is module and entry[1] == name:
+            return entry[2]
+        value = self._compute(name, module)
+        try:
+            ref = weakref.ref(module, lambda _ref, key=key: self._values.pop(key, None))
+        except TypeError:  # a module type that refuses weak references
+            return value
+        with self._lock:
+            self._values[key] = (ref, name, value)
+        return value
+
+
+_infos = ModuleMemo(_examine)
+
+
+def describe(name: str, module: object) -> Optional[ModuleInfo]:
+    """ModuleInfo for a `sys.modules` entry, or None for entries that are not modules."""
+    if not isinstance(module, types.ModuleType):
+        return None
+    info = _infos.get(name, module)
+    declared = _declared_protection(name) if info.protected is None else None
+    return info if declared is None else info._replace(protected=declared)
+
+
+def loaded_module(name: str) -> Optional[types.ModuleType]:
+    """The module loaded as `name`, or None when the entry is missing or not a module."""
+    module = sys.modules.get(name)
+    return module if isinstance(module, types.ModuleType) else None
+
+
+def loaded_modules() -> List[Tuple[str, types.ModuleType]]:
+    """The module entries of `sys.modules`, in import order, skipping odd entries."""
+    return [
+        (name, module)
+        for name, module in list(sys.modules.items())
+        if isinstance(name, str) and isinstance(module, types.ModuleType)
+    ]
+
+
+# --------------------------------------------------------------------------
+# targets
+
+
+def check_name(name: str, *, what: str = "target") -> None:
+    """Raise ValueError unless `name` is a dotted module name."""
+    if not name or not all(part.isidentifier() for part in name.split(".")):
+        raise ValueError(
+            "{} {!r} is not a dotted module name; give a name like 'tool' or "
+            "'tool.ui', or a folder path".format(what, name)
+        )
+
+
+def _is_path(target: object) -> bool:
+    if isinstance(target, os.PathLike):
+        return True
+    separators = {os.sep, "/"} | ({os.altsep} if os.altsep else set())
+    return isinstance(target, str) and any(sep in target for sep in separators)
+
+
+def _path_target(target: Union[str, "os.PathLike[str]"]) -> str:
+    raw = os.fspath(target)
+    if not isinstance(raw, str):
+        raise TypeError(
+            "path target {!r} is bytes; give it as str or pathlib.Path".format(target)
+        )
+    folder = os.path.realpath(raw)
+    if os.path.dirname(folder) == folder:
+        raise ValueError(
+            "path target {!r} is a filesystem root and would select every module; "
+            "give the folder of a package instead".format(raw)
+        )
+    return folder
+
+
+class Selection(NamedTuple):
+    """The modules a set of targets names."""
+
+    names: List[str]  # reloadable, in sys.modules order
+    skipped: Dict[str, str]  # protected module name -> reason
+
+
+def _matches(
+    target: object, modules: List[Tuple[str, types.ModuleType]]
+) -> Tuple[str, Callable[[ModuleInfo], bool]]:
+    """A description of `target` and the test a module must pass to be selected."""
+    if isinstance(target, types.ModuleType):
+        prefix = _module_dict(target).get("__name__")
+        if not isinstance(prefix, str) or sys.modules.get(prefix) is not target:
+            raise ValueError(
+                "module {!r} is not the one loaded under its name; pass its name "
+                "instead".format(target)
+            )
+        return repr(prefix), lambda info: is_within(info.name, prefix)
+    if _is_path(target):
+        folder = _path_target(target)  # type: ignore[arg-type]
+
+        def under(info: ModuleInfo) -> bool:
+            if info.path is not None:
+                return path_is_within(info.path, folder)
+            return bool(info.search_paths) and all(
+                path_is_within(entry, folder) for entry in info.search_paths
+            )
+
+        return "path {!r}".format(os.fspath(target)), under  # type: ignore[arg-type]
+    if isinstance(target, str):
+        check_name(target)
+        return repr(target), lambda info: is_within(info.name, target)
+    raise TypeError(
+        "a target is a dotted module name (str), a path (str with a separator or "
+        "os.PathLike) or a module, not {} {!r}".format(type(target).__name__, target)
+    )
+
+
+def select(targets: Iterable[object]) -> Selection:
+    """The loaded modules that `targets` name, split into reloadable and protected."""
+    targets = list(targets)
+    if not targets:
+        raise TypeError(
+            "give at least one target: a dotted module name such as 'tool', "
+            "a folder path, or a module object"
+        )
+    modules = loaded_modules()
+    infos = [describe(name, module) for name, module in modules]
+    chosen: Dict[str, None] = {}
+    skipped: Dict[str, str] = {}
+    for target in targets:
+        description, test = _matches(target, modules)
+        hits = [info for info in infos if info is not None and test(info)]
+        if not hits:
+            raise ValueError(
+                "no loaded module matches {}; import it first, or check the "
+                "spelling".format(description)
+            )
+        reloadable = [info for info in hits if info.protected is None]
+        if not reloadable:
+            reasons = ", ".join("{} ({})".format(i.name, i.protected) for i in hits[:5])
+            more = ", ..." if len(hits) > 5 else ""
+            raise ValueError(
+                "{} selects only protected modules, which are never reloaded: "
+                "{}{}".format(description, reasons, more)
+            )
+        for info in hits:
+            if info.protected is None:
+                chosen[info.name] = None
+            else:
+                skipped[info.name] = info.protected
+    order = {name: index for index, (name, _) in enumerate(modules)}
+    return Selection(sorted(chosen, key=order.__getitem__), skipped)

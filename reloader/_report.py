@@ -1,0 +1,250 @@
+"""The values a reload and a plan return, their text, and the error a failed reload raises.
+
+A report is data: the library never prints it. `str()` gives one line fit for
+a status bar; `format()` gives the detailed text. Nothing here holds a module
+object, so a report never keeps an old module version alive.
+"""
+
+import os
+import traceback
+from typing import Dict, List, NamedTuple, Optional, Sequence, Tuple
+
+
+def plural(count: int, noun: str) -> str:
+    """'1 module', '2 modules'."""
+    return "{} {}{}".format(count, noun, "" if count == 1 else "s")
+
+
+def duration(seconds: float) -> str:
+    """'38 ms', '1.2 s'."""
+    if seconds < 1:
+        return "{:.0f} ms".format(seconds * 1000)
+    return "{:.1f} s".format(seconds)
+
+
+class Location(NamedTuple):
+    """Where in the user's code something went wrong."""
+
+    filename: str
+    lineno: int
+
+    def __str__(self) -> str:
+        return "{}:{}".format(self.filename, self.lineno)
+
+
+def locate(error: BaseException, files: Sequence[str] = ()) -> Optional[Location]:
+    """The file and line in the user's code that raised `error`.
+
+    A syntax error names its own place. Otherwise the innermost traceback
+    frame in one of `files` wins, else the innermost frame outside the import
+    machinery and reloader itself.
+    """
+    if isinstance(error, SyntaxError) and error.filename:
+        return Location(error.filename, error.lineno or 0)
+    frames = traceback.extract_tb(error.__traceback__)
+    wanted = {os.path.normcase(os.path.realpath(f)) for f in files}
+    for frame in reversed(frames):
+        if os.path.normcase(os.path.realpath(frame.filename)) in wanted:
+            return Location(frame.filename, frame.lineno or 0)
+    here = os.path.dirname(os.path.realpath(__file__))
+    for frame in reversed(frames):
+        name = frame.filename
+        if name.startswith("<frozen") or os.path.dirname(os.path.realpath(name)) == here:
+            continue
+        return Location(name, frame.lineno or 0)
+    return None
+
+
+def describe_error(error: BaseException) -> str:
+    """'NameError: name 'x' is not defined'."""
+    text = str(error) if not isinstance(error, SyntaxError) else (error.msg or str(error))
+    return "{}: {}".format(type(error).__name__, text) if text else type(error).__name__
+
+
+class ModuleOutcome(NamedTuple):
+    """What happened to one module, as a value."""
+
+    name: str
+    status: str  # "reloaded", "removed", "added", "skipped", "restored", "failed"
+    reason: str = ""  # why it was selected or skipped, or what failed
+
+
+class Report:
+    """What a reload did.
+
+    `reloaded` lists the module names in the order they were re-imported;
+    `skipped` maps protected names to the reason; `removed` lists modules
+    purged because their file is gone; `added` lists modules the new code
+    imported for the first time. `error` is the exception that failed the
+    reload (None on success) and `rolled_back` says whether everything was
+    restored. `warnings` collects what went wrong without failing the reload.
+    """
+
+    def __init__(
+        self,
+        *,
+        reloaded: Sequence[str] = (),
+        skipped: Optional[Dict[str, str]] = None,
+        removed: Sequence[str] = (),
+        added: Sequence[str] = (),
+        reasons: Optional[Dict[str, str]] = None,
+        error: Optional[BaseException] = None,
+        failed_module: Optional[str] = None,
+        location: Optional[Location] = None,
+        rolled_back: bool = False,
+        restored: Sequence[str] = (),
+        warnings: Sequence[str] = (),
+        seconds: float = 0.0,
+    ) -> None:
+        self.reloaded: Tuple[str, ...] = tuple(reloaded)
+        self.skipped: Dict[str, str] = dict(skipped or {})
+        self.removed: Tuple[str, ...] = tuple(removed)
+        self.added: Tuple[str, ...] = tuple(added)
+        self.reasons: Dict[str, str] = dict(reasons or {})
+        self.error = error
+        self.failed_module = failed_module
+        self.location = location
+        self.rolled_back = rolled_back
+        self.restored: Tuple[str, ...] = tuple(restored)
+        self.warnings: List[str] = list(warnings)
+        self.seconds = seconds
+
+    @property
+    def ok(self) -> bool:
+        """True when the reload succeeded."""
+        return self.error is None
+
+    @property
+    def outcomes(self) -> List[ModuleOutcome]:
+        """Per-module outcome, in import order, then removed, then skipped."""
+        failed = self.failed_module
+        result: List[ModuleOutcome] = []
+        if self.error is not None and self.rolled_back:
+            for name in self.restored:
+                status = "failed" if name == failed else "restored"
+                reason = self._fault() if name == failed else "restored to its previous state"
+                result.append(ModuleOutcome(name, status, reason))
+        else:
+            result.extend(
+                ModuleOutcome(name, "reloaded", self.reasons.get(name, "")) for name in self.reloaded
+            )
+            result.extend(
+                ModuleOutcome(name, "added", "imported by the new code") for name in self.added
+            )
+            result.extend(
+                ModuleOutcome(name, "removed", "its source file is gone") for name in self.removed
+            )
+        result.extend(ModuleOutcome(name, "skipped", why) for name, why in self.skipped.items())
+        return result
+
+    def _fault(self) -> str:
+        where = "at {}: ".format(self.location) if self.location else ""
+        return where + describe_error(self.error) if self.error is not None else ""
+
+    def message(self) -> str:
+        """The error in one line, with the failing module, file and line."""
+        if self.error is None:
+            return ""
+        where = " at {}".format(self.location) if self.location else ""
+        what = " {!r}".format(self.failed_module) if self.failed_module else ""
+        if self.rolled_back and not self.restored:
+            tail = "; nothing was changed"
+        elif self.rolled_back:
+            tail = "; restored {} to their previous state".format(plural(len(self.restored), "module"))
+        else:
+            tail = "; the new code stays loaded"
+        return "reloading{} failed{}: {}{}".format(what, where, describe_error(self.error), tail)
+
+    def __str__(self) -> str:
+        if self.error is not None:
+            return self.message()
+        parts = ["reloaded {}".format(plural(len(self.reloaded), "module"))]
+        if self.removed:
+            parts.append("removed {}".format(len(self.removed)))
+        if self.warnings:
+            parts.append(plural(len(self.warnings), "warning"))
+        return "{} in {}".format(", ".join(parts), duration(self.seconds))
+
+    def __repr__(self) -> str:
+        return "<Report: {}>".format(self)
+
+    def format(self) -> str:
+        """The detailed text: one line per module, then warnings and the error."""
+        lines = [str(self)]
+        for outcome in self.outcomes:
+            reason = " ({})".format(outcome.reason) if outcome.reason else ""
+            lines.append("  {:<9} {}{}".format(outcome.status, outcome.name, reason))
+        lines.extend("  warning   {}".format(w) for w in self.warnings)
+        if self.error is not None:
+            lines.append("")
+            lines.extend(
+                line.rstrip("\n")
+                for line in traceback.format_exception(
+                    type(self.error), self.error, self.error.__traceback__
+                )
+            )
+        return "\n".join(lines)
+
+
+class PlannedModule(NamedTuple):
+    """One module a reload would re-import, and why it is in."""
+
+    name: str
+    reason: str
+
+
+class Plan:
+    """What a reload would do, computed without changing anything.
+
+    `modules` lists what would be re-imported, in order; `cycles` lists the
+    import cycles that would be re-imported together; `skipped` maps names
+    left alone to the reason.
+    """
+
+    def __init__(
+        self,
+        modules: Sequence[PlannedModule],
+        skipped: Dict[str, str],
+        cycles: Sequence[Sequence[str]] = (),
+    ) -> None:
+        self.modules: Tuple[PlannedModule, ...] = tuple(modules)
+        self.skipped = dict(skipped)
+        self.cycles: Tuple[Tuple[str, ...], ...] = tuple(tuple(c) for c in cycles)
+
+    @property
+    def names(self) -> List[str]:
+        """The module names in re-import order."""
+        return [module.name for module in self.modules]
+
+    def __str__(self) -> str:
+        text = "would reload {}".format(plural(len(self.modules), "module"))
+        if self.skipped:
+            text += ", skip {}".format(len(self.skipped))
+        return text
+
+    def __repr__(self) -> str:
+        return "<Plan: {}>".format(self)
+
+    def format(self) -> str:
+        """The detailed text: one line per module with its reason."""
+        lines = [str(self)]
+        lines.extend("  reload  {} ({})".format(m.name, m.reason) for m in self.modules)
+        lines.extend("  cycle   {}".format(", ".join(c)) for c in self.cycles)
+        lines.extend("  skip    {} ({})".format(n, why) for n, why in self.skipped.items())
+        return "\n".join(lines)
+
+
+class ReloadError(Exception):
+    """A reload failed; everything was restored first unless `report.rolled_back` is False.
+
+    `report` is the full Report, `module` the failing module's name,
+    `filename` and `lineno` the place in the user's code (None when unknown).
+    The original exception is `__cause__`.
+    """
+
+    def __init__(self, report: Report) -> None:
+        super().__init__(report.message())
+        self.report = report
+        self.module = report.failed_module
+        self.filename = report.location.filename if report.location else None
+        self.lineno = report.location.lineno if report.location else None

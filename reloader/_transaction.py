@@ -1,0 +1,366 @@
+"""Purge modules and import them again, or put everything back exactly as it was.
+
+A `Transaction` is handed the modules to reload in dependency order. It
+compiles every one of them before it touches anything, then purges them from
+`sys.modules` (and their attributes from parent packages that stay), imports
+them again from the code it compiled, and on any failure restores the very
+same old module objects and attributes and removes whatever the failed
+attempt added. It knows nothing of targets, graphs or reports.
+"""
+
+import _imp
+import importlib
+import importlib.machinery
+import importlib.util
+import marshal
+import os
+import sys
+import types
+import zipimport
+from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
+
+from ._report import Location, locate
+
+_MISSING = object()
+_POSIX = os.name == "posix"
+
+
+class PrepareError(Exception):
+    """A module's new source could not be compiled (or found); nothing was purged."""
+
+    def __init__(self, name: str, error: BaseException) -> None:
+        super().__init__(name, error)
+        self.name = name
+        self.error = error
+
+
+# --------------------------------------------------------------------------
+# step 1: find and compile
+
+
+def _find_spec(name: str) -> Optional[importlib.machinery.ModuleSpec]:
+    """Find `name` afresh, as an import would, ignoring the loaded module."""
+    parent = name.rpartition(".")[0]
+    path = None
+    if parent:
+        package = sys.modules.get(parent)
+        path = getattr(package, "__path__", None)
+        if path is None:
+            return None
+    for finder in list(sys.meta_path):
+        if isinstance(finder, _Finder):
+            continue
+        find_spec = getattr(finder, "find_spec", None)
+        if find_spec is None:
+            continue
+        spec = find_spec(name, path, None)
+        if spec is not None:
+            return spec  # type: ignore[no-any-return]
+    return None
+
+
+def _source_time(stat: os.stat_result) -> int:
+    # ctime moves on every write and cannot be set back by os.utime, so it
+    # catches an edit that kept mtime and size; on Windows it is creation time.
+    return max(stat.st_mtime_ns, stat.st_ctime_ns) if _POSIX else stat.st_mtime_ns
+
+
+def _cached_code(path: str, cache: str, stat: os.stat_result) -> Optional[types.CodeType]:
+    """The code in `cache` if it surely matches the source at `path`, else None.
+
+    Python accepts a timestamp .pyc when the source's whole-second mtime and
+    size match, so a second edit within the same second that keeps the size
+    runs stale code. Trust the .pyc only if it was written after the source
+    last changed; a hash-based .pyc is checked against the source bytes.
+    """
+    try:
+        with open(cache, "rb") as handle:
+            data = handle.read()
+            written = os.fstat(handle.fileno()).st_mtime_ns
+    except OSError:
+        return None
+    if len(data) < 16 or data[:4] != importlib.util.MAGIC_NUMBER:
+        return None
+    flags = int.from_bytes(data[4:8], "little")
+    if flags & 0b1:  # hash-based
+        try:
+            with open(path, "rb") as handle:
+                source = handle.read()
+        except OSError:
+            return None
+        if data[8:16] != importlib.util.source_hash(source):
+            return None
+    else:
+        if int.from_bytes(data[8:12], "little") != int(stat.st_mtime) & 0xFFFFFFFF:
+            return None
+        if int.from_bytes(data[12:16], "little") != stat.st_size & 0xFFFFFFFF:
+            return None
+        if written <= _source_time(stat):
+            return None
+    try:
+        code = marshal.loads(data[16:])
+    except (EOFError, ValueError, TypeError):
+        return None
+    return code if isinstance(code, types.CodeType) else None
+
+
+def _write_cache(cache: str, stat: os.stat_result, code: types.CodeType) -> None:
+    if sys.dont_write_bytecode:
+        return
+    data = bytearray(importlib.util.MAGIC_NUMBER)
+    data += (0).to_bytes(4, "little")
+    data += (int(stat.st_mtime) & 0xFFFFFFFF).to_bytes(4, "little")
+    data += (stat.st_size & 0xFFFFFFFF).to_bytes(4, "little")
+    data += marshal.dumps(code)
+    temporary = "{}.{}.tmp".format(cache, os.getpid())
+    try:
+        os.makedirs(os.path.dirname(cache), exist_ok=True)
+        with open(temporary, "wb") as handle:
+            handle.write(data)
+        os.replace(temporary, cache)
+    except OSError:  # a read-only folder: run without a cache, as Python does
+        try:
+            os.unlink(temporary)
+        except OSError:
+            pass
+
+
+def source_code(path: str) -> types.CodeType:
+    """The code of the source file at `path`, from a .pyc only when it surely matches."""
+    stat = os.stat(path)
+    try:
+        cache: Optional[str] = importlib.util.cache_from_source(path)
+    except (NotImplementedError, ValueError):
+        cache = None
+    if cache is not None:
+        code = _cached_code(path, cache, stat)
+        if code is not None:
+            return code
+    with open(path, "rb") as handle:
+        source = handle.read()
+    code = compile(source, path, "exec", dont_inherit=True)
+    if cache is not None:
+        _write_cache(cache, stat, code)
+    return code
+
+
+class _Loader:
+    """Wraps a module's real loader for one import: runs the prepared code, then reports."""
+
+    def __init__(
+        self,
+        inner: Any,
+        code: Optional[types.CodeType],
+        executed: Callable[[types.ModuleType], None],
+    ) -> None:
+        self.inner = inner
+        self.code = code
+        self.executed = executed
+
+    def create_module(self, spec: importlib.machinery.ModuleSpec) -> Optional[types.ModuleType]:
+        create = getattr(self.inner, "create_module", None)
+        return create(spec) if create is not None else None  # type: ignore[no-any-return]
+
+    def exec_module(self, module: types.ModuleType) -> None:
+        # The module keeps its real loader, so nothing of reloader stays behind.
+        spec = module.__spec__
+        if spec is not None:
+            spec.loader = self.inner
+        module.__loader__ = self.inner
+        code, self.code = self.code, None
+        if code is not None:
+            exec(code, module.__dict__)
+        elif hasattr(self.inner, "exec_module"):
+            self.inner.exec_module(module)
+        else:  # legacy loaders (zipimport before 3.10) offer get_code
+            exec(self.inner.get_code(module.__name__), module.__dict__)
+        self.executed(module)
+
+    def __getattr__(self, name: str) -> Any:
+        # get_source, is_package, get_resource_reader... of the real loader.
+        return getattr(self.inner, name)
+
+
+def _forget_archives(paths: Sequence[Optional[str]]) -> None:
+    """Drop cached zip directories for archives holding `paths`, so edits are read."""
+    for key, finder in list(sys.path_importer_cache.items()):
+        if finder is None:
+            del sys.path_importer_cache[key]  # a negative entry: look again
+        elif isinstance(finder, zipimport.zipimporter):
+            archive = finder.archive
+            if any(p is not None and p.startswith(archive + os.sep) for p in paths):
+                del sys.path_importer_cache[key]
+                zip_cache = getattr(zipimport, "_zip_directory_cache", None)
+                if isinstance(zip_cache, dict):
+                    zip_cache.pop(archive, None)
+    importlib.invalidate_caches()
+
+
+def prepare(
+    names: Sequence[str], paths: Sequence[Optional[str]]
+) -> Dict[str, Optional[Tuple[importlib.machinery.ModuleSpec, Optional[types.CodeType]]]]:
+    """Find and compile every module in `names`; None for a module whose file is gone.
+
+    Raises PrepareError for the first module that does not compile.
+    """
+    _forget_archives(paths)
+    prepared: Dict[str, Optional[Tuple[importlib.machinery.ModuleSpec, Optional[types.CodeType]]]]
+    prepared = {}
+    for name in names:
+        try:
+            spec = _find_spec(name)
+            code: Optional[types.CodeType] = None
+            if spec is None:
+                prepared[name] = None
+                continue
+            loader = spec.loader
+            if isinstance(loader, importlib.machinery.SourceFileLoader) and spec.origin:
+                code = source_code(spec.origin)
+            elif hasattr(loader, "get_code"):
+                code = loader.get_code(name)  # type: ignore[union-attr]
+            elif hasattr(loader, "get_source"):
+                source = loader.get_source(name)  # type: ignore[union-attr]
+                if source is not None:
+                    compile(source, spec.origin or name, "exec", dont_inherit=True)
+            prepared[name] = (spec, code)
+        except Exception as error:
+            raise PrepareError(name, error) from error
+    return prepared
+
+
+# --------------------------------------------------------------------------
+# steps 3 to 5: purge, import again, restore
+
+
+class _Finder:
+    """A meta path finder that serves the prepared specs, each once."""
+
+    def __init__(self, specs: Dict[str, importlib.machinery.ModuleSpec]) -> None:
+        self.specs = specs
+
+    def find_spec(
+        self, name: str, path: Any = None, target: Any = None
+    ) -> Optional[importlib.machinery.ModuleSpec]:
+        return self.specs.pop(name, None)
+
+    def invalidate_caches(self) -> None:
+        pass
+
+
+class ImportFailure(Exception):
+    """Re-importing failed; the transaction restored everything before raising this."""
+
+    def __init__(self, name: str, error: BaseException, location: Optional[Location]) -> None:
+        super().__init__(name, error)
+        self.name = name
+        self.error = error
+        self.location = location
+
+
+class Transaction:
+    """Reload `order` (dependency order) as one unit: all new, or all old again."""
+
+    def __init__(
+        self,
+        order: Sequence[str],
+        prepared: Dict[str, Optional[Tuple[importlib.machinery.ModuleSpec, Optional[types.CodeType]]]],
+        executed: Callable[[types.ModuleType], None] = lambda module: None,
+    ) -> None:
+        self.order = list(order)
+        self.prepared = prepared
+        self.executed = executed
+        self.old: Dict[str, types.ModuleType] = {}
+        self.saved_attributes: List[Tuple[types.ModuleType, str, object]] = []
+        self.before: Dict[str, object] = {}
+        self.removed: List[str] = []
+        self.current = self.order[0] if self.order else ""
+        self.added: List[str] = []
+
+    def run(self) -> None:
+        """Purge and import again; on failure restore and raise ImportFailure.
+
+        Holds the import lock throughout, so another thread's import of a
+        purged module waits and then gets the finished one.
+        """
+        _imp.acquire_lock()
+        try:
+            self._purge()
+            try:
+                self._import_all()
+            except BaseException as error:
+                self.restore()
+                if not isinstance(error, Exception):
+                    raise  # KeyboardInterrupt, SystemExit: restored, then on their way
+                raise self._failure(error) from error
+        finally:
+            _imp.release_lock()
+
+    def _failure(self, error: Exception) -> ImportFailure:
+        # The module at fault is the one whose file the error points into,
+        # which may be a module imported from inside the one being imported.
+        files = {spec.origin: name for name, entry in self.prepared.items() if entry is not None
+                 for spec in (entry[0],) if spec.origin}
+        location = locate(error, list(files))
+        name = self.current
+        if location is not None:
+            real = os.path.realpath(location.filename)
+            name = next((n for f, n in files.items() if os.path.realpath(f) == real), name)
+        return ImportFailure(name, error, location)
+
+    def _purge(self) -> None:
+        self.before = dict(sys.modules)
+        purged = set(self.order)
+        for name in self.order:
+            module = sys.modules.get(name)
+            if isinstance(module, types.ModuleType):
+                self.old[name] = module
+        for name in self.order:
+            parent_name, _, child = name.rpartition(".")
+            parent = sys.modules.get(parent_name) if parent_name else None
+            if parent is not None and parent_name not in purged:
+                value = parent.__dict__.get(child, _MISSING)
+                self.saved_attributes.append((parent, child, value))
+                if value is not _MISSING:
+                    delattr(parent, child)
+        for name in self.order:
+            sys.modules.pop(name, None)
+
+    def _import_all(self) -> None:
+        specs: Dict[str, importlib.machinery.ModuleSpec] = {}
+        for name, entry in self.prepared.items():
+            if entry is not None:
+                spec, code = entry
+                spec.loader = _Loader(spec.loader, code, self.executed)  # type: ignore[assignment]
+                specs[name] = spec
+        finder = _Finder(specs)
+        sys.meta_path.insert(0, finder)
+        try:
+            for name in self.order:
+                self.current = name
+                if name in sys.modules:
+                    continue  # imported already, by a module earlier in the order
+                if self.prepared.get(name) is None:
+                    continue  # its file is gone; an importer that needs it fails
+                importlib.import_module(name)
+        finally:
+            sys.meta_path.remove(finder)
+        self.removed = [name for name in self.order if name not in sys.modules]
+        self.added = [name for name in sys.modules if name not in self.before]
+
+    def restore(self) -> None:
+        """Put back every old module and parent attribute; drop what the attempt added."""
+        for name in list(sys.modules):
+            if name not in self.before:
+                module = sys.modules.pop(name)
+                parent_name, _, child = name.rpartition(".")
+                parent = self.before.get(parent_name)
+                if isinstance(parent, types.ModuleType) and parent.__dict__.get(child) is module:
+                    delattr(parent, child)
+        for name, module in self.before.items():
+            if sys.modules.get(name, _MISSING) is not module:
+                sys.modules[name] = module  # type: ignore[assignment]
+        for parent, child, value in self.saved_attributes:
+            if value is _MISSING:
+                parent.__dict__.pop(child, None)
+            else:
+                setattr(parent, child, value)
