@@ -171,7 +171,8 @@ def _reload(targets: Sequence[object], dependents: bool, update: bool) -> Report
     transaction = Transaction(order, prepared)
     try:
         transaction.run()
-    except ImportFailure as failure:
+    except BaseException as error:
+        # Restored already: give the old modules back what they tore down.
         for put_back in reversed(undo):
             put_back()
         for name, state in states.items():
@@ -179,12 +180,14 @@ def _reload(targets: Sequence[object], dependents: bool, update: bool) -> Report
             try:
                 if module is not None:
                     _call_hook(module, "__after_reload__", state)
-            except Exception as error:
-                warnings.append(_hook_failure("__after_reload__", name, error))
+            except Exception as hook_error:
+                warnings.append(_hook_failure("__after_reload__", name, hook_error))
+        if not isinstance(error, ImportFailure):
+            raise  # KeyboardInterrupt or SystemExit, after everything was restored
         return finish(
-            error=failure.error,
-            failed_module=failure.name,
-            location=failure.location,
+            error=error.error,
+            failed_module=error.name,
+            location=error.location,
             rolled_back=True,
             restored=order,
             warnings=warnings,
