@@ -113,7 +113,8 @@ def _examine(name: str, module: types.ModuleType) -> ModuleInfo:
     search: Tuple[str, ...] = ()
     if raw_search is not None:
         try:
-            search = tuple(p for p in (_resolved(entry) for entry in list(raw_search)) if p)
+            entries = list(raw_search)  # type: ignore[call-overload]
+            search = tuple(p for p in (_resolved(entry) for entry in entries) if p)
         except TypeError:
             search = ()
     protected = None
@@ -153,8 +154,11 @@ class ModuleMemo(Generic[T]):
         if entry is not None and entry[0]() is module and entry[1] == name:
             return entry[2]
         value = self._compute(name, module)
+        def forget(_ref: object, key: int = key) -> None:
+            self._values.pop(key, None)
+
         try:
-            ref = weakref.ref(module, lambda _ref, key=key: self._values.pop(key, None))
+            ref = weakref.ref(module, forget)
         except TypeError:  # a module type that refuses weak references
             return value
         with self._lock:
@@ -253,7 +257,7 @@ def _matches(
                 path_is_within(entry, folder) for entry in info.search_paths
             )
 
-        return "path {!r}".format(os.fspath(target)), under  # type: ignore[arg-type]
+        return "path {!r}".format(os.fspath(target)), under  # type: ignore[call-overload]
     if isinstance(target, str):
         check_name(target)
         return repr(target), lambda info: is_within(info.name, target)

@@ -152,8 +152,8 @@ def _reload(targets: Sequence[object], dependents: bool, update: bool) -> Report
             continue
         try:
             called, state = _call_hook(module, "__before_reload__")
-        except Exception as error:
-            warnings.append(_hook_failure("__before_reload__", name, error))
+        except Exception as hook_error:
+            warnings.append(_hook_failure("__before_reload__", name, hook_error))
             continue
         if called:
             states[name] = state
@@ -171,7 +171,7 @@ def _reload(targets: Sequence[object], dependents: bool, update: bool) -> Report
     transaction = Transaction(order, prepared)
     try:
         transaction.run()
-    except BaseException as error:
+    except BaseException as failure:
         # Restored already: give the old modules back what they tore down.
         for put_back in reversed(undo):
             put_back()
@@ -182,12 +182,12 @@ def _reload(targets: Sequence[object], dependents: bool, update: bool) -> Report
                     _call_hook(module, "__after_reload__", state)
             except Exception as hook_error:
                 warnings.append(_hook_failure("__after_reload__", name, hook_error))
-        if not isinstance(error, ImportFailure):
+        if not isinstance(failure, ImportFailure):
             raise  # KeyboardInterrupt or SystemExit, after everything was restored
         return finish(
-            error=error.error,
-            failed_module=error.name,
-            location=error.location,
+            error=failure.error,
+            failed_module=failure.name,
+            location=failure.location,
             rolled_back=True,
             restored=order,
             warnings=warnings,

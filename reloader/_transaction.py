@@ -159,7 +159,7 @@ class _Loader:
 
     def create_module(self, spec: importlib.machinery.ModuleSpec) -> Optional[types.ModuleType]:
         create = getattr(self.inner, "create_module", None)
-        return create(spec) if create is not None else None  # type: ignore[no-any-return]
+        return create(spec) if create is not None else None
 
     def exec_module(self, module: types.ModuleType) -> None:
         # The module keeps its real loader, so nothing of reloader stays behind.
@@ -356,9 +356,9 @@ class Transaction:
                 parent = self.before.get(parent_name)
                 if isinstance(parent, types.ModuleType) and parent.__dict__.get(child) is module:
                     delattr(parent, child)
-        for name, module in self.before.items():
-            if sys.modules.get(name, _MISSING) is not module:
-                sys.modules[name] = module  # type: ignore[assignment]
+        for name, entry in self.before.items():
+            if sys.modules.get(name, _MISSING) is not entry:
+                sys.modules[name] = entry  # type: ignore[assignment]
         for parent, child, value in self.saved_attributes:
             if value is _MISSING:
                 parent.__dict__.pop(child, None)
