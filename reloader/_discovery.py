@@ -184,15 +184,6 @@ def loaded_module(name: str) -> Optional[types.ModuleType]:
     return module if isinstance(module, types.ModuleType) else None
 
 
-def loaded_modules() -> List[Tuple[str, types.ModuleType]]:
-    """The module entries of `sys.modules`, in import order, skipping odd entries."""
-    return [
-        (name, module)
-        for name, module in list(sys.modules.items())
-        if isinstance(name, str) and isinstance(module, types.ModuleType)
-    ]
-
-
 # --------------------------------------------------------------------------
 # targets
 
@@ -235,9 +226,7 @@ class Selection(NamedTuple):
     skipped: Dict[str, str]  # protected module name -> reason
 
 
-def _matches(
-    target: object, modules: List[Tuple[str, types.ModuleType]]
-) -> Tuple[str, Callable[[ModuleInfo], bool]]:
+def _matches(target: object) -> Tuple[str, Callable[[ModuleInfo], bool]]:
     """A description of `target` and the test a module must pass to be selected."""
     if isinstance(target, types.ModuleType):
         prefix = _module_dict(target).get("__name__")
@@ -267,21 +256,26 @@ def _matches(
     )
 
 
-def select(targets: Iterable[object]) -> Selection:
-    """The loaded modules that `targets` name, split into reloadable and protected."""
+def select(
+    targets: Iterable[object], infos: Optional[Mapping[str, ModuleInfo]] = None
+) -> Selection:
+    """The loaded modules that `targets` name, split into reloadable and protected.
+
+    `infos` (name -> ModuleInfo in sys.modules order) saves looking them up again.
+    """
     targets = list(targets)
     if not targets:
         raise TypeError(
             "give at least one target: a dotted module name such as 'tool', "
             "a folder path, or a module object"
         )
-    modules = loaded_modules()
-    infos = [describe(name, module) for name, module in modules]
+    if infos is None:
+        infos = describe_loaded()
     chosen: Dict[str, None] = {}
     skipped: Dict[str, str] = {}
     for target in targets:
-        description, test = _matches(target, modules)
-        hits = [info for info in infos if info is not None and test(info)]
+        description, test = _matches(target)
+        hits = [info for info in infos.values() if test(info)]
         if not hits:
             raise ValueError(
                 "no loaded module matches {}; import it first, or check the "
@@ -300,5 +294,16 @@ def select(targets: Iterable[object]) -> Selection:
                 chosen[info.name] = None
             else:
                 skipped[info.name] = info.protected
-    order = {name: index for index, (name, _) in enumerate(modules)}
+    order = {name: index for index, name in enumerate(infos)}
     return Selection(sorted(chosen, key=order.__getitem__), skipped)
+
+
+def describe_loaded() -> Dict[str, ModuleInfo]:
+    """ModuleInfo of every module in `sys.modules`, in its order; odd entries left out."""
+    infos = {}
+    for name, module in list(sys.modules.items()):
+        if isinstance(name, str):
+            info = describe(name, module)
+            if info is not None:
+                infos[name] = info
+    return infos

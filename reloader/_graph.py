@@ -145,30 +145,99 @@ def with_parents(edges: Mapping[str, Iterable[str]], loaded: Iterable[str]) -> D
     return result
 
 
-def reverse(edges: Mapping[str, Iterable[str]]) -> Dict[str, Set[str]]:
-    """importee -> the modules that import it."""
-    result: Dict[str, Set[str]] = {}
-    for importer, importees in edges.items():
-        for importee in importees:
-            result.setdefault(importee, set()).add(importer)
-    return result
+def _defined_ids(name: str, module: types.ModuleType) -> Set[int]:
+    """Identities of `module` and of the functions and classes it defines."""
+    ids = {id(module)}
+    for value in list(object.__getattribute__(module, "__dict__").values()):
+        if isinstance(value, (types.FunctionType, type)) and getattr(value, "__module__", None) == name:
+            ids.add(id(value))
+    return ids
+
+
+class _ImportIndex:
+    """Who imports whom by source, and who is whose parent, kept between plans.
+
+    Brought up to date at each plan by one cheap pass over the candidates (a
+    module object that has not changed keeps its entry), so that the
+    dependents of a module are found without reading every namespace.
+    """
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self._imports: Dict[str, FrozenSet[str]] = {}
+        self.importers: Dict[str, Set[str]] = {}
+        self.children: Dict[str, Set[str]] = {}
+
+    def update(self, candidates: Mapping[str, types.ModuleType]) -> None:
+        known = self._imports
+        for name, module in candidates.items():
+            imports = _source_imports.get(name, module)
+            previous = known.get(name)
+            if previous is imports:
+                continue
+            if previous is None:
+                self.children.setdefault(name.rpartition(".")[0], set()).add(name)
+            else:
+                self._forget_imports(name, previous)
+            known[name] = imports
+            for target in imports:
+                self.importers.setdefault(target, set()).add(name)
+        for name in known.keys() - candidates.keys():
+            self._forget_imports(name, known.pop(name))
+            self.children.get(name.rpartition(".")[0], set()).discard(name)
+
+    def _forget_imports(self, name: str, imports: FrozenSet[str]) -> None:
+        for target in imports:
+            self.importers.get(target, set()).discard(name)
+
+
+_index = _ImportIndex()
 
 
 def dependents(
-    selected: Iterable[str], importers: Mapping[str, Iterable[str]]
+    selected: Iterable[str], candidates: Mapping[str, types.ModuleType]
 ) -> Dict[str, str]:
-    """Every module that imports a selected one, recursively: name -> what it imports."""
-    selected = list(selected)
+    """Every candidate that depends on a selected module, recursively: name -> why.
+
+    A candidate is in when its parent package is, when its source imports a
+    module that is, or when its namespace holds such a module or a function
+    or class defined there. The first two come from an index kept between
+    calls; the last costs one pass over the namespaces with set operations,
+    so a plan stays fast with many thousands of modules loaded.
+    """
     reasons: Dict[str, str] = {}
-    seen = set(selected)
-    queue = list(selected)
-    while queue:
-        importee = queue.pop(0)
-        for importer in sorted(importers.get(importee, ())):
-            if importer not in seen:
-                seen.add(importer)
-                reasons[importer] = importee
-                queue.append(importer)
+    inside = {name for name in selected if name in candidates}
+    with _index.lock:
+        _index.update(candidates)
+        frontier = sorted(inside)
+        while frontier:
+            # Source imports and parents, breadth first, from the index.
+            queue = list(frontier)
+            while queue:
+                importee = queue.pop(0)
+                follow = [(n, "submodule of " + importee)
+                          for n in sorted(_index.children.get(importee, ()))]
+                follow += [(n, "imports " + importee)
+                           for n in sorted(_index.importers.get(importee, ()))]
+                for name, why in follow:
+                    if name not in inside and name in candidates:
+                        inside.add(name)
+                        reasons[name] = why
+                        queue.append(name)
+            # Runtime references: one pass over the namespaces left out.
+            ids: Set[int] = set()
+            for name in inside:
+                ids |= _defined_ids(name, candidates[name])
+            frontier = []
+            for name, module in candidates.items():
+                if name in inside:
+                    continue
+                namespace = object.__getattribute__(module, "__dict__")
+                if not ids.isdisjoint(map(id, namespace.values())):
+                    held = runtime_references(namespace, name) & inside
+                    reasons[name] = "holds objects of " + min(held or inside)
+                    frontier.append(name)
+            inside.update(frontier)
     return reasons
 
 

@@ -5,6 +5,7 @@ here prints. Reloads are serialized by one lock, and a reload started from
 inside a reload (a module's code or hook) is refused.
 """
 
+import sys
 import threading
 import time
 import types
@@ -28,35 +29,27 @@ class _Selection:
 
 def _select(targets: Sequence[object], dependents: bool) -> _Selection:
     # 1. The modules the targets name, and the protected ones they touch.
-    selection = _discovery.select(targets)
-    loaded = dict(_discovery.loaded_modules())
-    rank = {name: number for number, name in enumerate(loaded)}
+    infos = _discovery.describe_loaded()
+    selection = _discovery.select(targets, infos)
+    loaded = {name: sys.modules[name] for name in infos}
+    rank = {name: number for number, name in enumerate(infos)}
     reasons = {name: "selected" for name in selection.names}
     skipped = dict(selection.skipped)
-    infos = {}
-    for name, module in loaded.items():
-        info = _discovery.describe(name, module)
-        if info is not None:
-            infos[name] = info
 
-    # 2. Who imports whom: every module that could import a selected one is
-    #    read, and __main__ so the report can say it was left alone.
+    # 2. Who imports whom: every reloadable module may import a selected one,
+    #    and __main__ is looked at so the report can say it was left alone.
     if dependents:
-        scanned = {n: i for n, i in infos.items() if i.protected is None or n == "__main__"}
-    else:
-        scanned = {n: infos[n] for n in selection.names}
-    imports = _graph.import_edges(loaded, scanned)
+        candidates = {n: loaded[n] for n, i in infos.items() if i.protected is None}
+        if "__main__" in infos:
+            candidates["__main__"] = loaded["__main__"]
+        for name, why in _graph.dependents(selection.names, candidates).items():
+            if name == "__main__":
+                skipped[name] = "{}, but {}".format(why, infos[name].protected)
+            else:
+                reasons[name] = why
+    planned = {name: infos[name] for name in reasons}
+    imports = _graph.import_edges(loaded, planned)
     edges = _graph.with_parents(imports, loaded)
-    if dependents:
-        reloadable = {n: i for n, i in scanned.items() if i.protected is None}
-        importers = _graph.reverse({n: edges[n] for n in reloadable})
-        for name, importee in _graph.dependents(selection.names, importers).items():
-            reasons[name] = "imports {}".format(importee)
-        main_imports = [n for n in edges.get("__main__", ()) if n in reasons]
-        if main_imports:
-            skipped["__main__"] = "imports {}, but {}".format(
-                main_imports[0], infos["__main__"].protected
-            )
 
     # 3. Dependency order; import cycles stay together.
     groups = _graph.import_order(list(reasons), edges, rank)
