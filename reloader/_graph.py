@@ -15,7 +15,7 @@ import threading
 import types
 from typing import Dict, FrozenSet, Iterable, List, Mapping, Set, Tuple
 
-from ._discovery import ModuleInfo, ModuleMemo, describe
+from ._discovery import ModuleMemo, describe
 
 # `from X import a, b` (parenthesised or not) and `import a.b as c, d`.
 _IMPORT = re.compile(
@@ -115,12 +115,12 @@ def runtime_references(namespace: Mapping[str, object], own: str) -> Set[str]:
 
 
 def import_edges(
-    modules: Mapping[str, types.ModuleType], infos: Mapping[str, ModuleInfo]
+    modules: Mapping[str, types.ModuleType], names: Iterable[str]
 ) -> Dict[str, Set[str]]:
-    """For each module in `infos`, the other loaded modules it imports."""
+    """For each module in `names`, the other loaded modules it imports."""
     loaded = modules.keys()
     edges: Dict[str, Set[str]] = {}
-    for name, info in infos.items():
+    for name in names:
         module = modules[name]
         namespace = object.__getattribute__(module, "__dict__")
         targets = runtime_references(namespace, name)
@@ -149,8 +149,9 @@ def _defined_ids(name: str, module: types.ModuleType) -> Set[int]:
     """Identities of `module` and of the functions and classes it defines."""
     ids = {id(module)}
     for value in list(object.__getattribute__(module, "__dict__").values()):
-        if isinstance(value, (types.FunctionType, type)) and getattr(value, "__module__", None) == name:
-            ids.add(id(value))
+        if isinstance(value, (types.FunctionType, type)):
+            if getattr(value, "__module__", None) == name:
+                ids.add(id(value))
     return ids
 
 

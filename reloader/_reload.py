@@ -47,8 +47,7 @@ def _select(targets: Sequence[object], dependents: bool) -> _Selection:
                 skipped[name] = "{}, but {}".format(why, infos[name].protected)
             else:
                 reasons[name] = why
-    planned = {name: infos[name] for name in reasons}
-    imports = _graph.import_edges(loaded, planned)
+    imports = _graph.import_edges(loaded, reasons)
     edges = _graph.with_parents(imports, loaded)
 
     # 3. Dependency order; import cycles stay together.

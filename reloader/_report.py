@@ -126,7 +126,8 @@ class Report:
                 result.append(ModuleOutcome(name, status, reason))
         else:
             result.extend(
-                ModuleOutcome(name, "reloaded", self.reasons.get(name, "")) for name in self.reloaded
+                ModuleOutcome(name, "reloaded", self.reasons.get(name, ""))
+                for name in self.reloaded
             )
             result.extend(
                 ModuleOutcome(name, "added", "imported by the new code") for name in self.added
@@ -150,7 +151,8 @@ class Report:
         if self.rolled_back and not self.restored:
             tail = "; nothing was changed"
         elif self.rolled_back:
-            tail = "; restored {} to their previous state".format(plural(len(self.restored), "module"))
+            restored = plural(len(self.restored), "module")
+            tail = "; restored {} to their previous state".format(restored)
         else:
             tail = "; the new code stays loaded"
         return "reloading{} failed{}: {}{}".format(what, where, describe_error(self.error), tail)

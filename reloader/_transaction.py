@@ -25,6 +25,11 @@ _MISSING = object()
 _POSIX = os.name == "posix"
 
 
+Prepared = Dict[
+    str, Optional[Tuple[importlib.machinery.ModuleSpec, Optional[types.CodeType]]]
+]
+
+
 class PrepareError(Exception):
     """A module's new source could not be compiled (or found); nothing was purged."""
 
@@ -196,16 +201,13 @@ def _forget_archives(paths: Sequence[Optional[str]]) -> None:
     importlib.invalidate_caches()
 
 
-def prepare(
-    names: Sequence[str], paths: Sequence[Optional[str]]
-) -> Dict[str, Optional[Tuple[importlib.machinery.ModuleSpec, Optional[types.CodeType]]]]:
+def prepare(names: Sequence[str], paths: Sequence[Optional[str]]) -> Prepared:
     """Find and compile every module in `names`; None for a module whose file is gone.
 
     Raises PrepareError for the first module that does not compile.
     """
     _forget_archives(paths)
-    prepared: Dict[str, Optional[Tuple[importlib.machinery.ModuleSpec, Optional[types.CodeType]]]]
-    prepared = {}
+    prepared: Prepared = {}
     for name in names:
         try:
             spec = _find_spec(name)
@@ -263,7 +265,7 @@ class Transaction:
     def __init__(
         self,
         order: Sequence[str],
-        prepared: Dict[str, Optional[Tuple[importlib.machinery.ModuleSpec, Optional[types.CodeType]]]],
+        prepared: Prepared,
         executed: Callable[[types.ModuleType], None] = lambda module: None,
     ) -> None:
         self.order = list(order)
