@@ -236,8 +236,9 @@ def dependents(
                 namespace = object.__getattribute__(module, "__dict__")
                 if not ids.isdisjoint(map(id, namespace.values())):
                     held = runtime_references(namespace, name) & inside
-                    reasons[name] = "holds objects of " + min(held or inside)
-                    frontier.append(name)
+                    if held:
+                        reasons[name] = "holds objects of " + min(held)
+                        frontier.append(name)
             inside.update(frontier)
     return reasons
 
