@@ -1,0 +1,478 @@
+#!/usr/bin/env python3
+"""Run reloader's checks: the test suite on every supported CPython, then the linters.
+
+This is the project's test command:
+
+    python3 tests/check.py                  # CPython 3.7 to 3.13 (those found), then lint
+    python3 tests/check.py --quick          # the running interpreter only: no venvs, no lint
+    python3 tests/check.py --python 3.8 --python 3.12 --no-lint
+    python3 tests/check.py --lint-only
+
+The interpreters are the newest patch release of each minor version under
+`$(pyenv root)/versions/`, or the comma-separated interpreter paths in the environment
+variable RELOADER_PYTHONS. Each one gets a virtual environment `.venv-check/<minor>/` with
+the pinned test requirements below; it is rebuilt only when the requirements or the
+interpreter change. The suite runs there as `python -m pytest -q -p no:cacheprovider tests`,
+with the repository root as working directory and as PYTHONPATH, two versions at a time.
+
+The lint step uses `.venv-check/tools` (made with the newest of CPython 3.13, 3.12, 3.11)
+to run ruff, mypy and vermin.
+
+One line is printed per version, per extra suite and per linter; the full output of a
+failing step follows its line. The last line reads `N passed, M failed` (then `, K skipped`
+if any were skipped), counting tests over all versions. The exit status is 1 if any step
+failed.
+
+Standard library only, and Python 3.7 syntax: any python3 >= 3.7 can run this file.
+"""
+
+import argparse
+import concurrent.futures
+import hashlib
+import importlib.util
+import io
+import os
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Callable, Dict, List, NamedTuple, Optional, Sequence, Tuple
+
+REPO = Path(__file__).resolve().parent.parent
+VENV_ROOT = REPO / ".venv-check"
+
+MINORS = ["3.7", "3.8", "3.9", "3.10", "3.11", "3.12", "3.13"]
+
+# Test requirements for each minor version: the last releases that support it.
+TEST_REQUIREMENTS = {
+    "3.7": ["pytest==7.4.4", "hypothesis==6.79.4"],
+    "3.8": ["pytest==8.3.5", "hypothesis==6.113.0"],
+    "3.9": ["pytest==8.4.2", "hypothesis==6.141.1"],
+    "3.10": ["pytest==9.2.0", "hypothesis==6.168.5"],
+    "3.11": ["pytest==9.2.0", "hypothesis==6.170.15"],
+    "3.12": ["pytest==9.2.0", "hypothesis==6.170.15"],
+    "3.13": ["pytest==9.2.0", "hypothesis==6.170.15"],
+}
+
+# mypy stays at 1.16.1, the last release that accepts 3.8 as a target (see setup.cfg).
+TOOL_REQUIREMENTS = ["ruff==0.17.6", "mypy==1.16.1", "vermin==1.9.2"]
+TOOL_MINORS = ["3.13", "3.12", "3.11"]  # the tools venv uses the first one found
+
+RUFF_PATHS = ["reloader", "tests", "bench", "hosts", "examples"]
+VERMIN_PATHS = ["reloader", "hosts", "tests/check.py"]
+# -t=3.7- : fail when anything needs a Python newer than 3.7.
+# --eval-annotations : annotations count too (typing.get_type_hints evaluates them).
+VERMIN_FLAGS = ["--no-tips", "--violations", "-t=3.7-", "--eval-annotations"]
+
+PARALLEL_RUNS = 2  # pytest runs at a time (the machines have 2 cores)
+STEP_TIMEOUT = 30 * 60  # seconds allowed to one pytest run, one pip install or one linter
+
+
+class Interpreter(NamedTuple):
+    """A CPython found on this machine."""
+
+    version: str  # "3.7.16"
+    path: Path
+
+    @property
+    def minor(self) -> str:
+        return ".".join(self.version.split(".")[:2])
+
+
+class Result(NamedTuple):
+    """The outcome of one step: the suite on one version, an extra suite, or a linter."""
+
+    label: str  # "3.7.16", "ruff", ...
+    status: str  # "ok", "FAIL", "absent" or "skip"
+    detail: str  # the rest of the summary line
+    output: str = ""  # printed after the summary line when status is "FAIL"
+    passed: int = 0
+    failed: int = 0  # failures and errors
+    skipped: int = 0
+
+
+class ExtraSuite(NamedTuple):
+    """A further group of tests, run after the suite on every version."""
+
+    name: str
+    run: Callable[[Dict[str, Interpreter]], Result]
+
+
+# Extra suites run after the per-version suites (not with --quick or --lint-only).
+# To add one, write a function that takes the interpreters found ({"3.7": Interpreter, ...})
+# and returns a Result: the suite's name as label, "ok" or "FAIL", a short detail, its full
+# output (shown on failure) and its passed/failed/skipped counts. Then list it here:
+#     EXTRA_SUITES = [ExtraSuite("hosts", run_host_suite)]
+EXTRA_SUITES: List[ExtraSuite] = []
+
+
+class SetupError(Exception):
+    """A virtual environment could not be made; carries the failing command's output."""
+
+    def __init__(self, output: str) -> None:
+        super().__init__(output)
+        self.output = output
+
+
+# ---------------------------------------------------------------- running commands
+
+
+def run(
+    command: Sequence[object], env: Optional[Dict[str, str]] = None, timeout: float = STEP_TIMEOUT
+) -> Tuple[int, str]:
+    """Run a command in the repository root; return its exit status and its output.
+
+    stdout and stderr are merged, stdin is empty. A command still running after `timeout`
+    seconds is killed with all the processes it started, and reported as status -1.
+    """
+    process = subprocess.Popen(
+        [str(part) for part in command],
+        cwd=str(REPO),
+        env=env,
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        encoding="utf-8",
+        errors="replace",
+        start_new_session=True,
+    )
+    try:
+        output, _ = process.communicate(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        os.killpg(process.pid, signal.SIGKILL)
+        output, _ = process.communicate()
+        return -1, output + f"\n[killed after {timeout:.0f}s]\n"
+    return process.returncode, output
+
+
+def suite_env() -> Dict[str, str]:
+    """The environment for a test run: ours, with the repository root as PYTHONPATH."""
+    env = dict(os.environ)
+    env["PYTHONPATH"] = str(REPO)
+    return env
+
+
+def pip_env() -> Dict[str, str]:
+    """The environment for pip: never prompt, no upgrade notices."""
+    env = dict(os.environ)
+    env["PIP_NO_INPUT"] = "1"
+    env["PIP_DISABLE_PIP_VERSION_CHECK"] = "1"
+    return env
+
+
+# ---------------------------------------------------------------- finding interpreters
+
+
+def pyenv_root() -> Path:
+    """`pyenv root`, or ~/.pyenv when pyenv is not on PATH."""
+    if shutil.which("pyenv"):
+        status, output = run(["pyenv", "root"], timeout=60)
+        if status == 0 and output.strip():
+            return Path(output.strip())
+    return Path.home() / ".pyenv"
+
+
+def pyenv_pythons() -> Dict[str, Interpreter]:
+    """The newest patch release of each supported minor version installed by pyenv."""
+    found: Dict[str, Interpreter] = {}
+    versions = pyenv_root() / "versions"
+    if not versions.is_dir():
+        return found
+    for entry in versions.iterdir():
+        match = re.match(r"^(\d+)\.(\d+)\.(\d+)$", entry.name)  # skips 3.13t, 3.12-dev, ...
+        python = entry / "bin" / "python3"
+        if not match or not python.exists():
+            continue
+        candidate = Interpreter(entry.name, python)
+        if candidate.minor not in MINORS:
+            continue
+        current = found.get(candidate.minor)
+        if current is None or version_key(candidate.version) > version_key(current.version):
+            found[candidate.minor] = candidate
+    return found
+
+
+def version_key(version: str) -> Tuple[int, ...]:
+    return tuple(int(part) for part in version.split("."))
+
+
+def listed_pythons(paths: str) -> Dict[str, Interpreter]:
+    """The interpreters named in a comma-separated list of paths (RELOADER_PYTHONS)."""
+    found: Dict[str, Interpreter] = {}
+    for path in (part.strip() for part in paths.split(",")):
+        if not path:
+            continue
+        status, output = run(
+            [path, "-c", "import sys; print('%d.%d.%d' % sys.version_info[:3])"], timeout=60
+        )
+        if status != 0:
+            sys.exit(f"RELOADER_PYTHONS: cannot run {path}:\n{output}")
+        interpreter = Interpreter(output.strip(), Path(path))
+        if interpreter.minor not in MINORS:
+            sys.exit("RELOADER_PYTHONS: {} is Python {}, not one of {}".format(
+                path, interpreter.version, ", ".join(MINORS)))
+        if interpreter.minor in found:
+            sys.exit("RELOADER_PYTHONS: two interpreters for Python " + interpreter.minor)
+        found[interpreter.minor] = interpreter
+    return found
+
+
+def find_pythons() -> Dict[str, Interpreter]:
+    """The interpreters to test with: RELOADER_PYTHONS if set, else pyenv's."""
+    paths = os.environ.get("RELOADER_PYTHONS", "")
+    if paths.strip():
+        return listed_pythons(paths)
+    return pyenv_pythons()
+
+
+def current_python() -> Interpreter:
+    version = "{}.{}.{}".format(*sys.version_info[:3])
+    return Interpreter(version, Path(sys.executable))
+
+
+# ---------------------------------------------------------------- virtual environments
+
+
+def ensure_venv(name: str, python: Path, requirements: List[str]) -> Tuple[Path, bool]:
+    """Make `.venv-check/<name>` with `requirements` installed, unless it is already there.
+
+    A complete venv holds a stamp: a hash of the interpreter's path and the requirements,
+    written once pip has succeeded. A venv with another stamp, or none, is made anew.
+    Returns the venv's python and whether the venv was made now; raises SetupError.
+    """
+    venv = VENV_ROOT / name
+    venv_python = venv / "bin" / "python"
+    stamp = venv / "check-stamp"
+    key = hashlib.sha256("\n".join([str(python)] + requirements).encode()).hexdigest()
+    if venv_python.exists() and stamp.exists() and stamp.read_text().strip() == key:
+        return venv_python, False
+
+    shutil.rmtree(str(venv), ignore_errors=True)
+    status, output = run([python, "-m", "venv", venv])
+    if status != 0:
+        raise SetupError(output)
+    status, output = run([venv_python, "-m", "pip", "install", "-q"] + requirements, env=pip_env())
+    if status != 0:
+        raise SetupError(output)
+    stamp.write_text(key + "\n")
+    return venv_python, True
+
+
+# ---------------------------------------------------------------- reading test summaries
+
+
+def describe(passed: int, failed: int, skipped: int) -> str:
+    text = f"{passed} passed, {failed} failed"
+    if skipped:
+        text += f", {skipped} skipped"
+    return text
+
+
+def pytest_summary(output: str) -> Optional[Tuple[str, int, int, int]]:
+    """Find pytest's closing line, e.g. `1 failed, 211 passed, 3 skipped in 4.10s`.
+
+    Returns the line and its passed, failed (failures plus errors) and skipped counts.
+    """
+    closing = re.compile(r"^=*\s*((?:no tests ran|\d+ \w+(?:, \d+ \w+)*) in [\d.]+s\b.*?)\s*=*$")
+    for line in reversed(output.splitlines()):
+        match = closing.match(line.strip())
+        if not match:
+            continue
+        summary = match.group(1)
+        counts = {"passed": 0, "failed": 0, "skipped": 0}
+        for number, word in re.findall(r"(\d+) (\w+)", summary.split(" in ")[0]):
+            if word in ("failed", "error", "errors"):
+                word = "failed"
+            if word in counts:
+                counts[word] += int(number)
+        return summary, counts["passed"], counts["failed"], counts["skipped"]
+    return None
+
+
+def unittest_summary(output: str) -> Optional[Tuple[str, int, int, int]]:
+    """Read unittest's `Ran N tests` and `OK (skipped=1)` / `FAILED (failures=1, ...)`."""
+    ran = re.search(r"^Ran (\d+) tests? in ", output, re.MULTILINE)
+    if not ran:
+        return None
+    counts: Dict[str, int] = {}
+    for word, number in re.findall(r"([a-z ]+)=(\d+)", output.splitlines()[-1]):
+        counts[word.strip()] = int(number)
+    failed = counts.get("failures", 0) + counts.get("errors", 0)
+    failed += counts.get("unexpected successes", 0)
+    skipped = counts.get("skipped", 0) + counts.get("expected failures", 0)
+    passed = int(ran.group(1)) - failed - skipped
+    return describe(passed, failed, skipped), passed, failed, skipped
+
+
+def runner_result(
+    label: str,
+    status: int,
+    output: str,
+    summary: Optional[Tuple[str, int, int, int]],
+    runner: str,
+) -> Result:
+    """Turn one run of a test runner into a Result."""
+    if summary is None:
+        detail = f"{runner} exited with status {status} and no summary line"
+        return Result(label, "FAIL", detail, output)
+    text, passed, failed, skipped = summary
+    verdict = "ok" if status == 0 else "FAIL"
+    return Result(label, verdict, text, output, passed, failed, skipped)
+
+
+# ---------------------------------------------------------------- the steps
+
+
+def check_version(minor: str, interpreter: Optional[Interpreter]) -> Result:
+    """Run the suite with one interpreter, in its venv."""
+    if interpreter is None:
+        return Result(minor, "absent", "(skipped)")
+    label = interpreter.version
+    started = time.monotonic()
+    try:
+        python, made = ensure_venv(minor, interpreter.path, TEST_REQUIREMENTS[minor])
+    except SetupError as error:
+        return Result(label, "FAIL", "could not make .venv-check/" + minor, error.output)
+    venv_note = f"  [venv made in {time.monotonic() - started:.0f}s]" if made else ""
+
+    command = [python, "-m", "pytest", "-q", "-p", "no:cacheprovider", "tests"]
+    status, output = run(command, env=suite_env())
+    result = runner_result(label, status, output, pytest_summary(output), "pytest")
+    return result._replace(detail=result.detail + venv_note)
+
+
+def check_current_interpreter() -> Result:
+    """--quick: the suite with the running interpreter, with pytest if it has it."""
+    label = current_python().version
+    if importlib.util.find_spec("pytest") is not None:
+        command = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "tests"]
+        status, output = run(command, env=suite_env())
+        return runner_result(label, status, output, pytest_summary(output), "pytest")
+    command = [sys.executable, "-m", "unittest", "discover", "-s", "tests", "-t", "."]
+    status, output = run(command, env=suite_env())
+    return runner_result(label, status, output, unittest_summary(output), "unittest")
+
+
+def existing(paths: List[str]) -> List[str]:
+    return [path for path in paths if (REPO / path).exists()]
+
+
+def tool_step(name: str, command: Sequence[object], summary_prefix: str = "") -> Result:
+    """Run one linter; its summary is its last output line (or the one with the prefix)."""
+    status, output = run(command)
+    lines = [line.strip() for line in output.splitlines() if line.strip()]
+    chosen = [line for line in lines if summary_prefix and line.startswith(summary_prefix)]
+    detail = " ".join((chosen or lines or [f"exit status {status}"])[-1].split())
+    return Result(name, "ok" if status == 0 else "FAIL", detail, output)
+
+
+def lint(pythons: Dict[str, Interpreter]) -> List[Result]:
+    """ruff, mypy and vermin, from the tools venv."""
+    candidates = dict(pyenv_pythons())
+    candidates.update(pythons)
+    candidates.setdefault(current_python().minor, current_python())
+    tools_python = next((candidates[m] for m in TOOL_MINORS if m in candidates), None)
+    if tools_python is None:
+        return [Result("lint", "FAIL", "no CPython " + ", ".join(TOOL_MINORS) + " found")]
+    try:
+        python, _ = ensure_venv("tools", tools_python.path, TOOL_REQUIREMENTS)
+    except SetupError as error:
+        return [Result("lint", "FAIL", "could not make .venv-check/tools", error.output)]
+    tools = python.parent
+
+    results: List[Result] = []
+    ruff_paths = existing(RUFF_PATHS)
+    if ruff_paths:
+        results.append(tool_step("ruff", [tools / "ruff", "check"] + ruff_paths, "Found "))
+    else:
+        results.append(Result("ruff", "skip", "nothing to check"))
+
+    if existing(["reloader"]):  # setup.cfg's [mypy] section names the files
+        results.append(tool_step("mypy", [tools / "mypy"]))
+    else:
+        results.append(Result("mypy", "skip", "no reloader/ package"))
+
+    vermin_paths = existing(VERMIN_PATHS)
+    if vermin_paths:
+        command = [tools / "vermin"] + VERMIN_FLAGS + vermin_paths
+        results.append(tool_step("vermin", command, "Minimum required versions"))
+    else:
+        results.append(Result("vermin", "skip", "nothing to check"))
+    return results
+
+
+# ---------------------------------------------------------------- output and main
+
+
+def report(result: Result) -> None:
+    print(f"{result.label:<8} {result.status:<5} {result.detail}".rstrip(), flush=True)
+    if result.status == "FAIL" and result.output.strip():
+        print(result.output.rstrip() + "\n", flush=True)
+
+
+def safe_stdout() -> None:
+    """Print undecodable test output as escapes rather than dying on it."""
+    if isinstance(sys.stdout, io.TextIOWrapper):
+        sys.stdout.reconfigure(errors="backslashreplace")
+
+
+def parse_args(argv: List[str]) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(
+        description="Run reloader's tests on every supported CPython, then the linters."
+    )
+    parser.add_argument(
+        "--quick", action="store_true",
+        help="only the running interpreter, without venvs or lint",
+    )
+    parser.add_argument(
+        "--python", action="append", choices=MINORS, metavar="3.X",
+        help="test only this minor version (repeatable)",
+    )
+    parser.add_argument("--no-lint", action="store_true", help="skip ruff, mypy and vermin")
+    parser.add_argument("--lint-only", action="store_true", help="only ruff, mypy and vermin")
+    args = parser.parse_args(argv)
+    if args.lint_only and (args.quick or args.no_lint):
+        parser.error("--lint-only goes with neither --quick nor --no-lint")
+    if args.quick and args.python:
+        parser.error("--quick tests the running interpreter; --python does not apply")
+    return args
+
+
+def main(argv: List[str]) -> int:
+    args = parse_args(argv)
+    safe_stdout()
+    tests: List[Result] = []
+    others: List[Result] = []
+
+    if args.quick:
+        tests.append(check_current_interpreter())
+        report(tests[-1])
+    else:
+        pythons = find_pythons()
+        if not args.lint_only:
+            minors = [minor for minor in MINORS if not args.python or minor in args.python]
+            with concurrent.futures.ThreadPoolExecutor(PARALLEL_RUNS) as pool:
+                jobs = [pool.submit(check_version, m, pythons.get(m)) for m in minors]
+                for job in jobs:  # in version order, each as soon as it is done
+                    tests.append(job.result())
+                    report(tests[-1])
+            for suite in EXTRA_SUITES:
+                tests.append(suite.run(pythons))
+                report(tests[-1])
+        if not args.no_lint:
+            for result in lint(pythons):
+                others.append(result)
+                report(result)
+
+    passed = sum(result.passed for result in tests)
+    failed = sum(result.failed for result in tests)
+    skipped = sum(result.skipped for result in tests)
+    print(describe(passed, failed, skipped), flush=True)
+    return 1 if any(result.status == "FAIL" for result in tests + others) else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
