@@ -13,10 +13,18 @@ import threading
 import types
 import weakref
 from typing import (
-    Callable, Dict, Generic, Iterable, List, Mapping, NamedTuple, Optional, Tuple, TypeVar, Union,
+    Callable,
+    Dict,
+    Generic,
+    Iterable,
+    List,
+    Mapping,
+    NamedTuple,
+    Optional,
+    Tuple,
+    TypeVar,
+    Union,
 )
-
-Target = Union[str, "os.PathLike[str]", types.ModuleType]
 
 # The package's own name: "reloader", or "Pkg.reloader" when a host plug-in
 # folder carries a copy of it inside another package.
@@ -146,7 +154,8 @@ class ModuleMemo(Generic[T]):
     def __init__(self, compute: Callable[[str, types.ModuleType], T]) -> None:
         self._compute = compute
         self._lock = threading.Lock()
-        self._values: Dict[int, Tuple["weakref.ref[types.ModuleType]", str, T]] = {}
+        # Quoted: weakref.ref is subscriptable only from Python 3.9.
+        self._values: Dict[int, Tuple["weakref.ref[types.ModuleType]", str, T]] = {}  # noqa: UP037
 
     def get(self, name: str, module: types.ModuleType) -> T:
         key = id(module)
