@@ -12,7 +12,7 @@ import hashlib
 import os
 import stat as stat_module
 import time
-from typing import Dict, Iterable, Iterator, List, NamedTuple, Optional, Set, Tuple
+from typing import Dict, Iterable, List, NamedTuple, Optional, Set, Tuple
 
 _POSIX = os.name == "posix"
 _SUFFIXES = (".py", ".pyw")
@@ -25,11 +25,6 @@ _RECENT_NS = 2 * 10**9
 #: mtime_ns, size, ctime_ns (POSIX: moves on every write and cannot be set
 #: back with os.utime; elsewhere 0) and inode: a save by rename changes it.
 Signature = Tuple[int, int, int, int]
-
-
-class _Entry(NamedTuple):
-    signature: Signature
-    digest: Optional[bytes]  # the content's hash, kept only while the file is recent
 
 
 class Changes(NamedTuple):
@@ -48,11 +43,6 @@ class Changes(NamedTuple):
         return set(self.added) | set(self.deleted) | set(self.modified)
 
 
-def _signature(result: os.stat_result) -> Signature:
-    ctime = result.st_ctime_ns if _POSIX else 0
-    return (result.st_mtime_ns, result.st_size, ctime, result.st_ino)
-
-
 def _digest(path: str) -> Optional[bytes]:
     try:
         with open(path, "rb") as handle:
@@ -61,9 +51,9 @@ def _digest(path: str) -> Optional[bytes]:
         return None
 
 
-def is_source(name: str) -> bool:
-    """Whether a file name is one the scanner follows: Python source, not hidden."""
-    return name.endswith(_SUFFIXES) and not name.startswith(".")
+def _signature(result: os.stat_result) -> Signature:
+    return (result.st_mtime_ns, result.st_size, result.st_ctime_ns if _POSIX else 0,
+            result.st_ino)
 
 
 class Scanner:
@@ -76,49 +66,63 @@ class Scanner:
 
     def __init__(self, roots: Iterable[str]) -> None:
         self.roots: Tuple[str, ...] = tuple(sorted({os.path.realpath(r) for r in roots}))
-        self._entries: Dict[str, _Entry] = {}
+        self._signatures: Dict[str, Signature] = {}
+        # The content's hash of each file that was recent at the last look.
+        self._digests: Dict[str, Optional[bytes]] = {}
         self.scan()
 
     @property
     def paths(self) -> List[str]:
         """The source files seen by the last scan."""
-        return list(self._entries)
+        return list(self._signatures)
 
     def scan(self) -> Changes:
         """What appeared, disappeared or changed since the previous scan."""
-        previous = self._entries
-        current: Dict[str, _Entry] = {}
+        previous, known = self._signatures, self._digests
+        current: Dict[str, Signature] = {}
+        digests: Dict[str, Optional[bytes]] = {}
+        added: List[str] = []
         modified: List[str] = []
-        now = time.time_ns()
+        recent = time.time_ns() - _RECENT_NS
+        # This loop is what a check that finds nothing costs: keep it lean.
         for path, result in self._stat_all():
+            mtime = result.st_mtime_ns
             signature = _signature(result)
-            recent = now - result.st_mtime_ns < _RECENT_NS
+            current[path] = signature
             old = previous.get(path)
-            # Read the content when stat cannot tell: the file is recent, or
-            # was at the last look and a write since may have kept every field.
-            same_stat = old is not None and old.signature == signature
-            known = old.digest if old is not None and same_stat else None
-            digest = _digest(path) if recent or known is not None else None
-            if old is not None and (not same_stat or (known is not None and digest != known)):
+            if old is None:
+                added.append(path)
+            elif old != signature:
                 modified.append(path)
-            current[path] = _Entry(signature, digest if recent else None)
-        added = [path for path in current if path not in previous]
+            elif path in known:
+                # Stat cannot tell this content from a write within the same
+                # tick as the last look: compare the content itself.
+                digest = _digest(path)
+                if digest != known[path]:
+                    modified.append(path)
+                if mtime > recent:
+                    digests[path] = digest
+                continue
+            if mtime > recent:
+                digests[path] = _digest(path)
         deleted = [path for path in previous if path not in current]
-        self._entries = current
+        self._signatures, self._digests = current, digests
         return Changes(tuple(added), tuple(deleted), tuple(modified))
 
-    def _stat_all(self) -> Iterator[Tuple[str, os.stat_result]]:
+    def _stat_all(self) -> List[Tuple[str, os.stat_result]]:
+        found: List[Tuple[str, os.stat_result]] = []
         for root in self.roots:
             try:
                 result = os.stat(root)
             except OSError:
                 continue
             if stat_module.S_ISDIR(result.st_mode):
-                yield from self._walk(root)
+                self._walk(root, found)
             elif stat_module.S_ISREG(result.st_mode):
-                yield root, result
+                found.append((root, result))
+        return found
 
-    def _walk(self, folder: str) -> Iterator[Tuple[str, os.stat_result]]:
+    def _walk(self, folder: str, found: List[Tuple[str, os.stat_result]]) -> None:
         stack = [folder]
         seen: Set[int] = set()
         while stack:
@@ -130,8 +134,15 @@ class Scanner:
             for entry in entries:
                 name = entry.name
                 try:
-                    if entry.is_dir():
-                        if name.startswith(".") or name in _SKIP_FOLDERS:
+                    if name.endswith(_SUFFIXES):
+                        if name[0] == "." or not entry.is_file():
+                            continue
+                        if entry.is_symlink():
+                            found.append((os.path.realpath(entry.path), entry.stat()))
+                        else:
+                            found.append((entry.path, entry.stat()))
+                    elif entry.is_dir():
+                        if name[0] == "." or name in _SKIP_FOLDERS:
                             continue
                         inode = entry.stat().st_ino
                         if inode in seen:  # a symlink loop
@@ -140,10 +151,5 @@ class Scanner:
                         # Paths are kept resolved, as module paths are.
                         link = entry.is_symlink()
                         stack.append(os.path.realpath(entry.path) if link else entry.path)
-                    elif is_source(name):
-                        if entry.is_symlink():
-                            yield os.path.realpath(entry.path), entry.stat()
-                        else:
-                            yield entry.path, entry.stat()
                 except OSError:  # gone between listing and stat: it is not there
                     continue

@@ -10,6 +10,7 @@ watched folders, never at `sys.modules`.
 
 import logging
 import os
+import sys
 import threading
 import time
 from typing import Callable, Dict, List, Optional, Set, Tuple, Union
@@ -85,6 +86,7 @@ class Watcher:
         self._pending: Set[str] = set()  # changed since the last reload
         self._held: Set[str] = set()  # part of a reload that failed
         self._moved_at = 0.0
+        self._index: Dict[str, List[str]] = {}  # resolved path -> loaded module names
         self._repeat: Optional[Repeat] = None
         self._thread: Optional[BackgroundThread] = None
 
@@ -154,23 +156,46 @@ class Watcher:
         return report
 
     def _modules_for(self, paths: Set[str]) -> Tuple[List[str], List[str], Dict[str, str]]:
-        """Reloadable module paths among `paths`, and a warning for each protected one."""
-        targets: Set[str] = set()
+        """Names of the reloadable modules loaded from `paths`, and a warning per protected one.
+
+        Names, not paths, go to reload(): with dependents a name prefix selects
+        the same modules (a package's submodules depend on it) and is cheaper.
+        """
+        targets: List[str] = []
         warnings: List[str] = []
         skipped: Dict[str, str] = {}
+        for path in sorted(paths):
+            for name in self._loaded_from(path):
+                info = _discovery.describe(name, sys.modules.get(name))
+                if info is None:
+                    continue
+                if info.protected is None:
+                    targets.append(name)
+                else:
+                    skipped[name] = info.protected
+                    warnings.append(
+                        "{!r} changed, but module {!r} is not reloaded ({}); restart the "
+                        "program to run the new code".format(path, name, info.protected)
+                    )
+        return targets, warnings, skipped
+
+    def _loaded_from(self, path: str) -> List[str]:
+        """The names of the modules loaded from `path`, from an index rebuilt on a miss."""
+        names = self._index.get(path)
+        if names is not None and all(self._path_of(name) == path for name in names):
+            return names
+        # Something was imported, reloaded or purged since the index was built.
+        self._index = {}
         for name, module in _discovery.loaded_modules():
             info = _discovery.describe(name, module)
-            if info is None or info.path not in paths:
-                continue
-            if info.protected is None:
-                targets.add(info.path)
-            else:
-                skipped[name] = info.protected
-                warnings.append(
-                    "{!r} changed, but module {!r} is not reloaded ({}); restart the "
-                    "program to run the new code".format(info.path, name, info.protected)
-                )
-        return sorted(targets), warnings, skipped
+            if info is not None and info.path is not None:
+                self._index.setdefault(info.path, []).append(name)
+        return self._index.get(path, [])
+
+    @staticmethod
+    def _path_of(name: str) -> Optional[str]:
+        info = _discovery.describe(name, sys.modules.get(name))
+        return info.path if info is not None else None
 
     def _show(self, report: Report) -> None:
         show = self._on_report
