@@ -130,11 +130,26 @@ class DetectionTest(WatcherCase):
         self.assertEqual(
             str(report),
             "reloading {views!r} failed at {file}:1: ModuleNotFoundError: No module named "
-            "{util!r}; restored 2 modules to their previous state".format(
+            "{util!r}; the source file of {util!r} is gone, but {views!r} still imports it; "
+            "restored 2 modules to their previous state".format(
                 views=self.name("{pkg}.views"),
                 util=self.name("{pkg}.util"),
                 file=self.path("{pkg}/views.py"),
             ),
+        )
+
+    def test_a_deleted_submodule_taken_from_its_package_names_the_file(self) -> None:
+        self.write("{pkg}/views.py", "from {pkg} import util\nSHOWN = util.VALUE\n")
+        self.watcher.check()
+        os.remove(self.path("{pkg}/util.py"))
+        report = self.watcher.check()
+        assert report is not None
+        self.assertIsInstance(report.error, ImportError)
+        self.assertIn(
+            "; the source file of {!r} is gone, but {!r} still imports it; restored".format(
+                self.name("{pkg}.util"), self.name("{pkg}.views")
+            ),
+            str(report),
         )
 
     def test_a_renamed_module_is_purged_under_its_old_name(self) -> None:
