@@ -100,6 +100,18 @@ class CommandLineTest(FolderCase):
         self.assertIn("same process, new code", done.stdout)
 
 
+class ReadmeTest(unittest.TestCase):
+    def test_quick_start_runs_the_example_then_the_tests(self) -> None:
+        with open(os.path.join(REPO, "README.md"), encoding="utf-8") as handle:
+            readme = handle.read()
+        block = readme.split("## Quick start", 1)[1].split("```sh\n", 1)[1].split("```", 1)[0]
+        self.assertEqual(
+            block.splitlines(),
+            ["python3 -m reloader run examples/hello/server.py", "python3 tests/check.py"],
+        )
+        self.assertTrue(os.path.isfile(os.path.join(REPO, "examples", "hello", "server.py")))
+
+
 class ServeTest(FolderCase):
     """The README's promise: edit handlers.py while the server runs, reload the page."""
 
