@@ -3,12 +3,14 @@
 `reload()` purges the modules a target names, and every module importing
 them, and imports them again in dependency order as one transaction: if
 anything fails, the old modules are put back exactly as they were.
-`plan()` shows what a reload would do without doing it.
+`plan()` shows what a reload would do without doing it. A `Watcher`
+reloads exactly the modules whose files changed, as they change.
 """
 
 from ._host import Host, use_host
 from ._reload import plan, reload
 from ._report import ModuleOutcome, Plan, PlannedModule, ReloadError, Report
+from ._watch import Watcher
 
 __version__ = "0.1.0"
 
@@ -19,6 +21,7 @@ __all__ = (
     "PlannedModule",
     "ReloadError",
     "Report",
+    "Watcher",
     "plan",
     "reload",
     "use_host",

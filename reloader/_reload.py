@@ -182,6 +182,7 @@ def _reload(targets: Sequence[object], dependents: bool, update: bool) -> Report
             location=failure.location,
             rolled_back=True,
             restored=order,
+            removed=[name for name in order if prepared.get(name) is None],
             warnings=warnings,
         )
     del old_modules  # keep no old module alive longer than the host does

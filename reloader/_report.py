@@ -61,6 +61,19 @@ def describe_error(error: BaseException) -> str:
     return "{}: {}".format(type(error).__name__, text) if text else type(error).__name__
 
 
+def _missing_module(error: BaseException, removed: Sequence[str]) -> Optional[str]:
+    """The module among `removed` (files gone) that an ImportError says is missing."""
+    if not isinstance(error, ImportError):
+        return None
+    for name in removed:
+        parent, _, last = name.rpartition(".")
+        if error.name == name:  # import a.b, from a.b import c
+            return name
+        if parent and error.name == parent and "name {!r}".format(last) in str(error):
+            return name  # from a import b
+    return None
+
+
 class ModuleOutcome(NamedTuple):
     """What happened to one module, as a value."""
 
@@ -74,7 +87,8 @@ class Report:
 
     `reloaded` lists the module names in the order they were re-imported;
     `skipped` maps protected names to the reason; `removed` lists modules
-    purged because their file is gone; `added` lists modules the new code
+    purged because their file is gone (restored all the same when the reload
+    failed); `added` lists modules the new code
     imported for the first time. `error` is the exception that failed the
     reload (None on success) and `rolled_back` says whether everything was
     restored. `warnings` collects what went wrong without failing the reload.
@@ -155,6 +169,11 @@ class Report:
             tail = "; restored {} to their previous state".format(restored)
         else:
             tail = "; the new code stays loaded"
+        gone = _missing_module(self.error, self.removed)
+        if gone is not None:
+            tail = "; the source file of {!r} is gone, but {} still imports it{}".format(
+                gone, repr(self.failed_module) if self.failed_module else "a module", tail
+            )
         return "reloading{} failed{}: {}{}".format(what, where, describe_error(self.error), tail)
 
     def __str__(self) -> str:

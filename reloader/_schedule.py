@@ -1,0 +1,125 @@
+"""Run work later through a scheduler, and repeat it until told to stop.
+
+A scheduler is any callable `schedule(callback, delay_seconds)` that calls
+`callback` once, later, on the thread it owns: a host adapter passes its
+main-thread call (`sublime.set_timeout`, `maya.utils.executeDeferred`,
+`bpy.app.timers.register`, an asyncio loop's `call_later`).
+`BackgroundThread` is the scheduler for a plain program. `Repeat` runs a step
+again and again through any scheduler, even one that cannot cancel what it
+was given. Nothing here knows about files or reloads.
+"""
+
+import heapq
+import itertools
+import logging
+import threading
+import time
+from typing import Callable, List, Optional, Tuple
+
+from ._host import Schedule
+
+_log = logging.getLogger("reloader.schedule")
+
+
+class BackgroundThread:
+    """A scheduler running callbacks one at a time on its own daemon thread.
+
+    The thread starts with the first callback and ends with `close()`. A
+    callback that raises is logged; the thread goes on.
+    """
+
+    def __init__(self, name: str = "reloader") -> None:
+        self.name = name
+        self._condition = threading.Condition()
+        self._queue: List[Tuple[float, int, Callable[[], None]]] = []
+        self._order = itertools.count()
+        self._thread: Optional[threading.Thread] = None
+        self._closed = False
+
+    def __call__(self, callback: Callable[[], None], delay: float) -> None:
+        with self._condition:
+            if self._closed:
+                raise RuntimeError(
+                    "scheduler {!r} is closed; create a new one".format(self.name)
+                )
+            due = time.monotonic() + max(0.0, delay)
+            heapq.heappush(self._queue, (due, next(self._order), callback))
+            if self._thread is None:
+                self._thread = threading.Thread(target=self._run, name=self.name, daemon=True)
+                self._thread.start()
+            self._condition.notify()
+
+    def close(self, timeout: Optional[float] = None) -> None:
+        """Drop what is waiting, let a running callback finish, and end the thread."""
+        with self._condition:
+            self._closed = True
+            self._queue.clear()
+            self._condition.notify()
+            thread = self._thread
+        if thread is not None and thread is not threading.current_thread():
+            thread.join(timeout)
+
+    def _run(self) -> None:
+        while True:
+            with self._condition:
+                while not self._closed:
+                    wait = self._queue[0][0] - time.monotonic() if self._queue else None
+                    if wait is not None and wait <= 0:
+                        break
+                    self._condition.wait(wait)
+                if self._closed:
+                    return
+                _, _, callback = heapq.heappop(self._queue)
+            try:
+                callback()
+            except Exception:
+                _log.exception("a callback scheduled on %r failed", self.name)
+
+
+class Repeat:
+    """Call `step` through `schedule` again and again; `step` returns the next delay.
+
+    `stop()` takes effect even with a scheduler that cannot cancel: a call
+    already handed over finds the repeat stopped and does nothing.
+    """
+
+    def __init__(self, schedule: Schedule, step: Callable[[], float]) -> None:
+        self._schedule = schedule
+        self._step = step
+        self._lock = threading.Lock()
+        self._run = 0  # which start() the scheduled calls belong to; 0 when stopped
+        self._delay = 0.0
+
+    @property
+    def running(self) -> bool:
+        """Whether the repeat is started and not stopped."""
+        return self._run != 0
+
+    def start(self, delay: float) -> None:
+        """Run the step after `delay` seconds, then as often as it asks."""
+        with self._lock:
+            if self._run:
+                return
+            self._run = run = next(_runs)
+            self._delay = delay
+        self._schedule(lambda: self._tick(run), delay)
+
+    def stop(self) -> None:
+        """Run the step no more."""
+        with self._lock:
+            self._run = 0
+
+    def _tick(self, run: int) -> None:
+        if self._run != run:
+            return
+        try:
+            delay = self._step()
+        except Exception:  # a step is meant not to raise; keep going all the same
+            _log.exception("a repeated step failed")
+            delay = self._delay
+        self._delay = delay
+        if self._run == run:
+            self._schedule(lambda: self._tick(run), delay)
+
+
+_runs = itertools.count(1)

@@ -1,0 +1,260 @@
+"""Watch folders and reload exactly the loaded modules whose files changed.
+
+A `Watcher` asks `_changes` what moved on disk, waits for a burst of saves to
+settle, maps the changed files to the loaded modules they were imported from
+and hands those to `reload()` with their dependents. `check()` does one
+round and never raises; `start()` repeats it through a scheduler (the
+host's, or a background thread). A check that finds nothing looks only at the
+watched folders, never at `sys.modules`.
+"""
+
+import logging
+import os
+import sys
+import threading
+import time
+from typing import Callable, Dict, List, Optional, Set, Tuple, Union
+
+from . import _discovery, _host
+from ._changes import Changes, Scanner
+from ._reload import reload
+from ._report import ReloadError, Report, locate
+from ._schedule import BackgroundThread, Repeat
+
+_log = logging.getLogger("reloader.watch")
+
+PathArgument = Union[str, "os.PathLike[str]"]
+
+
+def _log_report(report: object) -> None:
+    if isinstance(report, Report) and not report.ok:
+        _log.error("%s", report.message())
+    else:
+        _log.info("%s", report)
+
+
+class Watcher:
+    """Reload the loaded modules whose source files under `paths` change.
+
+    - `debounce`: seconds the files must stay quiet after a change before
+      the reload, so a burst of saves makes one reload.
+    - `interval`: seconds between checks once started.
+    - `schedule(callback, delay)`: how `start()` runs checks; default: the
+      installed host's, else a background thread.
+    - `on_report(report)`: called with every report a check produces;
+      default: the installed host's `show`, else the "reloader.watch" logger.
+    - `clock`: the monotonic clock the debounce reads (tests pass a fake).
+
+    Construction records what the files look like now: only later changes
+    count.
+    """
+
+    def __init__(
+        self,
+        *paths: PathArgument,
+        debounce: float = 0.1,
+        interval: float = 0.5,
+        schedule: Optional[_host.Schedule] = None,
+        on_report: Optional[Callable[[Report], None]] = None,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        if not paths:
+            raise TypeError("Watcher() needs at least one folder or file to watch")
+        roots = []
+        for path in paths:
+            raw = os.fspath(path)
+            if not isinstance(raw, str):
+                raise TypeError("watched path {!r} is bytes; give it as str".format(path))
+            if not os.path.exists(raw):
+                raise FileNotFoundError(
+                    "watched path {!r} does not exist; give an existing folder or file".format(raw)
+                )
+            roots.append(raw)
+        if debounce < 0 or interval <= 0:
+            raise ValueError(
+                "debounce must be >= 0 and interval > 0 seconds, not {!r} and {!r}".format(
+                    debounce, interval
+                )
+            )
+        self.debounce = float(debounce)
+        self.interval = float(interval)
+        self._schedule = schedule
+        self._on_report = on_report
+        self._clock = clock
+        self._lock = threading.RLock()
+        self._scanner = Scanner(roots)
+        self._pending: Set[str] = set()  # changed since the last reload
+        self._held: Set[str] = set()  # part of a reload that failed
+        self._moved_at = 0.0
+        self._index: Dict[str, List[str]] = {}  # resolved path -> loaded module names
+        self._repeat: Optional[Repeat] = None
+        self._thread: Optional[BackgroundThread] = None
+
+    @property
+    def paths(self) -> Tuple[str, ...]:
+        """The watched folders and files, resolved."""
+        return self._scanner.roots
+
+    @property
+    def running(self) -> bool:
+        """Whether checks are scheduled (between start() and stop())."""
+        return self._repeat is not None and self._repeat.running
+
+    def __repr__(self) -> str:
+        return "<Watcher {}{}>".format(
+            ", ".join(repr(p) for p in self.paths), " running" if self.running else ""
+        )
+
+    # ----------------------------------------------------------------------
+    # one round
+
+    def check(self) -> Optional[Report]:
+        """Reload what changed since the last look; None when there is nothing to do.
+
+        Never raises: a failed reload is restored by the core and its report
+        has `error` set. A file that failed is tried again only together with
+        the next change.
+        """
+        with self._lock:
+            try:
+                report = self._check()
+            except Exception as error:  # the core restored everything already
+                report = Report(error=error, location=locate(error), rolled_back=True)
+            if report is not None:
+                self._show(report)
+            return report
+
+    def _check(self) -> Optional[Report]:
+        # 1. What moved since the last look; a burst must settle first.
+        changes: Changes = self._scanner.scan()
+        now = self._clock()
+        if changes:
+            self._pending |= changes.paths
+            self._moved_at = now
+            if self.debounce > 0:
+                return None
+        if not self._pending or now - self._moved_at < self.debounce:
+            return None
+        paths = self._pending | self._held
+        self._pending = set()
+
+        # 2. The loaded modules those files were imported from.
+        targets, warnings, skipped = self._modules_for(paths)
+        if not targets:
+            self._held = set()
+            return Report(skipped=skipped, warnings=warnings) if warnings else None
+
+        # 3. Reload them and their dependents as one transaction.
+        try:
+            report = reload(*targets, dependents=True)
+        except ReloadError as error:
+            report = error.report
+        except Exception as error:  # a target that vanished, a reload in progress...
+            report = Report(error=error, location=locate(error), rolled_back=True)
+        self._held = set() if report.ok else paths
+        report.warnings[:0] = warnings
+        return report
+
+    def _modules_for(self, paths: Set[str]) -> Tuple[List[str], List[str], Dict[str, str]]:
+        """Names of the reloadable modules loaded from `paths`, and a warning per protected one.
+
+        Names, not paths, go to reload(): with dependents a name prefix selects
+        the same modules (a package's submodules depend on it) and is cheaper.
+        """
+        targets: List[str] = []
+        warnings: List[str] = []
+        skipped: Dict[str, str] = {}
+        for path in sorted(paths):
+            for name in self._loaded_from(path):
+                info = _discovery.describe(name, sys.modules.get(name))
+                if info is None:
+                    continue
+                if info.protected is None:
+                    targets.append(name)
+                else:
+                    skipped[name] = info.protected
+                    warnings.append(
+                        "{!r} changed, but module {!r} is not reloaded ({}); restart the "
+                        "program to run the new code".format(path, name, info.protected)
+                    )
+        return targets, warnings, skipped
+
+    def _loaded_from(self, path: str) -> List[str]:
+        """The names of the modules loaded from `path`, from an index rebuilt on a miss."""
+        names = self._index.get(path)
+        if names is not None and all(self._path_of(name) == path for name in names):
+            return names
+        # Something was imported, reloaded or purged since the index was built.
+        self._index = {}
+        for name, module in _discovery.loaded_modules():
+            info = _discovery.describe(name, module)
+            if info is not None and info.path is not None:
+                self._index.setdefault(info.path, []).append(name)
+        return self._index.get(path, [])
+
+    @staticmethod
+    def _path_of(name: str) -> Optional[str]:
+        info = _discovery.describe(name, sys.modules.get(name))
+        return info.path if info is not None else None
+
+    def _show(self, report: Report) -> None:
+        show = self._on_report
+        if show is None:
+            host = _host.current()
+            show = host.show if host is not None else _log_report
+        try:
+            show(report)
+        except Exception:
+            _log.exception("showing a reload report failed")
+
+    # ----------------------------------------------------------------------
+    # repeating
+
+    def start(self) -> Callable[[], None]:
+        """Check every `interval` seconds from now on; return the callable that stops.
+
+        When the installed host has no running event loop (its `schedule` is
+        None), nothing can run later: this checks once, at once, and the
+        program calls `check()` itself whenever it can.
+        """
+        with self._lock:
+            if self.running:
+                return self.stop
+            schedule = self._schedule
+            if schedule is None:
+                host = _host.current()
+                if host is not None and host.schedule is None:
+                    self.check()
+                    return self.stop
+                if host is not None:
+                    schedule = host.schedule
+                else:
+                    self._thread = BackgroundThread("reloader watcher")
+                    schedule = self._thread
+            assert schedule is not None
+            self._repeat = Repeat(schedule, self._step)
+            self._repeat.start(self.interval)
+            return self.stop
+
+    def stop(self) -> None:
+        """Stop checking; a check running on another thread finishes first."""
+        repeat, thread = self._repeat, self._thread
+        self._repeat, self._thread = None, None
+        if repeat is not None:
+            repeat.stop()
+        if thread is not None:
+            thread.close()
+
+    def _step(self) -> float:
+        self.check()
+        with self._lock:
+            if self._pending:  # a burst is settling: look again when it may be quiet
+                return max(0.01, self.debounce - (self._clock() - self._moved_at))
+            return self.interval
+
+    def __enter__(self) -> "Watcher":
+        self.start()
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.stop()

@@ -1,0 +1,197 @@
+"""`python -m reloader run`: the command line, and the example server edited while it runs."""
+
+import http.client
+import os
+import re
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import unittest
+from typing import Callable, List, Optional, Tuple, TypeVar
+
+REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+EXAMPLE = os.path.join(REPO, "examples", "hello")
+T = TypeVar("T")
+
+
+def wait_for(what: str, probe: Callable[[], Optional[T]], timeout: float = 20.0) -> T:
+    """Poll `probe` until it returns something other than None, for at most `timeout` s."""
+    deadline = time.monotonic() + timeout
+    while True:
+        value = probe()
+        if value is not None:
+            return value
+        if time.monotonic() > deadline:
+            raise AssertionError("gave up waiting for {} after {} s".format(what, timeout))
+        time.sleep(0.05)
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+class FolderCase(unittest.TestCase):
+    def setUp(self) -> None:
+        self.folder = os.path.realpath(tempfile.mkdtemp(prefix="reloader-run-"))
+        self.addCleanup(shutil.rmtree, self.folder, True)
+        self.env = dict(os.environ)
+        self.env["PYTHONPATH"] = os.pathsep.join(
+            [REPO] + [p for p in [os.environ.get("PYTHONPATH")] if p]
+        )
+
+    def write(self, relative: str, text: str) -> str:
+        path = os.path.join(self.folder, relative)
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        with open(path, "w", encoding="utf-8") as handle:
+            handle.write(text)
+        return path
+
+    def reloader(self, *arguments: str) -> "subprocess.CompletedProcess[str]":
+        return subprocess.run(
+            [sys.executable, "-m", "reloader", "run"] + list(arguments),
+            cwd=self.folder, env=self.env, capture_output=True, text=True, timeout=60,
+        )
+
+
+class CommandLineTest(FolderCase):
+    def test_script_arguments_and_exit_code_pass_through(self) -> None:
+        self.write("tool.py", "import sys\nprint(sys.argv[1:])\nsys.exit(3)\n")
+        done = self.reloader("--interval", "5", "tool.py", "--flag", "-x", "value")
+        self.assertEqual(done.stdout, "['--flag', '-x', 'value']\n")
+        self.assertEqual(done.returncode, 3)
+
+    def test_module_runs_as_main(self) -> None:
+        self.write("app/__init__.py", "")
+        self.write("app/cli.py", "import sys\nprint(__name__, sys.argv[1:])\n")
+        done = self.reloader("-m", "app.cli", "--flag")
+        self.assertEqual((done.returncode, done.stdout), (0, "__main__ ['--flag']\n"))
+
+    def test_keyboard_interrupt_exits_with_130_and_no_traceback(self) -> None:
+        self.write("tool.py", "raise KeyboardInterrupt\n")
+        done = self.reloader("tool.py")
+        self.assertEqual((done.returncode, done.stderr), (130, ""))
+
+    def test_a_handled_interrupt_keeps_the_program_exit_code(self) -> None:
+        self.write("tool.py", "try:\n    raise KeyboardInterrupt\nexcept KeyboardInterrupt:\n"
+                              "    print('bye')\n")
+        done = self.reloader("tool.py")
+        self.assertEqual((done.returncode, done.stdout), (0, "bye\n"))
+
+    def test_no_program(self) -> None:
+        done = self.reloader("--quiet")
+        self.assertEqual(done.returncode, 2)
+        self.assertEqual(
+            done.stderr,
+            "reloader run: give the program to run, as SCRIPT [ARGS] or -m MODULE [ARGS]\n",
+        )
+
+    def test_help_explains_the_command(self) -> None:
+        done = self.reloader("--help")
+        self.assertEqual(done.returncode, 0)
+        self.assertIn(
+            "usage: python -m reloader run [--watch PATH]... [options] (SCRIPT | -m MODULE)",
+            done.stdout,
+        )
+        self.assertIn("same process, new code", done.stdout)
+
+
+class ReadmeTest(unittest.TestCase):
+    def test_quick_start_runs_the_example_then_the_tests(self) -> None:
+        with open(os.path.join(REPO, "README.md"), encoding="utf-8") as handle:
+            readme = handle.read()
+        block = readme.split("## Quick start", 1)[1].split("```sh\n", 1)[1].split("```", 1)[0]
+        self.assertEqual(
+            block.splitlines(),
+            ["python3 -m reloader run examples/hello/server.py", "python3 tests/check.py"],
+        )
+        self.assertTrue(os.path.isfile(os.path.join(REPO, "examples", "hello", "server.py")))
+
+
+class ServeTest(FolderCase):
+    """The README's promise: edit handlers.py while the server runs, reload the page."""
+
+    def setUp(self) -> None:
+        super().setUp()
+        shutil.copytree(EXAMPLE, os.path.join(self.folder, "hello"),
+                        ignore=shutil.ignore_patterns("__pycache__"))
+        self.handlers = os.path.join(self.folder, "hello", "handlers.py")
+        with open(self.handlers, encoding="utf-8") as handle:
+            self.original = handle.read()
+        self.port = free_port()
+        self.errors = os.path.join(self.folder, "stderr.txt")
+        with open(self.errors, "w") as stderr:
+            self.process = subprocess.Popen(
+                [sys.executable, "-m", "reloader", "run", "--interval", "0.05",
+                 "--debounce", "0.05", "hello/server.py", str(self.port)],
+                cwd=self.folder, env=self.env, stdout=subprocess.DEVNULL, stderr=stderr,
+            )
+        self.addCleanup(self.stop)
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            self.process.kill()
+        self.process.wait(30)
+
+    def get(self) -> Optional[Tuple[str, int]]:
+        """The body of / and the X-Pid header, or None while nobody answers."""
+        if self.process.poll() is not None:
+            raise AssertionError("the server exited: " + self.stderr())
+        connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=5)
+        try:
+            connection.request("GET", "/")
+            response = connection.getresponse()
+            return response.read().decode("utf-8"), int(response.getheader("X-Pid") or 0)
+        except OSError:
+            return None
+        finally:
+            connection.close()
+
+    def answer(self, expected: str) -> Optional[int]:
+        got = self.get()
+        return got[1] if got is not None and got[0] == expected else None
+
+    def stderr(self) -> str:
+        with open(self.errors, encoding="utf-8") as handle:
+            return handle.read()
+
+    def edit(self, old: str, new: str) -> None:
+        text = self.original.replace(old, new)
+        self.assertNotEqual(text, self.original)
+        temporary = self.handlers + ".tmp"
+        with open(temporary, "w", encoding="utf-8") as handle:
+            handle.write(text)
+        os.replace(temporary, self.handlers)  # as editors that save by rename do
+
+    def test_edit_the_handler_while_it_runs(self) -> None:
+        pid = wait_for("the first answer", lambda: self.answer("Hello from the hello server\n"))
+        self.assertEqual(pid, self.process.pid)
+
+        # 1. An edit is served by the same process.
+        self.edit('"Hello from the hello server"', '"Hello again"')
+        self.assertEqual(wait_for("the new answer", lambda: self.answer("Hello again\n")), pid)
+        self.assertIn("reloader: reloaded 1 module in ", self.stderr())
+        self.assertIn(" ms: handlers\n", self.stderr())
+
+        # 2. A syntax error is printed with file and line; the old code keeps serving.
+        lines: List[str] = self.original.splitlines()
+        broken = next(n for n, line in enumerate(lines, 1) if line.startswith("def respond"))
+        self.edit("def respond(path: str) -> Tuple[int, str, str]:", "def respond(path) return")
+        pattern = r"reloader: reloading 'handlers' failed at {}:{}: SyntaxError: ".format(
+            re.escape(self.handlers), broken
+        )
+        wait_for("the error line", lambda: re.search(pattern, self.stderr()))
+        self.assertEqual(self.get(), ("Hello again\n", pid))
+
+        # 3. The fix is served, still by the same process.
+        self.edit('"Hello from the hello server"', '"Fixed"')
+        self.assertEqual(wait_for("the fixed answer", lambda: self.answer("Fixed\n")), pid)
+        self.assertIsNone(self.process.poll())
+
+
+if __name__ == "__main__":
+    unittest.main()

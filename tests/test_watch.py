@@ -1,0 +1,371 @@
+"""The watcher: which modules a change reloads, bursts, failures, and scheduling."""
+
+import os
+import sys
+import threading
+import unittest
+from typing import Callable, List, Optional, Tuple
+from unittest import mock
+
+import reloader
+from reloader import _watch
+
+from .support import PackageCase
+
+
+class FakeClock:
+    """A monotonic clock that moves only when told to."""
+
+    def __init__(self) -> None:
+        self.now = 100.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+class FakeSchedule:
+    """A scheduler that records what it was given and runs it only when told to."""
+
+    def __init__(self) -> None:
+        self.calls: List[Tuple[Callable[[], None], float]] = []
+
+    def __call__(self, callback: Callable[[], None], delay: float) -> None:
+        self.calls.append((callback, delay))
+
+    def run_next(self) -> None:
+        callback, _ = self.calls.pop(0)
+        callback()
+
+
+class WatcherCase(PackageCase):
+    """A package `pkg` with a leaf `util`, `views` importing it, and an unrelated `other`."""
+
+    def setUp(self) -> None:
+        super().setUp()
+        self.files({
+            "{pkg}/__init__.py": "",
+            "{pkg}/util.py": "VALUE = 1\n",
+            "{pkg}/views.py": "from {pkg}.util import VALUE\nSHOWN = VALUE * 10\n",
+            "{pkg}/other.py": "OTHER = 1\n",
+        })
+        self.load("{pkg}.views")
+        self.load("{pkg}.other")
+        self.reports: List[reloader.Report] = []
+        self.clock = FakeClock()
+        self.watcher = self.watch()
+
+    def watch(self, **options: object) -> reloader.Watcher:
+        options.setdefault("debounce", 0)
+        options.setdefault("on_report", self.reports.append)
+        options.setdefault("clock", self.clock)
+        return reloader.Watcher(self.path("{pkg}"), **options)  # type: ignore[arg-type]
+
+    def name(self, relative: str) -> str:
+        return relative.format(pkg=self.pkg)
+
+
+class DetectionTest(WatcherCase):
+    def test_nothing_changed(self) -> None:
+        self.assertIsNone(self.watcher.check())
+        self.assertEqual(self.reports, [])
+
+    def test_an_edit_reloads_the_module_and_its_dependents_only(self) -> None:
+        package, other = self.mod("{pkg}"), self.mod("{pkg}.other")
+        self.write("{pkg}/util.py", "VALUE = 2\n")
+        report = self.watcher.check()
+        assert report is not None
+        self.assertEqual(report.reloaded, (self.name("{pkg}.util"), self.name("{pkg}.views")))
+        self.assertEqual(self.mod("{pkg}.views").SHOWN, 20)
+        self.assertIs(self.mod("{pkg}"), package)
+        self.assertIs(self.mod("{pkg}.other"), other)
+        self.assertEqual(self.reports, [report])
+        self.assertIsNone(self.watcher.check())
+
+    def test_same_second_same_size_edit_runs_the_new_source(self) -> None:
+        path = self.path("{pkg}/util.py")
+        with mock.patch.object(sys, "dont_write_bytecode", False):
+            self.write("{pkg}/util.py", "VALUE = 3\n")
+            self.watcher.check()  # writes bytecode for VALUE = 3
+            self.assertEqual(self.mod("{pkg}.util").VALUE, 3)
+            stamp = os.stat(path).st_mtime_ns
+            self.write("{pkg}/util.py", "VALUE = 4\n", touch=False)
+            os.utime(path, ns=(stamp, stamp))
+            report = self.watcher.check()
+        assert report is not None
+        self.assertTrue(report.ok)
+        self.assertEqual(self.mod("{pkg}.util").VALUE, 4)
+
+    def test_an_edited_module_may_import_a_new_one(self) -> None:
+        self.write("{pkg}/helper.py", "HELP = 'new'\n")
+        self.write("{pkg}/other.py", "from {pkg}.helper import HELP\nOTHER = HELP\n")
+        report = self.watcher.check()
+        assert report is not None
+        self.assertEqual(report.reloaded, (self.name("{pkg}.other"),))
+        self.assertEqual(report.added, (self.name("{pkg}.helper"),))
+        self.assertEqual(self.mod("{pkg}.other").OTHER, "new")
+
+    def test_a_new_file_nobody_imports_reloads_nothing(self) -> None:
+        self.write("{pkg}/extra.py", "X = 1\n")
+        self.assertIsNone(self.watcher.check())
+        self.assertNotIn(self.name("{pkg}.extra"), sys.modules)
+
+    def test_a_deleted_module_nobody_imports_is_purged(self) -> None:
+        os.remove(self.path("{pkg}/other.py"))
+        report = self.watcher.check()
+        assert report is not None
+        self.assertTrue(report.ok)
+        self.assertEqual(report.removed, (self.name("{pkg}.other"),))
+        self.assertNotIn(self.name("{pkg}.other"), sys.modules)
+
+    def test_a_deleted_module_still_imported_fails_and_restores(self) -> None:
+        util, views = self.mod("{pkg}.util"), self.mod("{pkg}.views")
+        os.remove(self.path("{pkg}/util.py"))
+        report = self.watcher.check()
+        assert report is not None
+        self.assertIsInstance(report.error, ImportError)
+        self.assertTrue(report.rolled_back)
+        self.assertEqual(report.failed_module, self.name("{pkg}.views"))
+        self.assertIs(self.mod("{pkg}.util"), util)
+        self.assertIs(self.mod("{pkg}.views"), views)
+        self.assertEqual(
+            str(report),
+            "reloading {views!r} failed at {file}:1: ModuleNotFoundError: No module named "
+            "{util!r}; the source file of {util!r} is gone, but {views!r} still imports it; "
+            "restored 2 modules to their previous state".format(
+                views=self.name("{pkg}.views"),
+                util=self.name("{pkg}.util"),
+                file=self.path("{pkg}/views.py"),
+            ),
+        )
+
+    def test_a_deleted_submodule_taken_from_its_package_names_the_file(self) -> None:
+        self.write("{pkg}/views.py", "from {pkg} import util\nSHOWN = util.VALUE\n")
+        self.watcher.check()
+        os.remove(self.path("{pkg}/util.py"))
+        report = self.watcher.check()
+        assert report is not None
+        self.assertIsInstance(report.error, ImportError)
+        self.assertIn(
+            "; the source file of {!r} is gone, but {!r} still imports it; restored".format(
+                self.name("{pkg}.util"), self.name("{pkg}.views")
+            ),
+            str(report),
+        )
+
+    def test_a_renamed_module_is_purged_under_its_old_name(self) -> None:
+        os.rename(self.path("{pkg}/other.py"), self.path("{pkg}/renamed.py"))
+        report = self.watcher.check()
+        assert report is not None
+        self.assertEqual(report.removed, (self.name("{pkg}.other"),))
+        self.assertNotIn(self.name("{pkg}.renamed"), sys.modules)
+
+    def test_a_save_through_a_renamed_temporary_file(self) -> None:
+        temporary = self.write("{pkg}/.util.py.tmp", "VALUE = 5\n")
+        os.replace(temporary, self.path("{pkg}/util.py"))
+        report = self.watcher.check()
+        assert report is not None
+        self.assertEqual(report.reloaded, (self.name("{pkg}.util"), self.name("{pkg}.views")))
+        self.assertEqual(self.mod("{pkg}.views").SHOWN, 50)
+
+    def test_files_outside_the_watched_folder_do_not_count(self) -> None:
+        self.write("{pkg}kit/__init__.py", "")
+        kit = self.load("{pkg}kit")
+        self.write("{pkg}kit/__init__.py", "X = 1\n")
+        self.assertIsNone(self.watcher.check())
+        self.assertIs(self.mod("{pkg}kit"), kit)
+
+    def test_a_protected_module_is_named_not_reloaded(self) -> None:
+        uninstall = reloader.use_host(reloader.Host("fake", protected=[self.pkg + ".other"]))
+        self.addCleanup(uninstall)
+        other = self.mod("{pkg}.other")
+        self.write("{pkg}/other.py", "OTHER = 2\n")
+        report = self.watcher.check()
+        assert report is not None
+        self.assertEqual(report.reloaded, ())
+        self.assertIs(self.mod("{pkg}.other"), other)
+        self.assertEqual(
+            report.warnings,
+            [
+                "{!r} changed, but module {!r} is not reloaded (protected by the fake host); "
+                "restart the program to run the new code".format(
+                    self.path("{pkg}/other.py"), self.name("{pkg}.other")
+                )
+            ],
+        )
+
+
+class BurstTest(WatcherCase):
+    def test_a_burst_of_saves_makes_one_reload(self) -> None:
+        watcher = self.watch(debounce=0.5)
+        for value in range(2, 6):
+            self.write("{pkg}/util.py", "VALUE = {}\n".format(value))
+            self.assertIsNone(watcher.check())
+            self.clock.now += 0.3  # never quiet for 0.5 s
+        self.clock.now += 0.2
+        report = watcher.check()
+        assert report is not None
+        self.assertEqual(self.mod("{pkg}.views").SHOWN, 50)
+        self.assertEqual(self.reports, [report])
+        self.assertIsNone(watcher.check())
+
+    def test_a_file_created_and_deleted_within_a_burst_changes_nothing(self) -> None:
+        watcher = self.watch(debounce=0.5)
+        temporary = self.write("{pkg}/scratch.py", "X = 1\n")
+        self.assertIsNone(watcher.check())
+        os.remove(temporary)
+        self.assertIsNone(watcher.check())
+        self.clock.now += 1
+        self.assertIsNone(watcher.check())
+        self.assertEqual(self.reports, [])
+
+
+class FailureTest(WatcherCase):
+    def test_a_failed_file_is_not_retried_until_it_changes(self) -> None:
+        util = self.mod("{pkg}.util")
+        self.write("{pkg}/util.py", "VALUE = (\n")
+        report = self.watcher.check()
+        assert report is not None
+        self.assertIsInstance(report.error, SyntaxError)
+        self.assertEqual(report.location, (self.path("{pkg}/util.py"), 1))
+        self.assertIs(self.mod("{pkg}.util"), util)
+        self.assertIsNone(self.watcher.check())
+        self.assertIsNone(self.watcher.check())
+        self.write("{pkg}/util.py", "VALUE = 7\n")
+        report = self.watcher.check()
+        assert report is not None
+        self.assertTrue(report.ok)
+        self.assertEqual(self.mod("{pkg}.views").SHOWN, 70)
+        self.assertEqual(len(self.reports), 2)
+
+    def test_a_failed_file_is_retried_with_the_next_change(self) -> None:
+        # views now needs a module that does not exist yet; creating it is the fix.
+        self.write("{pkg}/views.py", "from {pkg}.later import LATER\nSHOWN = LATER\n")
+        report = self.watcher.check()
+        assert report is not None
+        self.assertIsInstance(report.error, ImportError)
+        self.write("{pkg}/later.py", "LATER = 'here'\n")
+        report = self.watcher.check()
+        assert report is not None
+        self.assertTrue(report.ok, report)
+        self.assertEqual(self.mod("{pkg}.views").SHOWN, "here")
+
+    def test_an_error_inside_reload_is_reported_not_raised(self) -> None:
+        self.write("{pkg}/util.py", "VALUE = 2\n")
+        error = RuntimeError("busy")
+        with mock.patch.object(_watch, "reload", side_effect=error):
+            report = self.watcher.check()
+        assert report is not None
+        self.assertIs(report.error, error)
+        self.assertTrue(report.rolled_back)
+        self.assertTrue(str(report).endswith(": RuntimeError: busy; nothing was changed"), report)
+
+    def test_an_error_in_on_report_is_logged_not_raised(self) -> None:
+        def broken(report: reloader.Report) -> None:
+            raise ValueError("display gone")
+
+        watcher = self.watch(on_report=broken)
+        self.write("{pkg}/util.py", "VALUE = 2\n")
+        with self.assertLogs("reloader.watch", "ERROR") as logs:
+            report = watcher.check()
+        assert report is not None
+        self.assertTrue(report.ok)
+        self.assertIn("showing a reload report failed", logs.output[0])
+
+    def test_bad_arguments(self) -> None:
+        with self.assertRaisesRegex(TypeError, "needs at least one folder"):
+            reloader.Watcher()
+        with self.assertRaisesRegex(FileNotFoundError, "does not exist"):
+            reloader.Watcher(self.path("missing"))
+        with self.assertRaisesRegex(ValueError, "debounce must be >= 0"):
+            reloader.Watcher(self.root, debounce=-1)
+
+
+class ScheduleTest(WatcherCase):
+    def test_start_schedules_checks_until_stop(self) -> None:
+        schedule = FakeSchedule()
+        watcher = self.watch(schedule=schedule, interval=2.0)
+        stop = watcher.start()
+        self.assertTrue(watcher.running)
+        self.assertEqual([delay for _, delay in schedule.calls], [2.0])
+        self.write("{pkg}/util.py", "VALUE = 2\n")
+        schedule.run_next()
+        self.assertEqual(self.mod("{pkg}.views").SHOWN, 20)
+        self.assertEqual([delay for _, delay in schedule.calls], [2.0])
+        stop()
+        self.assertFalse(watcher.running)
+        self.write("{pkg}/util.py", "VALUE = 3\n")
+        schedule.run_next()  # handed over before stop(): does nothing
+        self.assertEqual(schedule.calls, [])
+        self.assertEqual(self.mod("{pkg}.views").SHOWN, 20)
+
+    def test_a_settling_burst_is_looked_at_again_after_the_debounce(self) -> None:
+        schedule = FakeSchedule()
+        watcher = self.watch(schedule=schedule, interval=2.0, debounce=0.25)
+        watcher.start()
+        self.write("{pkg}/util.py", "VALUE = 2\n")
+        schedule.run_next()
+        self.assertEqual([delay for _, delay in schedule.calls], [0.25])
+        self.clock.now += 0.25
+        schedule.run_next()
+        self.assertEqual(self.mod("{pkg}.views").SHOWN, 20)
+        self.assertEqual([delay for _, delay in schedule.calls], [2.0])
+
+    def test_the_installed_host_schedules_and_shows(self) -> None:
+        schedule = FakeSchedule()
+        shown: List[object] = []
+        uninstall = reloader.use_host(reloader.Host("fake", schedule=schedule, show=shown.append))
+        self.addCleanup(uninstall)
+        watcher = reloader.Watcher(self.path("{pkg}"), debounce=0)
+        watcher.start()
+        self.write("{pkg}/util.py", "VALUE = 2\n")
+        schedule.run_next()
+        self.assertEqual(len(shown), 1)
+        self.assertEqual(str(shown[0]).split(" in ")[0], "reloaded 2 modules")
+        watcher.stop()
+
+    def test_a_host_without_event_loop_gets_the_check_at_once(self) -> None:
+        uninstall = reloader.use_host(reloader.Host("batch", schedule=None))
+        self.addCleanup(uninstall)
+        watcher = self.watch()
+        self.write("{pkg}/util.py", "VALUE = 2\n")
+        watcher.start()
+        self.assertFalse(watcher.running)
+        self.assertEqual(self.mod("{pkg}.views").SHOWN, 20)
+        self.assertEqual(len(self.reports), 1)
+
+    def test_a_plain_program_checks_on_a_background_thread(self) -> None:
+        done = threading.Event()
+        threads: List[Optional[str]] = []
+
+        def on_report(report: reloader.Report) -> None:
+            threads.append(threading.current_thread().name)
+            done.set()
+
+        watcher = self.watch(on_report=on_report, interval=0.01)
+        self.write("{pkg}/util.py", "VALUE = 2\n")
+        with watcher:
+            self.assertTrue(done.wait(20), "no check ran on the background thread")
+        self.assertFalse(watcher.running)
+        self.assertEqual(threads, ["reloader watcher"])
+        self.assertEqual(self.mod("{pkg}.views").SHOWN, 20)
+
+
+class BackgroundThreadTest(unittest.TestCase):
+    def test_callbacks_run_in_due_order_and_close_drops_the_rest(self) -> None:
+        from reloader._schedule import BackgroundThread
+
+        thread = BackgroundThread("test")
+        ran: List[str] = []
+        done = threading.Event()
+        thread(lambda: ran.append("late"), 3600)
+        thread(lambda: (ran.append("second"), done.set()), 0.02)
+        thread(lambda: ran.append("first"), 0)
+        self.assertTrue(done.wait(20))
+        thread.close()
+        self.assertEqual(ran, ["first", "second"])
+        with self.assertRaisesRegex(RuntimeError, "is closed"):
+            thread(lambda: None, 0)
+
+
+if __name__ == "__main__":
+    unittest.main()
