@@ -186,9 +186,8 @@ class Watcher:
             return names
         # Something was imported, reloaded or purged since the index was built.
         self._index = {}
-        for name, module in _discovery.loaded_modules():
-            info = _discovery.describe(name, module)
-            if info is not None and info.path is not None:
+        for name, info in _discovery.describe_loaded().items():
+            if info.path is not None:
                 self._index.setdefault(info.path, []).append(name)
         return self._index.get(path, [])
 
