@@ -6,19 +6,24 @@ anything fails, the old modules are put back exactly as they were.
 `plan()` shows what a reload would do without doing it.
 """
 
-from ._host import Host, use_host
+from ._host import BeforePurge, Cleanup, Host, Owned, Schedule, owned_by, use_host
 from ._reload import plan, reload
 from ._report import ModuleOutcome, Plan, PlannedModule, ReloadError, Report
 
 __version__ = "0.1.0"
 
 __all__ = (
+    "BeforePurge",
+    "Cleanup",
     "Host",
     "ModuleOutcome",
+    "Owned",
     "Plan",
     "PlannedModule",
     "ReloadError",
     "Report",
+    "Schedule",
+    "owned_by",
     "plan",
     "reload",
     "use_host",
