@@ -15,7 +15,7 @@ old modules are registered again. This file only adapts; reloader does the work.
 import os
 import sys
 import types
-from typing import Callable, List, Optional
+from typing import Callable, Dict, List, Optional
 
 import sublime
 import sublime_plugin
@@ -78,14 +78,15 @@ def _refresh_archives(package: str) -> None:
     Sublime's `ZipLoader` reads its zip once; the editor builds new loaders
     when it notices a changed zip, but a reload may come first.
     """
-    loaders = {}
+    scans: Dict[int, Callable[[], None]] = {}
     for name, module in list(sys.modules.items()):
         if name == package or name.startswith(package + "."):
             loader = getattr(getattr(module, "__spec__", None), "loader", None)
-            if callable(getattr(loader, "_scan_zip", None)):
-                loaders[id(loader)] = loader
-    for loader in loaders.values():
-        loader._scan_zip()
+            scan = getattr(loader, "_scan_zip", None)
+            if callable(scan):
+                scans[id(loader)] = scan
+    for scan in scans.values():
+        scan()
 
 
 def show(report: reloader.Report) -> None:
