@@ -7,7 +7,7 @@ anything fails, the old modules are put back exactly as they were.
 reloads exactly the modules whose files changed, as they change.
 """
 
-from ._host import Host, use_host
+from ._host import BeforePurge, Cleanup, Host, Owned, Schedule, owned_by, use_host
 from ._reload import plan, reload
 from ._report import ModuleOutcome, Plan, PlannedModule, ReloadError, Report
 from ._watch import Watcher
@@ -15,13 +15,18 @@ from ._watch import Watcher
 __version__ = "0.1.0"
 
 __all__ = (
+    "BeforePurge",
+    "Cleanup",
     "Host",
     "ModuleOutcome",
+    "Owned",
     "Plan",
     "PlannedModule",
     "ReloadError",
     "Report",
+    "Schedule",
     "Watcher",
+    "owned_by",
     "plan",
     "reload",
     "use_host",

@@ -116,6 +116,10 @@ def _examine(name: str, module: types.ModuleType) -> ModuleInfo:
     loader = getattr(spec, "loader", None) if spec is not None else namespace.get("__loader__")
     has_location = bool(getattr(spec, "has_location", False))
     file = origin if has_location else namespace.get("__file__")
+    if file is None and isinstance(origin, str) and os.path.isabs(origin) and (
+        hasattr(loader, "get_code") or hasattr(loader, "get_source")
+    ):
+        file = origin  # served from an archive by a custom loader (Sublime's packages)
     path = _resolved(file)
     raw_search = namespace.get("__path__")
     search: Tuple[str, ...] = ()

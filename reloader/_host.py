@@ -5,6 +5,7 @@ callable later on the program's main thread, where reports go, steps to run
 around the purge, and cleanups that undo registrations a purged module made
 with the host. `use_host()` installs one and returns the callable that
 uninstalls it. The core consults the installed hosts; it knows no host by name.
+Nothing here imports or reloads a module.
 """
 
 import functools
@@ -13,6 +14,7 @@ import types
 from typing import Callable, FrozenSet, Iterable, List, Optional, Sequence, Tuple
 
 from . import _discovery
+from ._report import Report
 
 #: Whether an object (a function, a bound method, a class...) belongs to a
 #: module that is about to be purged.
@@ -22,6 +24,9 @@ Owned = Callable[[object], bool]
 Cleanup = Callable[[Owned], Callable[[], None]]
 #: Runs a callable on the host's main thread after `delay` seconds.
 Schedule = Callable[[Callable[[], None], float], None]
+#: Runs before the purge with the module names in import order; may return
+#: the callable that undoes it (used when the reload fails and is restored).
+BeforePurge = Callable[[Sequence[str]], Optional[Callable[[], None]]]
 
 
 def _ignore(*_: object) -> None:
@@ -38,8 +43,12 @@ class Host:
     - `show(report)`: where a report (success or failure) is shown.
     - `before_purge(names)` / `after_import(names)`: steps run with the module
       names in import order, before the purge and after a successful re-import.
+      `before_purge` may return an undo callable, run if the reload fails and
+      the old modules are restored (to register them with the host again).
     - `cleanups`: each removes the host registrations owned by purged modules
       and returns an undo callable (see `Cleanup`).
+
+    Undo callables run in reverse order: cleanups first, then `before_purge`.
     """
 
     def __init__(
@@ -48,8 +57,8 @@ class Host:
         *,
         protected: Sequence[str] = (),
         schedule: Optional[Schedule] = None,
-        show: Optional[Callable[[object], None]] = None,
-        before_purge: Optional[Callable[[Sequence[str]], None]] = None,
+        show: Optional[Callable[[Report], None]] = None,
+        before_purge: Optional[BeforePurge] = None,
         after_import: Optional[Callable[[Sequence[str]], None]] = None,
         cleanups: Iterable[Cleanup] = (),
     ) -> None:
@@ -62,6 +71,17 @@ class Host:
         self.before_purge = before_purge or _ignore
         self.after_import = after_import or _ignore
         self.cleanups = tuple(cleanups)
+
+    def call_soon(self, callback: Callable[[], None], delay: float = 0.0) -> None:
+        """Run `callback` on the host's main thread after `delay` seconds.
+
+        Runs it now, in the calling thread, when the host has no event loop
+        (`schedule` is None): a batch-mode host would never run it otherwise.
+        """
+        if self.schedule is None:
+            callback()
+        else:
+            self.schedule(callback, delay)
 
     def __repr__(self) -> str:
         return "<Host {!r}>".format(self.name)

@@ -155,7 +155,9 @@ def _reload(targets: Sequence[object], dependents: bool, update: bool) -> Report
     undo: List[Callable[[], None]] = []
     owned = _host.owned_by(order)
     for host in hosts:
-        host.before_purge(order)
+        undo_teardown = host.before_purge(order)
+        if undo_teardown is not None:
+            undo.append(undo_teardown)
         for cleanup in host.cleanups:
             undo.append(cleanup(owned))
 

@@ -1,0 +1,1 @@
+import reloader_maya; reloader_maya.install()

@@ -1,0 +1,1 @@
++ reloader 0.1.0 ./reloader-maya

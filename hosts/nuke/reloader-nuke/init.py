@@ -1,0 +1,3 @@
+import reloader_nuke
+
+reloader_nuke.install()

@@ -1,0 +1,61 @@
+"""Modules that are not plain source files on sys.path: namespace packages, archive loaders."""
+
+import importlib.abc
+import importlib.util
+import sys
+import types
+import unittest
+from typing import Any, Dict, Optional
+
+import reloader
+from tests.support import PackageCase
+
+
+class ArchiveLoader(importlib.abc.InspectLoader):
+    """Serves modules from a dict, with an origin but no file location (like Sublime's)."""
+
+    def __init__(self, sources: Dict[str, str]) -> None:
+        self.sources = sources
+
+    def get_source(self, fullname: str) -> str:
+        return self.sources[fullname]
+
+    def is_package(self, fullname: str) -> bool:
+        return False
+
+
+class ArchiveFinder(importlib.abc.MetaPathFinder):
+    def __init__(self, loader: ArchiveLoader) -> None:
+        self.loader = loader
+
+    def find_spec(self, fullname: str, path: Any, target: Any = None) -> Optional[Any]:
+        if fullname not in self.loader.sources:
+            return None
+        return importlib.util.spec_from_loader(
+            fullname, self.loader, origin="/archives/app.zip/{}.py".format(fullname))
+
+
+class LoaderTest(PackageCase):
+    def test_a_namespace_package_and_its_modules_reload(self) -> None:
+        self.write("{pkg}/tool.py", "VALUE = 1\n")
+        self.load("{pkg}.tool")
+        self.write("{pkg}/tool.py", "VALUE = 2\n")
+        report = reloader.reload(self.pkg)
+        self.assertEqual(sorted(report.reloaded), [self.pkg, self.pkg + ".tool"])
+        self.assertEqual(self.mod("{pkg}.tool").VALUE, 2)
+        self.assertIsInstance(self.mod("{pkg}"), types.ModuleType)
+
+    def test_a_module_served_without_a_file_location_reloads(self) -> None:
+        name = self.pkg + "_archived"
+        loader = ArchiveLoader({name: "VALUE = 1\n"})
+        sys.meta_path.insert(0, ArchiveFinder(loader))
+        module = importlib.import_module(name)
+        self.assertFalse(hasattr(module, "__file__"))
+        loader.sources[name] = "VALUE = 2\n"
+        self.assertEqual(reloader.plan(name).names, [name])
+        reloader.reload(name)
+        self.assertEqual(sys.modules[name].VALUE, 2)
+
+
+if __name__ == "__main__":
+    unittest.main()
