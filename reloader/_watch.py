@@ -109,31 +109,40 @@ class Watcher:
     # one round
 
     def check(self) -> Optional[Report]:
-        """Reload what changed since the last look; None when there is nothing to do.
+        """Reload what changed since the last look, now; None when nothing changed.
 
-        Never raises: a failed reload is restored by the core and its report
-        has `error` set. A file that failed is tried again only together with
-        the next change.
+        This is the whole job in one call, for hosts with no event loop and
+        for programs that check at moments of their choosing. Never raises: a
+        failed reload is restored by the core and its report has `error` set.
+        A file that failed is tried again only together with the next change.
         """
+        return self._round(settle=False)
+
+    def poll(self) -> Optional[Report]:
+        """One scheduled round: like check(), but a burst of saves must first
+        stay quiet for `debounce` seconds, so that it makes one reload."""
+        return self._round(settle=True)
+
+    def _round(self, settle: bool) -> Optional[Report]:
         with self._lock:
             try:
-                report = self._check()
+                report = self._check(settle)
             except Exception as error:  # the core restored everything already
                 report = Report(error=error, location=locate(error), rolled_back=True)
             if report is not None:
                 self._show(report)
             return report
 
-    def _check(self) -> Optional[Report]:
-        # 1. What moved since the last look; a burst must settle first.
+    def _check(self, settle: bool) -> Optional[Report]:
+        # 1. What moved since the last look; when settling, a burst must end first.
         changes: Changes = self._scanner.scan()
         now = self._clock()
         if changes:
             self._pending |= changes.paths
             self._moved_at = now
-            if self.debounce > 0:
+            if settle and self.debounce > 0:
                 return None
-        if not self._pending or now - self._moved_at < self.debounce:
+        if not self._pending or settle and now - self._moved_at < self.debounce:
             return None
         paths = self._pending | self._held
         self._pending = set()
@@ -245,7 +254,7 @@ class Watcher:
             thread.close()
 
     def _step(self) -> float:
-        self.check()
+        self.poll()
         with self._lock:
             if self._pending:  # a burst is settling: look again when it may be quiet
                 return max(0.01, self.debounce - (self._clock() - self._moved_at))

@@ -199,23 +199,23 @@ class BurstTest(WatcherCase):
         watcher = self.watch(debounce=0.5)
         for value in range(2, 6):
             self.write("{pkg}/util.py", "VALUE = {}\n".format(value))
-            self.assertIsNone(watcher.check())
+            self.assertIsNone(watcher.poll())
             self.clock.now += 0.3  # never quiet for 0.5 s
         self.clock.now += 0.2
-        report = watcher.check()
+        report = watcher.poll()
         assert report is not None
         self.assertEqual(self.mod("{pkg}.views").SHOWN, 50)
         self.assertEqual(self.reports, [report])
-        self.assertIsNone(watcher.check())
+        self.assertIsNone(watcher.poll())
 
     def test_a_file_created_and_deleted_within_a_burst_changes_nothing(self) -> None:
         watcher = self.watch(debounce=0.5)
         temporary = self.write("{pkg}/scratch.py", "X = 1\n")
-        self.assertIsNone(watcher.check())
+        self.assertIsNone(watcher.poll())
         os.remove(temporary)
-        self.assertIsNone(watcher.check())
+        self.assertIsNone(watcher.poll())
         self.clock.now += 1
-        self.assertIsNone(watcher.check())
+        self.assertIsNone(watcher.poll())
         self.assertEqual(self.reports, [])
 
 
