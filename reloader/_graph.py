@@ -105,6 +105,10 @@ def runtime_references(namespace: Mapping[str, object], own: str) -> Set[str]:
             continue
         if isinstance(value, types.ModuleType):
             name = object.__getattribute__(value, "__dict__").get("__name__")
+            if name == own + "." + key:
+                # The import system binds each submodule on its package; that
+                # is not the package importing it (its source says when it does).
+                continue
         elif isinstance(value, (types.FunctionType, type)):
             name = getattr(value, "__module__", None)
         else:
