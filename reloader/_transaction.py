@@ -330,7 +330,8 @@ class Transaction:
         for name, entry in self.prepared.items():
             if entry is not None:
                 spec, code = entry
-                spec.loader = _Loader(spec.loader, code, self.executed)  # type: ignore[assignment]
+                if spec.loader is not None:  # None: a namespace package, no code to run
+                    spec.loader = _Loader(spec.loader, code, self.executed)  # type: ignore[assignment]
                 specs[name] = spec
         finder = _Finder(specs)
         sys.meta_path.insert(0, finder)
