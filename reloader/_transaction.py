@@ -345,8 +345,27 @@ class Transaction:
                 importlib.import_module(name)
         finally:
             sys.meta_path.remove(finder)
+        self._attach_kept()
         self.removed = [name for name in self.order if name not in sys.modules]
         self.added = [name for name in sys.modules if name not in self.before]
+
+    def _attach_kept(self) -> None:
+        # A module left alone (protected, or not selected) whose package was
+        # re-imported must stay reachable as an attribute of the new package,
+        # as `import tool.ext; tool.ext.f()` expects.
+        purged = set(self.order)
+        for name, module in self.before.items():
+            parent_name, _, child = name.rpartition(".")
+            if name in purged or parent_name not in purged:
+                continue
+            parent = sys.modules.get(parent_name)
+            if (
+                isinstance(module, types.ModuleType)
+                and sys.modules.get(name) is module
+                and isinstance(parent, types.ModuleType)
+                and child not in parent.__dict__
+            ):
+                setattr(parent, child, module)
 
     def restore(self) -> None:
         """Put back every old module and parent attribute; drop what the attempt added."""
