@@ -374,7 +374,10 @@ class Transaction:
                 module = sys.modules.pop(name)
                 parent_name, _, child = name.rpartition(".")
                 parent = self.before.get(parent_name)
-                if isinstance(parent, types.ModuleType) and parent.__dict__.get(child) is module:
+                if (
+                    isinstance(parent, types.ModuleType)
+                    and parent.__dict__.get(child, _MISSING) is module
+                ):
                     delattr(parent, child)
         for name, module in self.before.items():
             if sys.modules.get(name, _MISSING) is not module:
