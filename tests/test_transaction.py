@@ -450,12 +450,23 @@ class ThreadTest(PackageCase):
 
     def setUp(self) -> None:
         super().setUp()
+        # The package's own code gives other threads time to run while its
+        # submodules are purged and not yet imported again.
         self.files({
-            "{pkg}/__init__.py": "",
-            "{pkg}/mod.py": "def value():\n    return 0\n",
+            "{pkg}/__init__.py": "for _ in range(20000):\n    pass\n",
+            "{pkg}/mod.py": self.source(0),
             "{pkg}/user.py": "from .mod import value\n",
+            "{pkg}_log.py": "runs = []\n",
         })
         self.load("{pkg}.user")
+        interval = sys.getswitchinterval()
+        self.addCleanup(sys.setswitchinterval, interval)
+        sys.setswitchinterval(1e-5)
+
+    def source(self, number: int) -> str:
+        return "import {pkg}_log\n{pkg}_log.runs.append(%d)\n\ndef value():\n    return %d\n" % (
+            number, number
+        )
 
     def hammer(self, target: str) -> None:
         code = compile(
@@ -485,12 +496,14 @@ class ThreadTest(PackageCase):
         started.wait()
         try:
             for number in range(1, self.ROUNDS + 1):
-                self.write("{pkg}/mod.py", "def value():\n    return {}\n".format(number))
+                self.write("{pkg}/mod.py", self.source(number))
                 reloader.reload(target)
         finally:
             stop.set()
             thread.join()
         self.assertEqual(errors, [])
+        # The thread never found the module missing and imported it itself.
+        self.assertEqual(self.mod("{pkg}_log").runs, list(range(self.ROUNDS + 1)))
         self.assertEqual(self.mod("{pkg}.mod").value(), self.ROUNDS)
 
     def test_whole_package(self) -> None:
