@@ -99,6 +99,25 @@ class GraphShapesTest(PackageCase):
         self.assertIs(b.a, a)
         self.assertIs(self.mod("{pkg}").a, a)
 
+    def test_cycle_through_a_package_that_stays(self) -> None:
+        self.files({
+            "{pkg}/__init__.py": "",
+            "{pkg}/a.py": "from {pkg} import b\nVALUE = 'a1'\n",
+            "{pkg}/b.py": "from {pkg} import a\nVALUE = 'b1'\n",
+        })
+        self.load("{pkg}.a")
+        self.write("{pkg}/b.py", "from {pkg} import a\nVALUE = 'b2'\n")
+        package = self.mod("{pkg}")
+        report = reloader.reload(self.pkg + ".a")
+        self.assertEqual(report.reloaded, (self.pkg + ".a", self.pkg + ".b"))
+        a, b = self.mod("{pkg}.a"), self.mod("{pkg}.b")
+        self.assertIs(self.mod("{pkg}"), package)
+        self.assertIs(a.b, b)
+        self.assertIs(b.a, a)
+        self.assertEqual(a.b.VALUE, "b2")
+        self.assertIs(package.a, a)
+        self.assertIs(package.b, b)
+
     def test_relative_imports_in_nested_packages(self) -> None:
         self.files({
             "{pkg}/__init__.py": "",
@@ -179,6 +198,17 @@ class GraphShapesTest(PackageCase):
             reloader.ModuleOutcome(self.pkg + ".gone", "removed", "its source file is gone"),
             report.outcomes,
         )
+
+    def test_deleted_submodule_of_a_package_that_stays(self) -> None:
+        self.files({"{pkg}/__init__.py": "", "{pkg}/gone.py": "VALUE = 1\n"})
+        package = self.load("{pkg}")
+        self.load("{pkg}.gone")
+        os.remove(self.path("{pkg}/gone.py"))
+        report = reloader.reload(self.pkg + ".gone")
+        self.assertEqual(report.removed, (self.pkg + ".gone",))
+        self.assertIs(self.mod("{pkg}"), package)
+        self.assertNotIn(self.pkg + ".gone", sys.modules)
+        self.assertFalse(hasattr(package, "gone"))
 
     def test_deleted_submodule_still_imported_fails_and_restores(self) -> None:
         self.files({"{pkg}/__init__.py": "from . import gone\n", "{pkg}/gone.py": "VALUE = 1\n"})
