@@ -169,7 +169,7 @@ def _reload(targets: Sequence[object], dependents: bool, update: bool) -> Report
             undo.append(cleanup(owned))
 
     # 4-5. Purge, import again in order; on failure everything is restored.
-    transaction = Transaction(order, prepared)
+    transaction = Transaction(order, prepared, cycles=the_plan.cycles)
     try:
         transaction.run()
     except BaseException as error:
