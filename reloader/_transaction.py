@@ -174,6 +174,13 @@ class _Loader:
             self.inner.exec_module(module)
         else:  # legacy loaders (zipimport before 3.10) offer get_code
             exec(self.inner.get_code(module.__name__), module.__dict__)
+        # The import system binds a submodule on its package only after it
+        # marked the module finished; another thread could meet the module in
+        # sys.modules and not on the package. Bind it while it is unfinished.
+        parent_name, _, child = module.__name__.rpartition(".")
+        parent = sys.modules.get(parent_name) if parent_name else None
+        if isinstance(parent, types.ModuleType):
+            setattr(parent, child, module)
         self.executed(module)
 
     def __getattr__(self, name: str) -> Any:
