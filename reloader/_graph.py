@@ -11,6 +11,7 @@ dependency order. Reads `sys.modules`; never changes it.
 import heapq
 import os
 import re
+import sys
 import threading
 import types
 from typing import Dict, FrozenSet, Iterable, List, Mapping, Set, Tuple
@@ -24,6 +25,11 @@ _IMPORT = re.compile(
     re.MULTILINE,
 )
 _NAME = re.compile(r"[\w.]+")
+
+# Python 3.7 puts a module in sys.modules when its import starts; 3.8 and
+# later move it to the end when its import finishes. In a cycle the member
+# that started first finishes last.
+_RANK_IS_COMPLETION = sys.version_info >= (3, 8)
 
 
 def parse_imports(source: str, name: str, is_package: bool) -> FrozenSet[str]:
@@ -308,10 +314,14 @@ def import_order(
 ) -> List[List[str]]:
     """Groups of `names`, each an import cycle or a single module, dependencies first.
 
-    Ties, and the members of a cycle, follow `rank` (the order of `sys.modules`,
-    which is the order the modules were first imported in).
+    Ties follow `rank` (the order of `sys.modules`). A cycle starts with the
+    member whose first import started first, so that each member meets the
+    others half-run at the same points as then.
     """
-    groups = [sorted(group, key=rank.__getitem__) for group in strongly_connected(names, edges)]
+    groups = [
+        sorted(group, key=rank.__getitem__, reverse=len(group) > 1 and _RANK_IS_COMPLETION)
+        for group in strongly_connected(names, edges)
+    ]
     group_of = {member: number for number, group in enumerate(groups) for member in group}
     needs: Dict[int, Set[int]] = {number: set() for number in range(len(groups))}
     needed_by: Dict[int, Set[int]] = {number: set() for number in range(len(groups))}

@@ -55,7 +55,8 @@ def _select(targets: Sequence[object], dependents: bool) -> _Selection:
     order = [name for group in groups for name in group]
     # Cycles the user wrote, not the package-and-its-submodules kind.
     cycles = [g for g in _graph.strongly_connected(order, imports) if len(g) > 1]
-    cycles = [sorted(g, key=rank.__getitem__) for g in cycles]
+    position = {name: number for number, name in enumerate(order)}
+    cycles = [sorted(g, key=position.__getitem__) for g in cycles]
     modules = [PlannedModule(name, reasons[name]) for name in order]
     paths = {name: infos[name].path for name in order}
     return _Selection(Plan(modules, skipped, cycles), paths)
@@ -162,7 +163,7 @@ def _reload(targets: Sequence[object], dependents: bool, update: bool) -> Report
             undo.append(cleanup(owned))
 
     # 4-5. Purge, import again in order; on failure everything is restored.
-    transaction = Transaction(order, prepared)
+    transaction = Transaction(order, prepared, cycles=the_plan.cycles)
     try:
         transaction.run()
     except BaseException as failure:

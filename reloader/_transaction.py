@@ -179,6 +179,13 @@ class _Loader:
             self.inner.exec_module(module)
         else:  # legacy loaders (zipimport before 3.10) offer get_code
             exec(self.inner.get_code(module.__name__), module.__dict__)
+        # The import system binds a submodule on its package only after it
+        # marked the module finished; another thread could meet the module in
+        # sys.modules and not on the package. Bind it while it is unfinished.
+        parent_name, _, child = module.__name__.rpartition(".")
+        parent = sys.modules.get(parent_name) if parent_name else None
+        if isinstance(parent, types.ModuleType):
+            setattr(parent, child, module)
         self.executed(module)
 
     def __getattr__(self, name: str) -> Any:
@@ -267,8 +274,10 @@ class Transaction:
         order: Sequence[str],
         prepared: Prepared,
         executed: Callable[[types.ModuleType], None] = lambda module: None,
+        cycles: Sequence[Sequence[str]] = (),
     ) -> None:
         self.order = list(order)
+        self.cycle_of = {member: tuple(cycle) for cycle in cycles for member in cycle}
         self.prepared = prepared
         self.executed = executed
         self.old: Dict[str, types.ModuleType] = {}
@@ -320,12 +329,27 @@ class Transaction:
             parent_name, _, child = name.rpartition(".")
             parent = sys.modules.get(parent_name) if parent_name else None
             if parent is not None and parent_name not in purged:
-                value = parent.__dict__.get(child, _MISSING)
-                self.saved_attributes.append((parent, child, value))
-                if value is not _MISSING:
-                    delattr(parent, child)
-        for name in self.order:
+                # The old attribute stays until the new module replaces it, so
+                # another thread's `tool.ui.f()` never finds it missing.
+                self.saved_attributes.append((parent, child, parent.__dict__.get(child, _MISSING)))
+        # Submodules first: another thread must never find a submodule loaded
+        # while its package is not.
+        for name in reversed(self.order):
             sys.modules.pop(name, None)
+
+    def _detach(self, names: Sequence[str]) -> None:
+        """Remove the old modules `names` (not imported again yet) from packages that stay."""
+        for name in names:
+            parent_name, _, child = name.rpartition(".")
+            parent = sys.modules.get(parent_name) if parent_name else None
+            old = self.old.get(name)
+            if (
+                name not in sys.modules
+                and old is not None
+                and isinstance(parent, types.ModuleType)
+                and parent.__dict__.get(child, _MISSING) is old
+            ):
+                delattr(parent, child)
 
     def _import_all(self) -> None:
         specs: Dict[str, importlib.machinery.ModuleSpec] = {}
@@ -344,11 +368,34 @@ class Transaction:
                     continue  # imported already, by a module earlier in the order
                 if self.prepared.get(name) is None:
                     continue  # its file is gone; an importer that needs it fails
+                # Inside a cycle, `from tool import b` must import the new b,
+                # not take the old one still bound on the package.
+                self._detach(self.cycle_of.get(name, ()))
                 importlib.import_module(name)
         finally:
             sys.meta_path.remove(finder)
+        self._attach_kept()
         self.removed = [name for name in self.order if name not in sys.modules]
+        self._detach(self.removed)
         self.added = [name for name in sys.modules if name not in self.before]
+
+    def _attach_kept(self) -> None:
+        # A module left alone (protected, or not selected) whose package was
+        # re-imported must stay reachable as an attribute of the new package,
+        # as `import tool.ext; tool.ext.f()` expects.
+        purged = set(self.order)
+        for name, module in self.before.items():
+            parent_name, _, child = name.rpartition(".")
+            if name in purged or parent_name not in purged:
+                continue
+            parent = sys.modules.get(parent_name)
+            if (
+                isinstance(module, types.ModuleType)
+                and sys.modules.get(name) is module
+                and isinstance(parent, types.ModuleType)
+                and child not in parent.__dict__
+            ):
+                setattr(parent, child, module)
 
     def restore(self) -> None:
         """Put back every old module and parent attribute; drop what the attempt added."""
@@ -357,7 +404,10 @@ class Transaction:
                 module = sys.modules.pop(name)
                 parent_name, _, child = name.rpartition(".")
                 parent = self.before.get(parent_name)
-                if isinstance(parent, types.ModuleType) and parent.__dict__.get(child) is module:
+                if (
+                    isinstance(parent, types.ModuleType)
+                    and parent.__dict__.get(child, _MISSING) is module
+                ):
                     delattr(parent, child)
         for name, entry in self.before.items():
             if sys.modules.get(name, _MISSING) is not entry:

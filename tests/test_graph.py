@@ -1,0 +1,100 @@
+"""Import edges from source and namespaces, cycles and dependency order."""
+
+import types
+import unittest
+
+from reloader import _graph
+
+
+class ParseImportsTest(unittest.TestCase):
+    def test_statement_forms(self) -> None:
+        source = (
+            "import a, b.c as d\n"
+            "from e import f, g as h\n"
+            "from i.j import (\n    k,\n    l,\n)\n"
+            "def run():\n    import m\n    from n import o\n"
+            "x = 1; import p  # after a semicolon is not seen\n"
+        )
+        self.assertEqual(
+            _graph.parse_imports(source, "tool.mod", False),
+            {"a", "b.c", "e", "e.f", "e.g", "i.j", "i.j.k", "i.j.l", "m", "n", "n.o"},
+        )
+
+    def test_relative_imports(self) -> None:
+        source = "from . import a\nfrom .b import c\nfrom .. import d\nfrom ...e import f\n"
+        self.assertEqual(
+            _graph.parse_imports(source, "top.sub.inner.mod", False),
+            {"top.sub.inner", "top.sub.inner.a", "top.sub.inner.b", "top.sub.inner.b.c",
+             "top.sub", "top.sub.d", "top.e", "top.e.f"},
+        )
+
+    def test_relative_imports_in_a_package(self) -> None:
+        self.assertEqual(
+            _graph.parse_imports("from . import a\nfrom .. import b\n", "top.sub", True),
+            {"top.sub", "top.sub.a", "top", "top.b"},
+        )
+
+    def test_relative_import_above_the_top_is_ignored(self) -> None:
+        self.assertEqual(_graph.parse_imports("from ... import x\n", "top.mod", False), set())
+
+
+class RuntimeReferencesTest(unittest.TestCase):
+    def test_modules_functions_and_classes(self) -> None:
+        other = types.ModuleType("other")
+        sub = types.ModuleType("own.sub")
+
+        def function() -> None:
+            pass
+
+        function.__module__ = "lib"
+
+        class Thing:
+            pass
+
+        Thing.__module__ = "models"
+        namespace = {
+            "other": other, "sub": sub, "alias": sub, "function": function, "Thing": Thing,
+            "value": 3, "__name__": "own", "__builtins__": {},
+        }
+        # 'sub' is how the import system binds own.sub on its package; 'alias'
+        # is the package's own reference to it.
+        self.assertEqual(
+            _graph.runtime_references(namespace, "own"), {"other", "own.sub", "lib", "models"}
+        )
+        del namespace["alias"]
+        self.assertEqual(_graph.runtime_references(namespace, "own"), {"other", "lib", "models"})
+
+
+class OrderTest(unittest.TestCase):
+    def test_strongly_connected(self) -> None:
+        edges = {"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": {"a"}, "e": set()}
+        groups = _graph.strongly_connected(["a", "b", "c", "d", "e"], edges)
+        self.assertEqual(sorted(sorted(g) for g in groups), [["a", "b", "c"], ["d"], ["e"]])
+
+    def test_deep_chain_needs_no_recursion(self) -> None:
+        names = ["m{}".format(i) for i in range(5000)]
+        edges = {names[i]: {names[i + 1]} for i in range(len(names) - 1)}
+        self.assertEqual(len(_graph.strongly_connected(names, edges)), 5000)
+
+    def test_dependencies_first_ties_by_rank(self) -> None:
+        edges = {"app": {"util"}, "util": set(), "other": set()}
+        rank = {"other": 0, "app": 1, "util": 2}
+        self.assertEqual(
+            _graph.import_order(["app", "util", "other"], edges, rank),
+            [["other"], ["util"], ["app"]],
+        )
+
+    def test_dependents_closure(self) -> None:
+        importers = {"util": {"app", "cli"}, "app": {"main"}}
+        self.assertEqual(
+            _graph.dependents(["util"], importers),
+            {"app": "util", "cli": "util", "main": "app"},
+        )
+
+    def test_with_parents(self) -> None:
+        edges = _graph.with_parents({"p.a": set(), "p": set(), "q.b": set()}, ["p", "p.a", "q.b"])
+        self.assertEqual(edges, {"p.a": {"p"}, "p": set(), "q.b": set()})
+
+
+if __name__ == "__main__":
+    unittest.main()

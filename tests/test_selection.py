@@ -1,0 +1,491 @@
+"""Which modules a target selects, what is never purged, and bad input."""
+
+import importlib.machinery
+import os
+import pathlib
+import shutil
+import sys
+import types
+import unittest
+import zipfile
+
+import reloader
+
+from .support import PackageCase
+
+STDLIB = "standard library: reloading it would break the interpreter"
+EXTENSION = "extension module: cannot be initialised twice"
+
+
+class PrefixTest(PackageCase):
+    def setUp(self) -> None:
+        super().setUp()
+        self.files({
+            "{pkg}/__init__.py": "",
+            "{pkg}/util.py": "VALUE = 1\n",
+            "{pkg}kit/__init__.py": "VALUE = 1\n",
+        })
+        self.load("{pkg}.util")
+        self.load("{pkg}kit")
+
+    def test_prefix_stops_at_a_dot_boundary(self) -> None:
+        kit = self.mod("{pkg}kit")
+        report = reloader.reload(self.pkg)
+        self.assertEqual(report.reloaded, (self.pkg, self.pkg + ".util"))
+        self.assertIs(self.mod("{pkg}kit"), kit)
+
+    def test_prefix_naming_a_submodule_selects_only_it(self) -> None:
+        package = self.mod("{pkg}")
+        report = reloader.reload(self.pkg + ".util", dependents=False)
+        self.assertEqual(report.reloaded, (self.pkg + ".util",))
+        self.assertIs(self.mod("{pkg}"), package)
+        self.assertIs(package.util, self.mod("{pkg}.util"))
+
+    def test_plan_says_why_each_module_is_in(self) -> None:
+        the_plan = reloader.plan(self.pkg)
+        self.assertEqual(
+            list(the_plan.modules),
+            [
+                reloader.PlannedModule(self.pkg, "selected"),
+                reloader.PlannedModule(self.pkg + ".util", "selected"),
+            ],
+        )
+        self.assertEqual(the_plan.names, [self.pkg, self.pkg + ".util"])
+
+    def test_plan_changes_nothing(self) -> None:
+        before = dict(sys.modules)
+        self.write("{pkg}/util.py", "VALUE = 2\n")
+        reloader.plan(self.pkg)
+        self.assertEqual(len(sys.modules), len(before))
+        for name, module in before.items():
+            self.assertIs(sys.modules[name], module)
+        self.assertEqual(self.mod("{pkg}.util").VALUE, 1)
+
+
+class PathTest(PackageCase):
+    def setUp(self) -> None:
+        super().setUp()
+        self.files({
+            "{pkg}/__init__.py": "",
+            "{pkg}/util.py": "VALUE = 1\n",
+            "{pkg}kit/__init__.py": "VALUE = 1\n",
+        })
+        self.load("{pkg}.util")
+        self.load("{pkg}kit")
+        self.write("{pkg}/util.py", "VALUE = 2\n")
+        self.kit = self.mod("{pkg}kit")
+
+    def check(self, target: object) -> None:
+        report = reloader.reload(target)
+        self.assertEqual(report.reloaded, (self.pkg, self.pkg + ".util"))
+        self.assertEqual(self.mod("{pkg}.util").VALUE, 2)
+        # '/x/pkg' does not contain '/x/pkgkit'.
+        self.assertIs(self.mod("{pkg}kit"), self.kit)
+
+    def test_str_with_a_separator(self) -> None:
+        self.check(self.path("{pkg}"))
+
+    def test_str_with_a_trailing_separator(self) -> None:
+        self.check(self.path("{pkg}") + os.sep)
+
+    def test_pathlib_path(self) -> None:
+        self.check(pathlib.Path(self.path("{pkg}")))
+
+    def test_unresolved_path(self) -> None:
+        self.check(os.path.join(self.path("{pkg}"), "..", self.pkg, "."))
+
+    @unittest.skipUnless(hasattr(os, "symlink"), "needs symbolic links")
+    def test_symlinked_folder(self) -> None:
+        link = os.path.join(self.root, "link")
+        try:
+            os.symlink(self.path("{pkg}"), link, target_is_directory=True)
+        except OSError as error:  # Windows without the privilege
+            self.skipTest("cannot create a symbolic link: {}".format(error))
+        self.check(link)
+
+    def test_file_path_selects_that_module(self) -> None:
+        package = self.mod("{pkg}")
+        report = reloader.reload(pathlib.Path(self.path("{pkg}/util.py")))
+        self.assertEqual(report.reloaded, (self.pkg + ".util",))
+        self.assertIs(self.mod("{pkg}"), package)
+        self.assertEqual(self.mod("{pkg}.util").VALUE, 2)
+
+
+class ModuleObjectTest(PackageCase):
+    def setUp(self) -> None:
+        super().setUp()
+        self.files({
+            "{pkg}/__init__.py": "",
+            "{pkg}/util.py": "VALUE = 1\n",
+            "{pkg}/other.py": "VALUE = 1\n",
+            "{pkg}kit/__init__.py": "VALUE = 1\n",
+        })
+        self.load("{pkg}.util")
+        self.load("{pkg}.other")
+        self.load("{pkg}kit")
+
+    def test_package_object_selects_its_submodules(self) -> None:
+        kit = self.mod("{pkg}kit")
+        report = reloader.reload(self.mod("{pkg}"))
+        self.assertEqual(
+            sorted(report.reloaded), sorted([self.pkg, self.pkg + ".util", self.pkg + ".other"])
+        )
+        self.assertIs(self.mod("{pkg}kit"), kit)
+
+    def test_submodule_object(self) -> None:
+        other = self.mod("{pkg}.other")
+        report = reloader.reload(self.mod("{pkg}.util"))
+        self.assertEqual(report.reloaded, (self.pkg + ".util",))
+        self.assertIs(self.mod("{pkg}.other"), other)
+
+    def test_module_not_loaded_under_its_name(self) -> None:
+        stray = types.ModuleType(self.pkg + ".stray")
+        with self.assertRaises(ValueError) as caught:
+            reloader.reload(stray)
+        self.assertEqual(
+            str(caught.exception),
+            "module {!r} is not the one loaded under its name; pass its name "
+            "instead".format(stray),
+        )
+
+    def test_several_targets(self) -> None:
+        package = self.mod("{pkg}")
+        report = reloader.reload(
+            self.mod("{pkg}.util"), self.path("{pkg}kit"), self.pkg + ".other",
+            dependents=False,
+        )
+        self.assertEqual(
+            report.reloaded, (self.pkg + ".util", self.pkg + ".other", self.pkg + "kit")
+        )
+        self.assertIs(self.mod("{pkg}"), package)
+
+    def test_overlapping_targets_reload_each_module_once(self) -> None:
+        report = reloader.reload(self.pkg, self.pkg + ".util", self.mod("{pkg}"))
+        self.assertEqual(len(report.reloaded), len(set(report.reloaded)))
+        self.assertEqual(
+            sorted(report.reloaded), sorted([self.pkg, self.pkg + ".util", self.pkg + ".other"])
+        )
+
+
+class ProtectedTest(PackageCase):
+    def test_main_is_skipped(self) -> None:
+        self.files({"{pkg}/__init__.py": "", "{pkg}/util.py": "VALUE = 1\n"})
+        self.load("{pkg}.util")
+        main = types.ModuleType("__main__")
+        main.__file__ = self.write("{pkg}/script.py", "VALUE = 1\n")
+        sys.modules["__main__"] = main  # the cleanup puts the real one back
+        report = reloader.reload(self.path("{pkg}"))
+        self.assertEqual(report.reloaded, (self.pkg, self.pkg + ".util"))
+        self.assertEqual(
+            report.skipped["__main__"],
+            "the program's main module: it is never re-imported",
+        )
+        self.assertIs(sys.modules["__main__"], main)
+
+    def test_main_importing_a_selected_module_is_named(self) -> None:
+        self.files({"{pkg}/__init__.py": "", "{pkg}/util.py": "VALUE = 1\n"})
+        self.load("{pkg}.util")
+        main = types.ModuleType("__main__")
+        main.__file__ = self.write("script.py", "from {pkg}.util import VALUE\n")
+        sys.modules["__main__"] = main
+        the_plan = reloader.plan(self.pkg)
+        self.assertEqual(
+            the_plan.skipped["__main__"],
+            "imports {}.util, but the program's main module: it is never "
+            "re-imported".format(self.pkg),
+        )
+        self.assertNotIn("__main__", the_plan.names)
+
+    def test_builtin_module(self) -> None:
+        with self.assertRaises(ValueError) as caught:
+            reloader.reload("builtins")
+        self.assertEqual(
+            str(caught.exception),
+            "'builtins' selects only protected modules, which are never reloaded: "
+            "builtins (built-in module: it is part of the interpreter)",
+        )
+
+    def test_stdlib_module(self) -> None:
+        import textwrap  # noqa: F401  (make sure it is loaded)
+
+        with self.assertRaises(ValueError) as caught:
+            reloader.plan("textwrap")
+        self.assertEqual(
+            str(caught.exception),
+            "'textwrap' selects only protected modules, which are never reloaded: "
+            "textwrap ({})".format(STDLIB),
+        )
+
+    def test_only_protected_package_names_every_module_and_why(self) -> None:
+        import json.decoder  # noqa: F401
+
+        names = [n for n in sys.modules if n == "json" or n.startswith("json.")]
+        shown = ", ".join("{} ({})".format(n, STDLIB) for n in names[:5])
+        more = ", ..." if len(names) > 5 else ""
+        with self.assertRaises(ValueError) as caught:
+            reloader.reload("json")
+        self.assertEqual(
+            str(caught.exception),
+            "'json' selects only protected modules, which are never reloaded: "
+            + shown + more,
+        )
+
+    def test_extension_module_folder(self) -> None:
+        import math
+
+        folder = os.path.dirname(getattr(math, "__file__", "") or "")
+        if not folder:
+            self.skipTest("math is built into this interpreter")
+        with self.assertRaises(ValueError) as caught:
+            reloader.plan(folder + os.sep)
+        self.assertTrue(str(caught.exception).startswith(
+            "path {!r} selects only protected modules, which are never reloaded: ".format(
+                folder + os.sep
+            )
+        ))
+        self.assertIn("({})".format(EXTENSION), str(caught.exception))
+        self.assertNotIn("standard library", str(caught.exception))
+
+    def test_extension_submodule_is_skipped_and_kept(self) -> None:
+        import _json
+
+        source = getattr(_json, "__file__", None)
+        if not source:
+            self.skipTest("_json is built into this interpreter")
+        self.files({"{pkg}/__init__.py": "VALUE = 1\n"})
+        suffix = importlib.machinery.EXTENSION_SUFFIXES[0]
+        shutil.copy(source, self.path("{pkg}/_json" + suffix))
+        extension = self.load("{pkg}._json")
+        report = reloader.reload(self.pkg)
+        self.assertEqual(report.reloaded, (self.pkg,))
+        self.assertEqual(report.skipped, {self.pkg + "._json": EXTENSION})
+        self.assertIs(self.mod("{pkg}._json"), extension)
+        # Still reachable the way `import pkg._json` code reaches it.
+        self.assertIs(getattr(self.mod("{pkg}"), "_json", None), extension)
+
+    def test_reloader_itself(self) -> None:
+        with self.assertRaises(ValueError) as caught:
+            reloader.plan("reloader._report")
+        self.assertEqual(
+            str(caught.exception),
+            "'reloader._report' selects only protected modules, which are never "
+            "reloaded: reloader._report (part of reloader itself)",
+        )
+
+    def test_host_protected_prefix(self) -> None:
+        self.files({
+            "{pkg}/__init__.py": "",
+            "{pkg}/keep.py": "VALUE = 1\n",
+            "{pkg}/keepsake.py": "VALUE = 1\n",
+        })
+        self.load("{pkg}.keep")
+        self.load("{pkg}.keepsake")
+        keep = self.mod("{pkg}.keep")
+        uninstall = reloader.use_host(reloader.Host("x", protected=[self.pkg + ".keep"]))
+        self.addCleanup(uninstall)
+        report = reloader.reload(self.pkg)
+        self.assertEqual(report.reloaded, (self.pkg, self.pkg + ".keepsake"))
+        self.assertEqual(report.skipped, {self.pkg + ".keep": "protected by the x host"})
+        self.assertIs(self.mod("{pkg}.keep"), keep)
+        self.assertIs(getattr(self.mod("{pkg}"), "keep", None), keep)
+        with self.assertRaises(ValueError) as caught:
+            reloader.reload(self.pkg + ".keep")
+        self.assertEqual(
+            str(caught.exception),
+            "{!r} selects only protected modules, which are never reloaded: "
+            "{} (protected by the x host)".format(self.pkg + ".keep", self.pkg + ".keep"),
+        )
+        uninstall()
+        report = reloader.reload(self.pkg + ".keep")
+        self.assertEqual(report.reloaded, (self.pkg + ".keep",))
+
+    def test_odd_entries_under_a_selected_prefix(self) -> None:
+        self.files({"{pkg}/__init__.py": "", "{pkg}/util.py": "VALUE = 1\n"})
+        self.load("{pkg}.util")
+        odd = object()
+        sys.modules[self.pkg + ".missing"] = None  # type: ignore[assignment]
+        sys.modules[self.pkg + ".odd"] = odd  # type: ignore[assignment]
+        self.write("{pkg}/util.py", "VALUE = 2\n")
+        self.assertEqual(reloader.plan(self.pkg).names, [self.pkg, self.pkg + ".util"])
+        report = reloader.reload(self.pkg)
+        self.assertEqual(report.reloaded, (self.pkg, self.pkg + ".util"))
+        self.assertEqual(self.mod("{pkg}.util").VALUE, 2)
+        self.assertIsNone(sys.modules[self.pkg + ".missing"])
+        self.assertIs(sys.modules[self.pkg + ".odd"], odd)
+
+    def test_odd_entries_elsewhere_do_not_break_a_reload(self) -> None:
+        self.files({"{pkg}/__init__.py": "VALUE = 1\n"})
+        self.load("{pkg}")
+        sys.modules[self.pkg + "_none"] = None  # type: ignore[assignment]
+        sys.modules[self.pkg + "_odd"] = "not a module"  # type: ignore[assignment]
+        report = reloader.reload(self.pkg)
+        self.assertEqual(report.reloaded, (self.pkg,))
+
+    def test_module_without_a_spec(self) -> None:
+        self.files({"{pkg}/__init__.py": "VALUE = 1\n"})
+        self.load("{pkg}")
+        bare = types.ModuleType(self.pkg + ".bare")
+        sys.modules[self.pkg + ".bare"] = bare
+        report = reloader.reload(self.pkg)
+        self.assertEqual(report.reloaded, (self.pkg,))
+        self.assertEqual(
+            report.skipped,
+            {self.pkg + ".bare": "no source file: it was not imported from a file"},
+        )
+        self.assertIs(sys.modules[self.pkg + ".bare"], bare)
+
+
+class NamespacePackageTest(PackageCase):
+    def test_two_portions(self) -> None:
+        other = os.path.join(self.root, "second")
+        self.files({"first/{pkg}/a.py": "VALUE = 1\n", "second/{pkg}/b.py": "VALUE = 1\n"})
+        sys.path[:0] = [os.path.join(self.root, "first"), other]
+        self.load("{pkg}.a")
+        self.load("{pkg}.b")
+        self.assertEqual(len(self.mod("{pkg}").__path__), 2)
+        self.write("first/{pkg}/a.py", "VALUE = 2\n")
+        self.write("second/{pkg}/b.py", "VALUE = 3\n")
+        report = reloader.reload(self.pkg)
+        self.assertEqual(report.reloaded, (self.pkg, self.pkg + ".a", self.pkg + ".b"))
+        self.assertEqual(self.mod("{pkg}.a").VALUE, 2)
+        self.assertEqual(self.mod("{pkg}.b").VALUE, 3)
+        self.assertEqual(len(self.mod("{pkg}").__path__), 2)
+        self.assertIs(self.mod("{pkg}").b, self.mod("{pkg}.b"))
+
+    def test_path_of_one_portion(self) -> None:
+        self.files({"first/{pkg}/a.py": "VALUE = 1\n", "second/{pkg}/b.py": "VALUE = 1\n"})
+        sys.path[:0] = [os.path.join(self.root, "first"), os.path.join(self.root, "second")]
+        self.load("{pkg}.a")
+        self.load("{pkg}.b")
+        b = self.mod("{pkg}.b")
+        report = reloader.reload(self.path("first/{pkg}"), dependents=False)
+        # The namespace package spans both folders, so only a lies under first/.
+        self.assertEqual(report.reloaded, (self.pkg + ".a",))
+        self.assertIs(self.mod("{pkg}.b"), b)
+
+
+class ZipTest(PackageCase):
+    def make_zip(self, value: int) -> str:
+        archive = os.path.join(self.root, "bundle.zip")
+        with zipfile.ZipFile(archive, "w") as bundle:
+            bundle.writestr(self.pkg + "/__init__.py", "")
+            bundle.writestr(
+                self.pkg + "/mod.py",
+                "VALUE = {}\n\ndef value():\n    return VALUE\n".format(value),
+            )
+        return archive
+
+    def test_edit_the_archive_and_reload(self) -> None:
+        archive = self.make_zip(1)
+        sys.path.insert(0, archive)
+        self.assertEqual(self.load("{pkg}.mod").value(), 1)
+        old = self.mod("{pkg}.mod")
+        self.make_zip(222)  # a different size, so a stale directory would misread it
+        report = reloader.reload(self.pkg)
+        self.assertEqual(report.reloaded, (self.pkg, self.pkg + ".mod"))
+        self.assertIsNot(self.mod("{pkg}.mod"), old)
+        self.assertEqual(self.mod("{pkg}.mod").value(), 222)
+
+    def test_path_inside_the_archive(self) -> None:
+        archive = self.make_zip(1)
+        sys.path.insert(0, archive)
+        self.load("{pkg}.mod")
+        self.make_zip(2)
+        report = reloader.reload(archive + os.sep + self.pkg)
+        self.assertEqual(report.reloaded, (self.pkg, self.pkg + ".mod"))
+        self.assertEqual(self.mod("{pkg}.mod").value(), 2)
+
+
+class BadInputTest(PackageCase):
+    def check(self, error: type, text: str, *targets: object) -> None:
+        for call in (reloader.reload, reloader.plan):
+            with self.subTest(call=call.__name__):
+                with self.assertRaises(error) as caught:
+                    call(*targets)
+                self.assertEqual(str(caught.exception), text)
+
+    def test_no_target(self) -> None:
+        self.check(
+            TypeError,
+            "give at least one target: a dotted module name such as 'tool', a folder "
+            "path, or a module object",
+        )
+
+    def test_empty_name(self) -> None:
+        self.check(
+            ValueError,
+            "target '' is not a dotted module name; give a name like 'tool' or "
+            "'tool.ui', or a folder path",
+            "",
+        )
+
+    def test_dot(self) -> None:
+        self.check(
+            ValueError,
+            "target '.' is not a dotted module name; give a name like 'tool' or "
+            "'tool.ui', or a folder path",
+            ".",
+        )
+
+    def test_filesystem_root(self) -> None:
+        root = os.path.abspath(os.sep)
+        self.check(
+            ValueError,
+            "path target {!r} is a filesystem root and would select every module; "
+            "give the folder of a package instead".format(root),
+            root,
+        )
+
+    def test_filesystem_root_as_path_object(self) -> None:
+        root = os.path.abspath(os.sep)
+        self.check(
+            ValueError,
+            "path target {!r} is a filesystem root and would select every module; "
+            "give the folder of a package instead".format(root),
+            pathlib.Path(root),
+        )
+
+    def test_unmatched_name(self) -> None:
+        self.check(
+            ValueError,
+            "no loaded module matches {!r}; import it first, or check the "
+            "spelling".format(self.pkg),
+            self.pkg,
+        )
+
+    def test_unmatched_path(self) -> None:
+        folder = self.path("{pkg}")
+        os.makedirs(folder)
+        self.check(
+            ValueError,
+            "no loaded module matches path {!r}; import it first, or check the "
+            "spelling".format(folder),
+            folder,
+        )
+
+    def test_wrong_type(self) -> None:
+        self.check(
+            TypeError,
+            "a target is a dotted module name (str), a path (str with a separator or "
+            "os.PathLike) or a module, not int 42",
+            42,
+        )
+
+    def test_bytes_path(self) -> None:
+        self.check(
+            TypeError,
+            "a target is a dotted module name (str), a path (str with a separator or "
+            "os.PathLike) or a module, not bytes b'/tmp'",
+            b"/tmp",
+        )
+
+    def test_one_bad_target_among_good_ones_changes_nothing(self) -> None:
+        self.files({"{pkg}/__init__.py": "VALUE = 1\n"})
+        package = self.load("{pkg}")
+        with self.assertRaises(TypeError):
+            reloader.reload(self.pkg, 42)
+        self.assertIs(self.mod("{pkg}"), package)
+
+
+if __name__ == "__main__":
+    unittest.main()
