@@ -6,7 +6,9 @@ reloadable or protected (with the reason). It reads `sys.modules` but never
 changes it.
 """
 
+import bisect
 import importlib.machinery
+import itertools
 import os
 import sys
 import threading
@@ -18,9 +20,9 @@ from typing import (
     Generic,
     Iterable,
     List,
-    Mapping,
     NamedTuple,
     Optional,
+    Set,
     Tuple,
     TypeVar,
     Union,
@@ -30,6 +32,7 @@ from typing import (
 # folder carries a copy of it inside another package.
 SELF = __name__.rpartition(".")[0]
 
+_MISSING = object()
 _EXTENSION_SUFFIXES = tuple(importlib.machinery.EXTENSION_SUFFIXES)
 _STDLIB_DIR = os.path.dirname(os.path.realpath(os.__file__))
 _SITE_DIR_NAMES = ("site-packages", "dist-packages")
@@ -103,10 +106,19 @@ def _module_dict(module: types.ModuleType) -> Dict[str, object]:
     return namespace
 
 
+_real_folders: Dict[str, str] = {}
+
+
 def _resolved(path: object) -> Optional[str]:
+    """`path` resolved; folders are resolved once and remembered (the costly part)."""
     if not isinstance(path, str) or not path:
         return None
-    return os.path.realpath(path)
+    folder, base = os.path.split(os.path.abspath(path))
+    real_folder = _real_folders.get(folder)
+    if real_folder is None:
+        real_folder = _real_folders[folder] = os.path.realpath(folder)
+    resolved = os.path.join(real_folder, base)
+    return os.path.realpath(resolved) if os.path.islink(resolved) else resolved
 
 
 def _examine(name: str, module: types.ModuleType) -> ModuleInfo:
@@ -239,8 +251,20 @@ class Selection(NamedTuple):
     skipped: Dict[str, str]  # protected module name -> reason
 
 
-def _matches(target: object) -> Tuple[str, Callable[[ModuleInfo], bool]]:
-    """A description of `target` and the test a module must pass to be selected."""
+def _under_folder(folder: str) -> List[str]:
+    found = []
+    for name, info in table.infos.items():
+        if info.path is not None:
+            # A cheap string test first; commonpath decides.
+            if info.path.startswith(folder) and path_is_within(info.path, folder):
+                found.append(name)
+        elif info.search_paths and all(path_is_within(p, folder) for p in info.search_paths):
+            found.append(name)
+    return found
+
+
+def _matches(target: object) -> Tuple[str, List[str]]:
+    """A description of `target` and the names of the loaded modules it selects."""
     if isinstance(target, types.ModuleType):
         prefix = _module_dict(target).get("__name__")
         if not isinstance(prefix, str) or sys.modules.get(prefix) is not target:
@@ -248,33 +272,23 @@ def _matches(target: object) -> Tuple[str, Callable[[ModuleInfo], bool]]:
                 "module {!r} is not the one loaded under its name; pass its name "
                 "instead".format(target)
             )
-        return repr(prefix), lambda info: is_within(info.name, prefix)
+        return repr(prefix), table.under(prefix)
     if _is_path(target):
         folder = _path_target(target)  # type: ignore[arg-type]
-
-        def under(info: ModuleInfo) -> bool:
-            if info.path is not None:
-                return path_is_within(info.path, folder)
-            return bool(info.search_paths) and all(
-                path_is_within(entry, folder) for entry in info.search_paths
-            )
-
-        return "path {!r}".format(os.fspath(target)), under  # type: ignore[call-overload]
+        return "path {!r}".format(os.fspath(target)), _under_folder(folder)  # type: ignore[call-overload]
     if isinstance(target, str):
         check_name(target)
-        return repr(target), lambda info: is_within(info.name, target)
+        return repr(target), table.under(target)
     raise TypeError(
         "a target is a dotted module name (str), a path (str with a separator or "
         "os.PathLike) or a module, not {} {!r}".format(type(target).__name__, target)
     )
 
 
-def select(
-    targets: Iterable[object], infos: Optional[Mapping[str, ModuleInfo]] = None
-) -> Selection:
+def select(targets: Iterable[object]) -> Selection:
     """The loaded modules that `targets` name, split into reloadable and protected.
 
-    `infos` (name -> ModuleInfo in sys.modules order) saves looking them up again.
+    Reads the module table as it is: the caller refreshes it first.
     """
     targets = list(targets)
     if not targets:
@@ -282,13 +296,11 @@ def select(
             "give at least one target: a dotted module name such as 'tool', "
             "a folder path, or a module object"
         )
-    if infos is None:
-        infos = describe_loaded()
     chosen: Dict[str, None] = {}
     skipped: Dict[str, str] = {}
     for target in targets:
-        description, test = _matches(target)
-        hits = [info for info in infos.values() if test(info)]
+        description, names = _matches(target)
+        hits = [table.info(name) for name in sorted(names, key=table.rank.__getitem__)]
         if not hits:
             raise ValueError(
                 "no loaded module matches {}; import it first, or check the "
@@ -307,16 +319,92 @@ def select(
                 chosen[info.name] = None
             else:
                 skipped[info.name] = info.protected
-    order = {name: index for index, name in enumerate(infos)}
-    return Selection(sorted(chosen, key=order.__getitem__), skipped)
+    return Selection(sorted(chosen, key=table.rank.__getitem__), skipped)
+
+
+class _Table:
+    """`sys.modules` as last seen, with a ModuleInfo per module entry.
+
+    Brought up to date by difference: comparing the copy with `sys.modules`
+    is one pass in C, and only entries that changed are examined again, so
+    looking costs little however many modules are loaded. The copy holds
+    the modules that were loaded at the last look; every reload looks again
+    when it ends, so it never keeps a replaced module alive.
+    """
+
+    def __init__(self) -> None:
+        self.lock = threading.RLock()
+        self.seen: Dict[str, object] = {}
+        self.infos: Dict[str, ModuleInfo] = {}  # without declared protection
+        self.names: List[str] = []  # sorted names of module entries
+        self.rank: Dict[str, int] = {}  # position in sys.modules order
+        self.unindexed: Set[str] = set()  # changed names the import index has not seen
+        self._counter = 0
+
+    def refresh(self) -> Set[str]:
+        """Update from `sys.modules`; return the names added, replaced or removed."""
+        current: Dict[str, object] = dict(sys.modules)
+        try:
+            if current == self.seen:
+                return set()
+        except Exception:  # an entry whose __eq__ raises: compare one by one
+            pass
+        seen = self.seen
+        changed = {name for name, value in current.items() if seen.get(name, _MISSING) is not value}
+        changed.update(seen.keys() - current.keys())
+        for name in changed:
+            if not isinstance(name, str):
+                continue
+            had = name in self.infos
+            module = current.get(name)
+            if not isinstance(module, types.ModuleType):
+                if had:
+                    del self.infos[name]
+                    del self.names[bisect.bisect_left(self.names, name)]
+                continue
+            if not had:
+                bisect.insort(self.names, name)
+            self.infos[name] = _infos.get(name, module)
+        # Positions follow sys.modules, where a replaced entry moves to the end.
+        for name in current:
+            if name in changed and name in self.infos:
+                self.rank[name] = self._counter
+                self._counter += 1
+        for name in changed:
+            if name not in self.infos:
+                self.rank.pop(name, None)
+        self.seen = current
+        names = {name for name in changed if isinstance(name, str)}
+        self.unindexed |= names
+        return names
+
+    def take_unindexed(self) -> Set[str]:
+        """The names changed since the last call (for the import index)."""
+        names, self.unindexed = self.unindexed, set()
+        return names
+
+    def under(self, prefix: str) -> List[str]:
+        """Loaded module names equal to `prefix` or below it, sorted."""
+        found = [prefix] if prefix in self.infos else []
+        start = bisect.bisect_left(self.names, prefix + ".")
+        for name in itertools.islice(self.names, start, None):
+            if not name.startswith(prefix + "."):
+                break
+            found.append(name)
+        return found
+
+    def info(self, name: str) -> ModuleInfo:
+        """The ModuleInfo of a loaded module, with protection a host declared."""
+        info = self.infos[name]
+        declared = _declared_protection(name) if info.protected is None else None
+        return info if declared is None else info._replace(protected=declared)
+
+
+table = _Table()
 
 
 def describe_loaded() -> Dict[str, ModuleInfo]:
-    """ModuleInfo of every module in `sys.modules`, in its order; odd entries left out."""
-    infos = {}
-    for name, module in list(sys.modules.items()):
-        if isinstance(name, str):
-            info = describe(name, module)
-            if info is not None:
-                infos[name] = info
-    return infos
+    """ModuleInfo of every module in `sys.modules`; odd entries left out."""
+    with table.lock:
+        table.refresh()
+        return {name: table.info(name) for name in table.infos}

@@ -8,15 +8,15 @@ modules, strongly connected groups (import cycles) and a deterministic
 dependency order. Reads `sys.modules`; never changes it.
 """
 
+import collections
 import heapq
 import os
 import re
 import sys
-import threading
 import types
-from typing import Dict, FrozenSet, Iterable, List, Mapping, Set, Tuple
+from typing import Callable, Container, Dict, FrozenSet, Iterable, List, Mapping, Set, Tuple
 
-from ._discovery import ModuleMemo, describe
+from ._discovery import ModuleMemo, describe, table
 
 # `from X import a, b` (parenthesised or not) and `import a.b as c, d`.
 _IMPORT = re.compile(
@@ -68,34 +68,43 @@ def parse_imports(source: str, name: str, is_package: bool) -> FrozenSet[str]:
     return frozenset(found)
 
 
+# (path, module name) -> ((mtime_ns, size), imports): a file read once stays
+# read while it does not change, whichever module object was loaded from it.
+_file_imports: Dict[Tuple[str, str], Tuple[Tuple[int, int], FrozenSet[str]]] = {}
+
+
 def _read_imports(name: str, module: types.ModuleType) -> FrozenSet[str]:
-    # Read once per module object: what matters is the code that was loaded,
-    # and a reloaded module is a new object that is read afresh.
     info = describe(name, module)
-    source: object = None
-    if info is None:
+    if info is None or info.path is None:
         return frozenset()
-    if info.path is not None and info.path.endswith(".py") and os.path.isfile(info.path):
+    package = bool(info.search_paths)
+    if info.path.endswith(".py"):
         try:
-            with open(info.path, "rb") as handle:
-                source = handle.read().decode("utf-8", "replace")
+            stat = os.stat(info.path)
         except OSError:
             return frozenset()
-    elif info.path is not None:
-        # Archive members (zip, .sublime-package): ask the loader for the text.
-        spec = object.__getattribute__(module, "__dict__").get("__spec__")
-        get_source = getattr(getattr(spec, "loader", None), "get_source", None)
-        if get_source is not None:
-            try:
-                source = get_source(info.name)
-            except Exception:  # a loader with no source for this module: no edges
-                return frozenset()
-    if not isinstance(source, str):
+        key = (info.path, name)
+        signature = (stat.st_mtime_ns, stat.st_size)
+        cached = _file_imports.get(key)
+        if cached is not None and cached[0] == signature:
+            return cached[1]
+        try:
+            with open(info.path, "rb") as handle:
+                text = handle.read().decode("utf-8", "replace")
+        except OSError:
+            return frozenset()
+        imports = parse_imports(text, name, package)
+        _file_imports[key] = (signature, imports)
+        return imports
+    # Archive members (zip, .sublime-package): ask the loader for the text.
+    spec = object.__getattribute__(module, "__dict__").get("__spec__")
+    get_source = getattr(getattr(spec, "loader", None), "get_source", None)
+    try:
+        source = get_source(name) if get_source is not None else None
+    except Exception:  # a loader with no source for this module: no edges
         return frozenset()
-    return parse_imports(source, info.name, bool(info.search_paths))
+    return parse_imports(source, name, package) if isinstance(source, str) else frozenset()
 
-
-_source_imports = ModuleMemo(_read_imports)
 
 _SKIP_NAMES = frozenset(
     ("__builtins__", "__spec__", "__loader__", "__name__", "__package__", "__path__",
@@ -124,133 +133,94 @@ def runtime_references(namespace: Mapping[str, object], own: str) -> Set[str]:
     return found
 
 
-def import_edges(
-    modules: Mapping[str, types.ModuleType], names: Iterable[str]
+def _module_edges(name: str, module: types.ModuleType) -> FrozenSet[str]:
+    # Read when reloader first sees this module object: what its source
+    # imports, and what its namespace holds.
+    namespace = object.__getattribute__(module, "__dict__")
+    edges = runtime_references(namespace, name) | _read_imports(name, module)
+    edges.discard(name)
+    return frozenset(edges)
+
+
+_edges = ModuleMemo(_module_edges)
+
+
+class _ImportIndex:
+    """Who imports whom, and who is whose parent, among reloadable modules.
+
+    Kept between plans and updated only for the `sys.modules` entries that
+    changed, so finding the dependents of a module costs what the dependents
+    cost, not what the number of loaded modules does.
+    """
+
+    def __init__(self) -> None:
+        self.edges: Dict[str, FrozenSet[str]] = {}
+        self.importers: Dict[str, Set[str]] = {}
+        self.children: Dict[str, Set[str]] = {}
+
+    def update(self, changed: Iterable[str]) -> None:
+        """Bring the entries of `changed` names in line with the module table."""
+        for name in changed:
+            parent = name.rpartition(".")[0]
+            old = self.edges.pop(name, None)
+            if old is not None:
+                for target in old:
+                    self.importers.get(target, set()).discard(name)
+                self.children.get(parent, set()).discard(name)
+            info = table.infos.get(name)
+            if info is None or info.protected is not None and name != "__main__":
+                continue
+            edges = _edges.get(name, table.seen[name])  # type: ignore[arg-type]
+            self.edges[name] = edges
+            for target in edges:
+                self.importers.setdefault(target, set()).add(name)
+            self.children.setdefault(parent, set()).add(name)
+
+    def dependents(self, selected: Iterable[str], follow: Callable[[str], bool]) -> Dict[str, str]:
+        """Every module depending on a selected one, recursively: name -> why.
+
+        A module depends on its parent package and on what it imports. The
+        search goes on through the modules for which `follow` is true.
+        """
+        reasons: Dict[str, str] = {}
+        inside = set(selected)
+        queue = collections.deque(sorted(inside))
+        while queue:
+            importee = queue.popleft()
+            children = sorted(self.children.get(importee, ()))
+            found = [(n, "submodule of " + importee) for n in children]
+            found += [(n, "imports " + importee) for n in sorted(self.importers.get(importee, ()))]
+            for name, why in found:
+                if name not in inside:
+                    inside.add(name)
+                    reasons[name] = why
+                    if follow(name):
+                        queue.append(name)
+        return reasons
+
+    def import_edges(self, names: Iterable[str]) -> Dict[str, Set[str]]:
+        """For each module in `names`, the other loaded modules it imports."""
+        loaded = table.infos
+        return {name: {t for t in self.edges.get(name, ()) if t in loaded} for name in names}
+
+
+index = _ImportIndex()
+
+
+def with_parents(
+    edges: Mapping[str, Iterable[str]], loaded: Container[str]
 ) -> Dict[str, Set[str]]:
-    """For each module in `names`, the other loaded modules it imports."""
-    loaded = modules.keys()
-    edges: Dict[str, Set[str]] = {}
-    for name in names:
-        module = modules[name]
-        namespace = object.__getattribute__(module, "__dict__")
-        targets = runtime_references(namespace, name)
-        targets.update(_source_imports.get(name, module))
-        targets.discard(name)
-        edges[name] = {target for target in targets if target in loaded}
-    return edges
-
-
-def with_parents(edges: Mapping[str, Iterable[str]], loaded: Iterable[str]) -> Dict[str, Set[str]]:
     """`edges` plus an edge from each module to its parent package.
 
     The import system loads a parent before its submodules, and a new parent
     module holds none of the old submodules: they depend on it.
     """
-    present = set(loaded)
     result = {name: set(targets) for name, targets in edges.items()}
     for name, targets in result.items():
         parent = name.rpartition(".")[0]
-        if parent in present:
+        if parent in loaded:
             targets.add(parent)
     return result
-
-
-def _defined_ids(name: str, module: types.ModuleType) -> Set[int]:
-    """Identities of `module` and of the functions and classes it defines."""
-    ids = {id(module)}
-    for value in list(object.__getattribute__(module, "__dict__").values()):
-        if isinstance(value, (types.FunctionType, type)):
-            if getattr(value, "__module__", None) == name:
-                ids.add(id(value))
-    return ids
-
-
-class _ImportIndex:
-    """Who imports whom by source, and who is whose parent, kept between plans.
-
-    Brought up to date at each plan by one cheap pass over the candidates (a
-    module object that has not changed keeps its entry), so that the
-    dependents of a module are found without reading every namespace.
-    """
-
-    def __init__(self) -> None:
-        self.lock = threading.Lock()
-        self._imports: Dict[str, FrozenSet[str]] = {}
-        self.importers: Dict[str, Set[str]] = {}
-        self.children: Dict[str, Set[str]] = {}
-
-    def update(self, candidates: Mapping[str, types.ModuleType]) -> None:
-        known = self._imports
-        for name, module in candidates.items():
-            imports = _source_imports.get(name, module)
-            previous = known.get(name)
-            if previous is imports:
-                continue
-            if previous is None:
-                self.children.setdefault(name.rpartition(".")[0], set()).add(name)
-            else:
-                self._forget_imports(name, previous)
-            known[name] = imports
-            for target in imports:
-                self.importers.setdefault(target, set()).add(name)
-        for name in known.keys() - candidates.keys():
-            self._forget_imports(name, known.pop(name))
-            self.children.get(name.rpartition(".")[0], set()).discard(name)
-
-    def _forget_imports(self, name: str, imports: FrozenSet[str]) -> None:
-        for target in imports:
-            self.importers.get(target, set()).discard(name)
-
-
-_index = _ImportIndex()
-
-
-def dependents(
-    selected: Iterable[str], candidates: Mapping[str, types.ModuleType]
-) -> Dict[str, str]:
-    """Every candidate that depends on a selected module, recursively: name -> why.
-
-    A candidate is in when its parent package is, when its source imports a
-    module that is, or when its namespace holds such a module or a function
-    or class defined there. The first two come from an index kept between
-    calls; the last costs one pass over the namespaces with set operations,
-    so a plan stays fast with many thousands of modules loaded.
-    """
-    reasons: Dict[str, str] = {}
-    inside = {name for name in selected if name in candidates}
-    with _index.lock:
-        _index.update(candidates)
-        frontier = sorted(inside)
-        while frontier:
-            # Source imports and parents, breadth first, from the index.
-            queue = list(frontier)
-            while queue:
-                importee = queue.pop(0)
-                follow = [(n, "submodule of " + importee)
-                          for n in sorted(_index.children.get(importee, ()))]
-                follow += [(n, "imports " + importee)
-                           for n in sorted(_index.importers.get(importee, ()))]
-                for name, why in follow:
-                    if name not in inside and name in candidates:
-                        inside.add(name)
-                        reasons[name] = why
-                        queue.append(name)
-            # Runtime references: one pass over the namespaces left out.
-            ids: Set[int] = set()
-            for name in inside:
-                ids |= _defined_ids(name, candidates[name])
-            frontier = []
-            for name, module in candidates.items():
-                if name in inside:
-                    continue
-                namespace = object.__getattribute__(module, "__dict__")
-                if not ids.isdisjoint(map(id, namespace.values())):
-                    held = runtime_references(namespace, name) & inside
-                    if held:
-                        reasons[name] = "holds objects of " + min(held)
-                        frontier.append(name)
-            inside.update(frontier)
-    return reasons
 
 
 def strongly_connected(

@@ -156,7 +156,7 @@ def _startup_text(host: str, dest: str) -> Optional[Tuple[str, str]]:
 def _read_manifest(host: str, dest: str) -> Dict[str, str]:
     path = manifest_path(host, dest)
     try:
-        with open(path, "r", encoding="utf-8") as handle:
+        with open(path, encoding="utf-8") as handle:
             data = json.load(handle)
     except FileNotFoundError:
         return {}

@@ -5,7 +5,6 @@ here prints. Reloads are serialized by one lock, and a reload started from
 inside a reload (a module's code or hook) is refused.
 """
 
-import sys
 import threading
 import time
 import types
@@ -28,37 +27,41 @@ class _Selection:
 
 
 def _select(targets: Sequence[object], dependents: bool) -> _Selection:
-    # 1. The modules the targets name, and the protected ones they touch.
-    infos = _discovery.describe_loaded()
-    selection = _discovery.select(targets, infos)
-    loaded = {name: sys.modules[name] for name in infos}
-    rank = {name: number for number, name in enumerate(infos)}
-    reasons = {name: "selected" for name in selection.names}
-    skipped = dict(selection.skipped)
+    table, index = _discovery.table, _graph.index
+    with table.lock:
+        # 1. Bring the module table and import index up to date (only what
+        #    changed in sys.modules is looked at again), then read the targets.
+        table.refresh()
+        index.update(table.take_unindexed())
+        selection = _discovery.select(targets)
+        reasons = {name: "selected" for name in selection.names}
+        skipped = dict(selection.skipped)
 
-    # 2. Who imports whom: every reloadable module may import a selected one,
-    #    and __main__ is looked at so the report can say it was left alone.
-    if dependents:
-        candidates = {n: loaded[n] for n, i in infos.items() if i.protected is None}
-        if "__main__" in infos:
-            candidates["__main__"] = loaded["__main__"]
-        for name, why in _graph.dependents(selection.names, candidates).items():
-            if name == "__main__":
-                skipped[name] = "{}, but {}".format(why, infos[name].protected)
-            else:
-                reasons[name] = why
-    imports = _graph.import_edges(loaded, reasons)
-    edges = _graph.with_parents(imports, loaded)
+        # 2. Everything that depends on the selection; a protected dependent
+        #    (__main__, a host's module) is reported and left alone.
+        if dependents:
 
-    # 3. Dependency order; import cycles stay together.
-    groups = _graph.import_order(list(reasons), edges, rank)
-    order = [name for group in groups for name in group]
-    # Cycles the user wrote, not the package-and-its-submodules kind.
-    cycles = [g for g in _graph.strongly_connected(order, imports) if len(g) > 1]
-    position = {name: number for number, name in enumerate(order)}
-    cycles = [sorted(g, key=position.__getitem__) for g in cycles]
-    modules = [PlannedModule(name, reasons[name]) for name in order]
-    paths = {name: infos[name].path for name in order}
+            def reloadable(name: str) -> bool:
+                return table.info(name).protected is None
+
+            for name, why in index.dependents(selection.names, reloadable).items():
+                protected = table.info(name).protected
+                if protected is None:
+                    reasons[name] = why
+                else:
+                    skipped.setdefault(name, "{}, but {}".format(why, protected))
+        imports = index.import_edges(reasons)
+        edges = _graph.with_parents(imports, table.infos)
+
+        # 3. Dependency order; import cycles stay together.
+        groups = _graph.import_order(list(reasons), edges, table.rank)
+        order = [name for group in groups for name in group]
+        # Cycles the user wrote, not the package-and-its-submodules kind.
+        cycles = [g for g in _graph.strongly_connected(order, imports) if len(g) > 1]
+        position = {name: number for number, name in enumerate(order)}
+        cycles = [sorted(g, key=position.__getitem__) for g in cycles]
+        modules = [PlannedModule(name, reasons[name]) for name in order]
+        paths = {name: table.infos[name].path for name in order}
     return _Selection(Plan(modules, skipped, cycles), paths)
 
 
@@ -104,6 +107,8 @@ def reload(
             return _reload(targets, dependents, update)
         finally:
             _active.running = False
+            with _discovery.table.lock:
+                _discovery.table.refresh()  # let go of the replaced modules
 
 
 def _reload(targets: Sequence[object], dependents: bool, update: bool) -> Report:

@@ -360,6 +360,9 @@ class Transaction:
                     spec.loader = _Loader(spec.loader, code, self.executed)  # type: ignore[assignment]
                 specs[name] = spec
         finder = _Finder(specs)
+        # A module whose file is gone must not be found on its package by
+        # `from tool import gone`: that import has to fail.
+        self._detach([name for name in self.order if self.prepared.get(name) is None])
         sys.meta_path.insert(0, finder)
         try:
             for name in self.order:
@@ -377,7 +380,7 @@ class Transaction:
         self._attach_kept()
         self.removed = [name for name in self.order if name not in sys.modules]
         self._detach(self.removed)
-        self.added = [name for name in sys.modules if name not in self.before]
+        self.added = sorted(sys.modules.keys() - self.before.keys())
 
     def _attach_kept(self) -> None:
         # A module left alone (protected, or not selected) whose package was

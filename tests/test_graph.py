@@ -85,10 +85,17 @@ class OrderTest(unittest.TestCase):
         )
 
     def test_dependents_closure(self) -> None:
-        importers = {"util": {"app", "cli"}, "app": {"main"}}
+        index = _graph._ImportIndex()
+        index.importers = {"util": {"app", "cli"}, "app": {"main"}, "cli": {"script"}}
+        index.children = {"app": {"app.views"}}
         self.assertEqual(
-            _graph.dependents(["util"], importers),
-            {"app": "util", "cli": "util", "main": "app"},
+            index.dependents(["util"], lambda name: name != "cli"),
+            {
+                "app": "imports util",
+                "cli": "imports util",
+                "main": "imports app",
+                "app.views": "submodule of app",
+            },
         )
 
     def test_with_parents(self) -> None:
