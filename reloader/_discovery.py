@@ -337,6 +337,7 @@ class _Table:
         self.seen: Dict[str, object] = {}
         self.infos: Dict[str, ModuleInfo] = {}  # without declared protection
         self.names: List[str] = []  # sorted names of module entries
+        self.children: Dict[str, Set[str]] = {}  # package name -> loaded submodules
         self.rank: Dict[str, int] = {}  # position in sys.modules order
         self.unindexed: Set[str] = set()  # changed names the import index has not seen
         self._counter = 0
@@ -349,21 +350,28 @@ class _Table:
                 return set()
         except Exception:  # an entry whose __eq__ raises: compare one by one
             pass
-        seen = self.seen
-        changed = {name for name, value in current.items() if seen.get(name, _MISSING) is not value}
-        changed.update(seen.keys() - current.keys())
+        try:
+            # Entries (name, module) hash by identity: one pass in C.
+            changed = {name for name, _ in current.items() ^ self.seen.items()}
+        except TypeError:  # an unhashable entry: compare one by one
+            seen = self.seen
+            changed = {n for n, v in current.items() if seen.get(n, _MISSING) is not v}
+            changed.update(seen.keys() - current.keys())
         for name in changed:
             if not isinstance(name, str):
                 continue
             had = name in self.infos
             module = current.get(name)
+            parent = name.rpartition(".")[0]
             if not isinstance(module, types.ModuleType):
                 if had:
                     del self.infos[name]
                     del self.names[bisect.bisect_left(self.names, name)]
+                    self.children[parent].discard(name)
                 continue
             if not had:
                 bisect.insort(self.names, name)
+                self.children.setdefault(parent, set()).add(name)
             self.infos[name] = _infos.get(name, module)
         # Positions follow sys.modules, where a replaced entry moves to the end.
         for name in current:

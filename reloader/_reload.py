@@ -21,9 +21,10 @@ _active = threading.local()
 class _Selection:
     """A plan plus what the reload needs that a Plan does not show."""
 
-    def __init__(self, plan: Plan, paths: Dict[str, Optional[str]]) -> None:
+    def __init__(self, plan: Plan, paths: Dict[str, Optional[str]], kept: List[str]) -> None:
         self.plan = plan
         self.paths = paths
+        self.kept = kept  # submodules left loaded under packages that are reloaded
 
 
 def _select(targets: Sequence[object], dependents: bool) -> _Selection:
@@ -62,7 +63,8 @@ def _select(targets: Sequence[object], dependents: bool) -> _Selection:
         cycles = [sorted(g, key=position.__getitem__) for g in cycles]
         modules = [PlannedModule(name, reasons[name]) for name in order]
         paths = {name: table.infos[name].path for name in order}
-    return _Selection(Plan(modules, skipped, cycles), paths)
+        kept = [c for n in order for c in sorted(table.children.get(n, ())) if c not in reasons]
+    return _Selection(Plan(modules, skipped, cycles), paths, kept)
 
 
 def plan(*targets: object, dependents: bool = True) -> Plan:
@@ -168,7 +170,7 @@ def _reload(targets: Sequence[object], dependents: bool, update: bool) -> Report
             undo.append(cleanup(owned))
 
     # 4-5. Purge, import again in order; on failure everything is restored.
-    transaction = Transaction(order, prepared, cycles=the_plan.cycles)
+    transaction = Transaction(order, prepared, cycles=the_plan.cycles, kept=selection.kept)
     try:
         transaction.run()
     except BaseException as failure:

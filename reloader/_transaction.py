@@ -275,8 +275,10 @@ class Transaction:
         prepared: Prepared,
         executed: Callable[[types.ModuleType], None] = lambda module: None,
         cycles: Sequence[Sequence[str]] = (),
+        kept: Sequence[str] = (),
     ) -> None:
         self.order = list(order)
+        self.kept = list(kept)  # loaded submodules of purged packages that are not purged
         self.cycle_of = {member: tuple(cycle) for cycle in cycles for member in cycle}
         self.prepared = prepared
         self.executed = executed
@@ -386,15 +388,12 @@ class Transaction:
         # A module left alone (protected, or not selected) whose package was
         # re-imported must stay reachable as an attribute of the new package,
         # as `import tool.ext; tool.ext.f()` expects.
-        purged = set(self.order)
-        for name, module in self.before.items():
+        for name in self.kept:
             parent_name, _, child = name.rpartition(".")
-            if name in purged or parent_name not in purged:
-                continue
-            parent = sys.modules.get(parent_name)
+            module, parent = sys.modules.get(name), sys.modules.get(parent_name)
             if (
-                isinstance(module, types.ModuleType)
-                and sys.modules.get(name) is module
+                module is self.before.get(name)
+                and isinstance(module, types.ModuleType)
                 and isinstance(parent, types.ModuleType)
                 and child not in parent.__dict__
             ):
