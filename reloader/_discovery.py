@@ -54,6 +54,9 @@ def is_within(name: str, prefix: str) -> bool:
 
 def path_is_within(path: str, folder: str) -> bool:
     """Whether resolved `path` is `folder` or lies below it."""
+    # Most paths fail the cheap test; commonpath decides on the rest.
+    if not os.path.normcase(path).startswith(os.path.normcase(folder)):
+        return False
     try:
         return os.path.commonpath([path, folder]) == folder
     except ValueError:  # different drives on Windows
@@ -255,8 +258,7 @@ def _under_folder(folder: str) -> List[str]:
     found = []
     for name, info in table.infos.items():
         if info.path is not None:
-            # A cheap string test first; commonpath decides.
-            if info.path.startswith(folder) and path_is_within(info.path, folder):
+            if path_is_within(info.path, folder):
                 found.append(name)
         elif info.search_paths and all(path_is_within(p, folder) for p in info.search_paths):
             found.append(name)

@@ -64,6 +64,31 @@ def _find_spec(name: str) -> Optional[importlib.machinery.ModuleSpec]:
     return None
 
 
+def _known_spec(name: str) -> Optional[importlib.machinery.ModuleSpec]:
+    """A spec at the loaded module's source file, when a search would surely find it there.
+
+    Searching again costs as much as the import itself; a source file that
+    is still in place, with no package of the same name beside it, is what
+    the search would find.
+    """
+    spec = getattr(sys.modules.get(name), "__spec__", None)
+    origin = getattr(spec, "origin", None)
+    if type(getattr(spec, "loader", None)) is not importlib.machinery.SourceFileLoader:
+        return None
+    if not isinstance(origin, str) or not origin.endswith(".py") or not os.path.isfile(origin):
+        return None
+    folder = os.path.dirname(origin)
+    if spec.submodule_search_locations is not None:  # type: ignore[union-attr]
+        if os.path.basename(origin) != "__init__.py":
+            return None
+        return importlib.util.spec_from_file_location(
+            name, origin, submodule_search_locations=[folder]
+        )
+    if os.path.isdir(origin[:-3]):
+        return None  # a package of that name would now be found first
+    return importlib.util.spec_from_file_location(name, origin)
+
+
 def _source_time(stat: os.stat_result) -> int:
     # ctime moves on every write and cannot be set back by os.utime, so it
     # catches an edit that kept mtime and size; on Windows it is creation time.
@@ -217,7 +242,7 @@ def prepare(names: Sequence[str], paths: Sequence[Optional[str]]) -> Prepared:
     prepared: Prepared = {}
     for name in names:
         try:
-            spec = _find_spec(name)
+            spec = _known_spec(name) or _find_spec(name)
             code: Optional[types.CodeType] = None
             if spec is None:
                 prepared[name] = None
