@@ -9,7 +9,6 @@ broken install is never mistaken for a pass.
 import os
 import shutil
 import subprocess
-import sys
 import tempfile
 import textwrap
 import unittest
@@ -38,13 +37,13 @@ def copy_reloader(folder: str) -> None:
     )
 
 
-def copy_host(host: str, folder: str) -> str:
-    """Copy hosts/<host> and the reloader package into `folder`; return `folder`."""
+def copy_host(host: str, folder: str, package_in: str = "") -> str:
+    """Copy hosts/<host> into `folder` and the reloader package into its `package_in`."""
     shutil.copytree(
         os.path.join(HOSTS, host), folder,
         ignore=shutil.ignore_patterns("__pycache__", "*.pyc", "README.md"),
     )
-    copy_reloader(folder)
+    copy_reloader(os.path.join(folder, package_in))
     return folder
 
 
@@ -83,7 +82,3 @@ class HostCase(unittest.TestCase):
             argv, input=stdin, env=environment, cwd=self.tmp, timeout=timeout,
             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, universal_newlines=True,
         )
-
-
-def python_version() -> str:
-    return "{}.{}".format(*sys.version_info[:2])
