@@ -128,10 +128,12 @@ _cycle = _Cycle()
 
 def _subclasses(root: type) -> List[type]:
     found: List[type] = []
+    seen = set()
     stack = [root]
     while stack:
         for cls in stack.pop().__subclasses__():
-            if cls not in found:
+            if cls not in seen:
+                seen.add(cls)
                 found.append(cls)
                 stack.append(cls)
     return found
@@ -302,6 +304,8 @@ def watch(name: str) -> str:
         _state["watch"] = None
         if not name or name == current["name"]:
             return "reload on save is off"
+    if not name.strip():
+        return "reload on save is off"
     watcher_class = getattr(reloader, "Watcher", None)
     if watcher_class is None:
         raise RuntimeError("reload on save needs reloader.Watcher, which this copy of "
