@@ -1,4 +1,4 @@
-"""A parent package is a dependent of its submodule only when its code uses it."""
+"""Who depends on a module: parent packages and the program's main module."""
 
 import reloader
 
@@ -21,3 +21,17 @@ class ParentPackageTest(PackageCase):
         self.assertEqual(
             sorted(reloader.plan(self.pkg + ".ui").names), [self.pkg, self.pkg + ".ui"]
         )
+
+
+class MainTest(PackageCase):
+    def test_modules_importing_main_are_not_dependents(self) -> None:
+        # IPython's completer imports __main__, which holds the user's objects.
+        import __main__
+
+        self.files({"{pkg}/__init__.py": "def f():\n    pass\n",
+                    "{pkg}_user.py": "import __main__\n"})
+        package = self.load("{pkg}")
+        self.load("{pkg}_user")
+        setattr(__main__, self.pkg, package)
+        self.addCleanup(delattr, __main__, self.pkg)
+        self.assertEqual(reloader.plan(self.pkg).names, [self.pkg])
