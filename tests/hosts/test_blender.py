@@ -77,12 +77,12 @@ import bpy
 import addon_utils
 
 HERE = {here!r}
-ADDONS = os.path.join(HERE, "scripts", "addons")
+DEMO, DEMO_DIR, RELOADER = {demo!r}, {demo_dir!r}, {reloader_module!r}
 results = {{"background": bpy.app.background, "version": bpy.app.version_string}}
 
 
 def edit(relative, old, new):
-    path = os.path.join(ADDONS, relative)
+    path = os.path.join(DEMO_DIR, relative)
     with open(path) as handle:
         text = handle.read()
     with open(path, "w") as handle:
@@ -107,7 +107,7 @@ def hello():
 
 
 def state():
-    ops = sys.modules["demo_addon.ops"]
+    ops = sys.modules[DEMO + ".ops"]
     registered = [c for c in subclasses(bpy.types.Operator)
                   if c.__name__ == "DEMO_OT_hello" and c.is_registered]
     handlers = [f for f in bpy.app.handlers.load_post if f.__name__ == "on_load"]
@@ -121,7 +121,7 @@ def state():
         "handler_is_current": handlers == [ops.on_load],
         "timer_is_current": bpy.app.timers.is_registered(ops.tick),
         "keymap_items": len(items),
-        "enabled": addon_utils.check("demo_addon"),
+        "enabled": addon_utils.check(DEMO),
     }}
 
 
@@ -132,39 +132,39 @@ def run_operator(**arguments):
         return str(error)
 
 
-for name in ("reloader_addon", "demo_addon"):
-    results["enable " + name] = addon_utils.enable(name, default_set=True) is not None
-import reloader_addon
-from reloader_addon import addon_reload
+for kind, name in (("reloader", RELOADER), ("demo", DEMO)):
+    results["enable " + kind] = addon_utils.enable(name, default_set=True) is not None
+reloader_addon = sys.modules[RELOADER]
+addon_reload = sys.modules[RELOADER + ".addon_reload"]
 results["menu"] = reloader_addon.draw_menu in bpy.types.TOPBAR_MT_blender_system._dyn_ui_initialize()
-old_ops = sys.modules["demo_addon.ops"]
+old_ops = sys.modules[DEMO + ".ops"]
 results["first"] = state()
 
-edit("demo_addon/ops.py", '"v1"', '"v2"')
-results["operator"] = run_operator(module="demo_addon")
+edit("ops.py", '"v1"', '"v2"')
+results["operator"] = run_operator(module=DEMO)
 results["old_timer_registered"] = bpy.app.timers.is_registered(old_ops.tick)
 results["reloaded"] = state()
 
-edit("demo_addon/ops.py", "def on_load", "undefined_name\ndef on_load")
-results["failed_operator"] = run_operator(module="demo_addon")
+edit("ops.py", "def on_load", "undefined_name\ndef on_load")
+results["failed_operator"] = run_operator(module=DEMO)
 results["restored"] = state()
-edit("demo_addon/ops.py", "undefined_name\n", "")
+edit("ops.py", "undefined_name\n", "")
 
 results["not_enabled"] = addon_reload.reload_addon("no_such_addon").text
 
 if {watch}:
-    edit("demo_addon/ops.py", '"v2"', '"v3"')
-    addon_reload.reload_addon("demo_addon")
-    results["watch"] = addon_reload.watch("demo_addon")
+    edit("ops.py", '"v2"', '"v3"')
+    addon_reload.reload_addon(DEMO)
+    results["watch"] = addon_reload.watch(DEMO)
     results["watching"] = [addon_reload.watching()[0], addon_reload.watching()[1]]
     results["first_check"] = addon_reload.check()
-    edit("demo_addon/ops.py", '"v3"', '"v4"')
+    edit("ops.py", '"v3"', '"v4"')
     outcome = addon_reload.check()
     results["check"] = outcome.text if outcome else None
     results["watched"] = state()
-    results["unwatch"] = addon_reload.watch("demo_addon")
+    results["unwatch"] = addon_reload.watch(DEMO)
 
-addon_utils.disable("demo_addon", default_set=True)
+addon_utils.disable(DEMO, default_set=True)
 results["disabled"] = {{
     "keymap_items": len([i for km in bpy.context.window_manager.keyconfigs.addon.keymaps
                          for i in km.keymap_items if i.idname == "demo.hello"]),
@@ -201,21 +201,46 @@ def bpy_python() -> str:
     return python
 
 
+MANIFEST = """
+schema_version = "1.0.0"
+id = "demo_ext"
+version = "1.0.0"
+name = "Demo"
+tagline = "A throwaway extension"
+maintainer = "tests"
+type = "add-on"
+blender_version_min = "4.2.0"
+license = ["SPDX:MIT"]
+"""
+
+
 class BlenderTest(HostCase):
+    """The add-on as a legacy add-on in scripts/addons, reloading a legacy add-on."""
+
+    reloader_module = "reloader_addon"
+    demo = "demo_addon"
+
     def setUp(self) -> None:
         super().setUp()
         self.python = bpy_python()
-        addons = os.path.join(self.tmp, "scripts", "addons")
-        copy_host("blender", os.path.join(addons, "reloader_addon"))
-        self.write("scripts/addons/demo_addon/__init__.py", DEMO_INIT)
-        self.write("scripts/addons/demo_addon/ops.py", DEMO_OPS)
         os.makedirs(os.path.join(self.tmp, "home"))
+        self.reloader_dir = self.folder_of(self.reloader_module)
+        self.demo_dir = self.folder_of(self.demo)
+        copy_host("blender", self.reloader_dir)
+        for name, text in (("__init__.py", DEMO_INIT), ("ops.py", DEMO_OPS)):
+            self.write(os.path.relpath(os.path.join(self.demo_dir, name), self.tmp), text)
+
+    def folder_of(self, module: str) -> str:
+        return os.path.join(self.tmp, "scripts", "addons", module)
 
     def blender(self, watch: bool) -> Dict[str, Any]:
-        script = self.write("script.py", SCRIPT.format(here=self.tmp, watch=watch))
+        script = self.write("script.py", SCRIPT.format(
+            here=self.tmp, watch=watch, demo=self.demo, demo_dir=self.demo_dir,
+            reloader_module=self.reloader_module))
         done = self.run_program([self.python, script], env={
             "HOME": os.path.join(self.tmp, "home"),
             "BLENDER_USER_SCRIPTS": os.path.join(self.tmp, "scripts"),
+            "BLENDER_USER_EXTENSIONS": os.path.join(self.tmp, "extensions"),
         })
         results = os.path.join(self.tmp, "results.json")
         self.assertTrue(os.path.exists(results), done.stdout[-4000:])
@@ -233,21 +258,20 @@ class BlenderTest(HostCase):
     def test_reload_addon_runs_new_code_registered_once(self) -> None:
         results = self.blender(watch=False)
         self.assertTrue(results["background"])
-        self.assertTrue(results["enable reloader_addon"])
-        self.assertTrue(results["enable demo_addon"])
+        self.assertTrue(results["enable reloader"])
+        self.assertTrue(results["enable demo"])
         self.assertTrue(results["menu"])
         self.assert_once(results["first"], "v1")
 
-        self.assertEqual(results["operator"], ["FINISHED"])
+        self.assertEqual(results["operator"], ["FINISHED"], results["operator"])
         self.assertFalse(results["old_timer_registered"])
         self.assert_once(results["reloaded"], "v2")
 
-        ops = os.path.join(self.tmp, "scripts", "addons", "demo_addon", "ops.py")
         self.assertEqual(
             results["failed_operator"],
-            "Error: reloading 'demo_addon.ops' failed at {}:16: NameError: name "
-            "'undefined_name' is not defined; restored 2 modules to their previous "
-            "state\n".format(ops),
+            "Error: reloading '{}.ops' failed at {}:16: NameError: name 'undefined_name' is "
+            "not defined; restored 2 modules to their previous state\n".format(
+                self.demo, os.path.join(self.demo_dir, "ops.py")),
         )
         self.assert_once(results["restored"], "v2")
         self.assertEqual(
@@ -261,14 +285,28 @@ class BlenderTest(HostCase):
                      "on save needs it")
     def test_reload_on_save_uses_the_direct_path_in_background_mode(self) -> None:
         results = self.blender(watch=True)
-        folder = os.path.join(self.tmp, "scripts", "addons", "demo_addon")
-        self.assertEqual(results["watch"],
-                         "reloading 'demo_addon' when a file under {} is saved".format(folder))
-        self.assertEqual(results["watching"], ["demo_addon", None])  # no timer: no event loop
+        self.assertEqual(results["watch"], "reloading {!r} when a file under {} is saved"
+                         .format(self.demo, self.demo_dir))
+        self.assertEqual(results["watching"], [self.demo, None])  # no timer: no event loop
         self.assertIsNone(results["first_check"])
         self.assertRegex(results["check"], r"^reloaded 2 modules in \d+ ms$")
         self.assert_once(results["watched"], "v4")
         self.assertEqual(results["unwatch"], "reload on save is off")
+
+
+class ExtensionTest(BlenderTest):
+    """The same folder installed as an extension, reloading an extension."""
+
+    reloader_module = "bl_ext.user_default.reloader_addon"
+    demo = "bl_ext.user_default.demo_ext"
+
+    def setUp(self) -> None:
+        super().setUp()
+        self.write(os.path.relpath(os.path.join(self.demo_dir, "blender_manifest.toml"),
+                                   self.tmp), MANIFEST)
+
+    def folder_of(self, module: str) -> str:
+        return os.path.join(self.tmp, "extensions", "user_default", module.rpartition(".")[2])
 
 
 if __name__ == "__main__":

@@ -72,12 +72,14 @@ class ShellTest(PackageCase):
 
     def test_plan_and_usage(self) -> None:
         out, _ = self.cell("%reload --plan " + self.pkg)
-        self.assertEqual(
-            out,
-            "would reload 2 modules, skip 1\n  reload  {0}.core (selected)\n  reload  {0} "
-            "(selected)\n  skip    __main__ (imports {0}.core, but the program's main module: "
-            "it is never re-imported)\n".format(self.pkg),
-        )
+        lines = out.splitlines()
+        self.assertEqual(lines[:3], [
+            "would reload 2 modules, skip 1",
+            "  reload  {}.core (selected)".format(self.pkg),
+            "  reload  {} (selected)".format(self.pkg),
+        ])
+        self.assertTrue(lines[3].startswith("  skip    __main__ ("), out)  # the user namespace
+        self.assertEqual(len(lines), 4)
         out, err = self.cell("%reload")
         self.assertEqual(out, "")
         self.assertTrue(err.startswith("%reload TARGET...  "), err)
@@ -213,7 +215,7 @@ class KernelTest(HostCase):
             ["run", "%reload kpkg"],
             ["run", "kpkg.core.greet()"],
         )
-        self.assertRegex(outputs[0]["stdout"], r"^reloaded 2 modules in \d+ ms\n$")
+        self.assertRegex(outputs[0]["stdout"], r"^reloaded 2 modules in \d+ ms\n$", outputs[0])
         self.assertEqual(outputs[1]["result"], "'v2'")
         self.assertEqual(
             outputs[2]["stderr"],
