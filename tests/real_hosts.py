@@ -42,7 +42,7 @@ def log(text: str) -> None:
 
 def run(argv: List[str], **options: object) -> "subprocess.CompletedProcess[str]":
     return subprocess.run(argv, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                          universal_newlines=True, **options)  # type: ignore[call-overload]
+                          text=True, **options)  # type: ignore[call-overload]
 
 
 # ------------------------------------------------------------------ installing

@@ -9,7 +9,6 @@ import os
 import sys
 
 
-
 def _here() -> None:
     """Its code knows this file's name; __file__ is the outermost sourced file's."""
 

@@ -24,8 +24,7 @@ def _holders() -> Iterator[Any]:
     yield gdb
     for progspace in gdb.progspaces():
         yield progspace
-        for objfile in progspace.objfiles():
-            yield objfile
+        yield from progspace.objfiles()
 
 
 def _owned_entry(entry: object, owned: Callable[[object], bool]) -> bool:
@@ -104,7 +103,7 @@ is put back as it was and the error names the file and line."""
         try:
             report = reloader.reload(*targets)
         except (reloader.ReloadError, ValueError, TypeError, RuntimeError) as error:
-            raise gdb.GdbError(str(error))
+            raise gdb.GdbError(str(error)) from error
         gdb.write("{}\n".format(report))
 
 

@@ -80,5 +80,5 @@ class HostCase(unittest.TestCase):
         environment.update(env or {})
         return subprocess.run(
             argv, input=stdin, env=environment, cwd=self.tmp, timeout=timeout,
-            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, universal_newlines=True,
+            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
         )

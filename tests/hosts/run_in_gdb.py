@@ -1,4 +1,6 @@
-"""Run the core test suite inside gdb's embedded Python: `gdb -nx -batch -x tests/hosts/run_in_gdb.py`.
+"""Run the core test suite inside gdb's embedded Python.
+
+    gdb -nx -batch -x tests/hosts/run_in_gdb.py
 
 The same unittest cases as `python -m unittest discover -s tests -t .`,
 minus tests/hosts (they start host programs themselves). Prints a closing

@@ -11,7 +11,7 @@ import json
 import os
 import subprocess
 import unittest
-from typing import Any, Dict, List, Optional
+from typing import Any, Dict, Optional
 
 from ._real import ROOT, VENVS, HostCase, copy_host, unavailable
 
@@ -136,7 +136,8 @@ for kind, name in (("reloader", RELOADER), ("demo", DEMO)):
     results["enable " + kind] = addon_utils.enable(name, default_set=True) is not None
 reloader_addon = sys.modules[RELOADER]
 addon_reload = sys.modules[RELOADER + ".addon_reload"]
-results["menu"] = reloader_addon.draw_menu in bpy.types.TOPBAR_MT_blender_system._dyn_ui_initialize()
+menu = bpy.types.TOPBAR_MT_blender_system
+results["menu"] = reloader_addon.draw_menu in menu._dyn_ui_initialize()
 old_ops = sys.modules[DEMO + ".ops"]
 results["first"] = state()
 
@@ -187,7 +188,7 @@ def bpy_python() -> str:
         for python in candidates:
             if python and os.path.exists(python):
                 done = subprocess.run([python, "-c", "import bpy"], stdout=subprocess.PIPE,
-                                      stderr=subprocess.STDOUT, universal_newlines=True)
+                                      stderr=subprocess.STDOUT, text=True)
                 if done.returncode == 0:
                     _python["found"] = python
                     break

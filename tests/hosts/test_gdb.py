@@ -169,7 +169,9 @@ class GdbTest(HostCase):
             """.format(here=self.tmp))
         self.run_program([self.gdb, "-nx", "-batch", "-x", script])
         with open(os.path.join(self.tmp, "error.txt")) as handle:
-            self.assertEqual(handle.read(), "reloader-reload needs a package name, such as 'myprinters'")
+            self.assertEqual(
+                handle.read(), "reloader-reload needs a package name, such as 'myprinters'"
+            )
 
 
 if __name__ == "__main__":

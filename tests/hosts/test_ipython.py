@@ -234,8 +234,10 @@ class KernelTest(HostCase):
             self.edit("def greet():\n    return 'v2'\n"),
             ["run", "kpkg.core.greet()"],
         )
-        self.assertEqual(outputs[0]["stdout"],
-                         "reloader: before each cell, reloading what changed under {}\n".format(lib))
+        self.assertEqual(
+            outputs[0]["stdout"],
+            "reloader: before each cell, reloading what changed under {}\n".format(lib),
+        )
         self.assertEqual(outputs[1]["stdout"], "")
         self.assertRegex(outputs[2]["stdout"], r"^reloader: reloaded \d+ modules? in \d+ ms\n$")
         self.assertEqual(outputs[2]["result"], "'v2'")

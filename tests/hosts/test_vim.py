@@ -66,7 +66,7 @@ class VimTest(HostCase):
         if vim is None:
             unavailable("vim is not installed (apt-get install -y vim-nox)")
         features = subprocess.run(
-            [vim, "--version"], stdout=subprocess.PIPE, universal_newlines=True
+            [vim, "--version"], stdout=subprocess.PIPE, text=True
         ).stdout
         if "+python3" not in features:
             unavailable("this vim has no +python3 (apt-get install -y vim-nox)")
