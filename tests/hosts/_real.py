@@ -3,7 +3,8 @@
 Each such test runs the program in a subprocess on throwaway files and reads
 back what the program wrote. When the program is missing the test skips with
 the reason, unless RELOADER_REAL_HOSTS=1 is set (CI): then it fails, so a
-broken install is never mistaken for a pass.
+broken install is never mistaken for a pass. RELOADER_REAL_HOSTS=0 skips them
+all, for a run that leaves the real hosts to tests/real_hosts.py.
 """
 
 import os
@@ -17,8 +18,15 @@ from typing import Dict, List, Optional
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 HOSTS = os.path.join(ROOT, "hosts")
 REQUIRED = os.environ.get("RELOADER_REAL_HOSTS") == "1"
+DISABLED = os.environ.get("RELOADER_REAL_HOSTS") == "0"
 #: Where tests/real_hosts.py keeps the virtual environments it makes.
 VENVS = os.path.join(ROOT, ".venv-hosts")
+
+
+def skip_if_disabled() -> None:
+    """Skip when RELOADER_REAL_HOSTS=0."""
+    if DISABLED:
+        raise unittest.SkipTest("RELOADER_REAL_HOSTS=0: tests/real_hosts.py runs the real hosts")
 
 
 def unavailable(reason: str) -> None:
@@ -52,6 +60,7 @@ class HostCase(unittest.TestCase):
 
     def setUp(self) -> None:
         super().setUp()
+        skip_if_disabled()
         self.tmp = tempfile.mkdtemp(prefix="reloader-host-")
         self.addCleanup(shutil.rmtree, self.tmp, True)
         self._tick = 0

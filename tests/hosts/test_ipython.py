@@ -17,7 +17,7 @@ from typing import Any, List, Tuple
 import reloader
 
 from ..support import PackageCase
-from ._real import ROOT, VENVS, HostCase, unavailable
+from ._real import ROOT, VENVS, HostCase, skip_if_disabled, unavailable
 
 WATCHER = getattr(reloader, "Watcher", None)
 NO_WATCHER = "reloader.Watcher is not on this branch yet; automatic mode needs it"
@@ -26,6 +26,7 @@ NO_WATCHER = "reloader.Watcher is not on this branch yet; automatic mode needs i
 class ShellTest(PackageCase):
     def setUp(self) -> None:
         super().setUp()
+        skip_if_disabled()
         try:
             from IPython.core.interactiveshell import InteractiveShell
         except ImportError:
