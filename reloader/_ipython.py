@@ -105,7 +105,7 @@ class Extension:
                   "reloader lacks; use %reload TARGET instead", file=sys.stderr)
             return
         self.auto_off()
-        self.watcher = watcher_class(*paths, debounce=0.0)
+        self.watcher = watcher_class(*paths, debounce=0.0, on_report=self.show)
         self.paths = [os.path.abspath(path) for path in paths]
         self.shell.events.register("pre_run_cell", self.before_cell)
         print("reloader: before each cell, reloading what changed under {}".format(
@@ -117,12 +117,14 @@ class Extension:
             self.watcher = None
 
     def before_cell(self, info: object = None) -> None:
-        """pre_run_cell: reload what changed, and say so in this cell's output."""
+        """pre_run_cell: reload what changed; the watcher shows it in this cell's output."""
         watcher = self.watcher
         report: Optional[Any] = watcher.check() if watcher is not None else None
-        if report is None:
-            return
-        self.rebound(report)
+        if report is not None:
+            self.rebound(report)
+
+    def show(self, report: Any) -> None:
+        """The watcher's reports: errors on stderr, the rest on stdout."""
         if getattr(report, "error", None) is not None:
             print(report, file=sys.stderr)
         else:

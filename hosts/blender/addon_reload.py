@@ -340,11 +340,11 @@ def check() -> Optional[Outcome]:
     current = _state["watch"]
     if current is None:
         return None
-    report = current["watcher"].check()
+    report = current["watcher"].check()  # shown by the watcher, through the host
     if report is None:
         return None
     outcome = _outcome(report)
-    _show(outcome.text)
-    for problem in outcome.problems:
-        _show(problem)
+    extra = [outcome.text] if outcome.text != str(report) else []
+    for line in extra + outcome.problems:
+        _show(line)
     return outcome

@@ -23,7 +23,18 @@ ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(
     _here.__code__.co_filename))))
 
 
+def _real_executable() -> None:
+    # gdb reports /usr/bin/python, which need not exist; tests that start a
+    # Python of their own need the interpreter gdb embeds.
+    if not os.path.exists(sys.executable):
+        candidate = os.path.join(sys.base_exec_prefix, "bin", "python{}.{}".format(
+            *sys.version_info[:2]))
+        if os.path.exists(candidate):
+            sys.executable = candidate
+
+
 def main() -> int:
+    _real_executable()
     sys.path.insert(0, ROOT)
     os.chdir(ROOT)
     loader = unittest.TestLoader()

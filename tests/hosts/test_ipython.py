@@ -74,10 +74,10 @@ class ShellTest(PackageCase):
     def test_plan_and_usage(self) -> None:
         out, _ = self.cell("%reload --plan " + self.pkg)
         lines = out.splitlines()
-        self.assertEqual(lines[:3], [
-            "would reload 2 modules, skip 1",
-            "  reload  {}.core (selected)".format(self.pkg),
+        self.assertEqual(lines[0], "would reload 2 modules, skip 1")
+        self.assertEqual(sorted(lines[1:3]), [  # the order in a cycle is the core's business
             "  reload  {} (selected)".format(self.pkg),
+            "  reload  {}.core (selected)".format(self.pkg),
         ])
         self.assertTrue(lines[3].startswith("  skip    __main__ ("), out)  # the user namespace
         self.assertEqual(len(lines), 4)
