@@ -7,12 +7,29 @@ anything fails, the old modules are put back exactly as they were.
 reloads exactly the modules whose files changed, as they change.
 """
 
+from typing import Any
+
 from ._host import BeforePurge, Cleanup, Host, Owned, Schedule, owned_by, use_host
 from ._reload import plan, reload
 from ._report import ModuleOutcome, Plan, PlannedModule, ReloadError, Report
 from ._watch import Watcher
 
 __version__ = "0.1.0"
+
+
+def load_ipython_extension(ipython: Any) -> None:
+    """`%load_ext reloader` in IPython or Jupyter: adds the %reload magic."""
+    from . import _ipython
+
+    _ipython.load(ipython)
+
+
+def unload_ipython_extension(ipython: Any) -> None:
+    """`%unload_ext reloader`: removes the magic and stops automatic mode."""
+    from . import _ipython
+
+    _ipython.unload(ipython)
+
 
 __all__ = (
     "BeforePurge",

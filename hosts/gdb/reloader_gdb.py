@@ -1,0 +1,123 @@
+"""The gdb adapter: the `reloader-reload` command and gdb's side of a reload.
+
+gdb keeps extension objects in lists it owns (pretty printers, type
+printers, unwinders, xmethods) on the `gdb` module, on every progspace and on
+every objfile, plus a `frame_filters` dict on each. A purged module's entries
+are taken out before it is imported again, so the new code can register
+under the same names (gdb.printing refuses duplicates), and put back if the
+reload fails. Commands need nothing: creating a `gdb.Command` with the name
+of an existing one replaces it. This module never reloads anything itself.
+"""
+
+import threading
+from typing import Any, Callable, Iterator, List, Optional, Tuple
+
+import gdb  # type: ignore[import-not-found]
+
+import reloader
+
+_LISTS = ("pretty_printers", "type_printers", "frame_unwinders", "xmethods")
+_uninstall: Optional[Callable[[], None]] = None
+
+
+def _holders() -> Iterator[Any]:
+    yield gdb
+    for progspace in gdb.progspaces():
+        yield progspace
+        yield from progspace.objfiles()
+
+
+def _owned_entry(entry: object, owned: Callable[[object], bool]) -> bool:
+    # A gdb.printing collection belongs to gdb.printing; its subprinters name
+    # the printer classes of the module that built it.
+    if owned(entry):
+        return True
+    for sub in getattr(entry, "subprinters", None) or ():
+        if owned(getattr(sub, "gen_printer", sub)):
+            return True
+    return False
+
+
+def remove_extensions(owned: Callable[[object], bool]) -> Callable[[], None]:
+    """Take purged modules' entries out of gdb's lists; return what puts them back."""
+    taken: List[Tuple[Any, Any, Any]] = []  # (container, index or key, entry)
+    for holder in _holders():
+        for attribute in _LISTS:
+            entries = getattr(holder, attribute, None)
+            if isinstance(entries, list):
+                for index in reversed(range(len(entries))):
+                    if _owned_entry(entries[index], owned):
+                        taken.append((entries, index, entries.pop(index)))
+        filters = getattr(holder, "frame_filters", None)
+        if isinstance(filters, dict):
+            for key in list(filters):
+                if _owned_entry(filters[key], owned):
+                    taken.append((filters, key, filters.pop(key)))
+
+    def put_back() -> None:
+        for container, where, entry in reversed(taken):
+            if isinstance(container, list):
+                container.insert(where, entry)
+            else:
+                container[where] = entry
+
+    return put_back
+
+
+def schedule(callback: Callable[[], None], delay: float) -> None:
+    """Run `callback` on gdb's main thread after `delay` seconds.
+
+    `gdb.post_event` only runs while gdb reads commands: never under
+    `gdb -batch`, where a pending event also crashes gdb at exit.
+    """
+    if delay <= 0:
+        gdb.post_event(callback)
+    else:
+        timer = threading.Timer(delay, gdb.post_event, (callback,))
+        timer.daemon = True
+        timer.start()
+
+
+def show(report: object) -> None:
+    gdb.write("reloader: {}\n".format(report))
+
+
+class ReloadCommand(gdb.Command):  # type: ignore[misc]
+    """Reload Python packages used by gdb extensions, with all their submodules.
+
+Usage: reloader-reload PACKAGE...
+
+PACKAGE is a dotted module name (`myprinters` means myprinters and
+myprinters.*) or a folder. Modules importing it are reloaded too. Pretty
+printers, type printers, unwinders, xmethods and frame filters the old code
+registered are replaced, not duplicated. If the new code fails, everything
+is put back as it was and the error names the file and line."""
+
+    def __init__(self) -> None:
+        super().__init__("reloader-reload", gdb.COMMAND_USER, gdb.COMPLETE_NONE)
+
+    def invoke(self, argument: str, from_tty: bool) -> None:
+        targets = gdb.string_to_argv(argument)
+        if not targets:
+            raise gdb.GdbError("reloader-reload needs a package name, such as 'myprinters'")
+        try:
+            report = reloader.reload(*targets)
+        except (reloader.ReloadError, ValueError, TypeError, RuntimeError) as error:
+            raise gdb.GdbError(str(error)) from error
+        gdb.write("{}\n".format(report))
+
+
+def install() -> Callable[[], None]:
+    """Install the gdb host and the command (once); return the uninstall callable."""
+    global _uninstall
+    if _uninstall is None:
+        host = reloader.Host(
+            "gdb",
+            protected=("gdb", __name__),
+            schedule=schedule,
+            show=show,
+            cleanups=(remove_extensions,),
+        )
+        _uninstall = reloader.use_host(host)
+    ReloadCommand()
+    return _uninstall
