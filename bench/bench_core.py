@@ -129,7 +129,9 @@ def median_ms(samples: List[float]) -> str:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=7, help="runs per measurement (default 7)")
-    parser.add_argument("--profile", action="store_true", help="print where reload and plan spend time")
+    parser.add_argument(
+        "--profile", action="store_true", help="print where reload and plan spend time"
+    )
     arguments = parser.parse_args()
     runs = arguments.runs
 

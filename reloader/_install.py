@@ -1,4 +1,4 @@
-"""`python -m reloader install|uninstall HOST [--dest DIR]`: put an adapter into a host's plug-in folder.
+"""`python -m reloader install|uninstall HOST [--dest DIR]`: adapters into plug-in folders.
 
 Install copies the host's adapter from the `hosts/` folder beside this
 package, and a copy of this package, into the host's user plug-in folder,
@@ -75,7 +75,47 @@ TARGETS: Dict[str, Target] = {
         "abaqus", (("reloader-abaqus", "reloader-abaqus"),), "reloader-abaqus/reloader",
         lambda: _home("abaqus_plugins"),
     ),
+    "blender": Target(
+        "blender",
+        (("__init__.py", "reloader_addon/__init__.py"),
+         ("addon_reload.py", "reloader_addon/addon_reload.py"),
+         ("blender_manifest.toml", "reloader_addon/blender_manifest.toml")),
+        "reloader_addon/reloader",
+        lambda: _blender_addons(),
+    ),
+    "gdb": Target(
+        "gdb",
+        (("load-reloader.py", "reloader/load-reloader.py"),
+         ("reloader_gdb.py", "reloader/reloader_gdb.py")),
+        "reloader/reloader",
+        _per_os(".config/gdb", ".config/gdb", lambda: _home(".config", "gdb")),
+        startup=("gdbinit", "source {adapter}\n"),
+    ),
+    "vim": Target(
+        "vim",
+        (("plugin", "reloader/plugin"), ("python3", "reloader/python3")),
+        "reloader/python3/reloader",
+        _per_os(".vim/pack/reloader/start", ".vim/pack/reloader/start",
+                lambda: _home("vimfiles", "pack", "reloader", "start")),
+    ),
 }
+
+
+def _blender_addons() -> str:
+    """The add-ons folder of the newest Blender version that has a user folder."""
+    config = _per_os(".config/blender", "Library/Application Support/Blender",
+                     lambda: _appdata("Blender Foundation", "Blender"))()
+    try:
+        versions = [v for v in os.listdir(config) if v.replace(".", "").isdigit()]
+    except OSError:
+        versions = []
+    if not versions:
+        raise InstallError(
+            "no Blender user folder in {!r}; start Blender once, or give --dest "
+            "(Blender's scripts/addons folder)".format(config)
+        )
+    newest = max(versions, key=lambda v: tuple(int(p) for p in v.split(".")))
+    return os.path.join(config, newest, "scripts", "addons")
 
 
 class InstallError(Exception):
@@ -110,13 +150,16 @@ def _walk(source: str, relative: str) -> List[Tuple[str, str]]:
             if name.endswith(_SKIP_SUFFIXES):
                 continue
             path = os.path.join(folder, name)
-            found.append((path, os.path.normpath(os.path.join(relative, os.path.relpath(path, source)))))
+            inside = os.path.relpath(path, source)
+            found.append((path, os.path.normpath(os.path.join(relative, inside))))
     return found
 
 
 def _adapter_dir(host: str) -> str:
     if host not in TARGETS:
-        raise InstallError("unknown host {!r}; choose one of {}".format(host, ", ".join(sorted(TARGETS))))
+        raise InstallError(
+            "unknown host {!r}; choose one of {}".format(host, ", ".join(sorted(TARGETS)))
+        )
     folder = os.path.join(HOSTS_DIR, TARGETS[host].folder)
     if not os.path.isdir(folder):
         raise InstallError(
@@ -161,7 +204,9 @@ def _read_manifest(host: str, dest: str) -> Dict[str, str]:
     except FileNotFoundError:
         return {}
     except (OSError, ValueError) as error:
-        raise InstallError("cannot read manifest {!r}: {}; remove it by hand".format(path, error))
+        raise InstallError(
+            "cannot read manifest {!r}: {}; remove it by hand".format(path, error)
+        ) from error
     files = data.get("files") if isinstance(data, dict) else None
     if not isinstance(files, dict):
         raise InstallError("manifest {!r} has no 'files' table; remove it by hand".format(path))
@@ -222,7 +267,8 @@ def install(host: str, dest: str, out: Callable[[str], None] = print) -> List[st
 
     manifest = manifest_path(host, dest)
     with open(manifest, "w", encoding="utf-8") as handle:
-        json.dump({"host": host, "version": __version__, "files": record}, handle, indent=1, sort_keys=True)
+        summary = {"host": host, "version": __version__, "files": record}
+        json.dump(summary, handle, indent=1, sort_keys=True)
     paths.append(manifest)
     out(manifest)
     if note is not None:
@@ -250,7 +296,9 @@ def uninstall(host: str, dest: str, out: Callable[[str], None] = print) -> List[
     """Remove what install wrote for `host` under `dest` (unchanged files only); return them."""
     dest = os.path.abspath(dest)
     if host not in TARGETS:
-        raise InstallError("unknown host {!r}; choose one of {}".format(host, ", ".join(sorted(TARGETS))))
+        raise InstallError(
+            "unknown host {!r}; choose one of {}".format(host, ", ".join(sorted(TARGETS)))
+        )
     manifest = manifest_path(host, dest)
     if not os.path.exists(manifest):
         raise InstallError("nothing to uninstall: no manifest {!r}; check --dest".format(manifest))
@@ -268,8 +316,8 @@ def uninstall(host: str, dest: str, out: Callable[[str], None] = print) -> List[
 
 def _run(arguments: argparse.Namespace) -> int:
     target = TARGETS.get(arguments.host)
-    dest = arguments.dest or (target.default_dest() if target is not None else "")
     try:
+        dest = arguments.dest or (target.default_dest() if target is not None else "")
         if arguments.action == "install":
             install(arguments.host, dest)
         else:
@@ -282,7 +330,7 @@ def _run(arguments: argparse.Namespace) -> int:
 
 def add_command(subparsers: "argparse._SubParsersAction[argparse.ArgumentParser]") -> None:
     """Add the `install` and `uninstall` commands."""
-    for action, text in (("install", "copy a host adapter and reloader into the host's plug-in folder"),
+    for action, text in (("install", "copy a host adapter and reloader into its plug-in folder"),
                          ("uninstall", "remove exactly what install wrote")):
         command = subparsers.add_parser(action, help=text, description=text)
         command.add_argument("host", choices=sorted(TARGETS), metavar="HOST",

@@ -106,7 +106,20 @@ class ExtraSuite(NamedTuple):
 # and returns a Result: the suite's name as label, "ok" or "FAIL", a short detail, its full
 # output (shown on failure) and its passed/failed/skipped counts. Then list it here:
 #     EXTRA_SUITES = [ExtraSuite("hosts", run_host_suite)]
-EXTRA_SUITES: List[ExtraSuite] = []
+def run_real_hosts(pythons: Dict[str, "Interpreter"]) -> Result:
+    """gdb, Vim, IPython/Jupyter and Blender, each running the tests inside itself."""
+    command = [sys.executable, str(REPO / "tests" / "real_hosts.py")]
+    status, output = run(command, env=dict(os.environ, PYTHONPATH=str(REPO)))
+    lines = output.strip().splitlines()
+    match = re.match(r"^(\d+) passed, (\d+) failed$", lines[-1]) if lines else None
+    passed, failed = (int(match.group(1)), int(match.group(2))) if match else (0, 1)
+    hosts = "; ".join(line for line in lines if re.match(r"^[\w-]+: \d+ passed", line))
+    ok = status == 0 and match is not None and not failed
+    detail = hosts or (lines[-1] if lines else "no output")
+    return Result("real hosts", "ok" if ok else "FAIL", detail, output, passed, failed)
+
+
+EXTRA_SUITES: List[ExtraSuite] = [ExtraSuite("real hosts", run_real_hosts)]
 
 
 class SetupError(Exception):
@@ -152,6 +165,8 @@ def suite_env() -> Dict[str, str]:
     """The environment for a test run: ours, with the repository root as PYTHONPATH."""
     env = dict(os.environ)
     env["PYTHONPATH"] = str(REPO)
+    # The real hosts run once, in their own suite, not under every version.
+    env["RELOADER_REAL_HOSTS"] = "0"
     return env
 
 
@@ -276,7 +291,10 @@ def pytest_summary(output: str) -> Optional[Tuple[str, int, int, int]]:
 
     Returns the line and its passed, failed (failures plus errors) and skipped counts.
     """
-    closing = re.compile(r"^=*\s*((?:no tests ran|\d+ \w+(?:, \d+ \w+)*) in [\d.]+s\b.*?)\s*=*$")
+    # A count is "3 passed", or "25 subtests passed" (pytest 9).
+    closing = re.compile(
+        r"^=*\s*((?:no tests ran|\d+ \w+(?: \w+)?(?:, \d+ \w+(?: \w+)?)*) in [\d.]+s\b.*?)\s*=*$"
+    )
     for line in reversed(output.splitlines()):
         match = closing.match(line.strip())
         if not match:

@@ -5,7 +5,7 @@ import re
 import sys
 import unittest
 import zipfile
-from typing import Any, Dict
+from typing import Any
 
 from reloader import _install
 from tests.fakes import install_fakes
@@ -94,8 +94,8 @@ class ReloadCommandTest(SublimeCase):
         # 3. Registries hold the new classes once; the old ones are gone.
         self.assertEqual(self.plugin.command_names(), [
             "reloader_reload_package", "reloader_toggle_reload_on_save", "tool_hello"])
-        listeners = [l for l in self.plugin.all_callbacks["on_post_save"]
-                     if type(l).__name__ == "ToolListener"]
+        listeners = [item for item in self.plugin.all_callbacks["on_post_save"]
+                     if type(item).__name__ == "ToolListener"]
         self.assertEqual(len(listeners), 1)
         self.assertIs(type(listeners[0]), new_plugin.ToolListener)
         self.assertEqual(self.hello(), "hello v2")

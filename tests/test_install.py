@@ -103,7 +103,7 @@ class InstallTest(unittest.TestCase):
         self.assertIn("kept {} (changed since it was installed)".format(changed), self.lines)
         self.assertIn("removed {}".format(_install.manifest_path("sublime", self.dest)), self.lines)
         self.assertFalse(os.path.exists(os.path.join(self.dest, "Reloader", "reloader")))
-        self.assertEqual(len(removed), len([l for l in self.lines if l.startswith("removed ")]))
+        self.assertEqual(len(removed), len([line for line in self.lines if line.startswith("removed ")]))
 
     def test_uninstall_leaves_no_folder_it_created(self) -> None:
         self.install("maya")

@@ -516,9 +516,8 @@ class ThreadTest(PackageCase):
         sys.setswitchinterval(1e-5)
 
     def source(self, number: int) -> str:
-        return "import {pkg}_log\n{pkg}_log.runs.append(%d)\n\ndef value():\n    return %d\n" % (
-            number, number
-        )
+        text = "import {pkg}_log\n{pkg}_log.runs.append(NUMBER)\n\ndef value():\n    return NUMBER\n"
+        return text.replace("NUMBER", str(number))
 
     def hammer(self, target: str) -> None:
         code = compile(

@@ -100,7 +100,8 @@ def show(report: reloader.Report) -> None:
     panel.settings().set("result_file_regex", FILE_REGEX)
     lines = [report.message()]
     if report.location is not None:
-        lines.append('  File "{}", line {}'.format(report.location.filename, report.location.lineno))
+        where = report.location
+        lines.append('  File "{}", line {}'.format(where.filename, where.lineno))
     lines.extend(["", report.format(), ""])
     panel.run_command("append", {"characters": "\n".join(lines)})
     window.run_command("show_panel", {"panel": "output." + PANEL})

@@ -292,7 +292,7 @@ class ZipLoader(importlib.abc.InspectLoader):
             raise ModuleNotFoundError("No module named {!r}".format(fullname))
         if origin.startswith(self.zippath + os.sep) or origin == self.zippath:
             return self.contents[self._key(fullname) or ""]
-        with open(origin, "r", encoding="utf-8") as handle:
+        with open(origin, encoding="utf-8") as handle:
             return handle.read()
 
     def get_code(self, fullname: str) -> types.CodeType:

@@ -70,6 +70,7 @@ def reload_package(name: Optional[str] = None) -> Optional[reloader.Report]:
 def reload_last() -> Optional[reloader.Report]:
     """Reload the package reloaded last."""
     if _state.last is None:
-        print("Reloader: no package reloaded yet; use Plug-ins > Reloader > Reload package... first")
+        print("Reloader: no package reloaded yet; "
+              "use Plug-ins > Reloader > Reload package... first")
         return None
     return reload_package(_state.last)

@@ -1,4 +1,4 @@
-"""Reloader for Nuke 13 and later: menu commands with a hotkey, main-thread reloads, callback cleanup.
+"""Reloader for Nuke 13 and later: menu commands, main-thread reloads, callback cleanup.
 
 `install()` (from this folder's init.py, in every mode) tells reloader
 about Nuke: its own modules are never purged; reloads run through
@@ -19,6 +19,7 @@ import threading
 from typing import Any, Callable, List, Optional, Tuple
 
 import nuke
+
 import reloader
 
 PROTECTED = ("nuke", "nukescripts", "nuke_internal", "hiero", "foundry", "reloader_nuke")
@@ -126,7 +127,7 @@ def _folders(name: str) -> List[str]:
     module = sys.modules.get(name)
     folders = list(getattr(module, "__path__", None) or [])
     if not folders and getattr(module, "__file__", None):
-        folders = [os.path.dirname(str(getattr(module, "__file__")))]
+        folders = [os.path.dirname(str(module.__file__))]
     return folders
 
 

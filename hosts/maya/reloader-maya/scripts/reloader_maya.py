@@ -21,6 +21,7 @@ from typing import Any, Callable, Dict, List, Optional, Tuple
 
 import maya.cmds as cmds
 import maya.utils
+
 import reloader
 
 MENU = "reloaderMenu"
@@ -78,7 +79,7 @@ class Tracker:
                 self.jobs[result] = dict(kwargs)
             return result
 
-        setattr(cmds, "scriptJob", scriptJob)
+        cmds.scriptJob = scriptJob
         undo.append(lambda: setattr(cmds, "scriptJob", original_job))
         try:
             import maya.api.OpenMaya as om
@@ -93,7 +94,9 @@ class Tracker:
 
         return unwrap
 
-    def _wrap(self, owner: Any, attribute: str, replacement: Callable[..., Any]) -> Optional[Callable[[], None]]:
+    def _wrap(
+        self, owner: Any, attribute: str, replacement: Callable[..., Any]
+    ) -> Optional[Callable[[], None]]:
         original = owner.__dict__[attribute]
         try:
             setattr(owner, attribute, staticmethod(replacement))
@@ -118,7 +121,8 @@ class Tracker:
             for callback_id in list(callback_ids):
                 removeCallback(callback_id)
 
-        for name, replacement in (("removeCallback", removeCallback), ("removeCallbacks", removeCallbacks)):
+        removers = (("removeCallback", removeCallback), ("removeCallbacks", removeCallbacks))
+        for name, replacement in removers:
             if name in base.__dict__:
                 step = self._wrap(base, name, replacement)
                 if step is not None:
@@ -146,7 +150,9 @@ class Tracker:
     # -- cleaning up -------------------------------------------------------
 
     def _owned_jobs(self, owned: reloader.Owned) -> List[int]:
-        return [i for i, kwargs in self.jobs.items() if any(map(owned, _callables(kwargs.values())))]
+        return [
+            i for i, kwargs in self.jobs.items() if any(map(owned, _callables(kwargs.values())))
+        ]
 
     def _owned_callbacks(self, owned: reloader.Owned) -> List[Any]:
         return [i for i, (_, args, kwargs) in self.callbacks.items()
@@ -161,7 +167,9 @@ class Tracker:
             killed.append(kwargs)
         return killed
 
-    def _drop(self, callback_ids: List[Any]) -> List[Tuple[Callable[..., Any], Tuple[Any, ...], Dict[str, Any]]]:
+    def _drop(
+        self, callback_ids: List[Any]
+    ) -> List[Tuple[Callable[..., Any], Tuple[Any, ...], Dict[str, Any]]]:
         dropped = []
         for callback_id in callback_ids:
             dropped.append(self.callbacks.pop(callback_id))
@@ -258,7 +266,7 @@ def _folders(name: str) -> List[str]:
     module = sys.modules.get(name)
     folders = list(getattr(module, "__path__", None) or [])
     if not folders and getattr(module, "__file__", None):
-        folders = [os.path.dirname(str(getattr(module, "__file__")))]
+        folders = [os.path.dirname(str(module.__file__))]
     return folders
 
 
@@ -270,7 +278,9 @@ def toggle_reload_on_save(on: bool) -> bool:
     if on:
         watcher_class = getattr(reloader, "Watcher", None)
         if watcher_class is None:
-            cmds.warning("Reloader: reload on save is unavailable: this copy of reloader has no Watcher")
+            cmds.warning(
+                "Reloader: reload on save is unavailable: this copy of reloader has no Watcher"
+            )
         elif _state.last is None or not _folders(_state.last):
             cmds.warning("Reloader: reload a package once first; reload on save watches it")
         else:
