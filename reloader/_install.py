@@ -258,7 +258,6 @@ def install(host: str, dest: str, out: Callable[[str], None] = print) -> List[st
             handle.write(data)
         record[relative] = _digest(data)
         paths.append(path)
-        out(path)
 
     # 3. Files an earlier install wrote that this one does not: remove if unchanged.
     for relative, digest in written.items():
@@ -270,7 +269,10 @@ def install(host: str, dest: str, out: Callable[[str], None] = print) -> List[st
         summary = {"host": host, "version": __version__, "files": record}
         json.dump(summary, handle, indent=1, sort_keys=True)
     paths.append(manifest)
-    out(manifest)
+    # Printed once everything is written: output that fails (a closed pipe)
+    # cannot leave files behind that no manifest knows about.
+    for path in paths:
+        out(path)
     if note is not None:
         out(note)
     return paths

@@ -46,6 +46,12 @@ class InstallTest(unittest.TestCase):
                      "reloader-nuke/reloader_nuke.py", "reloader-nuke/reloader/__init__.py"],
             "abaqus": ["reloader-abaqus/reloader_plugin.py", "reloader-abaqus/reloader_abaqus.py",
                        "reloader-abaqus/reloader/py.typed"],
+            "blender": ["reloader_addon/__init__.py", "reloader_addon/addon_reload.py",
+                        "reloader_addon/blender_manifest.toml", "reloader_addon/reloader/_watch.py"],
+            "gdb": ["gdbinit", "reloader/load-reloader.py", "reloader/reloader_gdb.py",
+                    "reloader/reloader/__init__.py"],
+            "vim": ["reloader/plugin/reloader.vim", "reloader/python3/reloader_vim.py",
+                    "reloader/python3/reloader/__init__.py"],
         }
         for host, files in expected.items():
             with self.subTest(host=host):
@@ -56,6 +62,10 @@ class InstallTest(unittest.TestCase):
                 for relative in files:
                     self.assertIn(os.path.normpath(relative), written)
                 self.assertFalse(any("__pycache__" in p for p in written))
+                if host == "gdb":
+                    with open(os.path.join(self.dest, "gdbinit")) as handle:
+                        self.assertEqual(handle.read(), "source {}\n".format(
+                            os.path.join(self.dest, "reloader", "load-reloader.py")))
                 with open(_install.manifest_path(host, self.dest)) as handle:
                     manifest = json.load(handle)
                 actual = tree(self.dest)
