@@ -30,16 +30,26 @@ CHECKS: Dict[str, List[str]] = {
 
 
 def tools_python(venv: str) -> str:
+    """The venv's python, made and filled with TOOLS unless a stamp says it is complete."""
     python = os.path.join(venv, "Scripts" if os.name == "nt" else "bin", "python")
-    if not os.path.exists(python):
-        subprocess.check_call([sys.executable, "-m", "venv", venv])
-        subprocess.check_call([python, "-m", "pip", "install", "-q"] + TOOLS)
+    stamp = os.path.join(venv, "tools.txt")
+    wanted = "\n".join(TOOLS) + "\n"
+    try:
+        with open(stamp) as handle:
+            if handle.read() == wanted and os.path.exists(python):
+                return python
+    except OSError:
+        pass
+    subprocess.check_call([sys.executable, "-m", "venv", "--clear", venv])
+    subprocess.check_call([python, "-m", "pip", "install", "-q"] + TOOLS)
+    with open(stamp, "w") as handle:
+        handle.write(wanted)
     return python
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--venv", default=os.path.join(ROOT, ".venv-hosts"))
+    parser.add_argument("--venv", default=os.path.join(ROOT, ".venv-hosts", "typecheck"))
     parser.add_argument("hosts", nargs="*", default=sorted(CHECKS))
     arguments = parser.parse_args()
     python = tools_python(arguments.venv)

@@ -388,7 +388,7 @@ def tool_step(name: str, command: Sequence[object], summary_prefix: str = "") ->
 
 
 def lint(pythons: Dict[str, Interpreter]) -> List[Result]:
-    """ruff, mypy and vermin, from the tools venv."""
+    """ruff, mypy, vermin and the adapters' type check, from the tools venv."""
     candidates = dict(pyenv_pythons())
     candidates.update(pythons)
     candidates.setdefault(current_python().minor, current_python())
@@ -419,6 +419,12 @@ def lint(pythons: Dict[str, Interpreter]) -> List[Result]:
         results.append(tool_step("vermin", command, "Minimum required versions"))
     else:
         results.append(Result("vermin", "skip", "nothing to check"))
+
+    # The adapters against the hosts' published stubs (Sublime, Maya, Nuke).
+    typecheck = REPO / "hosts" / "typecheck.py"
+    if typecheck.exists():
+        command = [python, typecheck, "--venv", REPO / ".venv-check" / "stubs"]
+        results.append(tool_step("stubs", command, "type check"))
     return results
 
 

@@ -126,8 +126,9 @@ def show_last() -> None:
 def _folders(name: str) -> List[str]:
     module = sys.modules.get(name)
     folders = list(getattr(module, "__path__", None) or [])
-    if not folders and getattr(module, "__file__", None):
-        folders = [os.path.dirname(str(module.__file__))]
+    file = getattr(module, "__file__", None)
+    if not folders and file:
+        folders = [os.path.dirname(str(file))]
     return folders
 
 
