@@ -1,0 +1,275 @@
+"""Undo what purged modules registered with the standard library at import time.
+
+Each built-in cleanup has the host seam's `Cleanup` shape: it removes the
+registrations that belong to the purged modules and returns the callable that
+puts them back, used when the reload fails. They cover logging handlers and
+filters, `atexit` functions, `sys.excepthook` and `threading.excepthook`,
+signal handlers and `warnings` filters. A registration belongs to a purged
+module when its callable or class was defined there (`owned`), when the
+module binds the registered object to a global name, or (logging) when it
+appeared while the module's code ran during an earlier reload.
+
+This module must not touch anything but those registries, and must remove
+nothing it cannot put back.
+"""
+
+import atexit
+import logging
+import signal
+import sys
+import threading
+import types
+import warnings
+import weakref
+from typing import Any, Callable, Dict, Iterable, List, Optional, Set, Tuple
+
+from ._host import Cleanup, Owned
+
+Undo = Callable[[], None]
+
+#: Logging handlers and filters that appeared while a module's code ran
+#: during a reload, by the module's name.
+_added_by: "weakref.WeakKeyDictionary[Any, str]" = weakref.WeakKeyDictionary()
+
+
+def _nothing() -> None:
+    return None
+
+
+def _loggers() -> List[logging.Logger]:
+    manager = logging.Logger.manager
+    loggers = [logging.getLogger()]
+    loggers.extend(v for v in list(manager.loggerDict.values()) if isinstance(v, logging.Logger))
+    return loggers
+
+
+def _logging_items() -> Set[int]:
+    items: Set[int] = set()
+    for logger in _loggers():
+        items.update(id(f) for f in logger.filters)
+        for handler in logger.handlers:
+            items.add(id(handler))
+            items.update(id(f) for f in handler.filters)
+    return items
+
+
+class Recorder:
+    """Notes which logging handlers and filters each re-executed module added.
+
+    It also keeps the new modules of the attempt, so that a failed reload
+    can remove what their code registered before the old registrations go back.
+    """
+
+    def __init__(self) -> None:
+        self.before = _logging_items()
+        self.modules: Dict[str, Optional[types.ModuleType]] = {}
+
+    def undo_attempt(self, owned: Owned) -> None:
+        """Remove what the failed attempt's modules registered; their undo is dropped."""
+        for cleanup in cleanups(self.modules):
+            cleanup(owned)
+        self.modules = {}
+
+    def executed(self, module: types.ModuleType) -> None:
+        self.modules[module.__name__] = module
+        after = _logging_items()
+        if after != self.before:
+            fresh = after - self.before
+            for logger in _loggers():
+                for thing in _logging_members(logger):
+                    if id(thing) in fresh:
+                        try:
+                            _added_by[thing] = module.__name__
+                        except TypeError:  # not weakly referenceable: not tracked
+                            continue
+        self.before = after
+
+
+def _logging_members(logger: logging.Logger) -> Iterable[Any]:
+    yield from logger.filters
+    for handler in logger.handlers:
+        yield handler
+        yield from handler.filters
+
+
+def _global_values(modules: Dict[str, types.ModuleType]) -> Dict[int, Any]:
+    """The objects the modules bind to global names, unless another loaded module binds them too.
+
+    An object that a module outside the purge imported as well was made
+    elsewhere: it is not the purged module's registration to undo.
+    """
+    values: Dict[int, Any] = {}
+    for module in modules.values():
+        for value in list(module.__dict__.values()):
+            if not isinstance(value, (type, types.ModuleType, str, int, float, tuple)):
+                values[id(value)] = value
+    if values:
+        for name, module in list(sys.modules.items()):
+            if name in modules or not isinstance(module, types.ModuleType):
+                continue
+            for value in list(getattr(module, "__dict__", {}).values()):
+                values.pop(id(value), None)
+    return values
+
+
+def cleanups(modules: Dict[str, Optional[types.ModuleType]]) -> List[Cleanup]:
+    """The built-in cleanups for a reload that purges `modules` (old module objects)."""
+    loaded = {name: m for name, m in modules.items() if m is not None}
+    globals_of: List[Dict[int, Any]] = []
+
+    def bound(thing: object) -> bool:
+        if not globals_of:
+            globals_of.append(_global_values(loaded))
+        return id(thing) in globals_of[0]
+
+    def logging_cleanup(owned: Owned) -> Undo:
+        def mine(thing: Any) -> bool:
+            try:
+                added = _added_by.get(thing)
+            except TypeError:
+                added = None
+            return (
+                owned(thing)
+                or owned(getattr(thing, "formatter", None))
+                or added in loaded
+                or bound(thing)
+            )
+
+        return _remove_from_lists(
+            [lst for logger in _loggers() for lst in _logging_lists(logger)], mine
+        )
+
+    return [logging_cleanup, _atexit, _hooks, _signals, _warnings]
+
+
+def _logging_lists(logger: logging.Logger) -> List[List[Any]]:
+    lists: List[List[Any]] = [logger.filters, logger.handlers]
+    lists.extend(handler.filters for handler in logger.handlers)
+    return lists
+
+
+def _remove_from_lists(lists: List[List[Any]], mine: Callable[[Any], bool]) -> Undo:
+    removed: List[Tuple[List[Any], int, Any]] = []
+    for items in lists:
+        for index in range(len(items) - 1, -1, -1):
+            if mine(items[index]):
+                removed.append((items, index, items[index]))
+                del items[index]
+
+    def undo() -> None:
+        for items, index, item in reversed(removed):
+            items.insert(index, item)
+
+    return undo
+
+
+class _Probe:
+    """Equal to nothing; remembers what it was compared with."""
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __init__(self) -> None:
+        self.seen: List[Any] = []
+
+    def __eq__(self, other: object) -> bool:
+        self.seen.append(other)
+        return False
+
+
+def _atexit(owned: Owned) -> Undo:
+    # atexit cannot list what it holds, but unregister() compares every
+    # registered function with its argument using ==, as documented: a probe
+    # that equals nothing sees them all and removes none.
+    probe = _Probe()
+    atexit.unregister(probe)  # type: ignore[arg-type]
+    counts: Dict[int, int] = {}
+    functions: Dict[int, Any] = {}
+    for function in probe.seen:
+        if owned(function):
+            counts[id(function)] = counts.get(id(function), 0) + 1
+            functions[id(function)] = function
+    for function in functions.values():
+        atexit.unregister(function)
+
+    def undo() -> None:
+        # Back at the end of the list, and without the arguments given to register().
+        for key, function in functions.items():
+            for _ in range(counts[key]):
+                atexit.register(function)
+
+    return undo
+
+
+def _default_thread_hook() -> Optional[Callable[..., Any]]:
+    hook = getattr(threading, "__excepthook__", None)  # 3.10+
+    if hook is None:
+        import _thread
+
+        hook = getattr(_thread, "_excepthook", None)  # 3.8, 3.9
+    return hook
+
+
+def _hooks(owned: Owned) -> Undo:
+    undo: List[Tuple[object, str, Any]] = []
+    for holder, attribute, default in (
+        (sys, "excepthook", sys.__excepthook__),
+        (threading, "excepthook", _default_thread_hook()),
+    ):
+        hook = getattr(holder, attribute, None)
+        if hook is not None and default is not None and owned(hook):
+            setattr(holder, attribute, default)
+            undo.append((holder, attribute, hook))
+
+    def put_back() -> None:
+        for target, name, hook in undo:
+            setattr(target, name, hook)
+
+    return put_back
+
+
+def _signals(owned: Owned) -> Undo:
+    # Handlers can only be changed from the main thread; elsewhere they stay.
+    if threading.current_thread() is not threading.main_thread():
+        return _nothing
+    valid = getattr(signal, "valid_signals", None)
+    numbers = list(valid()) if valid is not None else range(1, signal.NSIG)
+    removed: List[Tuple[int, Any]] = []
+    for number in numbers:
+        try:
+            handler = signal.getsignal(number)
+        except (ValueError, OSError):
+            continue
+        if callable(handler) and owned(handler):
+            default = signal.default_int_handler if number == signal.SIGINT else signal.SIG_DFL
+            signal.signal(number, default)
+            removed.append((number, handler))
+
+    def undo() -> None:
+        for number, handler in removed:
+            signal.signal(number, handler)
+
+    return undo
+
+
+def _warnings(owned: Owned) -> Undo:
+    # A filter naming a warning category the module defined; the new module
+    # defines a new category and adds its own filter.
+    filters: List[Any] = warnings.filters  # type: ignore[assignment]
+    saved = list(filters)
+    kept = [f for f in saved if not owned(f[2])]
+    if len(kept) == len(saved):
+        return _nothing
+    filters[:] = kept
+    _filters_changed()
+
+    def undo() -> None:
+        filters[:] = saved
+        _filters_changed()
+
+    return undo
+
+
+def _filters_changed() -> None:
+    changed = getattr(warnings, "_filters_mutated", None)
+    if changed is not None:
+        changed()

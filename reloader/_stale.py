@@ -1,0 +1,183 @@
+"""Find old objects still reachable after a reload, and say what holds them.
+
+The updater hands over weak references to the old objects a reload
+replaced (old modules, old function objects, old classes that could not be
+merged); `stale()` asks the garbage collector who still refers to the ones
+alive, a few passes over the heap in all, and stops when its time is up.
+It must not keep any old object alive, and changes nothing.
+"""
+
+import gc
+import threading
+import time
+import types
+from typing import Any, Callable, Dict, Iterable, List, NamedTuple, Optional, Sequence, Tuple
+
+_CELL = type((lambda value: lambda: value)(0).__closure__[0])  # type: ignore[index]
+_lock = threading.Lock()
+_tracked: List[Tuple[str, Callable[[], Any]]] = []
+
+#: How many containers up from an old object a holder is described.
+_DEPTH = 3
+
+
+def track(replaced: Iterable[Tuple[str, Callable[[], Any]]]) -> None:
+    """Remember old objects a reload replaced; forget those that died since."""
+    with _lock:
+        _tracked[:] = [entry for entry in _tracked if entry[1]() is not None]
+        _tracked.extend(replaced)
+
+
+class StaleObject(NamedTuple):
+    """An old object still reachable after a reload, and what holds it."""
+
+    name: str  # "tool.ui.on_click", "module tool.ui"
+    holder: str  # "list at index 3, in registry_host.CALLBACKS"
+
+    def __str__(self) -> str:
+        return "old {} is held by {}".format(self.name, self.holder)
+
+
+class Stale:
+    """What `stale()` found: `objects`, and whether it looked at everything."""
+
+    def __init__(self, objects: Sequence[StaleObject], complete: bool, note: str) -> None:
+        self.objects: Tuple[StaleObject, ...] = tuple(objects)
+        self.complete = complete
+        self.note = note
+
+    def __iter__(self) -> Any:
+        return iter(self.objects)
+
+    def __len__(self) -> int:
+        return len(self.objects)
+
+    def __str__(self) -> str:
+        lines = [str(entry) for entry in self.objects]
+        if self.note:
+            lines.append(self.note)
+        return "\n".join(lines) if lines else "no old object is reachable"
+
+    def __repr__(self) -> str:
+        stopped = "" if self.complete else ", stopped"
+        return "<Stale: {} objects{}>".format(len(self.objects), stopped)
+
+
+def stale(report: Any = None, *, seconds: float = 1.0) -> Stale:
+    """The old objects replaced by reloads that something still holds, and what holds them.
+
+    With a Report, only the objects that reload replaced; without, those of
+    every reload so far. Collects garbage first, then stops after about
+    `seconds` (one pass over the heap cannot be cut short) and says so in
+    `note`; `complete` is then False.
+    """
+    started = time.perf_counter()
+    gc.collect()  # old objects that only garbage cycles hold are not stale
+    if report is not None:
+        entries = list(report._replaced)
+    else:
+        with _lock:
+            entries = list(_tracked)
+    names: Dict[int, str] = {}
+    objects: List[Any] = []
+    obj = None
+    for name, ref in entries:
+        obj = ref()
+        if obj is not None and id(obj) not in names:
+            names[id(obj)] = name
+            objects.append(obj)
+    del obj
+    # id(object on the frontier) -> (id(old object), how it is held so far)
+    paths: Dict[int, Tuple[int, List[str]]] = {id(o): (id(o), []) for o in objects}
+    found: List[StaleObject] = []
+    seen = set()
+    modules = _module_names()
+    stopped = ""
+    depth = 0
+    while objects and depth <= _DEPTH:
+        if time.perf_counter() - started > seconds:
+            stopped = "stopped after {:.1f} s with {} objects left to look at".format(
+                time.perf_counter() - started, len(objects)
+            )
+            break
+        frontier, objects = objects, []
+        current = {id(o): o for o in frontier}
+        holders = gc.get_referrers(*frontier)
+        mine = {id(frontier), id(objects), id(holders), id(found), id(current)}
+        for holder in holders:
+            if id(holder) in mine or isinstance(holder, types.FrameType):
+                continue
+            if isinstance(holder, tuple) and len(holder) == len(frontier) and all(
+                a is b for a, b in zip(holder, frontier)
+            ):
+                continue  # the arguments of get_referrers itself
+            if depth == 0 and id(holder) in names:
+                continue  # one old object holding another: they go together
+            for target in gc.get_referents(holder):
+                entry = paths.get(id(target))
+                if entry is None or current.get(id(target)) is not target:
+                    continue
+                step, final = _describe(holder, target, modules)
+                if step is None:
+                    continue
+                origin, path = entry
+                steps = path + [step]
+                if final or depth == _DEPTH:
+                    text = ", in ".join(steps)
+                    if (origin, text) not in seen:
+                        seen.add((origin, text))
+                        found.append(StaleObject(names[origin], text))
+                elif id(holder) not in paths:
+                    paths[id(holder)] = (origin, steps)
+                    objects.append(holder)
+        del holders, frontier, current
+        depth += 1
+    return Stale(found, not stopped, stopped)
+
+
+def _module_names() -> Dict[int, str]:
+    import sys
+
+    return {
+        id(module.__dict__): name
+        for name, module in list(sys.modules.items())
+        if isinstance(module, types.ModuleType)
+    }
+
+
+def _describe(referrer: Any, target: Any, modules: Dict[int, str]) -> Tuple[Optional[str], bool]:
+    """How `referrer` holds `target` ("list at index 3"), and whether that names a place."""
+    if isinstance(referrer, dict):
+        for key, value in list(referrer.items()):
+            if value is target:
+                module = modules.get(id(referrer))
+                if module is not None:
+                    return "{}.{}".format(module, key), True
+                return "dict at key {!r}".format(key), False
+        return None, False
+    if isinstance(referrer, (list, tuple)):
+        for index, value in enumerate(referrer):
+            if value is target:
+                return "{} at index {}".format(type(referrer).__name__, index), False
+        return None, False
+    if isinstance(referrer, (set, frozenset)):
+        return ("set", False) if target in referrer else (None, False)
+    if isinstance(referrer, types.MethodType):
+        if referrer.__func__ is target or referrer.__self__ is target:
+            return "bound method {}".format(getattr(referrer, "__qualname__", "")), False
+        return None, False
+    if isinstance(referrer, _CELL):
+        return "closure cell", False
+    if isinstance(referrer, types.FunctionType):
+        return "function {}.{}".format(referrer.__module__, referrer.__qualname__), True
+    if isinstance(referrer, type):
+        return "class {}.{}".format(referrer.__module__, referrer.__qualname__), True
+    if isinstance(referrer, types.ModuleType):
+        return "module {}".format(referrer.__name__), True
+    attributes = getattr(referrer, "__dict__", None)
+    kind = type(referrer).__qualname__
+    if isinstance(attributes, dict):
+        for key, value in list(attributes.items()):
+            if value is target:
+                return "attribute {!r} of a {} object".format(key, kind), False
+    return "{} object".format(kind), False
