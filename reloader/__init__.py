@@ -4,7 +4,10 @@
 them, and imports them again in dependency order as one transaction: if
 anything fails, the old modules are put back exactly as they were.
 `plan()` shows what a reload would do without doing it. A `Watcher`
-reloads exactly the modules whose files changed, as they change.
+reloads exactly the modules whose files changed, as they change. With
+`update=True` the old functions and classes the program still holds run the
+new code; `stale()` lists old objects something still holds, and
+`rebind_namespace()` adds a console namespace to rebind after each reload.
 """
 
 from typing import Any
@@ -12,6 +15,8 @@ from typing import Any
 from ._host import BeforePurge, Cleanup, Host, Owned, Schedule, owned_by, use_host
 from ._reload import plan, reload
 from ._report import ModuleOutcome, Plan, PlannedModule, ReloadError, Report
+from ._stale import Stale, StaleObject, stale
+from ._update import rebind_namespace
 from ._watch import Watcher
 
 __version__ = "0.1.0"
@@ -42,9 +47,13 @@ __all__ = (
     "ReloadError",
     "Report",
     "Schedule",
+    "Stale",
+    "StaleObject",
     "Watcher",
     "owned_by",
     "plan",
+    "rebind_namespace",
     "reload",
+    "stale",
     "use_host",
 )

@@ -12,7 +12,7 @@ import time
 import types
 from typing import Callable, Dict, Iterator, List, Optional, Sequence, Tuple
 
-from . import _discovery, _graph, _host
+from . import _discovery, _graph, _host, _registries, _stale, _update
 from ._report import Plan, PlannedModule, ReloadError, Report, describe_error, locate
 from ._transaction import ImportFailure, PrepareError, Transaction, prepare
 
@@ -177,7 +177,8 @@ def _reload(targets: Sequence[object], dependents: bool, update: bool) -> Report
         if called:
             states[name] = state
 
-    # 3. Hosts tear down what the old modules registered with them.
+    # 3. Hosts, then the built-in cleanups, tear down what the old modules
+    #    registered with them and with the standard library.
     hosts = _host.installed()
     undo: List[Callable[[], None]] = []
     owned = _host.owned_by(order)
@@ -187,13 +188,29 @@ def _reload(targets: Sequence[object], dependents: bool, update: bool) -> Report
             undo.append(undo_teardown)
         for cleanup in host.cleanups:
             undo.append(cleanup(owned))
+    for cleanup in _registries.cleanups(old_modules):
+        undo.append(cleanup(owned))
 
-    # 4-5. Purge, import again in order; on failure everything is restored.
-    transaction = Transaction(order, prepared, cycles=the_plan.cycles, kept=selection.kept)
+    # 4-5. Purge, import again in order, updating the old objects as each
+    #      module's code has run; on failure everything is restored.
+    recorder = _registries.Recorder()
+    updater = _update.Updater(old_modules) if update else None
+
+    def executed(module: types.ModuleType) -> None:
+        recorder.executed(module)
+        if updater is not None:
+            updater.executed(module)
+
+    transaction = Transaction(
+        order, prepared, executed, cycles=the_plan.cycles, kept=selection.kept
+    )
     try:
         transaction.run()
     except BaseException as failure:
         # Restored already: give the old modules back what they tore down.
+        if updater is not None:
+            updater.undo()
+        recorder.undo_attempt(owned)
         for put_back in reversed(undo):
             put_back()
         for name, state in states.items():
@@ -214,6 +231,10 @@ def _reload(targets: Sequence[object], dependents: bool, update: bool) -> Report
             removed=[name for name in order if prepared.get(name) is None],
             warnings=warnings,
         )
+    replaced = updater.commit() if updater is not None else []
+    not_updated = updater.not_updated if updater is not None else {}
+    _stale.track(replaced)
+    updater = None  # it held the old modules until commit() let them go
     del old_modules  # keep no old module alive longer than the host does
     reloaded = [name for name in order if name not in transaction.removed]
 
@@ -242,5 +263,7 @@ def _reload(targets: Sequence[object], dependents: bool, update: bool) -> Report
         failed_module=failed,
         location=locate(error) if error is not None else None,
         warnings=warnings,
+        not_updated=not_updated,
+        replaced=replaced,
     )
 

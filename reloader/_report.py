@@ -7,7 +7,7 @@ object, so a report never keeps an old module version alive.
 
 import os
 import traceback
-from typing import Dict, List, NamedTuple, Optional, Sequence, Tuple
+from typing import Any, Callable, Dict, List, NamedTuple, Optional, Sequence, Tuple
 
 
 def plural(count: int, noun: str) -> str:
@@ -92,6 +92,8 @@ class Report:
     imported for the first time. `error` is the exception that failed the
     reload (None on success) and `rolled_back` says whether everything was
     restored. `warnings` collects what went wrong without failing the reload.
+    `not_updated` maps what the update could not make run the new code (a
+    qualified name) to the reason.
     """
 
     def __init__(
@@ -109,6 +111,8 @@ class Report:
         restored: Sequence[str] = (),
         warnings: Sequence[str] = (),
         seconds: float = 0.0,
+        not_updated: Optional[Dict[str, str]] = None,
+        replaced: Sequence[Tuple[str, Callable[[], Any]]] = (),
     ) -> None:
         self.reloaded: Tuple[str, ...] = tuple(reloaded)
         self.skipped: Dict[str, str] = dict(skipped or {})
@@ -122,6 +126,9 @@ class Report:
         self.restored: Tuple[str, ...] = tuple(restored)
         self.warnings: List[str] = list(warnings)
         self.seconds = seconds
+        self.not_updated: Dict[str, str] = dict(not_updated or {})
+        # Weak: a report never keeps an old object alive (see reloader.stale).
+        self._replaced: Tuple[Tuple[str, Callable[[], Any]], ...] = tuple(replaced)
 
     @property
     def ok(self) -> bool:
@@ -182,6 +189,8 @@ class Report:
         parts = ["reloaded {}".format(plural(len(self.reloaded), "module"))]
         if self.removed:
             parts.append("removed {}".format(len(self.removed)))
+        if self.not_updated:
+            parts.append("{} not updated".format(len(self.not_updated)))
         if self.warnings:
             parts.append(plural(len(self.warnings), "warning"))
         return "{} in {}".format(", ".join(parts), duration(self.seconds))
@@ -195,6 +204,9 @@ class Report:
         for outcome in self.outcomes:
             reason = " ({})".format(outcome.reason) if outcome.reason else ""
             lines.append("  {:<9} {}{}".format(outcome.status, outcome.name, reason))
+        lines.extend(
+            "  not updated {} ({})".format(name, why) for name, why in self.not_updated.items()
+        )
         lines.extend("  warning   {}".format(w) for w in self.warnings)
         if self.error is not None:
             lines.append("")
