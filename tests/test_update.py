@@ -1,0 +1,473 @@
+"""Old functions, methods and classes the program still holds run the new code after a reload."""
+
+import sys
+import types
+
+import reloader
+from tests.support import PackageCase
+
+
+class UpdateCase(PackageCase):
+    def reload(self) -> reloader.Report:
+        return reloader.reload(self.pkg)
+
+
+class FunctionTest(UpdateCase):
+    def test_old_function_runs_new_code_and_sees_new_globals(self) -> None:
+        self.write("{pkg}/__init__.py")
+        self.write("{pkg}/a.py", "WORD = 'one'\ndef f(x=1):\n    return ('old', WORD, x)\n")
+        old_f = self.load("{pkg}.a").f
+        self.write("{pkg}/a.py", "WORD = 'two'\ndef f(x=2):\n    return ('new', WORD, x)\n")
+        self.reload()
+        self.assertEqual(old_f(), ("new", "two", 2))
+        self.assertIsNot(self.mod("{pkg}.a").f, old_f)
+
+    def test_stored_callback_in_a_host_list_runs_new_code(self) -> None:
+        self.write("{pkg}/__init__.py")
+        self.write("{pkg}/ui.py", "def on_click():\n    return 'old'\n")
+        callbacks = [self.load("{pkg}.ui").on_click]
+        self.write("{pkg}/ui.py", "def on_click():\n    return 'new'\n")
+        self.reload()
+        self.assertEqual(callbacks[0](), "new")
+
+    def test_bound_method(self) -> None:
+        self.write("{pkg}/__init__.py")
+        self.write("{pkg}/a.py", "class A:\n    def run(self):\n        return 'old'\n")
+        bound = self.load("{pkg}.a").A().run
+        self.write("{pkg}/a.py", "class A:\n    def run(self):\n        return 'new'\n")
+        self.reload()
+        self.assertEqual(bound(), "new")
+
+    def test_decorated_function_and_closure(self) -> None:
+        self.write("{pkg}/__init__.py")
+        self.write(
+            "{pkg}/deco.py",
+            """
+            import functools
+            def logged(f):
+                @functools.wraps(f)
+                def wrapper(*args):
+                    return ('logged',) + f(*args)
+                return wrapper
+            def plain(f):
+                def inner():
+                    return f()
+                return inner
+            """,
+        )
+        body = """
+            from {pkg}.deco import logged, plain
+            @logged
+            def wrapped():
+                return ('{v}',)
+            @plain
+            def closed():
+                return '{v}'
+            """
+        self.write("{pkg}/a.py", body.replace("{v}", "old"))
+        a = self.load("{pkg}.a")
+        wrapped, closed = a.wrapped, a.closed
+        self.write("{pkg}/a.py", body.replace("{v}", "new"))
+        self.reload()
+        self.assertEqual(wrapped(), ("logged", "new"))
+        self.assertEqual(closed(), "new")
+
+    def test_classmethod_staticmethod_property(self) -> None:
+        self.write("{pkg}/__init__.py")
+        body = """
+            class A:
+                @classmethod
+                def c(cls):
+                    return ('{v}', cls.__name__)
+                @staticmethod
+                def s():
+                    return '{v}'
+                @property
+                def p(self):
+                    return '{v}'
+            """
+        self.write("{pkg}/a.py", body.replace("{v}", "old"))
+        A = self.load("{pkg}.a").A
+        instance = A()
+        c, s = A.c, A.s
+        self.write("{pkg}/a.py", body.replace("{v}", "new"))
+        self.reload()
+        self.assertEqual((c(), s(), instance.p), (("new", "A"), "new", "new"))
+
+    def test_nested_class_methods(self) -> None:
+        self.write("{pkg}/__init__.py")
+        body = "class Outer:\n    class Inner:\n        def f(self):\n            return '{v}'\n"
+        self.write("{pkg}/a.py", body.replace("{v}", "old"))
+        inner = self.load("{pkg}.a").Outer.Inner()
+        self.write("{pkg}/a.py", body.replace("{v}", "new"))
+        self.reload()
+        self.assertEqual(inner.f(), "new")
+        self.assertIs(type(inner), self.mod("{pkg}.a").Outer.Inner)
+
+    def test_closure_whose_free_variables_changed_is_reported(self) -> None:
+        self.write("{pkg}/__init__.py")
+        self.write("{pkg}/a.py", (
+            "def make():\n"
+            "    a = 1\n"
+            "    def f():\n"
+            "        return a\n"
+            "    return f\n"
+            "f = make()\n"
+        ))
+        old_f = self.load("{pkg}.a").f
+        self.write("{pkg}/a.py", (
+            "def make():\n"
+            "    b = 2\n"
+            "    def f():\n"
+            "        return b\n"
+            "    return f\n"
+            "f = make()\n"
+        ))
+        report = self.reload()
+        self.assertEqual(old_f(), 1)
+        name = "{}.a.make.<locals>.f".format(self.pkg)
+        self.assertEqual(
+            report.not_updated[name],
+            "its closure changed from (a) to (b); "
+            "the old function object keeps running the old code",
+        )
+        self.assertIn("1 not updated", str(report))
+
+
+class ClassTest(UpdateCase):
+    def test_one_class_isinstance_both_ways_and_super(self) -> None:
+        self.write("{pkg}/__init__.py")
+        body = """
+            class Base:
+                def hello(self):
+                    return 'base {v}'
+            class A(Base):
+                def hello(self):
+                    return 'a {v} ' + super().hello()
+            """
+        self.write("{pkg}/a.py", body.replace("{v}", "old"))
+        self.write("{pkg}/b.py", "from {pkg}.a import A\nclass B(A):\n    pass\n")
+        a = self.load("{pkg}.a")
+        self.load("{pkg}.b")
+        OldA, old = a.A, a.A()
+        self.write("{pkg}/a.py", body.replace("{v}", "new"))
+        self.reload()
+        new_a = self.mod("{pkg}.a")
+        self.assertIs(new_a.A, OldA)
+        self.assertIs(self.mod("{pkg}.b").A, OldA)
+        self.assertTrue(issubclass(self.mod("{pkg}.b").B, OldA))
+        new = new_a.A()
+        self.assertIsInstance(old, new_a.A)
+        self.assertIsInstance(new, OldA)
+        self.assertEqual(old.hello(), "a new base new")
+        self.assertEqual(new.hello(), "a new base new")
+        self.assertEqual(self.mod("{pkg}.b").B().hello(), "a new base new")
+
+    def test_dropped_attribute_is_removed_and_new_one_added(self) -> None:
+        self.write("{pkg}/__init__.py")
+        self.write("{pkg}/a.py", "class A:\n    x = 1\n    def gone(self):\n        pass\n")
+        A = self.load("{pkg}.a").A
+        self.write("{pkg}/a.py", "class A:\n    y = 2\n")
+        self.reload()
+        self.assertFalse(hasattr(A, "gone") or hasattr(A, "x"))
+        self.assertEqual(A.y, 2)
+
+    def test_dataclass_and_frozen_dataclass(self) -> None:
+        self.write("{pkg}/__init__.py")
+        body = """
+            import dataclasses
+            @dataclasses.dataclass
+            class P:
+                x: int = 0
+                def f(self):
+                    return '{v}'
+            @dataclasses.dataclass(frozen=True)
+            class F:
+                x: int = 0
+                def f(self):
+                    return '{v}'
+            """
+        self.write("{pkg}/a.py", body.replace("{v}", "old"))
+        a = self.load("{pkg}.a")
+        p, f = a.P(1), a.F(2)
+        self.write("{pkg}/a.py", body.replace("{v}", "new"))
+        report = self.reload()
+        new_a = self.mod("{pkg}.a")
+        self.assertEqual((p.f(), f.f()), ("new", "new"))
+        self.assertEqual(new_a.P(1), p)
+        self.assertEqual(new_a.F(2), f)
+        self.assertEqual(report.not_updated, {})
+
+    def test_changed_dataclass_fields_are_reported(self) -> None:
+        self.write("{pkg}/__init__.py")
+        self.write("{pkg}/a.py", (
+            "import dataclasses\n"
+            "@dataclasses.dataclass(frozen=True)\n"
+            "class F:\n"
+            "    x: int = 0\n"
+        ))
+        self.load("{pkg}.a")
+        self.write("{pkg}/a.py", (
+            "import dataclasses\n"
+            "@dataclasses.dataclass(frozen=True)\n"
+            "class F:\n"
+            "    x: int = 0\n"
+            "    y: int = 1\n"
+        ))
+        report = self.reload()
+        self.assertEqual(
+            report.not_updated["{}.a.F instances".format(self.pkg)],
+            "its fields changed from (x) to (x, y); "
+            "instances made before the reload keep the old fields",
+        )
+
+    def test_slots_same_layout_and_changed_layout(self) -> None:
+        self.write("{pkg}/__init__.py")
+        self.write(
+            "{pkg}/a.py",
+            "class S:\n    __slots__ = ('x',)\n    def f(self):\n        return 'old'\n"
+            "class T:\n    __slots__ = ('x',)\n    def f(self):\n        return 'old'\n",
+        )
+        a = self.load("{pkg}.a")
+        s, t = a.S(), a.T()
+        s.x = t.x = 5
+        self.write(
+            "{pkg}/a.py",
+            "class S:\n    __slots__ = ('x',)\n    def f(self):\n        return 'new'\n"
+            "class T:\n    __slots__ = ('x', 'y')\n    def f(self):\n        return 'new'\n",
+        )
+        report = self.reload()
+        self.assertEqual((s.f(), s.x), ("new", 5))
+        self.assertIs(type(s), self.mod("{pkg}.a").S)
+        self.assertEqual((t.f(), t.x), ("old", 5))  # not corrupted
+        self.assertIsNot(type(t), self.mod("{pkg}.a").T)
+        self.assertEqual(
+            report.not_updated["{}.a.T".format(self.pkg)],
+            "its instance layout changed (__slots__ or a built-in base); the new class is "
+            "a different object and old instances keep the old code",
+        )
+
+    def test_namedtuple(self) -> None:
+        self.write("{pkg}/__init__.py")
+        body = (
+            "import typing\n"
+            "class N(typing.NamedTuple):\n"
+            "    a: int\n"
+            "    def f(self):\n"
+            "        return '{v}'\n"
+        )
+        self.write("{pkg}/a.py", body.replace("{v}", "old"))
+        n = self.load("{pkg}.a").N(1)
+        self.write("{pkg}/a.py", body.replace("{v}", "new"))
+        self.reload()
+        N = self.mod("{pkg}.a").N
+        self.assertEqual((n.f(), n.a), ("new", 1))
+        self.assertIsInstance(n, N)
+        self.assertEqual(N(1), n)
+
+    def test_enum_members_stay_the_same_objects(self) -> None:
+        self.write("{pkg}/__init__.py")
+        body = """
+            import enum
+            class Color(enum.Enum):
+                RED = 1
+                {extra}
+                def label(self):
+                    return '{v} ' + self.name
+            def is_red(color):
+                return color is Color.RED
+            DEFAULT = Color.RED
+            """
+        self.write("{pkg}/a.py", body.replace("{v}", "old").replace("{extra}", "GREEN = 2"))
+        a = self.load("{pkg}.a")
+        red, green = a.Color.RED, a.Color.GREEN
+        self.write("{pkg}/a.py", body.replace("{v}", "new").replace("{extra}", "BLUE = 3"))
+        report = self.reload()
+        new_a = self.mod("{pkg}.a")
+        self.assertIs(new_a.Color.RED, red)
+        self.assertIs(new_a.DEFAULT, red)
+        self.assertTrue(new_a.is_red(red))
+        self.assertEqual(red.label(), "new RED")
+        self.assertIs(new_a.Color(1), red)
+        self.assertEqual([m.name for m in new_a.Color], ["RED", "BLUE"])
+        self.assertIsInstance(new_a.Color.BLUE, type(red))
+        self.assertEqual(
+            report.not_updated,
+            {
+                "{}.a.Color.GREEN".format(self.pkg): (
+                    "the member was removed; objects holding it keep a member of no enum"
+                )
+            },
+        )
+        self.assertIsNot(green, None)
+
+    def test_abc(self) -> None:
+        self.write("{pkg}/__init__.py")
+        body = """
+            import abc
+            class Shape(abc.ABC):
+                @abc.abstractmethod
+                def area(self): ...
+                def describe(self):
+                    return '{v} ' + str(self.area())
+            class Square(Shape):
+                def area(self):
+                    return 4
+            """
+        self.write("{pkg}/a.py", body.replace("{v}", "old"))
+        a = self.load("{pkg}.a")
+        square = a.Square()
+        self.write("{pkg}/a.py", body.replace("{v}", "new"))
+        self.reload()
+        new_a = self.mod("{pkg}.a")
+        self.assertEqual(square.describe(), "new 4")
+        self.assertIsInstance(square, new_a.Shape)
+        self.assertIsInstance(new_a.Square(), a.Shape)
+        with self.assertRaises(TypeError):
+            new_a.Shape()
+
+    def test_metaclass_and_init_subclass(self) -> None:
+        self.write("{pkg}/__init__.py")
+        body = """
+            class Meta(type):
+                def tag(cls):
+                    return '{v} ' + cls.__name__
+            class Base(metaclass=Meta):
+                seen = []
+                def __init_subclass__(cls, **kwargs):
+                    super().__init_subclass__(**kwargs)
+                    cls.mark = '{v}'
+                    Base.seen.append(cls)
+            class Child(Base):
+                pass
+            """
+        self.write("{pkg}/a.py", body.replace("{v}", "old"))
+        self.write("{pkg}/b.py", "from {pkg}.a import Base\nclass Other(Base):\n    pass\n")
+        a = self.load("{pkg}.a")
+        self.load("{pkg}.b")
+        Base, Child = a.Base, a.Child
+        self.write("{pkg}/a.py", body.replace("{v}", "new"))
+        self.reload()
+        new_a, new_b = self.mod("{pkg}.a"), self.mod("{pkg}.b")
+        self.assertIs(new_a.Child, Child)
+        self.assertEqual(Child.tag(), "new Child")
+        self.assertEqual(new_b.Other.mark, "new")
+        self.assertTrue(issubclass(new_b.Other, Base))
+        self.assertIs(type(new_b.Other), type(Base))
+        self.assertIn(Child, Base.seen)
+
+    def test_from_import_in_another_module_is_the_one_class(self) -> None:
+        self.write("{pkg}/__init__.py")
+        self.write("{pkg}/a.py", "class Cls:\n    pass\n")
+        self.write("{pkg}/b.py", "from {pkg}.a import Cls\n")
+        Cls = self.load("{pkg}.a").Cls
+        self.load("{pkg}.b")
+        self.write("{pkg}/a.py", "class Cls:\n    v = 2\n")
+        self.reload()
+        self.assertIs(self.mod("{pkg}.b").Cls, Cls)
+        self.assertIs(self.mod("{pkg}.a").Cls, Cls)
+        self.assertEqual(Cls.v, 2)
+
+
+class NamespaceTest(UpdateCase):
+    def test_registered_namespace_is_rebound(self) -> None:
+        self.write("{pkg}/__init__.py")
+        self.write("{pkg}/a.py", "def helper():\n    return 'old'\n")
+        a = self.load("{pkg}.a")
+        console = {"helper": a.helper, "a": a, "mine": a.helper}
+        stop = reloader.rebind_namespace(console)
+        self.addCleanup(stop)
+        console["mine"] = "rebound by the user"
+        self.write("{pkg}/a.py", "def helper():\n    return 'new'\n")
+        self.reload()
+        new_a = self.mod("{pkg}.a")
+        self.assertIs(console["helper"], new_a.helper)
+        self.assertIs(console["a"], new_a)
+        self.assertEqual(console["mine"], "rebound by the user")
+
+    def test_stopped_namespace_is_left_alone(self) -> None:
+        self.write("{pkg}/__init__.py")
+        self.write("{pkg}/a.py", "def helper():\n    return 'old'\n")
+        a = self.load("{pkg}.a")
+        console = {"a": a}
+        reloader.rebind_namespace(console)()
+        self.reload()
+        self.assertIs(console["a"], a)
+
+    def test_old_module_namespace_mirrors_the_new_one(self) -> None:
+        self.write("{pkg}/__init__.py")
+        self.write("{pkg}/a.py", "X = 1\nGONE = 2\n")
+        a = self.load("{pkg}.a")
+        self.write("{pkg}/a.py", "X = 10\nNEW = 3\n")
+        self.reload()
+        self.assertEqual((a.X, a.NEW, hasattr(a, "GONE")), (10, 3, False))
+
+    def test_update_false_leaves_old_objects(self) -> None:
+        self.write("{pkg}/__init__.py")
+        self.write("{pkg}/a.py", "def f():\n    return 'old'\nclass A:\n    pass\n")
+        a = self.load("{pkg}.a")
+        f, A = a.f, a.A
+        self.write("{pkg}/a.py", "def f():\n    return 'new'\nclass A:\n    pass\n")
+        reloader.reload(self.pkg, update=False)
+        self.assertEqual(f(), "old")
+        self.assertIsNot(self.mod("{pkg}.a").A, A)
+
+
+class FailedReloadTest(UpdateCase):
+    def test_failed_reload_leaves_old_objects_exactly_as_before(self) -> None:
+        self.write("{pkg}/__init__.py")
+        old_body = """
+            import enum
+            class Color(enum.Enum):
+                RED = 1
+            class A:
+                x = 1
+                def f(self, k=1):
+                    'old doc'
+                    return 'old'
+            def g(a=1, *, b=2):
+                return 'old'
+            g.tag = 'old'
+            """
+        self.write("{pkg}/a.py", old_body)
+        self.write("{pkg}/b.py", "from {pkg}.a import A\n")
+        a = self.load("{pkg}.a")
+        self.load("{pkg}.b")
+        A, g, Color = a.A, a.g, a.Color
+        class_dict = dict(vars(A))
+        f = A.f
+        state = (f.__code__, f.__defaults__, f.__doc__, f.__dict__, g.__code__, g.__defaults__,
+                 g.__kwdefaults__, g.__dict__, g.__annotations__)
+        members = (dict(Color._member_map_), list(Color._member_names_))
+        self.write(
+            "{pkg}/a.py",
+            """
+            import enum
+            class Color(enum.Enum):
+                RED = 10
+                BLUE = 2
+            class A:
+                y = 2
+                def f(self, k=2):
+                    'new doc'
+                    return 'new'
+            def g(a=5, *, b=6):
+                return 'new'
+            """,
+        )
+        self.write("{pkg}/b.py", "from {pkg}.a import A\nraise RuntimeError('boom')\n")
+        with self.assertRaises(reloader.ReloadError):
+            self.reload()
+        self.assertIs(sys.modules[self.pkg + ".a"], a)
+        self.assertEqual(dict(vars(A)), class_dict)
+        self.assertEqual(
+            (f.__code__, f.__defaults__, f.__doc__, f.__dict__, g.__code__, g.__defaults__,
+             g.__kwdefaults__, g.__dict__, g.__annotations__),
+            state,
+        )
+        self.assertIs(g.__dict__, state[7])
+        self.assertEqual((dict(Color._member_map_), list(Color._member_names_)), members)
+        self.assertEqual(Color.RED.value, 1)
+        self.assertIs(Color(1), Color.RED)
+        self.assertEqual((A().f(), g()), ("old", "old"))
+        self.assertIsInstance(a, types.ModuleType)
