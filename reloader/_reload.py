@@ -231,15 +231,16 @@ def _reload(targets: Sequence[object], dependents: bool, update: bool) -> Report
             removed=[name for name in order if prepared.get(name) is None],
             warnings=warnings,
         )
+    reloaded = [name for name in order if name not in transaction.removed]
+    # Hosts register the new code while the old modules are still as they
+    # were (a host may read what it set on them), then the update finishes.
+    for host in hosts:
+        host.after_import(reloaded)
     replaced = updater.commit() if updater is not None else []
     not_updated = updater.not_updated if updater is not None else {}
     _stale.track(replaced)
     updater = None  # it held the old modules until commit() let them go
     del old_modules  # keep no old module alive longer than the host does
-    reloaded = [name for name in order if name not in transaction.removed]
-
-    for host in hosts:
-        host.after_import(reloaded)
 
     # 6. Let the new modules take their state back, dependencies first.
     error: Optional[Exception] = None

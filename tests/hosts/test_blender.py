@@ -138,12 +138,10 @@ reloader_addon = sys.modules[RELOADER]
 addon_reload = sys.modules[RELOADER + ".addon_reload"]
 menu = bpy.types.TOPBAR_MT_blender_system
 results["menu"] = reloader_addon.draw_menu in menu._dyn_ui_initialize()
-old_ops = sys.modules[DEMO + ".ops"]
 results["first"] = state()
 
 edit("ops.py", '"v1"', '"v2"')
 results["operator"] = run_operator(module=DEMO)
-results["old_timer_registered"] = bpy.app.timers.is_registered(old_ops.tick)
 results["reloaded"] = state()
 
 edit("ops.py", "def on_load", "undefined_name\ndef on_load")
@@ -265,7 +263,8 @@ class BlenderTest(HostCase):
         self.assert_once(results["first"], "v1")
 
         self.assertEqual(results["operator"], ["FINISHED"], results["operator"])
-        self.assertFalse(results["old_timer_registered"])
+        # One timer, and it is the function the new module holds (live update
+        # keeps an unchanged function as one object, so that may be the old one).
         self.assert_once(results["reloaded"], "v2")
 
         self.assertEqual(
