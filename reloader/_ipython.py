@@ -10,8 +10,13 @@ user asked for: reports and errors, into the cell's output.
 import os
 import shlex
 import sys
-import types
 from typing import Any, Callable, List, Optional
+
+from ._host import Host, use_host
+from ._reload import plan, reload
+from ._report import ReloadError, Report
+from ._update import rebind_namespace
+from ._watch import Watcher
 
 USAGE = """\
 %reload TARGET...         reload now: dotted names ('tool' is tool and tool.*) or folders
@@ -23,25 +28,19 @@ USAGE = """\
 _PROTECTED = ("IPython", "ipykernel")
 
 
-def _package() -> Any:
-    return sys.modules[__name__.rpartition(".")[0]]
-
-
 class Extension:
     """The state of one loaded extension: its shell, host and automatic mode."""
 
     def __init__(self, shell: Any) -> None:
-        package = _package()
         self.shell = shell
-        self.watcher: Any = None
+        self.watcher: Optional[Watcher] = None
         self.paths: List[str] = []
+        # The user's names bound to old modules, functions and classes are
+        # rebound to the new ones after each reload.
         self.undo: List[Callable[[], None]] = [
-            package.use_host(package.Host("ipython", protected=_PROTECTED))
+            use_host(Host("ipython", protected=_PROTECTED)),
+            rebind_namespace(shell.user_ns),
         ]
-        rebind = getattr(package, "rebind_namespace", None)
-        self.rebinds = rebind is not None
-        if rebind is not None:
-            self.undo.append(rebind(shell.user_ns))
         shell.register_magic_function(self.magic, magic_kind="line", magic_name="reload")
 
     def close(self) -> None:
@@ -64,34 +63,16 @@ class Extension:
             self.auto_off()
             print("reloader: automatic mode is off")
         elif words[0] == "--plan":
-            self.run(lambda: _package().plan(*words[1:]).format())
+            self.run(lambda: plan(*words[1:]).format())
         elif words[0].startswith("-"):
             print("reloader: unknown option {!r}\n{}".format(words[0], USAGE), file=sys.stderr)
         else:
-            self.run(lambda: self.rebound(_package().reload(*words)))
-
-    def rebound(self, report: Any) -> Any:
-        """Bind user names of reloaded modules to the new modules; return `report`.
-
-        Only needed where reloader cannot rebind namespaces itself: `import
-        tool` in a cell binds `tool` in a namespace no import rebuilds.
-        """
-        if self.rebinds or getattr(report, "error", None) is not None:
-            return report
-        reloaded = set(getattr(report, "reloaded", ()))
-        namespace = self.shell.user_ns
-        for key, value in list(namespace.items()):
-            if isinstance(value, types.ModuleType) and value.__name__ in reloaded:
-                new = sys.modules.get(value.__name__)
-                if isinstance(new, types.ModuleType):
-                    namespace[key] = new
-        return report
+            self.run(lambda: reload(*words))
 
     def run(self, action: Callable[[], object]) -> None:
-        package = _package()
         try:
             print(action())
-        except package.ReloadError as error:
+        except ReloadError as error:
             print(error, file=sys.stderr)
         except (ValueError, TypeError, RuntimeError) as error:
             print("reloader: {}".format(error), file=sys.stderr)
@@ -99,13 +80,8 @@ class Extension:
     # --------------------------------------------------------- automatic mode
 
     def auto_on(self, paths: List[str]) -> None:
-        watcher_class = getattr(_package(), "Watcher", None)
-        if watcher_class is None:
-            print("reloader: automatic mode needs reloader.Watcher, which this copy of "
-                  "reloader lacks; use %reload TARGET instead", file=sys.stderr)
-            return
         self.auto_off()
-        self.watcher = watcher_class(*paths, debounce=0.0, on_report=self.show)
+        self.watcher = Watcher(*paths, debounce=0.0, on_report=self.show)
         self.paths = [os.path.abspath(path) for path in paths]
         self.shell.events.register("pre_run_cell", self.before_cell)
         print("reloader: before each cell, reloading what changed under {}".format(
@@ -118,14 +94,12 @@ class Extension:
 
     def before_cell(self, info: object = None) -> None:
         """pre_run_cell: reload what changed; the watcher shows it in this cell's output."""
-        watcher = self.watcher
-        report: Optional[Any] = watcher.check() if watcher is not None else None
-        if report is not None:
-            self.rebound(report)
+        if self.watcher is not None:
+            self.watcher.check()
 
-    def show(self, report: Any) -> None:
+    def show(self, report: Report) -> None:
         """The watcher's reports: errors on stderr, the rest on stdout."""
-        if getattr(report, "error", None) is not None:
+        if report.error is not None:
             print(report, file=sys.stderr)
         else:
             print("reloader: {}".format(report))

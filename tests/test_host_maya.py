@@ -7,9 +7,7 @@ import sys
 import threading
 import unittest
 from typing import Any
-from unittest import mock
 
-import reloader
 from tests.fakes import install_fakes
 from tests.support import PackageCase
 
@@ -137,14 +135,6 @@ class MenuReloadTest(MayaCase):
 
 
 class ReloadOnSaveTest(MayaCase):
-    def test_toggle_says_when_watching_is_unavailable(self) -> None:
-        with mock.patch.object(reloader, "Watcher", None, create=True):
-            self.cmds.click("Reload on Save", True)
-        self.assertEqual(self.cmds.warnings[-1],
-                         "Reloader: reload on save is unavailable: this copy of reloader has no Watcher")
-        self.assertFalse(self.cmds.ui["reloaderMenuReloadOnSave"]["checkBox"])
-
-    @unittest.skipUnless(hasattr(reloader, "Watcher"), "reloader.Watcher is not in this build")
     def test_toggle_watches_the_last_package(self) -> None:
         self.printed(lambda: self.adapter.reload_package(self.pkg))
         self.assertTrue(self.adapter.toggle_reload_on_save(True))

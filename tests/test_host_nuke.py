@@ -7,9 +7,7 @@ import sys
 import threading
 import unittest
 from typing import Any
-from unittest import mock
 
-import reloader
 from tests.fakes import install_fakes
 from tests.support import PackageCase
 
@@ -122,13 +120,6 @@ class MenuReloadTest(NukeCase):
         self.printed(self.nuke.run_main_thread)
         self.assertEqual(self.fire()[1], "create v2")
 
-    def test_toggle_says_when_watching_is_unavailable(self) -> None:
-        with mock.patch.object(reloader, "Watcher", None, create=True):
-            text = self.printed(lambda: self.nuke.menu("Nuke").run("Reloader/Toggle Reload on Save"))
-        self.assertEqual(
-            text, "Reloader: reload on save is unavailable: this copy of reloader has no Watcher\n")
-
-    @unittest.skipUnless(hasattr(reloader, "Watcher"), "reloader.Watcher is not in this build")
     def test_toggle_watches_the_last_package(self) -> None:
         self.printed(lambda: self.adapter.reload_package(self.pkg))
         self.printed(lambda: self.assertTrue(self.adapter.toggle_reload_on_save()))

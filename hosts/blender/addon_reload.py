@@ -306,10 +306,6 @@ def watch(name: str) -> str:
             return "reload on save is off"
     if not name.strip():
         return "reload on save is off"
-    watcher_class = getattr(reloader, "Watcher", None)
-    if watcher_class is None:
-        raise RuntimeError("reload on save needs reloader.Watcher, which this copy of "
-                           "reloader lacks; use Reload Add-on instead")
     module = sys.modules.get(name.strip())
     if name.strip() not in _enabled() or module is None or not getattr(module, "__file__", None):
         raise ValueError("add-on {!r} is not enabled; enable it first".format(name))
@@ -322,7 +318,7 @@ def watch(name: str) -> str:
 
     # No timer fires without an event loop (background mode): callers use check().
     timer = None if bpy.app.background else tick
-    _state["watch"] = {"name": name.strip(), "watcher": watcher_class(folder, debounce=0.0),
+    _state["watch"] = {"name": name.strip(), "watcher": reloader.Watcher(folder, debounce=0.0),
                        "tick": timer}
     if timer is not None:
         bpy.app.timers.register(timer, first_interval=INTERVAL, persistent=True)

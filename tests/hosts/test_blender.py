@@ -15,12 +15,6 @@ from typing import Any, Dict, Optional
 
 from ._real import ROOT, VENVS, HostCase, copy_host, unavailable
 
-try:
-    import reloader
-    WATCHER = getattr(reloader, "Watcher", None)
-except ImportError:  # pragma: no cover - the tests run from the repository root
-    WATCHER = None
-
 DEMO_INIT = """
 bl_info = {"name": "Demo", "blender": (4, 2, 0), "category": "Development"}
 
@@ -281,8 +275,6 @@ class BlenderTest(HostCase):
         )
         self.assertEqual(results["disabled"], {"keymap_items": 0, "has_operator": False})
 
-    @unittest.skipIf(WATCHER is None, "reloader.Watcher is not on this branch yet; reload "
-                     "on save needs it")
     def test_reload_on_save_uses_the_direct_path_in_background_mode(self) -> None:
         results = self.blender(watch=True)
         self.assertEqual(results["watch"], "reloading {!r} when a file under {} is saved"

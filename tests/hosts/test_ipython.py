@@ -14,13 +14,8 @@ import sys
 import unittest
 from typing import Any, List, Tuple
 
-import reloader
-
 from ..support import PackageCase
 from ._real import ROOT, VENVS, HostCase, skip_if_disabled, unavailable
-
-WATCHER = getattr(reloader, "Watcher", None)
-NO_WATCHER = "reloader.Watcher is not on this branch yet; automatic mode needs it"
 
 
 class ShellTest(PackageCase):
@@ -91,8 +86,6 @@ class ShellTest(PackageCase):
             "or check the spelling\n",
         )
 
-    @unittest.skipIf(not hasattr(reloader, "rebind_namespace"),
-                     "reloader.rebind_namespace is not on this branch yet")
     def test_names_in_the_user_namespace_are_rebound(self) -> None:
         self.write("{pkg}/core.py", "def greet():\n    return 'v2'\n")
         self.cell("%reload " + self.pkg)
@@ -105,17 +98,6 @@ class ShellTest(PackageCase):
         self.cell("%load_ext reloader")
         self.assertIn("reload", self.shell.magics_manager.magics["line"])
 
-    @unittest.skipIf(WATCHER is not None, "reloader.Watcher exists; the automatic test runs")
-    def test_automatic_mode_without_a_watcher_says_so(self) -> None:
-        out, err = self.cell("%reload --auto " + self.root)
-        self.assertEqual(out, "")
-        self.assertEqual(
-            err,
-            "reloader: automatic mode needs reloader.Watcher, which this copy of reloader "
-            "lacks; use %reload TARGET instead\n",
-        )
-
-    @unittest.skipIf(WATCHER is None, NO_WATCHER)
     def test_automatic_mode_reloads_before_each_cell(self) -> None:
         out, _ = self.cell("%reload --auto " + self.root)
         self.assertEqual(out, "reloader: before each cell, reloading what changed under {}\n"
@@ -226,7 +208,6 @@ class KernelTest(HostCase):
         self.assertEqual(outputs[3]["result"], "'v2'")
         self.assertEqual(outputs[4], {"pid": "ok"})
 
-    @unittest.skipIf(WATCHER is None, NO_WATCHER)
     def test_automatic_mode_in_a_kernel(self) -> None:
         lib = os.path.join(self.tmp, "lib")
         outputs = self.kernel(

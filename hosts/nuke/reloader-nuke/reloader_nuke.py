@@ -139,13 +139,10 @@ def toggle_reload_on_save() -> bool:
         _state.watcher = None
         print("Reloader: reload on save is off")
         return False
-    watcher_class = getattr(reloader, "Watcher", None)
-    if watcher_class is None:
-        print("Reloader: reload on save is unavailable: this copy of reloader has no Watcher")
-    elif _state.last is None or not _folders(_state.last):
+    if _state.last is None or not _folders(_state.last):
         print("Reloader: reload a package once first; reload on save watches it")
     else:
-        _state.watcher = watcher_class(*_folders(_state.last), on_report=show)
+        _state.watcher = reloader.Watcher(*_folders(_state.last), on_report=show)
         _state.watcher.start()
         print("Reloader: reloading {} on save".format(_state.last))
     return _state.watcher is not None

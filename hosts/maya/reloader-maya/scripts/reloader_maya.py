@@ -277,15 +277,10 @@ def toggle_reload_on_save(on: bool) -> bool:
         _state.watcher.stop()
         _state.watcher = None
     if on:
-        watcher_class = getattr(reloader, "Watcher", None)
-        if watcher_class is None:
-            cmds.warning(
-                "Reloader: reload on save is unavailable: this copy of reloader has no Watcher"
-            )
-        elif _state.last is None or not _folders(_state.last):
+        if _state.last is None or not _folders(_state.last):
             cmds.warning("Reloader: reload a package once first; reload on save watches it")
         else:
-            _state.watcher = watcher_class(*_folders(_state.last), on_report=show)
+            _state.watcher = reloader.Watcher(*_folders(_state.last), on_report=show)
             _state.watcher.start()
             print("Reloader: reloading {} on save".format(_state.last))
     enabled = _state.watcher is not None
