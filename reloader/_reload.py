@@ -11,7 +11,7 @@ import types
 from typing import Callable, Dict, List, Optional, Sequence, Tuple
 
 from . import _discovery, _graph, _host
-from ._report import Plan, PlannedModule, ReloadError, Report, describe_error, locate
+from ._report import Location, Plan, PlannedModule, ReloadError, Report, describe_error, locate
 from ._transaction import ImportFailure, PrepareError, Transaction, prepare
 
 _lock = threading.RLock()
@@ -138,7 +138,11 @@ def _reload(targets: Sequence[object], dependents: bool, update: bool) -> Report
         return finish(
             error=failure.error,
             failed_module=failure.name,
-            location=locate(failure.error),
+            # An unreadable file or bytes that are not text have no line:
+            # name the file.
+            location=locate(failure.error) or (
+                Location(failure.path, 0) if failure.path else None
+            ),
             rolled_back=True,
         )
 

@@ -28,10 +28,11 @@ _POSIX = os.name == "posix"
 class PrepareError(Exception):
     """A module's new source could not be compiled (or found); nothing was purged."""
 
-    def __init__(self, name: str, error: BaseException) -> None:
+    def __init__(self, name: str, error: BaseException, path: Optional[str] = None) -> None:
         super().__init__(name, error)
         self.name = name
         self.error = error
+        self.path = path  # the file that failed, when one was found
 
 
 # --------------------------------------------------------------------------
@@ -207,6 +208,7 @@ def prepare(
     prepared: Dict[str, Optional[Tuple[importlib.machinery.ModuleSpec, Optional[types.CodeType]]]]
     prepared = {}
     for name in names:
+        origin: Optional[str] = None
         try:
             spec = _find_spec(name)
             code: Optional[types.CodeType] = None
@@ -214,6 +216,7 @@ def prepare(
                 prepared[name] = None
                 continue
             loader = spec.loader
+            origin = spec.origin if spec.has_location else None
             if isinstance(loader, importlib.machinery.SourceFileLoader) and spec.origin:
                 code = source_code(spec.origin)
             elif hasattr(loader, "get_code"):
@@ -224,7 +227,7 @@ def prepare(
                     compile(source, spec.origin or name, "exec", dont_inherit=True)
             prepared[name] = (spec, code)
         except Exception as error:
-            raise PrepareError(name, error) from error
+            raise PrepareError(name, error, origin) from error
     return prepared
 
 
