@@ -146,37 +146,40 @@ def _reload(targets: Sequence[object], dependents: bool, update: bool) -> Report
             rolled_back=True,
         )
 
-    # 2. Let the old modules hand over their state, importers first.
     warnings: List[str] = []
     states: Dict[str, object] = {}
     old_modules = {name: _discovery.loaded_module(name) for name in order}
-    for name in reversed(order):
-        module = old_modules[name]
-        if module is None:
-            continue
-        try:
-            called, state = _call_hook(module, "__before_reload__")
-        except Exception as error:
-            warnings.append(_hook_failure("__before_reload__", name, error))
-            continue
-        if called:
-            states[name] = state
-
-    # 3. Hosts tear down what the old modules registered with them.
     hosts = _host.installed()
     undo: List[Callable[[], None]] = []
-    owned = _host.owned_by(order)
-    for host in hosts:
-        host.before_purge(order)
-        for cleanup in host.cleanups:
-            undo.append(cleanup(owned))
-
-    # 4-5. Purge, import again in order; on failure everything is restored.
     transaction = Transaction(order, prepared)
+    # Once one hook has run, an interrupt or a host's error anywhere up to the
+    # end of the re-import must give the old modules back what they tore down.
     try:
+        # 2. Let the old modules hand over their state, importers first.
+        for name in reversed(order):
+            module = old_modules[name]
+            if module is None:
+                continue
+            try:
+                called, state = _call_hook(module, "__before_reload__")
+            except Exception as error:
+                warnings.append(_hook_failure("__before_reload__", name, error))
+                continue
+            if called:
+                states[name] = state
+
+        # 3. Hosts tear down what the old modules registered with them.
+        owned = _host.owned_by(order)
+        for host in hosts:
+            host.before_purge(order)
+            for cleanup in host.cleanups:
+                undo.append(cleanup(owned))
+
+        # 4-5. Purge, import again in order; on failure everything is restored.
         transaction.run()
     except BaseException as error:
-        # Restored already: give the old modules back what they tore down.
+        # Restored already (or nothing purged yet): give the old modules back
+        # what they tore down.
         for put_back in reversed(undo):
             put_back()
         for name, state in states.items():

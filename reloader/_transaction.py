@@ -287,8 +287,11 @@ class Transaction:
         """
         _imp.acquire_lock()
         try:
-            self._purge()
+            # Taken before the purge starts, so that an interrupt arriving
+            # during the purge finds everything it needs to restore.
+            self.before = dict(sys.modules)
             try:
+                self._purge()
                 self._import_all()
             except BaseException as error:
                 self.restore()
@@ -311,7 +314,6 @@ class Transaction:
         return ImportFailure(name, error, location)
 
     def _purge(self) -> None:
-        self.before = dict(sys.modules)
         purged = set(self.order)
         for name in self.order:
             module = sys.modules.get(name)
