@@ -61,8 +61,15 @@ def _select(targets: Sequence[object], dependents: bool) -> _Selection:
     # 3. Dependency order; import cycles stay together.
     groups = _graph.import_order(list(reasons), edges, rank)
     order = [name for group in groups for name in group]
-    # Cycles the user wrote, not the package-and-its-submodules kind.
-    cycles = [g for g in _graph.strongly_connected(order, imports) if len(g) > 1]
+    # Cycles the user wrote, not the package-and-its-submodules kind: a
+    # package holds its submodules as attributes and `from . import x` names
+    # the package, so edges between a module and its own packages do not count.
+    written = {
+        name: {t for t in targets
+               if not (_discovery.is_within(t, name) or _discovery.is_within(name, t))}
+        for name, targets in imports.items()
+    }
+    cycles = [g for g in _graph.strongly_connected(order, written) if len(g) > 1]
     cycles = [sorted(g, key=rank.__getitem__) for g in cycles]
     modules = [PlannedModule(name, reasons[name]) for name in order]
     paths = {name: infos[name].path for name in order}
