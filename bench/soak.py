@@ -166,7 +166,8 @@ def main() -> int:
         print("{:<28} {:>11.1f} MB {:>11.1f} MB {:>+9.1f} MB".format(
             "resident after malloc_trim", trim_a / 2**20, trim_b / 2**20,
             (trim_b - trim_a) / 2**20))
-    print("{:<28} {:>14,} {:>14,} {:>+12,}".format("gc-tracked objects", obj_a, obj_b, obj_b - obj_a))
+    print("{:<28} {:>14,} {:>14,} {:>+12,}".format(
+        "gc-tracked objects", obj_a, obj_b, obj_b - obj_a))
     print()
     print("{:<28} {:>14} {:>14} {:>12}".format(
         "median reload", "cycles 1-{}".format(window),

@@ -16,7 +16,7 @@ import tempfile
 import types
 import unittest
 import uuid
-from typing import Any, Callable, Dict, List, Optional, Set, Tuple
+from typing import Any, Callable, Dict, List, Set, Tuple
 
 import reloader
 
