@@ -121,8 +121,11 @@ def runtime_references(namespace: Mapping[str, object], own: str) -> Set[str]:
         if isinstance(value, types.ModuleType):
             name = object.__getattribute__(value, "__dict__").get("__name__")
             if name == own + "." + key:
-                # The import system binds each submodule on its package; that
-                # is not the package importing it (its source says when it does).
+                # The import system sets a package's attribute to each
+                # submodule it loads; that is no import of the package's own
+                # (one in its source is found there), and counting it would
+                # purge the package, which the whole program holds, on every
+                # edit of a submodule.
                 continue
         elif isinstance(value, (types.FunctionType, type)):
             name = getattr(value, "__module__", None)

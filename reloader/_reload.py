@@ -13,7 +13,7 @@ import types
 from typing import Callable, Dict, Iterator, List, Optional, Sequence, Tuple
 
 from . import _discovery, _graph, _host, _registries, _stale, _update
-from ._report import Plan, PlannedModule, ReloadError, Report, describe_error, locate
+from ._report import Location, Plan, PlannedModule, ReloadError, Report, describe_error, locate
 from ._transaction import ImportFailure, PrepareError, Transaction, prepare
 
 _lock = threading.RLock()
@@ -59,8 +59,16 @@ def _select(targets: Sequence[object], dependents: bool) -> _Selection:
         # 3. Dependency order; import cycles stay together.
         groups = _graph.import_order(list(reasons), edges, table.rank)
         order = [name for group in groups for name in group]
-        # Cycles the user wrote, not the package-and-its-submodules kind.
-        cycles = [g for g in _graph.strongly_connected(order, imports) if len(g) > 1]
+        # Cycles the user wrote, not the package-and-its-submodules kind: a
+        # package holds its submodules as attributes and `from . import x`
+        # names the package, so edges between a module and its own packages
+        # do not count.
+        written = {
+            name: {t for t in targets
+                   if not (_discovery.is_within(t, name) or _discovery.is_within(name, t))}
+            for name, targets in imports.items()
+        }
+        cycles = [g for g in _graph.strongly_connected(order, written) if len(g) > 1]
         position = {name: number for number, name in enumerate(order)}
         cycles = [sorted(g, key=position.__getitem__) for g in cycles]
         modules = [PlannedModule(name, reasons[name]) for name in order]
@@ -121,8 +129,8 @@ def reload(
                 "reload() was called while a reload is running (from module code or a "
                 "reload hook); schedule it to run after the current reload instead"
             )
-        _active.running = True
         try:
+            _active.running = True
             return _reload(targets, dependents, update)
         finally:
             _active.running = False
@@ -157,42 +165,20 @@ def _reload(targets: Sequence[object], dependents: bool, update: bool) -> Report
         return finish(
             error=failure.error,
             failed_module=failure.name,
-            location=locate(failure.error),
+            # An unreadable file or bytes that are not text have no line:
+            # name the file.
+            location=locate(failure.error) or (
+                Location(failure.path, 0) if failure.path else None
+            ),
             rolled_back=True,
         )
 
-    # 2. Let the old modules hand over their state, importers first.
     warnings: List[str] = []
     states: Dict[str, object] = {}
     old_modules = {name: _discovery.loaded_module(name) for name in order}
-    for name in reversed(order):
-        module = old_modules[name]
-        if module is None:
-            continue
-        try:
-            called, state = _call_hook(module, "__before_reload__")
-        except Exception as hook_error:
-            warnings.append(_hook_failure("__before_reload__", name, hook_error))
-            continue
-        if called:
-            states[name] = state
-
-    # 3. Hosts, then the built-in cleanups, tear down what the old modules
-    #    registered with them and with the standard library.
     hosts = _host.installed()
     undo: List[Callable[[], None]] = []
     owned = _host.owned_by(order)
-    for host in hosts:
-        undo_teardown = host.before_purge(order)
-        if undo_teardown is not None:
-            undo.append(undo_teardown)
-        for cleanup in host.cleanups:
-            undo.append(cleanup(owned))
-    for cleanup in _registries.cleanups(old_modules):
-        undo.append(cleanup(owned))
-
-    # 4-5. Purge, import again in order, updating the old objects as each
-    #      module's code has run; on failure everything is restored.
     recorder = _registries.Recorder()
     updater = _update.Updater(old_modules) if update else None
 
@@ -204,10 +190,39 @@ def _reload(targets: Sequence[object], dependents: bool, update: bool) -> Report
     transaction = Transaction(
         order, prepared, executed, cycles=the_plan.cycles, kept=selection.kept
     )
+    # Once one hook has run, an interrupt or a host's error anywhere up to the
+    # end of the re-import must give the old modules back what they tore down.
     try:
+        # 2. Let the old modules hand over their state, importers first.
+        for name in reversed(order):
+            module = old_modules[name]
+            if module is None:
+                continue
+            try:
+                called, state = _call_hook(module, "__before_reload__")
+            except Exception as hook_error:
+                warnings.append(_hook_failure("__before_reload__", name, hook_error))
+                continue
+            if called:
+                states[name] = state
+
+        # 3. Hosts, then the built-in cleanups, tear down what the old modules
+        #    registered with them and with the standard library.
+        for host in hosts:
+            undo_teardown = host.before_purge(order)
+            if undo_teardown is not None:
+                undo.append(undo_teardown)
+            for cleanup in host.cleanups:
+                undo.append(cleanup(owned))
+        for cleanup in _registries.cleanups(old_modules):
+            undo.append(cleanup(owned))
+
+        # 4-5. Purge, import again in order, updating the old objects as each
+        #      module's code has run; on failure everything is restored.
         transaction.run()
     except BaseException as failure:
-        # Restored already: give the old modules back what they tore down.
+        # Restored already (or nothing purged yet): give the old modules back
+        # what they tore down.
         if updater is not None:
             updater.undo()
         recorder.undo_attempt(owned)

@@ -26,9 +26,11 @@ class Location(NamedTuple):
     """Where in the user's code something went wrong."""
 
     filename: str
-    lineno: int
+    lineno: int  # 0 when the line is unknown (the file could not be read)
 
     def __str__(self) -> str:
+        if not self.lineno:
+            return self.filename
         return "{}:{}".format(self.filename, self.lineno)
 
 
@@ -280,4 +282,4 @@ class ReloadError(Exception):
         self.report = report
         self.module = report.failed_module
         self.filename = report.location.filename if report.location else None
-        self.lineno = report.location.lineno if report.location else None
+        self.lineno = report.location.lineno or None if report.location else None

@@ -33,10 +33,11 @@ Prepared = Dict[
 class PrepareError(Exception):
     """A module's new source could not be compiled (or found); nothing was purged."""
 
-    def __init__(self, name: str, error: BaseException) -> None:
+    def __init__(self, name: str, error: BaseException, path: Optional[str] = None) -> None:
         super().__init__(name, error)
         self.name = name
         self.error = error
+        self.path = path  # the file that failed, when one was found
 
 
 # --------------------------------------------------------------------------
@@ -241,6 +242,7 @@ def prepare(names: Sequence[str], paths: Sequence[Optional[str]]) -> Prepared:
     _forget_archives(paths)
     prepared: Prepared = {}
     for name in names:
+        origin: Optional[str] = None
         try:
             spec = _known_spec(name) or _find_spec(name)
             code: Optional[types.CodeType] = None
@@ -248,6 +250,7 @@ def prepare(names: Sequence[str], paths: Sequence[Optional[str]]) -> Prepared:
                 prepared[name] = None
                 continue
             loader = spec.loader
+            origin = spec.origin if spec.has_location else None
             if isinstance(loader, importlib.machinery.SourceFileLoader) and spec.origin:
                 code = source_code(spec.origin)
             elif hasattr(loader, "get_code"):
@@ -258,7 +261,7 @@ def prepare(names: Sequence[str], paths: Sequence[Optional[str]]) -> Prepared:
                     compile(source, spec.origin or name, "exec", dont_inherit=True)
             prepared[name] = (spec, code)
         except Exception as error:
-            raise PrepareError(name, error) from error
+            raise PrepareError(name, error, origin) from error
     return prepared
 
 
@@ -322,8 +325,11 @@ class Transaction:
         """
         _imp.acquire_lock()
         try:
-            self._purge()
+            # Taken before the purge starts, so that an interrupt arriving
+            # during the purge finds everything it needs to restore.
+            self.before = dict(sys.modules)
             try:
+                self._purge()
                 self._import_all()
             except BaseException as error:
                 self.restore()
@@ -346,7 +352,6 @@ class Transaction:
         return ImportFailure(name, error, location)
 
     def _purge(self) -> None:
-        self.before = dict(sys.modules)
         purged = set(self.order)
         for name in self.order:
             module = sys.modules.get(name)
