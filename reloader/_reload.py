@@ -79,9 +79,10 @@ def _select(targets: Sequence[object], dependents: bool) -> _Selection:
 
 @contextlib.contextmanager
 def _collector_paused() -> Iterator[None]:
-    # Selecting and preparing allocate many small, short-lived objects; a full
-    # collection they trigger walks the whole heap of a large program, which
-    # would cost more than the work itself. Nothing here makes cycles.
+    # A reload allocates many objects: the new modules, and reloader's own
+    # bookkeeping (tables, undo logs). The collections they would trigger walk
+    # the whole heap of a large program again and again; the garbage they
+    # would find is collected as usual once the reload is over.
     enabled = gc.isenabled()
     gc.disable()
     try:
@@ -130,18 +131,20 @@ def reload(
                 "reload hook); schedule it to run after the current reload instead"
             )
         try:
-            _active.running = True
-            return _reload(targets, dependents, update)
+            with _collector_paused():
+                _active.running = True
+                try:
+                    return _reload(targets, dependents, update)
+                finally:
+                    with _discovery.table.lock:
+                        _discovery.table.refresh()  # let go of the replaced modules
         finally:
             _active.running = False
-            with _discovery.table.lock, _collector_paused():
-                _discovery.table.refresh()  # let go of the replaced modules
 
 
 def _reload(targets: Sequence[object], dependents: bool, update: bool) -> Report:
     started = time.perf_counter()
-    with _collector_paused():
-        selection = _select(targets, dependents)
+    selection = _select(targets, dependents)
     the_plan = selection.plan
     order = the_plan.names
     reasons = {module.name: module.reason for module in the_plan.modules}
@@ -159,8 +162,7 @@ def _reload(targets: Sequence[object], dependents: bool, update: bool) -> Report
 
     # 1. Find and compile every module's current source: a syntax error purges nothing.
     try:
-        with _collector_paused():
-            prepared = prepare(order, [selection.paths[name] for name in order])
+        prepared = prepare(order, [selection.paths[name] for name in order])
     except PrepareError as failure:
         return finish(
             error=failure.error,
