@@ -133,11 +133,23 @@ def reload(
         try:
             with _collector_paused():
                 _active.running = True
+                report: Optional[Report] = None
                 try:
-                    return _reload(targets, dependents, update)
+                    report = _reload(targets, dependents, update)
+                    return report
+                except ReloadError as error:
+                    report = error.report
+                    raise
                 finally:
+                    # Let go of the replaced modules: look again at what the
+                    # reload changed, or at everything after an interruption.
                     with _discovery.table.lock:
-                        _discovery.table.refresh()  # let go of the replaced modules
+                        if report is None:
+                            _discovery.table.refresh()
+                        else:
+                            _discovery.table.note(
+                                report.reloaded + report.removed + report.added
+                            )
         finally:
             _active.running = False
 
