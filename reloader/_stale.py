@@ -24,8 +24,17 @@ _DEPTH = 3
 def track(replaced: Iterable[Tuple[str, Callable[[], Any]]]) -> None:
     """Remember old objects a reload replaced; forget those that died since."""
     with _lock:
-        _tracked[:] = [entry for entry in _tracked if entry[1]() is not None]
-        _tracked.extend(replaced)
+        # Each old object once: one a host holds is replaced at every reload.
+        seen = set()
+        kept = []
+        thing = None
+        for entry in list(_tracked) + list(replaced):
+            thing = entry[1]()
+            if thing is not None and id(thing) not in seen:
+                seen.add(id(thing))
+                kept.append(entry)
+        del thing
+        _tracked[:] = kept
 
 
 class StaleObject(NamedTuple):

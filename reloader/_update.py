@@ -598,7 +598,9 @@ class Updater:
         for name, old_module in self.old_modules.items():
             new_module = sys.modules.get(name)
             if new_module is not None and new_module is not old_module:
-                _mirror(old_module.__dict__, new_module.__dict__)
+                for old_namespace in _old_namespaces(name, old_module):
+                    if old_namespace is not new_module.__dict__:
+                        _mirror(old_namespace, new_module.__dict__)
         main = sys.modules.get("__main__")
         with _lock:
             namespaces: List[MutableMapping[str, Any]] = list(_namespaces)
@@ -621,6 +623,7 @@ class Updater:
         for function in functions:
             if sys.getrefcount(function) > 3:
                 tracked.append((_qualname(function), weakref.ref(function)))
+                _hold_namespace(function)
         del function, functions
         self._forget()
         return tracked
@@ -711,6 +714,32 @@ def _same_function(old: types.FunctionType, new: types.FunctionType) -> bool:
         and not old.__dict__
         and not new.__dict__
     )
+
+
+# Module name -> weak references to old functions still held after a reload
+# of that module. Their globals are old namespaces of the module, made to
+# mirror the newest one at every reload: an old namespace that kept pointing
+# at the modules of its own time would keep each generation alive.
+_held: Dict[str, Dict[int, "weakref.ref[types.FunctionType]"]] = {}
+
+
+def _hold_namespace(function: types.FunctionType) -> None:
+    name = function.__globals__.get("__name__")
+    if isinstance(name, str):
+        held = _held.setdefault(name, {})
+        for key in [key for key, ref in held.items() if ref() is None]:
+            del held[key]
+        held[id(function)] = weakref.ref(function)
+
+
+def _old_namespaces(name: str, old_module: types.ModuleType) -> List[Dict[str, Any]]:
+    """The old module's namespace and every older one still held through a function."""
+    namespaces = {id(old_module.__dict__): old_module.__dict__}
+    for ref in list(_held.get(name, {}).values()):
+        function = ref()
+        if function is not None:
+            namespaces.setdefault(id(function.__globals__), function.__globals__)
+    return list(namespaces.values())
 
 
 def _mirror(old: Dict[str, Any], new: Dict[str, Any]) -> None:

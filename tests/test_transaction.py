@@ -592,6 +592,25 @@ class MemoryTest(PackageCase):
         # The update keeps the old class as the one class, patched.
         self.assertIs(old_class(), self.mod("{pkg}.util").Thing)
 
+    def test_held_old_function_keeps_no_generation_alive(self) -> None:
+        # A host holds a function of the first version for good. Its old
+        # namespace follows the newest version at every reload, so it never
+        # keeps an in-between version of another module alive.
+        self.files({
+            "{pkg}/__init__.py": "",
+            "{pkg}/base.py": "VALUE = 0\n",
+            "{pkg}/user.py": "from {pkg} import base\n\ndef callback():\n    return base.VALUE\n",
+        })
+        held = self.load("{pkg}.user").callback
+        generations = []
+        for version in range(1, 4):
+            self.write("{pkg}/base.py", "VALUE = {}\n".format(version))
+            reloader.reload(self.pkg)
+            generations.append(weakref.ref(self.mod("{pkg}.base")))
+            self.assertEqual(held(), version)
+        gc.collect()
+        self.assertEqual([ref() is None for ref in generations], [True, True, False])
+
     def test_failed_attempt_leaves_nothing_alive(self) -> None:
         self.files({"{pkg}/__init__.py": "", "{pkg}/util.py": "VALUE = 1\n"})
         self.load("{pkg}.util")
