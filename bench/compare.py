@@ -81,7 +81,9 @@ class Tool:
                 watcher_type = getattr(reloader, "Watcher", None)
                 if watcher_type is None:
                     return "n/a (Watcher missing)"
-                self.watcher = watcher_type(self.root, debounce=0)
+                # The program's own package, as a user would watch it; the
+                # 10,000 other modules are loaded but not watched.
+                self.watcher = watcher_type(os.path.join(self.root, "app"), debounce=0)
                 self.watcher.check()
         elif self.name == "autoreload":
             try:

@@ -297,6 +297,8 @@ class Updater:
                 self._pair_cells(old, new)
             if old.__dict__ or new.__dict__:
                 self._pair(_wrapped(old), _wrapped(new))
+            for older in _older_versions(old):  # still held from reloads before
+                self._pair(older, new)
             return
         elif isinstance(old, types.MethodType) and isinstance(new, types.MethodType):
             self._pair(old.__func__, new.__func__)
@@ -730,6 +732,21 @@ def _hold_namespace(function: types.FunctionType) -> None:
         for key in [key for key, ref in held.items() if ref() is None]:
             del held[key]
         held[id(function)] = weakref.ref(function)
+
+
+def _older_versions(function: types.FunctionType) -> List[types.FunctionType]:
+    """Functions of earlier versions of `function` that something still holds."""
+    name = function.__globals__.get("__name__")
+    held = _held.get(name) if isinstance(name, str) else None
+    if not held:
+        return []
+    found = []
+    for ref in list(held.values()):
+        older = ref()
+        if older is not None and older is not function:
+            if older.__qualname__ == function.__qualname__:
+                found.append(older)
+    return found
 
 
 def _old_namespaces(name: str, old_module: types.ModuleType) -> List[Dict[str, Any]]:

@@ -471,3 +471,25 @@ class FailedReloadTest(UpdateCase):
         self.assertIs(Color(1), Color.RED)
         self.assertEqual((A().f(), g()), ("old", "old"))
         self.assertIsInstance(a, types.ModuleType)
+
+
+class GenerationsTest(PackageCase):
+    """What a host took from the first version keeps up with every later one."""
+
+    def test_held_function_method_and_namespace_follow_every_reload(self) -> None:
+        def source(version: int) -> str:
+            # Literals, so only replaced code can return the new value.
+            return (
+                "LABEL = 'v{0}'\n\n"
+                "def callback():\n    return {0}\n\n"
+                "def label():\n    return LABEL\n\n"
+                "class Widget:\n    def draw(self):\n        return {0}\n"
+            ).format(version)
+
+        self.files({"{pkg}/__init__.py": "", "{pkg}/ui.py": source(1)})
+        ui = self.load("{pkg}.ui")
+        callback, label, draw = ui.callback, ui.label, ui.Widget().draw
+        for version in range(2, 5):
+            self.write("{pkg}/ui.py", source(version))
+            reloader.reload(self.pkg)
+            self.assertEqual((callback(), label(), draw()), (version, "v{}".format(version), version))
