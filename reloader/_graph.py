@@ -14,7 +14,20 @@ import os
 import re
 import sys
 import types
-from typing import Callable, Container, Dict, FrozenSet, Iterable, List, Mapping, Set, Tuple
+from typing import (
+    Callable,
+    Container,
+    Dict,
+    FrozenSet,
+    Iterable,
+    Iterator,
+    List,
+    Mapping,
+    Optional,
+    Sequence,
+    Set,
+    Tuple,
+)
 
 from ._discovery import ModuleMemo, describe, table
 
@@ -38,15 +51,26 @@ def parse_imports(source: str, name: str, is_package: bool) -> FrozenSet[str]:
     Over-approximates on purpose (an import in a docstring counts): a
     superfluous edge costs one extra re-import, a missing one leaves stale code.
     """
-    package = name if is_package else name.rpartition(".")[0]
     found: Set[str] = set()
-    for match in _IMPORT.finditer(source):
+    for plain, module, names in _statements(_IMPORT, source, name, is_package):
+        if plain:
+            found.update(plain)
+        elif module:
+            found.add(module)
+            found.update(module + "." + word for word in names)
+    return frozenset(found)
+
+
+def _statements(
+    pattern: "re.Pattern[str]", source: str, name: str, is_package: bool
+) -> Iterator[Tuple[List[str], str, List[str]]]:
+    """(names of `import a, b`, or [], module of `from m import x, y`, [x, y]) per statement."""
+    package = name if is_package else name.rpartition(".")[0]
+    for match in pattern.finditer(source):
         base, names, plain = match.groups()
         if plain is not None:
-            for item in plain.split(","):
-                words = item.split()
-                if words and _NAME.fullmatch(words[0]):
-                    found.add(words[0])
+            modules = [item.split()[0] for item in plain.split(",") if item.split()]
+            yield [m for m in modules if _NAME.fullmatch(m)], "", []
             continue
         dots = len(base) - len(base.lstrip("."))
         module = base[dots:]
@@ -58,19 +82,60 @@ def parse_imports(source: str, name: str, is_package: bool) -> FrozenSet[str]:
             if module:
                 parts.append(module)
             module = ".".join(parts)
-        if not module:
-            continue
-        found.add(module)
-        for item in names.strip("()").split(","):
-            words = item.split()
-            if words and words[0].isidentifier():
-                found.add(module + "." + words[0])
-    return frozenset(found)
+        words = [item.split()[0] for item in names.strip("()").split(",") if item.split()]
+        yield [], module, [word for word in words if word.isidentifier()]
+
+
+# The same statements, but only at the start of a line: run when the module is.
+_TOP_LEVEL = re.compile(
+    r"^(?:from[ \t]+(\.*[\w.]*)[ \t]+import[ \t]+(\([^)]*\)|[^\n#;]*)"
+    r"|import[ \t]+([^\n#;]*))",
+    re.MULTILINE,
+)
+
+
+def top_level_imports(
+    source: str, name: str, is_package: bool, is_module: Callable[[str], bool]
+) -> List[Tuple[str, bool]]:
+    """What the module's top-level code imports, in order: (name, needs it finished).
+
+    `from m import x` needs `m` finished unless `m.x` is a module (`is_module`):
+    then it only binds the submodule, which a half-run module can provide.
+    """
+    found: List[Tuple[str, bool]] = []
+    for plain, module, names in _statements(_TOP_LEVEL, source, name, is_package):
+        found.extend((m, False) for m in plain)
+        for word in names:
+            if is_module(module + "." + word):
+                found.append((module + "." + word, False))
+            elif module:
+                found.append((module, True))
+    return found
 
 
 # (path, module name) -> ((mtime_ns, size), imports): a file read once stays
 # read while it does not change, whichever module object was loaded from it.
 _file_imports: Dict[Tuple[str, str], Tuple[Tuple[int, int], FrozenSet[str]]] = {}
+
+
+def read_source(name: str, module: types.ModuleType) -> Optional[str]:
+    """The text of the module's source file (or archive member), or None."""
+    info = describe(name, module)
+    if info is None or info.path is None:
+        return None
+    if info.path.endswith(".py"):
+        try:
+            with open(info.path, "rb") as handle:
+                return handle.read().decode("utf-8", "replace")
+        except OSError:
+            return None
+    spec = object.__getattribute__(module, "__dict__").get("__spec__")
+    get_source = getattr(getattr(spec, "loader", None), "get_source", None)
+    try:
+        source = get_source(name) if get_source is not None else None
+    except Exception:  # a loader with no source for this module
+        return None
+    return source if isinstance(source, str) else None
 
 
 def _read_imports(name: str, module: types.ModuleType) -> FrozenSet[str]:
@@ -83,27 +148,17 @@ def _read_imports(name: str, module: types.ModuleType) -> FrozenSet[str]:
             stat = os.stat(info.path)
         except OSError:
             return frozenset()
-        key = (info.path, name)
         signature = (stat.st_mtime_ns, stat.st_size)
-        cached = _file_imports.get(key)
+        cached = _file_imports.get((info.path, name))
         if cached is not None and cached[0] == signature:
             return cached[1]
-        try:
-            with open(info.path, "rb") as handle:
-                text = handle.read().decode("utf-8", "replace")
-        except OSError:
-            return frozenset()
-        imports = parse_imports(text, name, package)
-        _file_imports[key] = (signature, imports)
-        return imports
-    # Archive members (zip, .sublime-package): ask the loader for the text.
-    spec = object.__getattribute__(module, "__dict__").get("__spec__")
-    get_source = getattr(getattr(spec, "loader", None), "get_source", None)
-    try:
-        source = get_source(name) if get_source is not None else None
-    except Exception:  # a loader with no source for this module: no edges
+    text = read_source(name, module)
+    if text is None:
         return frozenset()
-    return parse_imports(source, name, package) if isinstance(source, str) else frozenset()
+    imports = parse_imports(text, name, package)
+    if info.path.endswith(".py"):
+        _file_imports[(info.path, name)] = (signature, imports)
+    return imports
 
 
 _SKIP_NAMES = frozenset(
@@ -282,19 +337,67 @@ def strongly_connected(
     return groups
 
 
+def cycle_entry(
+    group: List[str], top_level: Callable[[str], Sequence[Tuple[str, bool]]]
+) -> Optional[str]:
+    """The first member of `group` (tried in its order) whose import runs the cycle through.
+
+    Plays the import of the cycle from each member in turn with the members'
+    top-level imports: a `from m import x` that needs `m` finished while `m`
+    is still running (further up the stack) would fail. None when every
+    entry would.
+    """
+    members = set(group)
+
+    def runs_through(entry: str) -> bool:
+        state: Dict[str, bool] = {}  # member -> finished
+
+        def run(member: str) -> bool:
+            parent = member.rpartition(".")[0]
+            if parent in members and parent not in state and not run(parent):
+                return False
+            if member in state:
+                return True  # the parent's code imported it
+            state[member] = False
+            for target, needs_finished in top_level(member):
+                if target not in members:
+                    continue
+                if target not in state and not run(target):
+                    return False
+                if needs_finished and not state[target]:
+                    return False
+            state[member] = True
+            return True
+
+        return all(run(member) for member in [entry] + group if member not in state)
+
+    return next((entry for entry in group if runs_through(entry)), None)
+
+
 def import_order(
-    names: List[str], edges: Mapping[str, Iterable[str]], rank: Mapping[str, int]
+    names: List[str],
+    edges: Mapping[str, Iterable[str]],
+    rank: Mapping[str, int],
+    top_level: Optional[Callable[[str], Sequence[Tuple[str, bool]]]] = None,
 ) -> List[List[str]]:
     """Groups of `names`, each an import cycle or a single module, dependencies first.
 
     Ties follow `rank` (the order of `sys.modules`). A cycle starts with the
     member whose first import started first, so that each member meets the
-    others half-run at the same points as then.
+    others half-run at the same points as then; with `top_level` (a module's
+    top-level imports), with the first member from which the cycle's
+    top-level imports run through, when that is another one.
     """
     groups = [
         sorted(group, key=rank.__getitem__, reverse=len(group) > 1 and _RANK_IS_COMPLETION)
         for group in strongly_connected(names, edges)
     ]
+    for group in groups:
+        if len(group) > 1 and top_level is not None:
+            entry = cycle_entry(group, top_level)
+            if entry is not None and entry != group[0]:
+                group.remove(entry)
+                group.insert(0, entry)
     group_of = {member: number for number, group in enumerate(groups) for member in group}
     needs: Dict[int, Set[int]] = {number: set() for number in range(len(groups))}
     needed_by: Dict[int, Set[int]] = {number: set() for number in range(len(groups))}

@@ -57,7 +57,17 @@ def _select(targets: Sequence[object], dependents: bool) -> _Selection:
         edges = _graph.with_parents(imports, table.infos)
 
         # 3. Dependency order; import cycles stay together.
-        groups = _graph.import_order(list(reasons), edges, table.rank)
+        def top_level(name: str) -> List[Tuple[str, bool]]:
+            module = table.seen[name]
+            info = table.infos[name]
+            source = _graph.read_source(name, module)  # type: ignore[arg-type]
+            if source is None:
+                return []
+            return _graph.top_level_imports(
+                source, name, bool(info.search_paths), table.infos.__contains__
+            )
+
+        groups = _graph.import_order(list(reasons), edges, table.rank, top_level)
         order = [name for group in groups for name in group]
         # Cycles the user wrote, not the package-and-its-submodules kind: a
         # package holds its submodules as attributes and `from . import x`

@@ -105,3 +105,30 @@ class OrderTest(unittest.TestCase):
 
 if __name__ == "__main__":
     unittest.main()
+
+
+class CycleEntryTest(unittest.TestCase):
+    def test_top_level_imports_in_order_with_what_needs_finishing(self) -> None:
+        source = (
+            "import os\n"
+            "from . import a\n"
+            "from .b import Y, Z\n"
+            "def later():\n"
+            "    from . import c\n"
+        )
+        found = _graph.top_level_imports(source, "pkg.m", False, {"pkg.a"}.__contains__)
+        self.assertEqual(found, [("os", False), ("pkg.a", False), ("pkg.b", True), ("pkg.b", True)])
+
+    def test_entry_is_the_first_member_whose_imports_run_through(self) -> None:
+        # a needs b finished; b and c only bind modules.
+        imports = {
+            "pkg.a": [("pkg.b", True)],
+            "pkg.b": [("pkg.a", False)],
+            "pkg.c": [("pkg.b", False)],
+        }
+        entry = _graph.cycle_entry(["pkg.c", "pkg.b", "pkg.a"], imports.__getitem__)
+        self.assertEqual(entry, "pkg.a")
+
+    def test_no_entry_when_every_one_fails(self) -> None:
+        imports = {"a": [("b", True)], "b": [("a", True)]}
+        self.assertIsNone(_graph.cycle_entry(["a", "b"], imports.__getitem__))
