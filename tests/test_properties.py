@@ -6,9 +6,8 @@ level or inside a function. Every module exports VERSION, `value()` returning
 it, and `seen()` returning its imports' values.
 
 `from .mJ import value` works on a first import only if the modules of a
-cycle are entered in a lucky order, and a reload cannot always tell which
-member was entered first (see CycleEntryTest in test_transaction); the
-generator uses that form only on edges outside every cycle.
+cycle are entered in a lucky order; the generator uses that form only on
+edges outside every cycle, so that every generated package imports at all.
 """
 
 import itertools
