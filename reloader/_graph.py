@@ -23,6 +23,7 @@ from typing import (
     Iterator,
     List,
     Mapping,
+    NamedTuple,
     Optional,
     Sequence,
     Set,
@@ -102,8 +103,17 @@ def top_level_imports(
     `from m import x` needs `m` finished unless `m.x` is a module (`is_module`):
     then it only binds the submodule, which a half-run module can provide.
     """
+    return _needs(list(_statements(_TOP_LEVEL, source, name, is_package)), is_module)
+
+
+Statement = Tuple[List[str], str, List[str]]
+
+
+def _needs(
+    statements: Sequence[Statement], is_module: Callable[[str], bool]
+) -> List[Tuple[str, bool]]:
     found: List[Tuple[str, bool]] = []
-    for plain, module, names in _statements(_TOP_LEVEL, source, name, is_package):
+    for plain, module, names in statements:
         found.extend((m, False) for m in plain)
         for word in names:
             if is_module(module + "." + word):
@@ -113,12 +123,21 @@ def top_level_imports(
     return found
 
 
-# (path, module name) -> ((mtime_ns, size), imports): a file read once stays
+class Parsed(NamedTuple):
+    """What a module's source imports: every name, and the top-level statements."""
+
+    imports: FrozenSet[str]
+    top_level: Tuple[Statement, ...]
+
+
+_NOTHING = Parsed(frozenset(), ())
+
+# (path, module name) -> ((mtime_ns, size), Parsed): a file read once stays
 # read while it does not change, whichever module object was loaded from it.
-_file_imports: Dict[Tuple[str, str], Tuple[Tuple[int, int], FrozenSet[str]]] = {}
+_file_parsed: Dict[Tuple[str, str], Tuple[Tuple[int, int], Parsed]] = {}
 
 
-def read_source(name: str, module: types.ModuleType) -> Optional[str]:
+def _read_source(name: str, module: types.ModuleType) -> Optional[str]:
     """The text of the module's source file (or archive member), or None."""
     info = describe(name, module)
     if info is None or info.path is None:
@@ -138,27 +157,42 @@ def read_source(name: str, module: types.ModuleType) -> Optional[str]:
     return source if isinstance(source, str) else None
 
 
-def _read_imports(name: str, module: types.ModuleType) -> FrozenSet[str]:
+def _parse(name: str, module: types.ModuleType) -> Parsed:
     info = describe(name, module)
     if info is None or info.path is None:
-        return frozenset()
+        return _NOTHING
     package = bool(info.search_paths)
+    signature = None
     if info.path.endswith(".py"):
         try:
             stat = os.stat(info.path)
         except OSError:
-            return frozenset()
+            return _NOTHING
         signature = (stat.st_mtime_ns, stat.st_size)
-        cached = _file_imports.get((info.path, name))
+        cached = _file_parsed.get((info.path, name))
         if cached is not None and cached[0] == signature:
             return cached[1]
-    text = read_source(name, module)
+    text = _read_source(name, module)
     if text is None:
-        return frozenset()
-    imports = parse_imports(text, name, package)
-    if info.path.endswith(".py"):
-        _file_imports[(info.path, name)] = (signature, imports)
-    return imports
+        return _NOTHING
+    parsed = Parsed(
+        parse_imports(text, name, package),
+        tuple(_statements(_TOP_LEVEL, text, name, package)),
+    )
+    if signature is not None:
+        _file_parsed[(info.path, name)] = (signature, parsed)
+    return parsed
+
+
+# Per module object: read when reloader first sees it.
+_parsed = ModuleMemo(_parse)
+
+
+def top_level_of(
+    name: str, module: types.ModuleType, is_module: Callable[[str], bool]
+) -> List[Tuple[str, bool]]:
+    """top_level_imports() of a loaded module, from what was read when it was first seen."""
+    return _needs(_parsed.get(name, module).top_level, is_module)
 
 
 _SKIP_NAMES = frozenset(
@@ -195,7 +229,7 @@ def _module_edges(name: str, module: types.ModuleType) -> FrozenSet[str]:
     # Read when reloader first sees this module object: what its source
     # imports, and what its namespace holds.
     namespace = object.__getattribute__(module, "__dict__")
-    edges = runtime_references(namespace, name) | _read_imports(name, module)
+    edges = runtime_references(namespace, name) | _parsed.get(name, module).imports
     edges.discard(name)
     return frozenset(edges)
 
@@ -337,6 +371,9 @@ def strongly_connected(
     return groups
 
 
+_ENTRY_ATTEMPTS = 32
+
+
 def cycle_entry(
     group: List[str], top_level: Callable[[str], Sequence[Tuple[str, bool]]]
 ) -> Optional[str]:
@@ -371,7 +408,8 @@ def cycle_entry(
 
         return all(run(member) for member in [entry] + group if member not in state)
 
-    return next((entry for entry in group if runs_through(entry)), None)
+    # Each attempt plays the whole cycle: try the likeliest entries only.
+    return next((entry for entry in group[:_ENTRY_ATTEMPTS] if runs_through(entry)), None)
 
 
 def import_order(

@@ -59,13 +59,7 @@ def _select(targets: Sequence[object], dependents: bool) -> _Selection:
         # 3. Dependency order; import cycles stay together.
         def top_level(name: str) -> List[Tuple[str, bool]]:
             module = table.seen[name]
-            info = table.infos[name]
-            source = _graph.read_source(name, module)  # type: ignore[arg-type]
-            if source is None:
-                return []
-            return _graph.top_level_imports(
-                source, name, bool(info.search_paths), table.infos.__contains__
-            )
+            return _graph.top_level_of(name, module, table.infos.__contains__)  # type: ignore[arg-type]
 
         groups = _graph.import_order(list(reasons), edges, table.rank, top_level)
         order = [name for group in groups for name in group]
