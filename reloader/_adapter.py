@@ -9,17 +9,24 @@ from ._reload import reload
 from ._report import ReloadError, Report
 
 
+class _Refused(Report):
+    """A reload refused before anything was selected: the error's own text says why."""
+
+    def message(self) -> str:
+        return str(self.error)
+
+
 def try_reload(*targets: object, dependents: bool = True, update: bool = True) -> Report:
     """Reload as `reload()` does; return the Report, failed or not, and never raise.
 
     A failed reload returns its Report (everything was restored first). Bad
     targets (`ValueError`, `TypeError`) and a reload asked for during another
-    (`RuntimeError`) return a failed Report that changed nothing, its `error`
-    the exception. KeyboardInterrupt and SystemExit still propagate.
+    (`RuntimeError`) return a failed Report that changed nothing: its `error`
+    is the exception and its text the exception's message. KeyboardInterrupt and SystemExit still propagate.
     """
     try:
         return reload(*targets, dependents=dependents, update=update)
     except ReloadError as error:
         return error.report
     except (ValueError, TypeError, RuntimeError) as error:
-        return Report(error=error, rolled_back=True)
+        return _Refused(error=error, rolled_back=True)

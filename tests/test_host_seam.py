@@ -177,9 +177,10 @@ class TryReloadTest(PackageCase):
 
         report = reloader.try_reload(self.pkg + "_missing")
         self.assertIsInstance(report.error, ValueError)
-        self.assertEqual(str(report), "reloading failed: ValueError: no loaded module matches "
-                         "{!r}; import it first, or check the spelling; nothing was changed"
-                         .format(self.pkg + "_missing"))
+        self.assertEqual(str(report), "no loaded module matches {!r}; import it first, or "
+                         "check the spelling".format(self.pkg + "_missing"))
+        self.assertFalse(report.ok)
+        self.assertEqual(report.reloaded, ())
         self.assertIsInstance(reloader.try_reload(3).error, TypeError)
 
     def test_a_reload_asked_for_during_a_reload_is_a_report(self) -> None:
