@@ -12,7 +12,8 @@ adds the Reloader menu. This file only adapts; reloader does the work.
 
 import os
 import sys
-from typing import Any, Callable, List, Optional, Sequence, Tuple
+import types
+from typing import Any, Callable, List, Sequence, Tuple
 
 import nuke
 
@@ -22,16 +23,10 @@ PROTECTED = ("nuke", "nukescripts", "nuke_internal", "hiero", "foundry", "reload
 MENU = "Reloader"
 
 
-class _State:
-    def __init__(self) -> None:
-        self.last: Optional[str] = None
-        self.report: Optional[reloader.Report] = None
-        self.watcher: Any = None
-        self.host = reloader.Host("nuke")  # until install(): no event loop, reloads run now
-        self.uninstall: Callable[[], None] = lambda: None
-
-
-_state = _State()
+# The last package and report, the reload-on-save watcher, the host (until
+# install(): one with no event loop, so reloads run at once) and its undo.
+_state = types.SimpleNamespace(last=None, report=None, watcher=None, host=reloader.Host("nuke"),
+                               uninstall=lambda: None)
 
 
 def _take(owned: reloader.Host.Owned) -> List[Tuple[List[Any], int, Any]]:
@@ -75,15 +70,14 @@ def reload_package(name: str) -> reloader.Report:
 
 def reload_later(name: str) -> None:
     """Reload `name` on Nuke's main thread (now in terminal mode)."""
-    _state.last = name
     _state.host.call_soon(lambda: show(reloader.try_reload(name)))
+    _state.last = name
 
 
 def reload_prompt() -> None:
     """Ask for a package name, then reload it."""
     name = (nuke.getInput("Reload package or module", _state.last or "") or "").strip()
-    if name:
-        reload_later(name)
+    return reload_later(name) if name else None
 
 
 def reload_last() -> None:
