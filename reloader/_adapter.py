@@ -22,7 +22,8 @@ def try_reload(*targets: object, dependents: bool = True, update: bool = True) -
     A failed reload returns its Report (everything was restored first). Bad
     targets (`ValueError`, `TypeError`) and a reload asked for during another
     (`RuntimeError`) return a failed Report that changed nothing: its `error`
-    is the exception and its text the exception's message. KeyboardInterrupt and SystemExit still propagate.
+    is the exception and its text the exception's message. KeyboardInterrupt
+    and SystemExit still propagate.
     """
     try:
         return reload(*targets, dependents=dependents, update=update)

@@ -31,7 +31,7 @@ _state = types.SimpleNamespace(last=None, report=None, watcher=None, host=reload
 
 def _take(owned: reloader.Host.Owned) -> List[Tuple[List[Any], int, Any]]:
     """Remove the owned entries from nuke.callbacks; return (list, index, entry) for each."""
-    taken = []
+    taken: List[Tuple[List[Any], int, Any]] = []
     for value in vars(nuke.callbacks).values():  # whatever the Nuke version holds there
         lists = list(value.values()) if isinstance(value, dict) else [value]
         for entries in (v for v in lists if isinstance(v, list)):
