@@ -188,6 +188,7 @@ class TryReloadTest(PackageCase):
         self.assertIsInstance(report.error, ValueError)
         self.assertEqual(str(report), "no loaded module matches {!r}; import it first, or "
                          "check the spelling".format(self.pkg + "_missing"))
+        self.assertEqual(report.format(), str(report))
         self.assertFalse(report.ok)
         self.assertEqual(report.reloaded, ())
         self.assertIsInstance(reloader.try_reload(3).error, TypeError)
