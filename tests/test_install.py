@@ -11,7 +11,7 @@ import unittest
 from typing import Dict, List
 from unittest import mock
 
-from reloader import _install
+from reloader import _cli_hosts, _cli_install as _install
 from reloader.__main__ import main
 
 
@@ -143,13 +143,15 @@ class InstallTest(unittest.TestCase):
         self.assertEqual(str(caught.exception), "nothing to uninstall: no manifest {!r}; check --dest".format(
             _install.manifest_path("nuke", self.dest)))
 
-    def test_a_missing_hosts_folder_is_a_clear_error(self) -> None:
-        with mock.patch.object(_install, "HOSTS_DIR", os.path.join(self.dest, "hosts")):
+    def test_no_adapters_beside_the_package_is_a_clear_error(self) -> None:
+        bundled, checkout = os.path.join(self.dest, "a"), os.path.join(self.dest, "b")
+        with mock.patch.multiple(_cli_hosts, BUNDLED_DIR=bundled, CHECKOUT_DIR=checkout):
             with self.assertRaises(_install.InstallError) as caught:
                 self.install("maya")
         self.assertEqual(str(caught.exception), (
-            "adapter folder {!r} not found; install runs from a source checkout of reloader, "
-            "where hosts/ lies beside the reloader package").format(os.path.join(self.dest, "hosts", "maya")))
+            "no host adapters beside this copy of reloader (looked for {!r} and {!r}); run "
+            "install from a checkout of reloader or from reloader installed with pip"
+        ).format(bundled, checkout))
 
     def test_command_line(self) -> None:
         out, err = io.StringIO(), io.StringIO()
