@@ -72,7 +72,8 @@ def files_to_write(host: str, dest: str) -> Dict[str, bytes]:
     for source, relative in target.copies:
         path = os.path.normpath(os.path.join(target.folder, source))
         if not os.path.exists(path):
-            raise InstallError("adapter file {!r} is missing; its install.json names it".format(path))
+            raise InstallError(
+                "adapter file {!r} is missing; its install.json names it".format(path))
         pairs.extend(_walk(path, os.path.normpath(relative), skip))
     pairs.extend(_walk(PACKAGE_DIR, os.path.normpath(target.package), skip))
     contents: Dict[str, bytes] = {}
