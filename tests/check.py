@@ -7,6 +7,7 @@ This is the project's test command:
     python3 tests/check.py --quick          # the running interpreter only: no venvs, no lint
     python3 tests/check.py --python 3.8 --python 3.12 --no-lint
     python3 tests/check.py --lint-only
+    python3 tests/check.py --suite wheel    # one extra suite alone
 
 The interpreters are the newest patch release of each minor version under
 `$(pyenv root)/versions/`, or the comma-separated interpreter paths in the environment
@@ -99,6 +100,7 @@ class ExtraSuite(NamedTuple):
 
     name: str
     run: Callable[[Dict[str, Interpreter]], Result]
+    installs: str = ""  # what it installs and where, printed before the run
 
 
 # Extra suites run after the per-version suites (not with --quick or --lint-only).
@@ -119,7 +121,28 @@ def run_real_hosts(pythons: Dict[str, "Interpreter"]) -> Result:
     return Result("real hosts", "ok" if ok else "FAIL", detail, output, passed, failed)
 
 
-EXTRA_SUITES: List[ExtraSuite] = [ExtraSuite("real hosts", run_real_hosts)]
+def run_wheel(pythons: Dict[str, "Interpreter"]) -> Result:
+    """The README's Install commands, and the wheel installing every host as the checkout does."""
+    newest = [pythons[m] for m in reversed(MINORS) if m in pythons and version_key(m) >= (3, 9)]
+    if not newest and sys.version_info >= (3, 9):
+        newest = [current_python()]
+    if not newest:
+        return Result("wheel", "FAIL", "no CPython 3.9 or later found to build the wheel with")
+    env = dict(pip_env(), PYTHONPATH=str(REPO), RELOADER_WHEEL_PYTHON=str(newest[0].path))
+    command = [sys.executable, "-m", "unittest", "-v", "tests.test_wheel"]
+    status, output = run(command, env=env)
+    result = runner_result("wheel", status, output, unittest_summary(output), "unittest")
+    return result._replace(detail="{} (CPython {})".format(result.detail, newest[0].version))
+
+
+EXTRA_SUITES: List[ExtraSuite] = [
+    ExtraSuite("real hosts", run_real_hosts,
+               "gdb and vim-nox with apt-get when missing; .venv-hosts/: bpy==5.0.1 on CPython "
+               "3.11 (about 1 GB), ipykernel and jupyter_client (about 130 MB)"),
+    ExtraSuite("wheel", run_wheel,
+               "two fresh venvs in a temporary folder, removed after; the wheel built there "
+               "with setuptools==80.9.0 from the registry"),
+]
 
 
 class SetupError(Exception):
@@ -457,12 +480,45 @@ def parse_args(argv: List[str]) -> argparse.Namespace:
     )
     parser.add_argument("--no-lint", action="store_true", help="skip ruff, mypy and vermin")
     parser.add_argument("--lint-only", action="store_true", help="only ruff, mypy and vermin")
+    parser.add_argument(
+        "--suite", action="append", choices=[suite.name for suite in EXTRA_SUITES],
+        metavar="NAME", help="only this extra suite (repeatable): "
+        + ", ".join(suite.name for suite in EXTRA_SUITES),
+    )
     args = parser.parse_args(argv)
     if args.lint_only and (args.quick or args.no_lint):
         parser.error("--lint-only goes with neither --quick nor --no-lint")
     if args.quick and args.python:
         parser.error("--quick tests the running interpreter; --python does not apply")
+    if args.suite and (args.quick or args.lint_only or args.python):
+        parser.error("--suite runs extra suites alone; --quick, --lint-only and --python "
+                     "do not apply")
     return args
+
+
+def duration(seconds: float) -> str:
+    minutes, seconds = divmod(int(round(seconds)), 60)
+    return "{} min {} s".format(minutes, seconds) if minutes else "{} s".format(seconds)
+
+
+def announce(
+    minors: List[str], pythons: Dict[str, Interpreter], suites: List[ExtraSuite], lint: bool
+) -> None:
+    """Say what this run installs and where, before it does (made once, then reused)."""
+    lines = []
+    found = [m for m in minors if m in pythons]
+    if found:
+        lines.append(".venv-check/<version>/ for {}: pytest and hypothesis, pinned per version "
+                     "(about 50 MB each)".format(", ".join(found)))
+    if lint:
+        lines.append(".venv-check/tools/: " + ", ".join(TOOL_REQUIREMENTS))
+        lines.append(".venv-check/stubs/: mypy and the hosts' type stubs (hosts/typecheck.py)")
+    lines.extend("{}: {}".format(suite.name, suite.installs) for suite in suites if suite.installs)
+    if lines:
+        print("installs (what lies under .venv-check/ is made once, reused until its pins "
+              "change):", flush=True)
+        for line in lines:
+            print("  " + line, flush=True)
 
 
 def main(argv: List[str]) -> int:
@@ -471,25 +527,33 @@ def main(argv: List[str]) -> int:
     tests: List[Result] = []
     others: List[Result] = []
 
+    started = time.monotonic()
     if args.quick:
         tests.append(check_current_interpreter())
         report(tests[-1])
     else:
         pythons = find_pythons()
-        if not args.lint_only:
-            minors = [minor for minor in MINORS if not args.python or minor in args.python]
-            with concurrent.futures.ThreadPoolExecutor(PARALLEL_RUNS) as pool:
-                jobs = [pool.submit(check_version, m, pythons.get(m)) for m in minors]
-                for job in jobs:  # in version order, each as soon as it is done
-                    tests.append(job.result())
-                    report(tests[-1])
-            for suite in EXTRA_SUITES:
-                tests.append(suite.run(pythons))
+        suites = [s for s in EXTRA_SUITES if not args.suite or s.name in args.suite]
+        minors = [minor for minor in MINORS if not args.python or minor in args.python]
+        if args.lint_only or args.suite:
+            minors = []
+        if args.lint_only:
+            suites = []
+        lint_wanted = not (args.no_lint or args.suite)
+        announce(minors, pythons, suites, lint_wanted)
+        with concurrent.futures.ThreadPoolExecutor(PARALLEL_RUNS) as pool:
+            jobs = [pool.submit(check_version, m, pythons.get(m)) for m in minors]
+            for job in jobs:  # in version order, each as soon as it is done
+                tests.append(job.result())
                 report(tests[-1])
-        if not args.no_lint:
+        for suite in suites:
+            tests.append(suite.run(pythons))
+            report(tests[-1])
+        if lint_wanted:
             for result in lint(pythons):
                 others.append(result)
                 report(result)
+        print("took {}".format(duration(time.monotonic() - started)), flush=True)
 
     passed = sum(result.passed for result in tests)
     failed = sum(result.failed for result in tests)

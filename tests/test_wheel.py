@@ -93,10 +93,10 @@ class WheelTest(unittest.TestCase):
         return done.stdout
 
     def reloader(self, python: str, *arguments: str) -> "subprocess.CompletedProcess[str]":
-        """`python -m reloader ...` from a folder that is not the checkout."""
-        env = {key: value for key, value in self.env.items() if key != "PIP_CONSTRAINT"}
-        return subprocess.run([python, "-m", "reloader"] + list(arguments), cwd=self.root,
-                              env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        """`python -m reloader ...`: from the checkout for sys.executable, else from elsewhere."""
+        return subprocess.run([python, "-m", "reloader"] + list(arguments),
+                              cwd=REPO if python == sys.executable else self.root,
+                              env=self.env, capture_output=True, text=True)
 
     def venv_python(self, name: str) -> str:
         return os.path.join(self.venvs[name], "bin", "python")
@@ -143,17 +143,10 @@ class WheelTest(unittest.TestCase):
                 written = {}
                 for name, python in (("checkout", sys.executable),
                                      ("wheel", self.venv_python("wheel"))):
-                    env_cwd = REPO if name == "checkout" else self.root
-                    done = subprocess.run(
-                        [python, "-m", "reloader", "install", host, "--dest", dest],
-                        cwd=env_cwd, env=self.env, stdout=subprocess.PIPE,
-                        stderr=subprocess.PIPE, text=True)
+                    done = self.reloader(python, "install", host, "--dest", dest)
                     self.assertEqual((done.returncode, done.stderr), (0, ""), name)
                     written[name] = (done.stdout, tree(dest))
-                    done = subprocess.run(
-                        [python, "-m", "reloader", "uninstall", host, "--dest", dest],
-                        cwd=env_cwd, env=self.env, stdout=subprocess.PIPE,
-                        stderr=subprocess.PIPE, text=True)
+                    done = self.reloader(python, "uninstall", host, "--dest", dest)
                     self.assertEqual((done.returncode, done.stderr), (0, ""), name)
                     self.assertFalse(os.path.exists(dest), name)
                 self.assertEqual(written["wheel"], written["checkout"])
