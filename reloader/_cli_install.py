@@ -155,9 +155,9 @@ def install(host: str, dest: str, out: Callable[[str], None] = print) -> List[st
     if foreign:
         raise InstallError(
             "refusing to overwrite {} not written by 'reloader install' (or changed since): {}; "
-            "move them away or pass another --dest".format(
+            "move {} away or pass another --dest".format(
                 "a file" if len(foreign) == 1 else "{} files".format(len(foreign)),
-                ", ".join(foreign)))
+                ", ".join(foreign), "it" if len(foreign) == 1 else "them"))
 
     # 2. Make the folders, remembering those that did not exist, and write every file.
     targets = [os.path.join(dest, relative) for relative in sorted(contents)]

@@ -85,7 +85,7 @@ class InstallTest(unittest.TestCase):
             self.install("sublime")
         self.assertEqual(str(caught.exception),
                          "refusing to overwrite a file not written by 'reloader install' (or changed "
-                         "since): {}; move them away or pass another --dest".format(mine))
+                         "since): {}; move it away or pass another --dest".format(mine))
         self.assertEqual(list(tree(self.dest)), [os.path.join("Reloader", "reloader_commands.py")])
         self.assertEqual(self.lines, [])
 
