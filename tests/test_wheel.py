@@ -18,6 +18,7 @@ pip fetches setuptools from the package registry (once; pip caches it).
 import glob
 import hashlib
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -49,6 +50,26 @@ def install_commands() -> List[List[str]]:
     blocks = section.split("```sh\n")[1:]
     return [[line for line in block.split("```")[0].splitlines() if line.strip()]
             for block in blocks]
+
+
+class ReadmeInstallTest(unittest.TestCase):
+    """The Install section: where it stands, and that each of its commands is run by a test."""
+
+    def test_install_comes_right_after_the_quick_start(self) -> None:
+        with open(os.path.join(REPO, "README.md"), encoding="utf-8") as handle:
+            headings = [line for line in handle.read().splitlines() if line.startswith("## ")]
+        self.assertEqual(headings[:2], ["## Quick start", "## Install"])
+
+    def test_each_command_is_run_by_a_test(self) -> None:
+        blocks = install_commands()
+        self.assertEqual(blocks[0], ["python3 -m pip install ."])  # WheelTest runs them all
+        self.assertEqual(len(blocks), 4)
+        with open(os.path.join(REPO, "README.md"), encoding="utf-8") as handle:
+            section = handle.read().split("\n## Install\n", 1)[1].split("\n## ", 1)[0]
+        magics = re.findall(r"`(%[a-z_]+ [^`]+)`", section)
+        self.assertEqual(magics, ["%load_ext reloader"])
+        with open(os.path.join(REPO, "tests", "hosts", "test_ipython.py"), encoding="utf-8") as handle:
+            self.assertIn('self.cell("%load_ext reloader")', handle.read())
 
 
 @unittest.skipUnless(PYTHON, "needs RELOADER_WHEEL_PYTHON, an interpreter to build and install "
