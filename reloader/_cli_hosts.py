@@ -106,8 +106,9 @@ def layout(host: str) -> Layout:
             data = json.load(handle)
         return _parse(host, folder, data)
     except (OSError, ValueError, TypeError, KeyError) as error:
+        problem = "no key {}".format(error) if isinstance(error, KeyError) else str(error)
         raise InstallError("cannot read {!r}: {}; see the format in reloader/{}".format(
-            path, error, os.path.basename(__file__))) from error
+            path, problem, os.path.basename(__file__))) from error
 
 
 def _pairs(value: Any, what: str) -> Tuple[Tuple[str, str], ...]:

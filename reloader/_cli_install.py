@@ -28,7 +28,11 @@ _SKIP_SUFFIXES = (".pyc", ".pyo")
 
 def manifest_path(host: str, dest: str) -> str:
     """Where the record of what install wrote for `host` under `dest` is kept."""
-    return os.path.join(os.path.abspath(dest), *layout(host).manifest.split("/"))
+    return _manifest(layout(host), dest)
+
+
+def _manifest(target: Layout, dest: str) -> str:
+    return os.path.join(os.path.abspath(dest), *target.manifest.split("/"))
 
 
 def _digest(data: bytes) -> str:
@@ -66,7 +70,10 @@ def _walk(source: str, relative: str, skip: Set[str]) -> List[Tuple[str, str]]:
 
 def files_to_write(host: str, dest: str) -> Dict[str, bytes]:
     """Every file install writes for `host`, by path relative to `dest`, with its content."""
-    target = _installable(host)
+    return _contents(_installable(host), dest)
+
+
+def _contents(target: Layout, dest: str) -> Dict[str, bytes]:
     skip = {os.path.join(target.folder, DATA_FILE), os.path.join(PACKAGE_DIR, "_hosts")}
     pairs: List[Tuple[str, str]] = []
     for source, relative in target.copies:
@@ -132,11 +139,12 @@ def install(host: str, dest: str, out: Callable[[str], None] = print) -> List[st
     and install did not write it, or it was changed since.
     """
     dest = os.path.abspath(dest)
-    contents = files_to_write(host, dest)
-    manifest = manifest_path(host, dest)
+    target = _installable(host)
+    contents = _contents(target, dest)
+    manifest = _manifest(target, dest)
     written, folders = _read_manifest(manifest)
     note = None
-    startup = layout(host).startup
+    startup = target.startup
     if startup is not None:
         relative = os.path.normpath(startup.file)
         path = os.path.join(dest, relative)

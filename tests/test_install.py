@@ -221,6 +221,13 @@ class HostDataTest(unittest.TestCase):
                 _install.install("toy", root, out=lambda line: None)
         self.assertEqual(str(caught.exception), "cannot read {!r}: 'copy' must be a list of "
                          "[string, string] pairs; see the format in reloader/_cli_hosts.py".format(path))
+        with open(path, "w") as handle:
+            json.dump({"copy": [], "dest": {}}, handle)
+        with mock.patch.object(_cli_hosts, "BUNDLED_DIR", root):
+            with self.assertRaises(_install.InstallError) as caught:
+                _install.install("toy", root, out=lambda line: None)
+        self.assertEqual(str(caught.exception), "cannot read {!r}: no key 'package'; see the "
+                         "format in reloader/_cli_hosts.py".format(path))
 
 
 class FakeWindows:
