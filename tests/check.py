@@ -19,8 +19,9 @@ with the repository root as working directory and as PYTHONPATH, two versions at
 The lint step uses `.venv-check/tools` (made with the newest of CPython 3.13, 3.12, 3.11)
 to run ruff, mypy and vermin.
 
-One line is printed per version, per extra suite and per linter; the full output of a
-failing step follows its line. The last line reads `N passed, M failed` (then `, K skipped`
+It first prints what it installs and where. One line is printed per version, per extra
+suite and per linter; the full output of a failing step follows its line, then how long
+the whole run took. The last line reads `N passed, M failed` (then `, K skipped`
 if any were skipped), counting tests over all versions. The exit status is 1 if any step
 failed.
 
@@ -553,7 +554,7 @@ def main(argv: List[str]) -> int:
             for result in lint(pythons):
                 others.append(result)
                 report(result)
-        print("took {}".format(duration(time.monotonic() - started)), flush=True)
+    print("took {}".format(duration(time.monotonic() - started)), flush=True)
 
     passed = sum(result.passed for result in tests)
     failed = sum(result.failed for result in tests)
