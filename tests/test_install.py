@@ -66,6 +66,7 @@ class InstallTest(unittest.TestCase):
                 for relative in files:
                     self.assertIn(os.path.normpath(relative), written)
                 self.assertFalse(any("__pycache__" in p for p in written))
+                self.assertFalse(any(p.endswith("install.json") for p in written))
                 if host == "gdb":
                     with open(os.path.join(self.dest, "gdbinit")) as handle:
                         self.assertEqual(handle.read(), "source {}\n".format(
