@@ -217,11 +217,11 @@ def default_dest(host: Layout, *, create: bool = False) -> str:
         path = expand(folder)
         if path is None:
             continue
-        if "{newest}" in path:
-            raise InstallError(
-                "{}'s user folder {!r} holds no version folder; start {} once, or give "
-                "--dest DIR".format(host.host, os.path.dirname(path.split("{newest}")[0]),
-                                    host.host))
+        if "{newest}" in path:  # no version folder to pick: nothing to --create
+            parent = os.path.dirname(path.split("{newest}")[0])
+            problem = "holds no version folder" if os.path.isdir(parent) else "does not exist"
+            raise InstallError("{}'s user folder {!r} {}; start {} once, or give --dest "
+                               "DIR".format(host.host, parent, problem, host.host))
         if not os.path.isdir(path) and not create:
             raise InstallError(
                 "{}'s user folder {!r} does not exist; start {} once, or give --dest DIR, "
