@@ -502,19 +502,19 @@ def duration(seconds: float) -> str:
     return "{} min {} s".format(minutes, seconds) if minutes else "{} s".format(seconds)
 
 
-def announce(
-    minors: List[str], pythons: Dict[str, Interpreter], suites: List[ExtraSuite], lint: bool
-) -> None:
-    """Say what this run installs and where, before it does (made once, then reused)."""
+def announce(args: argparse.Namespace, pythons: Dict[str, Interpreter]) -> None:
+    """Say what this run installs and where, before it does."""
     lines = []
-    found = [m for m in minors if m in pythons]
-    if found:
+    found = [m for m in MINORS if m in pythons and not (args.python and m not in args.python)]
+    if found and not (args.lint_only or args.suite):
         lines.append(".venv-check/<version>/ for {}: pytest and hypothesis, pinned per version "
                      "(about 50 MB each)".format(", ".join(found)))
-    if lint:
+    if not (args.no_lint or args.suite):
         lines.append(".venv-check/tools/: " + ", ".join(TOOL_REQUIREMENTS))
         lines.append(".venv-check/stubs/: mypy and the hosts' type stubs (hosts/typecheck.py)")
-    lines.extend("{}: {}".format(suite.name, suite.installs) for suite in suites if suite.installs)
+    if not args.lint_only:
+        lines.extend("{}: {}".format(suite.name, suite.installs) for suite in EXTRA_SUITES
+                     if suite.installs and (not args.suite or suite.name in args.suite))
     if lines:
         print("installs (what lies under .venv-check/ is made once, reused until its pins "
               "change):", flush=True)
@@ -534,23 +534,21 @@ def main(argv: List[str]) -> int:
         report(tests[-1])
     else:
         pythons = find_pythons()
-        suites = [s for s in EXTRA_SUITES if not args.suite or s.name in args.suite]
-        minors = [minor for minor in MINORS if not args.python or minor in args.python]
-        if args.lint_only or args.suite:
-            minors = []
-        if args.lint_only:
-            suites = []
-        lint_wanted = not (args.no_lint or args.suite)
-        announce(minors, pythons, suites, lint_wanted)
-        with concurrent.futures.ThreadPoolExecutor(PARALLEL_RUNS) as pool:
-            jobs = [pool.submit(check_version, m, pythons.get(m)) for m in minors]
-            for job in jobs:  # in version order, each as soon as it is done
-                tests.append(job.result())
+        announce(args, pythons)
+        if not args.lint_only:
+            minors = [minor for minor in MINORS if not args.python or minor in args.python]
+            minors = [] if args.suite else minors
+            with concurrent.futures.ThreadPoolExecutor(PARALLEL_RUNS) as pool:
+                jobs = [pool.submit(check_version, m, pythons.get(m)) for m in minors]
+                for job in jobs:  # in version order, each as soon as it is done
+                    tests.append(job.result())
+                    report(tests[-1])
+            for suite in EXTRA_SUITES:
+                if args.suite and suite.name not in args.suite:
+                    continue
+                tests.append(suite.run(pythons))
                 report(tests[-1])
-        for suite in suites:
-            tests.append(suite.run(pythons))
-            report(tests[-1])
-        if lint_wanted:
+        if not args.no_lint and not args.suite:
             for result in lint(pythons):
                 others.append(result)
                 report(result)
