@@ -181,7 +181,8 @@ class Report:
             tail = "; nothing was changed"
         elif self.rolled_back:
             restored = plural(len(self.restored), "module")
-            tail = "; restored {} to their previous state".format(restored)
+            tail = "; restored {} to {} previous state".format(
+                restored, "its" if len(self.restored) == 1 else "their")
         else:
             tail = "; the new code stays loaded"
         gone = _missing_module(self.error, self.removed)

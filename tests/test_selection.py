@@ -463,6 +463,11 @@ class BadInputTest(PackageCase):
             folder,
         )
 
+    def test_a_path_that_does_not_exist(self) -> None:
+        folder = self.path("{pkg}")
+        self.check(ValueError, "path target {!r} does not exist; check the path".format(folder),
+                   folder)
+
     def test_wrong_type(self) -> None:
         self.check(
             TypeError,
