@@ -84,7 +84,7 @@ class AdapterExampleTest(PackageCase):
         text = self.command(self.pkg)
         self.assertTrue(text.startswith(
             "reloading {!r} failed at {}:10: NameError: name 'undefined' is not defined; "
-            "restored 1 module to their previous state\n".format(self.pkg, path)), text)
+            "restored 1 module to its previous state\n".format(self.pkg, path)), text)
         self.assertIs(sys.modules[self.pkg], old)
         self.assertEqual(self.toy.listeners, [self.unrelated, old.on_event])
 

@@ -181,7 +181,7 @@ class TryReloadTest(PackageCase):
         self.assertIsNot(new, old)
         self.assertIs(sys.modules[self.pkg], new)
         self.assertEqual(str(report), "reloading {!r} failed at {}:2: NameError: name "
-                         "'undefined_name' is not defined; restored 1 module to their previous "
+                         "'undefined_name' is not defined; restored 1 module to its previous "
                          "state".format(self.pkg, path))
 
         report = reloader.try_reload(self.pkg + "_missing")
