@@ -15,6 +15,7 @@ from typing import Any
 from ._host import BeforePurge, Cleanup, Host, Owned, Schedule, owned_by, use_host
 from ._reload import plan, reload
 from ._report import ModuleOutcome, Plan, PlannedModule, ReloadError, Report
+from ._serve import serve
 from ._stale import Stale, StaleObject, stale
 from ._update import rebind_namespace
 from ._watch import Watcher
@@ -54,6 +55,7 @@ __all__ = (
     "plan",
     "rebind_namespace",
     "reload",
+    "serve",
     "stale",
     "use_host",
 )
