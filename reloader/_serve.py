@@ -20,7 +20,7 @@ from typing import Any, Callable, Dict, List, Optional
 
 from . import _host, _wire
 from ._reload import plan, reload
-from ._report import Report, ReloadError
+from ._report import ReloadError, Report
 from ._wire import Refused
 
 _log = logging.getLogger("reloader.serve")

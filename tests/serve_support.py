@@ -79,7 +79,7 @@ class RunningHost:
         self.process = subprocess.Popen(
             [sys.executable, program, name], cwd=folder, env=env, stdin=subprocess.PIPE,
             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-        self.lines: "queue.Queue[str]" = queue.Queue()
+        self.lines: "queue.Queue[str]" = queue.Queue()  # noqa: UP037 (3.7 evaluates it)
         self.seen: List[str] = []
         threading.Thread(target=self._read, daemon=True).start()
         self.port = int(self.expect("ready").split()[1])
@@ -120,5 +120,5 @@ def send(runtime: str, *arguments: str, cwd: Optional[str] = None
     """`python -m reloader send ARGUMENTS` in its own process, without a terminal."""
     return subprocess.run(
         [sys.executable, "-m", "reloader", "send"] + list(arguments), cwd=cwd or ROOT,
-        env=environment(runtime), stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE, text=True, timeout=120)
+        env=environment(runtime), stdin=subprocess.DEVNULL, capture_output=True,
+        text=True, timeout=120)
