@@ -250,7 +250,7 @@ class Listener:
 
 
 _lock = threading.Lock()
-_current: Optional[Listener] = None
+_current = None  # type: Optional[Listener]
 
 
 def serve(host: Optional[str] = None, *, schedule: Optional[Schedule] = None,
