@@ -29,7 +29,7 @@ from typing import List
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, ROOT)
 from reloader import _wire  # noqa: E402
-from reloader._send import send  # noqa: E402
+from reloader._cli_send import send  # noqa: E402
 
 HOST = textwrap.dedent("""
     import queue, time

@@ -13,7 +13,7 @@ import unittest
 from typing import Any, Dict
 
 from reloader import _serve, _wire
-from reloader._send import send as send_request
+from reloader._cli_send import send as send_request
 from tests.serve_support import RunningHost, send, write_shop
 from tests.support import PackageCase
 
