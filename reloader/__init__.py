@@ -19,7 +19,9 @@ from ._adapter import try_reload
 from ._host import Host, use_host
 from ._reload import plan, reload
 from ._report import Plan, ReloadError, Report
-from ._stale import Stale, stale
+from ._serve import serve
+from ._stale import Stale as Stale  # what stale() returns, for annotations
+from ._stale import stale
 from ._update import rebind_namespace
 from ._watch import Watcher
 
@@ -45,11 +47,11 @@ __all__ = (
     "Plan",
     "ReloadError",
     "Report",
-    "Stale",
     "Watcher",
     "plan",
     "rebind_namespace",
     "reload",
+    "serve",
     "stale",
     "try_reload",
     "use_host",
