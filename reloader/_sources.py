@@ -14,7 +14,7 @@ import sys
 import threading
 import types
 import weakref
-from typing import Dict, Iterable, Optional, Tuple
+from typing import Dict, Iterable, Tuple
 
 from . import _discovery
 from ._changes import Signature, signature_of
