@@ -19,7 +19,7 @@ name the new module no longer has. Nothing here imports or purges modules.
 import ast
 import threading
 import types
-from typing import Any, Dict, Iterable, List, MutableMapping, Optional, Set, Tuple
+from typing import Any, Dict, Iterable, List, MutableMapping, Set, Tuple
 
 _MISSING = object()
 
@@ -152,16 +152,14 @@ def _follow(
         names, stars = (dict(entry[1]), set(entry[2])) if entry and tracked else ({}, set())
     changes: Dict[str, Any] = {}
 
-    def take(bound: str, module: str, attribute: str) -> Optional[bool]:
-        """Rebind `bound` to the new `module.attribute`; None when it did not come from there."""
+    def take(bound: str, module: str, attribute: str) -> None:
+        """Rebind `bound` to the new `module.attribute` if it holds the old one."""
         value = namespace.get(bound, _MISSING)
         if value is _MISSING or value is not old[module].get(attribute, _MISSING):
-            return None
+            return  # rebound since, or never from there
         fresh = new[module].get(attribute, _MISSING)
-        if fresh is _MISSING or fresh is value or id(value) in updated:
-            return False
-        changes[bound] = fresh
-        return True
+        if fresh is not _MISSING and fresh is not value and id(value) not in updated:
+            changes[bound] = fresh
 
     # 1. What the host saw the namespace import.
     for bound, (module, attribute) in names.items():
