@@ -353,6 +353,40 @@ class NotebookBehaviour:
         self.do("got = MOD.VALUE")
         case.assertEqual(self.ns["got"], 2)
 
+    def test_a_fix_after_a_failed_reload_before_automatic_mode(self) -> None:
+        case: Any = self
+        self.do("%reload --off")
+        self.module_source("VALUE = 1\n")
+        self.do("import MOD")
+        self.module_source("VALUE = (\n")
+        out, err = self.do("%reload MOD")
+        case.assertTrue(err.startswith("reloader: reloading {!r} failed at ".format(
+            self.module)), err)
+        self.module_source("VALUE = 3\n")
+        self.do("%reload --auto " + case.root)
+        self.do("got = MOD.VALUE")
+        case.assertEqual(self.ns["got"], 3)
+
+    def test_a_cell_that_fails_before_its_import_notes_nothing(self) -> None:
+        case: Any = self
+        self.module_source("foo = 'foo1'\nbar = 'bar1'\n")
+        self.do("from MOD import foo as bar")
+        with case.assertRaises(ZeroDivisionError):
+            self.do("1 / 0\nfrom MOD import bar")
+        self.module_source("foo = 'foo2'\nbar = 'bar2'\n")
+        self.do("pass")
+        case.assertEqual(self.ns["bar"], "foo2")
+
+    def test_verbose_automatic_mode_lists_every_module(self) -> None:
+        case: Any = self
+        self.module_source("VALUE = 1\n")
+        self.do("import MOD")
+        self.do("%reload --auto --verbose " + case.root)
+        self.module_source("VALUE = 2\n")
+        out, _ = self.do("pass")
+        case.assertEqual(out.splitlines()[1:], [
+            "reloader:   reloaded  {} (selected)".format(self.module)])
+
     # ------------------------------------------------ what the extension prints
 
     def test_status_says_what_is_watched_how_and_the_last_report(self) -> None:
