@@ -168,12 +168,11 @@ def _follow(
 
     # 2. Otherwise the same name holding the very object the old module held.
     found: Dict[str, List[str]] = {}
-    for bound in namespace if not tracked else ():
-        if bound in names or bound.startswith("__"):
-            continue
-        for module, attributes in old.items():
-            if module in new and attributes.get(bound, _MISSING) is namespace[bound]:
-                found.setdefault(bound, []).append(module)
+    for module, attributes in old.items() if not tracked else ():
+        if module in new:
+            for bound in attributes.keys() & namespace.keys():  # a set operation, in C
+                if bound[:2] != "__" and attributes[bound] is namespace[bound]:
+                    found.setdefault(bound, []).append(module)
     for bound, modules in found.items():
         fresh = {id(new[m].get(bound, _MISSING)) for m in modules}
         if len(fresh) == 1:  # modules that disagree on the new value: do nothing
