@@ -4,8 +4,12 @@ A `Watcher` asks `_changes` what moved on disk, waits for a burst of saves to
 settle, maps the changed files to the loaded modules they were imported from
 and hands those to `reload()` with their dependents. `check()` does one
 round and never raises; `start()` repeats it through a scheduler (the
-host's, or a background thread). A check that finds nothing looks only at the
-watched folders, never at `sys.modules`.
+host's, or a background thread). The first check also asks `_sources`
+which loaded modules run older source than their files hold (edits saved
+before the watcher existed); after that, a check that finds nothing looks
+only at the watched folders, never at `sys.modules`. A module whose file is
+gone is kept loaded and reported missing, not purged: the file may be on its
+way back.
 """
 
 import logging
