@@ -78,7 +78,8 @@ def rebind_namespace(namespace: MutableMapping[str, Any]) -> Callable[[], None]:
     For namespaces no module import can rebuild: an interactive console's
     locals, IPython's user namespace. After a successful reload, a name bound
     to an old module, or to an old function or class that was replaced, is
-    bound to the new one; a name bound to anything else is left alone.
+    bound to the new one, and a plain value imported from a reloaded module
+    follows it (see `_names`); a name bound to anything else is left alone.
     `__main__` is always rebound.
     """
     if not isinstance(namespace, MutableMapping):

@@ -6,6 +6,7 @@ cell": here against a small fake shell that follows IPython's documented
 cell cycle, and in tests/hosts/test_ipython.py against a real IPython shell.
 """
 
+import ast
 import contextlib
 import io
 import os
@@ -16,6 +17,7 @@ import unittest
 from typing import Any, Dict, Tuple
 
 import reloader
+from reloader import _names
 
 from .fakes.fake_ipython import FakeShell
 from .support import PackageCase
@@ -485,6 +487,29 @@ class FakeShellTest(NotebookBehaviour, PackageCase):
         self.assertEqual(self.shell.ast_transformers, [])
         self.assertEqual(self.shell.events.callbacks,
                          {"pre_run_cell": [], "post_run_cell": []})
+
+
+class FromImportsTest(unittest.TestCase):
+    def test_the_statements_a_cell_runs_at_its_top_level_in_order(self) -> None:
+        tree = ast.parse(textwrap.dedent("""
+            from a import x as y, z
+            if True:
+                from b import *
+            try:
+                from c.d import w
+            except ImportError:
+                pass
+            from . import local
+            def f():
+                from e import hidden
+            class K:
+                from g import member
+            """))
+        self.assertEqual(_names.from_imports(tree), [
+            ("a", [("x", "y"), ("z", "z")]),
+            ("b", [("*", "*")]),
+            ("c.d", [("w", "w")]),
+        ])
 
 
 class ConsoleTest(PackageCase):
