@@ -143,7 +143,7 @@ class DetectionTest(WatcherCase):
         self.assertEqual(report.missing, ())
         self.assertEqual(self.mod("{pkg}.views").SHOWN, 30)
 
-    def test_a_file_deleted_and_restored_between_checks_changes_nothing(self) -> None:
+    def test_a_file_deleted_and_written_back_between_checks_is_an_edit(self) -> None:
         path = self.path("{pkg}/util.py")
         with open(path) as handle:
             text = handle.read()
@@ -152,7 +152,7 @@ class DetectionTest(WatcherCase):
         with open(path, "w") as handle:
             handle.write(text)
         os.utime(path, ns=(stamp, stamp))
-        report = self.watcher.check()  # the inode moved: reloaded, nothing lost
+        report = self.watcher.check()  # a new inode: reloaded, never missing
         assert report is not None
         self.assertTrue(report.ok, report)
         self.assertEqual(report.missing, ())
