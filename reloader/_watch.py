@@ -193,19 +193,18 @@ class Watcher:
         """The watched files whose loaded module runs older source than the file holds."""
         edited: Set[str] = set()
         for name, info in _discovery.describe_loaded().items():
-            path = info.path
-            current = self._scanner.signature(path) if path is not None else None
-            module = sys.modules.get(name)
-            if current is None or info.protected is not None or module is None:
+            path, module = info.path, _discovery.loaded_module(name)
+            if path is None or module is None or info.protected is not None:
                 continue
-            if _sources.edited(module, path, current):  # type: ignore[arg-type]
-                edited.add(path)  # type: ignore[arg-type]
+            current = self._scanner.signature(path)
+            if current is not None and _sources.edited(module, path, current):
+                edited.add(path)
         return edited
 
     def _note_loaded(self, names: Sequence[str]) -> None:
         """Remember which file version each freshly imported module runs."""
         for name in names:
-            module = sys.modules.get(name)
+            module = _discovery.loaded_module(name)
             info = _discovery.describe(name, module)
             if info is None or info.path is None or module is None:
                 continue
