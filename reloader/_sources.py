@@ -80,7 +80,9 @@ def edited(module: types.ModuleType, path: str, current: Signature) -> bool:
 
 def _differs_from_cache(module: types.ModuleType, path: str, current: Signature) -> bool:
     """What the bytecode cache says: True only when its header names other source."""
-    cached = getattr(getattr(module, "__spec__", None), "cached", None)
+    # Read past a lazy module's __getattribute__, which would load it.
+    spec = object.__getattribute__(module, "__dict__").get("__spec__")
+    cached = getattr(spec, "cached", None)
     if not isinstance(cached, str):
         return False
     try:
