@@ -56,6 +56,14 @@ def _signature(result: os.stat_result) -> Signature:
             result.st_ino)
 
 
+def signature_of(path: str) -> Optional[Signature]:
+    """The stat signature of the file at `path` now; None when it cannot be read."""
+    try:
+        return _signature(os.stat(path))
+    except OSError:
+        return None
+
+
 class Scanner:
     """Stat signatures of the source files under `roots`, and what moved between scans.
 
@@ -75,6 +83,10 @@ class Scanner:
     def paths(self) -> List[str]:
         """The source files seen by the last scan."""
         return list(self._signatures)
+
+    def signature(self, path: str) -> Optional[Signature]:
+        """The stat signature the last scan saw for `path`; None when it saw no such file."""
+        return self._signatures.get(path)
 
     def scan(self) -> Changes:
         """What appeared, disappeared or changed since the previous scan."""

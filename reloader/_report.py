@@ -84,7 +84,7 @@ class ModuleOutcome(NamedTuple):
     """What happened to one module, as a value."""
 
     name: str
-    status: str  # "reloaded", "removed", "added", "skipped", "restored", "failed"
+    status: str  # "reloaded", "removed", "added", "skipped", "restored", "failed", "missing"
     reason: str = ""  # why it was selected or skipped, or what failed
 
 
@@ -99,7 +99,8 @@ class Report:
     reload (None on success) and `rolled_back` says whether everything was
     restored. `warnings` collects what went wrong without failing the reload.
     `not_updated` maps what the update could not make run the new code (a
-    qualified name) to the reason.
+    qualified name) to the reason. `missing` lists modules a watcher kept
+    loaded though their file is gone, until it returns.
     """
 
     ModuleOutcome: "TypeAlias" = ModuleOutcome
@@ -121,6 +122,7 @@ class Report:
         seconds: float = 0.0,
         not_updated: Optional[Dict[str, str]] = None,
         replaced: Sequence[Tuple[str, Callable[[], Any]]] = (),
+        missing: Sequence[str] = (),
     ) -> None:
         self.reloaded: Tuple[str, ...] = tuple(reloaded)
         self.skipped: Dict[str, str] = dict(skipped or {})
@@ -135,6 +137,7 @@ class Report:
         self.warnings: List[str] = list(warnings)
         self.seconds = seconds
         self.not_updated: Dict[str, str] = dict(not_updated or {})
+        self.missing: Tuple[str, ...] = tuple(missing)
         # Weak: a report never keeps an old object alive (see reloader.stale).
         self._replaced: Tuple[Tuple[str, Callable[[], Any]], ...] = tuple(replaced)
 
@@ -165,6 +168,8 @@ class Report:
                 ModuleOutcome(name, "removed", "its source file is gone") for name in self.removed
             )
         result.extend(ModuleOutcome(name, "skipped", why) for name, why in self.skipped.items())
+        result.extend(ModuleOutcome(name, "missing", "its source file is gone; kept loaded "
+                                    "until it returns") for name in self.missing)
         return result
 
     def _fault(self) -> str:
@@ -198,6 +203,8 @@ class Report:
         parts = ["reloaded {}".format(plural(len(self.reloaded), "module"))]
         if self.removed:
             parts.append("removed {}".format(len(self.removed)))
+        if self.missing:
+            parts.append("{} missing".format(len(self.missing)))
         if self.not_updated:
             parts.append("{} not updated".format(len(self.not_updated)))
         if self.warnings:

@@ -25,7 +25,8 @@ from typing import Dict, List, Optional, Tuple
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 VENVS = os.path.join(ROOT, ".venv-hosts")
 BPY = "bpy==5.0.1"  # wheels exist for CPython 3.11 only
-KERNEL = ("ipykernel", "jupyter_client")
+# IPython pinned to the release whose autoreload behaviours tests/test_notebook.py follows.
+KERNEL = ("ipykernel==7.4.0", "jupyter_client==8.10.0", "ipython==9.18.1")
 
 # Runs one test module and ends with a line "RESULT passed failed skipped".
 _RUN = """
