@@ -114,11 +114,18 @@ class Notifier:
         self._folders[descriptor] = folder
 
     def _watch_tree(self, root: str) -> None:
+        """Watch `root` and the folders under it, as resolved paths (links followed once)."""
         if os.path.isfile(root):
             root = os.path.dirname(root)
-        for folder, children, _ in os.walk(root):
+        seen: Set[str] = set(self._folders.values())
+        for folder, children, _ in os.walk(root, followlinks=True):
+            real = os.path.realpath(folder)
+            if real in seen:  # a link loop, or a folder reached twice
+                children[:] = []
+                continue
+            seen.add(real)
             children[:] = [c for c in children if c not in _SKIP and not c.startswith(".")]
-            self._watch(folder)
+            self._watch(real)
 
     def pending(self, timeout: float = 0.0) -> Optional[Set[str]]:
         """The paths touched since the last call (empty: nothing happened).

@@ -11,7 +11,10 @@ import unittest
 from typing import Any
 from unittest import mock
 
-from reloader import _inotify
+from reloader import _changes, _inotify
+from tests import test_changes
+
+_Scanner = _changes.Scanner
 
 LINUX = sys.platform.startswith("linux")
 
@@ -116,3 +119,20 @@ class UnavailableTest(unittest.TestCase):
 
 if __name__ == "__main__":
     unittest.main()
+
+
+@unittest.skipUnless(LINUX, "inotify is Linux only")
+class NotifiedScannerTest(test_changes.ScannerTest):
+    """Every scanner behaviour holds when the operating system names the changes."""
+
+    def setUp(self) -> None:
+        super().setUp()
+        patcher = mock.patch.object(_changes, "Scanner", _notified)
+        patcher.start()
+        self.addCleanup(patcher.stop)
+
+
+def _notified(roots: Any, **options: Any) -> Any:
+    scanner = _Scanner(roots, notify=True, **options)
+    assert scanner.mode == "inotify", scanner.fallback
+    return scanner
