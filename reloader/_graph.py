@@ -30,6 +30,7 @@ from typing import (
     Tuple,
 )
 
+from . import _reach
 from ._discovery import ModuleMemo, describe, table
 
 # `from X import a, b` (parenthesised or not) and `import a.b as c, d`.
@@ -237,6 +238,44 @@ def _module_edges(name: str, module: types.ModuleType) -> FrozenSet[str]:
 _edges = ModuleMemo(_module_edges)
 
 
+def _code(name: str, module: types.ModuleType) -> Optional[_reach.TopLevel]:
+    info = describe(name, module)
+    text = _read_source(name, module)
+    if info is None or text is None:
+        return None
+    return _reach.top_level(text, name, bool(info.search_paths))
+
+
+# Per module object: what its import-time code does, read when first needed.
+_top_level_code = ModuleMemo(_code)
+
+
+def rerun_reason(name: str, changed: str, is_module: Callable[[str], bool]) -> Optional[str]:
+    """Why loaded module `name` must run again when `changed` does; None if it need not.
+
+    Conservative where the source cannot tell: a module with no readable
+    source, or one holding objects of `changed` that no import-time import
+    explains, runs again.
+    """
+    module = table.seen[name]
+    code = _top_level_code.get(name, module)  # type: ignore[arg-type]
+    if code is None:
+        return "imports {} (its source cannot be read)".format(changed)
+    why = _reach.rerun_reason(code, changed, is_module)
+    if why is not None or _reach.imports(code, changed):
+        return why
+    namespace = object.__getattribute__(module, "__dict__")
+    if changed in runtime_references(namespace, name):
+        return "holds objects from {}".format(changed)
+    return None
+
+
+def names_bound_to(name: str, changed: str) -> FrozenSet[str]:
+    """The names of loaded module `name` that may hold the module `changed`."""
+    code = _top_level_code.get(name, table.seen[name])  # type: ignore[arg-type]
+    return frozenset(_reach.bound_names(code, changed)) if code is not None else frozenset()
+
+
 class _ImportIndex:
     """Who imports whom, and who is whose parent, among reloadable modules.
 
@@ -289,6 +328,44 @@ class _ImportIndex:
                     if follow(name):
                         queue.append(name)
         return reasons
+
+    def reached(
+        self, selected: Iterable[str], follow: Callable[[str], bool],
+        is_module: Callable[[str], bool],
+    ) -> Tuple[Dict[str, str], Dict[str, Tuple[str, FrozenSet[str]]]]:
+        """What a change to the selected modules reaches, recursively.
+
+        Returns the importers whose import-time code reads a changed module
+        (name -> why; they run again, and their importers are looked at in
+        turn), and the importers that only bind a changed module to names
+        they read at call time (name -> (why, those names); they stay loaded
+        and the names are pointed at the new module). A package's submodules
+        are not reached through it: they stay loaded under the new package.
+        The search goes on through the modules for which `follow` is true.
+        """
+        rerun: Dict[str, str] = {}
+        kept: Dict[str, Tuple[str, FrozenSet[str]]] = {}
+        inside = set(selected)
+        queue = collections.deque(sorted(inside))
+        while queue:
+            changed = queue.popleft()
+            for name in sorted(self.importers.get(changed, ())):
+                if name in inside:
+                    continue
+                why = rerun_reason(name, changed, is_module)
+                if why is None:
+                    names = names_bound_to(name, changed)
+                    if names:
+                        before = kept.get(name, ("", frozenset()))
+                        kept[name] = (before[0] or "uses {} at call time only".format(
+                            changed), before[1] | names)
+                    continue
+                inside.add(name)
+                kept.pop(name, None)
+                rerun[name] = why
+                if follow(name):
+                    queue.append(name)
+        return rerun, kept
 
     def import_edges(self, names: Iterable[str]) -> Dict[str, Set[str]]:
         """For each module in `names`, the other loaded modules it imports."""

@@ -11,7 +11,7 @@ import gc
 import threading
 import time
 import types
-from typing import Callable, Dict, Iterator, List, Optional, Sequence, Tuple
+from typing import Callable, Dict, FrozenSet, Iterator, List, Optional, Sequence, Tuple
 
 from . import _discovery, _graph, _host, _registries, _stale, _update
 from ._report import Location, Plan, PlannedModule, ReloadError, Report, describe_error, locate
@@ -24,10 +24,12 @@ _active = threading.local()
 class _Selection:
     """A plan plus what the reload needs that a Plan does not show."""
 
-    def __init__(self, plan: Plan, paths: Dict[str, Optional[str]], kept: List[str]) -> None:
+    def __init__(self, plan: Plan, paths: Dict[str, Optional[str]], kept: List[str],
+                 rebind: Dict[str, FrozenSet[str]]) -> None:
         self.plan = plan
         self.paths = paths
         self.kept = kept  # submodules left loaded under packages that are reloaded
+        self.rebind = rebind  # modules left loaded -> their names bound to reloaded modules
 
 
 def _select(targets: Sequence[object], dependents: bool) -> _Selection:
@@ -43,17 +45,25 @@ def _select(targets: Sequence[object], dependents: bool) -> _Selection:
 
         # 2. Everything that depends on the selection; a protected dependent
         #    (__main__, a host's module) is reported and left alone.
+        #    Only importers whose import-time code reads a changed module run
+        #    again; those that only bind it stay, their names pointed anew.
+        rebind: Dict[str, FrozenSet[str]] = {}
+        kept_reasons: Dict[str, str] = {}
         if dependents:
 
             def reloadable(name: str) -> bool:
                 return table.info(name).protected is None
 
-            for name, why in index.dependents(selection.names, reloadable).items():
+            rerun, bound = index.reached(selection.names, reloadable, table.infos.__contains__)
+            for name, why in rerun.items():
                 protected = table.info(name).protected
                 if protected is None:
                     reasons[name] = why
                 else:
                     skipped.setdefault(name, "{}, but {}".format(why, protected))
+            for name, (why, names) in bound.items():
+                rebind[name] = names
+                kept_reasons[name] = why
         imports = index.import_edges(reasons)
         edges = _graph.with_parents(imports, table.infos)
 
@@ -79,7 +89,7 @@ def _select(targets: Sequence[object], dependents: bool) -> _Selection:
         modules = [PlannedModule(name, reasons[name]) for name in order]
         paths = {name: table.infos[name].path for name in order}
         kept = [c for n in order for c in sorted(table.children.get(n, ())) if c not in reasons]
-    return _Selection(Plan(modules, skipped, cycles), paths, kept)
+    return _Selection(Plan(modules, skipped, cycles, kept_reasons), paths, kept, rebind)
 
 
 @contextlib.contextmanager
@@ -115,6 +125,26 @@ def _hook_failure(hook: str, name: str, error: Exception) -> str:
     return "{} of {!r} failed{}: {}".format(
         hook, name, " at {}".format(where) if where else "", describe_error(error)
     )
+
+
+def _point_at_new(
+    rebind: Dict[str, FrozenSet[str]], old_modules: Dict[str, Optional[types.ModuleType]]
+) -> None:
+    """Point the names that modules left loaded bound to reloaded modules at the new ones."""
+    replaced = {id(module): name for name, module in old_modules.items() if module is not None}
+    for holder, names in rebind.items():
+        module = _discovery.loaded_module(holder)
+        if module is None:
+            continue
+        namespace = object.__getattribute__(module, "__dict__")
+        for local in names:
+            value = namespace.get(local)
+            name = replaced.get(id(value))
+            if name is None or old_modules[name] is not value:
+                continue
+            new = _discovery.loaded_module(name)
+            if new is not None:
+                namespace[local] = new
 
 
 def reload(
@@ -265,6 +295,7 @@ def _reload(targets: Sequence[object], dependents: bool, update: bool) -> Report
             warnings=warnings,
         )
     reloaded = [name for name in order if name not in transaction.removed]
+    _point_at_new(selection.rebind, old_modules)
     # Hosts register the new code while the old modules are still as they
     # were (a host may read what it set on them), then the update finishes.
     for finish_hook in finishes:

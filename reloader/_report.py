@@ -247,7 +247,8 @@ class Plan:
 
     `modules` lists what would be re-imported, in order; `cycles` lists the
     import cycles that would be re-imported together; `skipped` maps names
-    left alone to the reason.
+    left alone to the reason; `kept` maps importers that stay loaded (they
+    bind a reloaded module only to use it at call time) to the reason.
     """
 
     PlannedModule: "TypeAlias" = PlannedModule
@@ -257,10 +258,12 @@ class Plan:
         modules: Sequence[PlannedModule],
         skipped: Dict[str, str],
         cycles: Sequence[Sequence[str]] = (),
+        kept: Optional[Dict[str, str]] = None,
     ) -> None:
         self.modules: Tuple[PlannedModule, ...] = tuple(modules)
         self.skipped = dict(skipped)
         self.cycles: Tuple[Tuple[str, ...], ...] = tuple(tuple(c) for c in cycles)
+        self.kept: Dict[str, str] = dict(kept or {})
 
     @property
     def names(self) -> List[str]:
@@ -280,6 +283,7 @@ class Plan:
         """The detailed text: one line per module with its reason."""
         lines = [str(self)]
         lines.extend("  reload  {} ({})".format(m.name, m.reason) for m in self.modules)
+        lines.extend("  keep    {} ({})".format(n, why) for n, why in self.kept.items())
         lines.extend("  cycle   {}".format(", ".join(c)) for c in self.cycles)
         lines.extend("  skip    {} ({})".format(n, why) for n, why in self.skipped.items())
         return "\n".join(lines)
