@@ -9,6 +9,8 @@ import os
 import traceback
 from typing import Any, Callable, Dict, List, NamedTuple, Optional, Sequence, Tuple
 
+from ._usertrace import user_traceback
+
 
 def plural(count: int, noun: str) -> str:
     """'1 module', '2 modules'."""
@@ -201,7 +203,12 @@ class Report:
         return "<Report: {}>".format(self)
 
     def format(self) -> str:
-        """The detailed text: one line per module, then warnings and the error."""
+        """The detailed text: one line per module, warnings, then the error as its user reads it.
+
+        The error shows the user's frames, source line (with its caret for a syntax
+        error) and exception; reloader's and the import system's frames only when
+        reloader itself raised it.
+        """
         lines = [str(self)]
         for outcome in self.outcomes:
             reason = " ({})".format(outcome.reason) if outcome.reason else ""
@@ -212,12 +219,7 @@ class Report:
         lines.extend("  warning   {}".format(w) for w in self.warnings)
         if self.error is not None:
             lines.append("")
-            lines.extend(
-                line.rstrip("\n")
-                for line in traceback.format_exception(
-                    type(self.error), self.error, self.error.__traceback__
-                )
-            )
+            lines.extend(user_traceback(self.error))
         return "\n".join(lines)
 
 
