@@ -7,9 +7,13 @@ object, so a report never keeps an old module version alive.
 
 import os
 import traceback
+import typing
 from typing import Any, Callable, Dict, List, NamedTuple, Optional, Sequence, Tuple
 
 from ._usertrace import user_traceback
+
+if typing.TYPE_CHECKING:  # a class attribute that is a type needs it; never imported at run time
+    from typing_extensions import TypeAlias
 
 
 def plural(count: int, noun: str) -> str:
@@ -99,6 +103,8 @@ class Report:
     `not_updated` maps what the update could not make run the new code (a
     qualified name) to the reason.
     """
+
+    ModuleOutcome: "TypeAlias" = ModuleOutcome
 
     def __init__(
         self,
@@ -237,6 +243,8 @@ class Plan:
     import cycles that would be re-imported together; `skipped` maps names
     left alone to the reason.
     """
+
+    PlannedModule: "TypeAlias" = PlannedModule
 
     def __init__(
         self,

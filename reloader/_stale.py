@@ -11,7 +11,11 @@ import gc
 import threading
 import time
 import types
+import typing
 from typing import Any, Callable, Dict, Iterable, List, NamedTuple, Optional, Sequence, Tuple
+
+if typing.TYPE_CHECKING:  # a class attribute that is a type needs it; never imported at run time
+    from typing_extensions import TypeAlias
 
 _CELL = type((lambda value: lambda: value)(0).__closure__[0])  # type: ignore[index]
 _lock = threading.Lock()
@@ -49,6 +53,8 @@ class StaleObject(NamedTuple):
 
 class Stale:
     """What `stale()` found: `objects`, and whether it looked at everything."""
+
+    StaleObject: "TypeAlias" = StaleObject
 
     def __init__(self, objects: Sequence[StaleObject], complete: bool, note: str) -> None:
         self.objects: Tuple[StaleObject, ...] = tuple(objects)

@@ -46,8 +46,8 @@ class PrefixTest(PackageCase):
         self.assertEqual(
             list(the_plan.modules),
             [
-                reloader.PlannedModule(self.pkg, "selected"),
-                reloader.PlannedModule(self.pkg + ".util", "selected"),
+                reloader.Plan.PlannedModule(self.pkg, "selected"),
+                reloader.Plan.PlannedModule(self.pkg + ".util", "selected"),
             ],
         )
         self.assertEqual(the_plan.names, [self.pkg, self.pkg + ".util"])

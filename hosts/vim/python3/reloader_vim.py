@@ -42,25 +42,12 @@ def install() -> Callable[[], None]:
 
 def reload_command(arguments: str) -> None:
     """`:ReloaderReload tool other/folder`: reload and show the one-line report."""
-    try:
-        report = reloader.reload(*shlex.split(arguments))
-    except reloader.ReloadError as error:
-        show(error.report)
-        return
-    except (ValueError, TypeError, RuntimeError) as error:
-        _message("reloader: {}".format(error), error=True)
-        return
-    show(report)
+    show(reloader.try_reload(*shlex.split(arguments)))
 
 
 def saved(path: str) -> None:
     """BufWritePost: reload the module whose file was just written, if one is loaded."""
-    try:
-        report = reloader.reload(path)
-    except reloader.ReloadError as error:
-        show(error.report)
-        return
-    except ValueError:
-        # Any .py file may be saved; most are not loaded modules. Nothing to do.
-        return
-    show(report)
+    report = reloader.try_reload(path)
+    # Any .py file may be saved; most are not loaded modules. Nothing to do then.
+    if not isinstance(report.error, ValueError):
+        show(report)
