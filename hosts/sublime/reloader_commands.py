@@ -1,14 +1,12 @@
 """Reloader for Sublime Text 4: reload a package or a library, and every package importing it.
 
-Commands `reloader_reload_package` (the active file's package, or `package`)
-and `reloader_toggle_reload_on_save`, and a save listener. The target is a
-package (loose in Packages/ or zipped in Installed Packages/) or a library
-of this plug-in host's Lib/python3X folder. A reload runs on the main thread.
-Its hook takes the plug-in modules (`Pkg.file`) through Sublime's own
-`sublime_plugin.unload_module` before the purge and `load_module` after, the
-halves of `reload_plugin`. Sublime keeps command instances per window and
-view and rebuilds them only when it loads a plug-in itself, so a successful
-reload then writes an empty plug-in file, which Sublime loads, and removes it.
+The target is a package (loose or zipped) or a library of this plug-in host's
+Lib/python3X folder; reloads run on the main thread. A hook takes the plug-in
+modules (`Pkg.file`) through `sublime_plugin.unload_module` before the purge
+and `load_module` after, the halves of `reload_plugin`. Sublime keeps command
+instances per window and view and makes new ones only when it loads a plug-in
+itself, so a successful reload then writes an empty plug-in file, and removes it
+once Sublime loaded it.
 """
 
 import os
@@ -27,7 +25,7 @@ SETTINGS = "Reloader.sublime-settings"
 REFRESH = "reloader_refresh"  # the plug-in file that makes Sublime rebuild command instances
 FILE_REGEX = r'^\s*File "(.+)", line ([0-9]+)'  # makes traceback lines clickable
 HOST_MODULES = ("sublime", "sublime_plugin", "sublime_api", "sublime_types")
-_uninstall: List[Callable[[], None]] = []
+_uninstall: List[Callable[[], None]] = []  # what plugin_unloaded undoes
 
 
 def _plugin_modules(names: Sequence[str]) -> List[types.ModuleType]:
@@ -73,23 +71,20 @@ def _rebuild_commands(tries: int = 100) -> None:
 
 
 def show(report: reloader.Report) -> None:
-    """One line in the status bar; on failure, the error and the user's traceback in a panel."""
+    """One line in the status bar; if a module failed, the error and the user's traceback too."""
     print("Reloader: " + report.format())
     sublime.status_message("Reloader: {}".format(report))
-    if report.ok:
+    if report.failed_module is None:  # it succeeded, or refused an unknown name
         return
     window = sublime.active_window()
     panel = window.create_output_panel(PANEL)
     panel.settings().set("result_file_regex", FILE_REGEX)
-    where = report.location
-    place = '  File "{}", line {}'.format(where.filename, where.lineno) if where else ""
-    text = "\n".join([report.message(), place, "", report.format(), ""])
+    text = "\n".join([report.message(), "", report.format(), ""])
     panel.run_command("append", {"characters": text})
     window.run_command("show_panel", {"panel": "output." + PANEL})
 
 
-def library_path() -> str:
-    """This plug-in host's library folder: Lib/python38 on the 3.8 host, and so on."""
+def library_path() -> str:  # this plug-in host's: Lib/python38 on the 3.8 host, and so on
     data = os.path.dirname(sublime.packages_path())
     return os.path.join(data, "Lib", "python{}{}".format(*sys.version_info[:2]))
 
@@ -101,12 +96,12 @@ def target_of(path: Optional[str]) -> Optional[str]:
                          (sublime.installed_packages_path(), ".sublime-package")):
         root = os.path.realpath(root)
         try:
-            if not real or os.path.commonpath([real, root]) != root or real == root:
-                continue
-        except ValueError:  # another drive
+            inside = real != root and os.path.commonpath([real, root]) == root
+        except ValueError:  # no path, or another drive
             continue
-        first = os.path.relpath(real, root).split(os.sep)[0]
-        return first[: -len(suffix)] if suffix and first.endswith(suffix) else first
+        if inside:
+            first = os.path.relpath(real, root).split(os.sep)[0]
+            return first[: -len(suffix)] if suffix and first.endswith(suffix) else first
     return None
 
 
@@ -120,13 +115,8 @@ def reload_package(name: str) -> reloader.Report:
     return report
 
 
-def _reload_later(name: str) -> None:
-    """Reload on the plug-in host's main thread, after the current command returns."""
+def _reload_later(name: str) -> None:  # on the main thread, once the command returned
     sublime.set_timeout(lambda: reload_package(name), 0)
-
-
-def _settings() -> sublime.Settings:
-    return sublime.load_settings(SETTINGS)
 
 
 class ReloaderReloadPackageCommand(sublime_plugin.WindowCommand):
@@ -146,13 +136,13 @@ class ReloaderToggleReloadOnSaveCommand(sublime_plugin.ApplicationCommand):
     """Turn reloading a package or library when one of its Python files is saved on or off."""
 
     def run(self) -> None:
-        enabled = not _settings().get("reload_on_save", False)
-        _settings().set("reload_on_save", enabled)
+        sublime.load_settings(SETTINGS).set("reload_on_save", not self.is_checked())
         sublime.save_settings(SETTINGS)
-        sublime.status_message("Reloader: reload on save is {}".format("on" if enabled else "off"))
+        state = "on" if self.is_checked() else "off"
+        sublime.status_message("Reloader: reload on save is " + state)
 
     def is_checked(self) -> bool:
-        return bool(_settings().get("reload_on_save", False))
+        return bool(sublime.load_settings(SETTINGS).get("reload_on_save", False))
 
 
 class ReloaderSaveListener(sublime_plugin.EventListener):
@@ -161,19 +151,16 @@ class ReloaderSaveListener(sublime_plugin.EventListener):
     def on_post_save(self, view: sublime.View) -> None:
         path = view.file_name() or ""
         name = target_of(path) if path.endswith(".py") else None
-        if name and name != OWN and _settings().get("reload_on_save", False):
+        if name and name != OWN and sublime.load_settings(SETTINGS).get("reload_on_save"):
             _reload_later(name)
 
 
 def plugin_loaded() -> None:
-    for needed in ("load_module", "unload_module"):
-        if not callable(getattr(sublime_plugin, needed, None)):
-            raise RuntimeError("sublime_plugin has no {!r}; this Sublime Text build is not "
-                               "supported".format(needed))
+    if not all(hasattr(sublime_plugin, f) for f in ("load_module", "unload_module")):
+        raise RuntimeError("sublime_plugin has no load_module; this build is not supported")
     protected = HOST_MODULES + ((OWN,) if OWN.isidentifier() else ())
     host = reloader.Host("sublime", protected=protected, show=show, hooks=(_plugins,),
-                         schedule=lambda callback, delay: sublime.set_timeout(
-                             callback, int(delay * 1000)))
+                         schedule=lambda run, delay: sublime.set_timeout(run, int(delay * 1000)))
     _uninstall.append(reloader.use_host(host))
 
 
