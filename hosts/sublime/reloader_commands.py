@@ -12,7 +12,7 @@ once Sublime loaded it.
 import os
 import sys
 import types
-from typing import Callable, List, Optional, Sequence
+from typing import Any, Callable, List, Optional, Sequence
 
 import sublime
 import sublime_plugin
@@ -25,6 +25,8 @@ SETTINGS = "Reloader.sublime-settings"
 REFRESH = "reloader_refresh"  # the plug-in file that makes Sublime rebuild command instances
 FILE_REGEX = r'^\s*File "(.+)", line ([0-9]+)'  # makes traceback lines clickable
 HOST_MODULES = ("sublime", "sublime_plugin", "sublime_api", "sublime_types")
+_LOAD: Any = getattr(sublime_plugin, "load_module", None)  # the plug-in loader's own halves of
+_UNLOAD: Any = getattr(sublime_plugin, "unload_module", None)  # reload_plugin, not documented API
 _uninstall: List[Callable[[], None]] = []  # what plugin_unloaded undoes
 
 
@@ -37,11 +39,11 @@ def _plugin_modules(names: Sequence[str]) -> List[types.ModuleType]:
 def _plugins(names: Sequence[str], owned: object) -> Callable[[bool], None]:
     old = _plugin_modules(names)
     for module in reversed(old):  # importers first
-        sublime_plugin.unload_module(module)
+        _UNLOAD(module)
 
     def finish(imported: bool) -> None:
         for module in _plugin_modules(names) if imported else old:
-            sublime_plugin.load_module(module)
+            _LOAD(module)
 
     return finish
 
@@ -156,7 +158,7 @@ class ReloaderSaveListener(sublime_plugin.EventListener):
 
 
 def plugin_loaded() -> None:
-    if not all(hasattr(sublime_plugin, f) for f in ("load_module", "unload_module")):
+    if not (callable(_LOAD) and callable(_UNLOAD)):
         raise RuntimeError("sublime_plugin has no load_module; this build is not supported")
     protected = HOST_MODULES + ((OWN,) if OWN.isidentifier() else ())
     host = reloader.Host("sublime", protected=protected, show=show, hooks=(_plugins,),
