@@ -60,8 +60,12 @@ def _refresh_archives(name: str) -> None:
 def _rebuild_commands(tries: int = 100) -> None:
     """Write an empty plug-in file; once Sublime loaded it (and rebuilt commands), remove it."""
     path = os.path.join(sublime.packages_path(), OWN, REFRESH + ".py")
-    os.makedirs(os.path.dirname(path), exist_ok=True)
-    open(path, "w").close()
+    try:
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        open(path, "w").close()
+    except OSError as error:
+        print("Reloader: open views keep their old commands: {}".format(error))
+        return
 
     def check(left: int) -> None:
         if OWN + "." + REFRESH not in sys.modules and left:
