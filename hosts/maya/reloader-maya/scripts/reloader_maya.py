@@ -14,7 +14,6 @@ skipped and reported); a failed reload registers the removed ones again.
 import functools
 import os
 import sys
-import threading
 from typing import Any, Callable, Dict, List, Optional, Tuple
 
 import maya.cmds as cmds
@@ -171,10 +170,8 @@ def reload_package(name: str) -> reloader.Report:
 
 def reload_later(name: str) -> None:
     """Reload `name` on the main thread at the next idle (now in batch mode)."""
-    def run() -> None:
-        reload_package(name)
-
-    (_state.host or reloader.Host("maya")).call_soon(run)
+    _state.last = name
+    (_state.host or reloader.Host("maya")).call_soon(lambda: show(reloader.try_reload(name)))
 
 
 def reload_prompt() -> None:
@@ -230,15 +227,6 @@ def build_menu() -> None:
     cmds.menuItem(label="Show Last Report", command=lambda *_: show_last())
 
 
-def _schedule(callback: Callable[[], None], delay: float) -> None:
-    if delay <= 0:
-        maya.utils.executeDeferred(callback)
-        return
-    timer = threading.Timer(delay, maya.utils.executeDeferred, (callback,))  # any thread may
-    timer.daemon = True
-    timer.start()
-
-
 def install() -> Callable[[], None]:
     """Describe Maya to reloader, track callbacks, add the menu (GUI only); return the undo."""
     uninstall()
@@ -246,7 +234,8 @@ def install() -> Callable[[], None]:
     tracker = Tracker()
     _state.uninstall.append(tracker.install())
     _state.host = reloader.Host("maya", protected=PROTECTED, show=show, hooks=(tracker.cleanup,),
-                                schedule=None if batch else _schedule)
+                                schedule=None if batch else reloader.Host.post_later(
+                                    maya.utils.executeDeferred))  # callable from any thread
     _state.uninstall.append(reloader.use_host(_state.host))
     if not batch:
         maya.utils.executeDeferred(build_menu)  # the main window exists after start-up
