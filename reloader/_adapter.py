@@ -15,6 +15,9 @@ class _Refused(Report):
     def message(self) -> str:
         return str(self.error)
 
+    def format(self) -> str:
+        return self.message()  # a traceback into reloader would say nothing more
+
 
 def try_reload(*targets: object, dependents: bool = True, update: bool = True) -> Report:
     """Reload as `reload()` does; return the Report, failed or not, and never raise.

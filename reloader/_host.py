@@ -76,6 +76,9 @@ class Host:
         if isinstance(protected, str):
             raise TypeError("protected takes a sequence of dotted names, such as ({!r},), "
                             "not the string {!r}".format(protected, protected))
+        if callable(hooks):
+            raise TypeError("hooks takes a sequence of hooks, such as ({0},), not the hook "
+                            "{0} itself".format(getattr(hooks, "__name__", repr(hooks))))
         self.name = name
         self.protected = tuple(protected)
         self.schedule = schedule

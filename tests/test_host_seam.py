@@ -118,6 +118,15 @@ class UseHostChecksTest(unittest.TestCase):
         self.assertEqual(str(caught.exception), "protected takes a sequence of dotted names, "
                                                 "such as ('maya',), not the string 'maya'")
 
+    def test_one_hook_given_for_a_sequence_is_refused(self) -> None:
+        def remove_callbacks(names: Sequence[str], owned: object) -> Callable[[bool], None]:
+            return lambda imported: None
+
+        with self.assertRaises(TypeError) as caught:
+            reloader.Host("x", hooks=remove_callbacks)  # type: ignore[arg-type]
+        self.assertEqual(str(caught.exception), "hooks takes a sequence of hooks, such as "
+                         "(remove_callbacks,), not the hook remove_callbacks itself")
+
 
 class CallSoonTest(unittest.TestCase):
     def test_call_soon_schedules_or_runs_now_without_an_event_loop(self) -> None:
@@ -179,6 +188,7 @@ class TryReloadTest(PackageCase):
         self.assertIsInstance(report.error, ValueError)
         self.assertEqual(str(report), "no loaded module matches {!r}; import it first, or "
                          "check the spelling".format(self.pkg + "_missing"))
+        self.assertEqual(report.format(), str(report))
         self.assertFalse(report.ok)
         self.assertEqual(report.reloaded, ())
         self.assertIsInstance(reloader.try_reload(3).error, TypeError)

@@ -5,8 +5,9 @@ modules being reloaded, then removes what a forgetful `unregister()` left
 behind (registered classes, `bpy.app.handlers` entries and `bpy.app.timers`
 owned by the purged modules). After the re-import the new modules'
 `register()` runs; if the reload fails, the old ones' runs again instead.
-Reload on save checks from a `bpy.app.timers` tick; in background mode no
-timer fires, so callers use `check()`. No operators or menus here (see __init__.py).
+Reload on save is a `reloader.Watcher` on the host's `bpy.app.timers`; in
+background mode no timer fires, so callers use `check()`. No operators or
+menus here (see __init__.py).
 """
 
 import os
@@ -171,8 +172,8 @@ def install() -> None:
         _state["uninstall"] = reloader.use_host(reloader.Host(
             "blender", protected=_protected(), show=lambda report: print("reloader:", report),
             schedule=None if bpy.app.background else (
-                lambda callback, delay: bpy.app.timers.register(
-                    lambda: callback(), first_interval=delay)),
+                lambda callback, delay: bpy.app.timers.register(  # kept when a file loads
+                    lambda: callback(), first_interval=delay, persistent=True)),
             hooks=(addons_hook,)))
 
 

@@ -24,10 +24,9 @@ def _message(text: str, error: bool = False) -> None:
         vim.command("echomsg {}".format(quoted))
 
 
-def show(report: object) -> None:
+def show(report: reloader.Report) -> None:
     """Where reports go: the message area, errors highlighted."""
-    failed = getattr(report, "error", None) is not None
-    _message("reloader: {}".format(report), error=failed)
+    _message("reloader: {}".format(report), error=not report.ok)
 
 
 def install() -> Callable[[], None]:
