@@ -249,6 +249,11 @@ class ReloadCommandTest(SublimeCase):
         self.assertIn((lib, "3"), [(os.path.realpath(f), n) for f, n in places])
         self.assertIn("    undefined_name", panel.text.splitlines())
 
+    def test_a_package_with_nothing_loaded_is_named_in_the_status_bar_only(self) -> None:
+        self.reload("NotLoaded")
+        self.assertRegex(self.sublime.statuses[-1], r"^Reloader: .*'NotLoaded'")
+        self.assertIsNone(self.window.find_output_panel("reloader"))
+
     def test_the_active_file_names_the_package(self) -> None:
         target_of = self.commands.target_of
         self.assertEqual(target_of(os.path.join(self.packages, "Tool", "a", "b.py")), "Tool")

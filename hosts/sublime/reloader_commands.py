@@ -80,7 +80,7 @@ def show(report: reloader.Report) -> None:
     """One line in the status bar; if a module failed, the error and the user's traceback too."""
     print("Reloader: " + report.format())
     sublime.status_message("Reloader: {}".format(report))
-    if report.failed_module is None:  # it succeeded, or refused an unknown name
+    if report.ok or report.failed_module is None and report.location is None:  # or refused
         return
     window = sublime.active_window()
     panel = window.create_output_panel(PANEL)
