@@ -8,12 +8,15 @@ error was raised by reloader itself, the whole traceback is kept: then its
 frames are the point. It formats only; it never prints.
 """
 
+import importlib
 import os
 import traceback
 from typing import List, Optional, Set
 
 _HERE = os.path.dirname(os.path.realpath(__file__))
-_IMPORTLIB = os.path.dirname(os.path.realpath(traceback.__file__))
+# A host that embeds Python may freeze the standard library: then no file is importlib's.
+_IMPORTLIB = getattr(importlib, "__file__", None)
+_IMPORTLIB = os.path.dirname(os.path.realpath(_IMPORTLIB)) if _IMPORTLIB else None
 
 
 def _machinery(filename: str) -> bool:
@@ -21,7 +24,7 @@ def _machinery(filename: str) -> bool:
     if filename.startswith("<frozen importlib"):
         return True
     folder = os.path.dirname(os.path.realpath(filename))
-    return folder == _HERE or folder == os.path.join(_IMPORTLIB, "importlib")
+    return folder in (_HERE, _IMPORTLIB)
 
 
 def _raised_by_reloader(error: BaseException) -> bool:
