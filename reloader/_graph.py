@@ -147,8 +147,8 @@ def _read_source(name: str, module: types.ModuleType) -> Optional[str]:
         try:
             with open(info.path, "rb") as handle:
                 return handle.read().decode("utf-8", "replace")
-        except OSError:
-            return None
+        except OSError:  # a member of an archive, read through its loader below
+            pass
     spec = object.__getattribute__(module, "__dict__").get("__spec__")
     get_source = getattr(getattr(spec, "loader", None), "get_source", None)
     try:
@@ -167,12 +167,13 @@ def _parse(name: str, module: types.ModuleType) -> Parsed:
     if info.path.endswith(".py"):
         try:
             stat = os.stat(info.path)
-        except OSError:
-            return _NOTHING
-        signature = (stat.st_mtime_ns, stat.st_size)
-        cached = _file_parsed.get((info.path, name))
-        if cached is not None and cached[0] == signature:
-            return cached[1]
+        except OSError:  # a member of an archive: no signature, read every time
+            stat = None
+        if stat is not None:
+            signature = (stat.st_mtime_ns, stat.st_size)
+            cached = _file_parsed.get((info.path, name))
+            if cached is not None and cached[0] == signature:
+                return cached[1]
     text = _read_source(name, module)
     if text is None:
         return _NOTHING

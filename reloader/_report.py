@@ -10,6 +10,8 @@ import traceback
 import typing
 from typing import Any, Callable, Dict, List, NamedTuple, Optional, Sequence, Tuple
 
+from ._usertrace import user_traceback
+
 if typing.TYPE_CHECKING:  # a class attribute that is a type needs it; never imported at run time
     from typing_extensions import TypeAlias
 
@@ -215,7 +217,12 @@ class Report:
         return "<Report: {}>".format(self)
 
     def format(self) -> str:
-        """The detailed text: one line per module, then warnings and the error."""
+        """The detailed text: one line per module, warnings, then the error as its user reads it.
+
+        The error shows the user's frames, source line (with its caret for a syntax
+        error) and exception; reloader's and the import system's frames only when
+        reloader itself raised it.
+        """
         lines = [str(self)]
         for outcome in self.outcomes:
             reason = " ({})".format(outcome.reason) if outcome.reason else ""
@@ -226,12 +233,7 @@ class Report:
         lines.extend("  warning   {}".format(w) for w in self.warnings)
         if self.error is not None:
             lines.append("")
-            lines.extend(
-                line.rstrip("\n")
-                for line in traceback.format_exception(
-                    type(self.error), self.error, self.error.__traceback__
-                )
-            )
+            lines.extend(user_traceback(self.error))
         return "\n".join(lines)
 
 

@@ -251,7 +251,9 @@ def prepare(names: Sequence[str], paths: Sequence[Optional[str]]) -> Prepared:
                 continue
             loader = spec.loader
             origin = spec.origin if spec.has_location else None
-            if isinstance(loader, importlib.machinery.SourceFileLoader) and spec.origin:
+            if isinstance(loader, importlib.machinery.SourceFileLoader) and spec.origin and (
+                os.path.isfile(spec.origin)  # not a member of an archive (Sublime's packages)
+            ):
                 code = source_code(spec.origin)
             elif hasattr(loader, "get_code"):
                 code = loader.get_code(name)  # type: ignore[union-attr]
