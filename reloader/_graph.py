@@ -239,12 +239,29 @@ def _module_edges(name: str, module: types.ModuleType) -> FrozenSet[str]:
 _edges = ModuleMemo(_module_edges)
 
 
+# (path, module name) -> ((mtime_ns, size), what its import-time code does):
+# a module run again from an unchanged file is not parsed again.
+_file_code: Dict[Tuple[str, str], Tuple[Tuple[int, int], Optional[_reach.TopLevel]]] = {}
+
+
 def _code(name: str, module: types.ModuleType) -> Optional[_reach.TopLevel]:
     info = describe(name, module)
-    text = _read_source(name, module)
-    if info is None or text is None:
+    if info is None or info.path is None:
         return None
-    return _reach.top_level(text, name, bool(info.search_paths))
+    signature = None
+    try:
+        stat = os.stat(info.path)
+        signature = (stat.st_mtime_ns, stat.st_size)
+    except OSError:  # an archive member: no cache, its loader gives the source
+        pass
+    cached = _file_code.get((info.path, name))
+    if signature is not None and cached is not None and cached[0] == signature:
+        return cached[1]
+    text = _read_source(name, module)
+    code = _reach.top_level(text, name, bool(info.search_paths)) if text is not None else None
+    if signature is not None:
+        _file_code[(info.path, name)] = (signature, code)
+    return code
 
 
 # Per module object: what its import-time code does, read when first needed.
