@@ -51,9 +51,10 @@ class _Selection:
 
 
 def _select(targets: Sequence[object], dependents: bool) -> _Selection:
+    """Step 1: the modules `targets` name and, with `dependents`, their importers, in order."""
     table, index = _discovery.table, _graph.index
     with table.lock:
-        # 1. Bring the module table and import index up to date (only what
+        # 1a. Bring the module table and import index up to date (only what
         #    changed in sys.modules is looked at again), then read the targets.
         table.refresh()
         index.update(table.take_unindexed())
@@ -61,7 +62,7 @@ def _select(targets: Sequence[object], dependents: bool) -> _Selection:
         reasons = {name: "selected" for name in selection.names}
         skipped = dict(selection.skipped)
 
-        # 2. Everything that depends on the selection; a protected dependent
+        # 1b. Everything that depends on the selection; a protected dependent
         #    (__main__, a host's module) is reported and left alone.
         if dependents:
 
@@ -77,7 +78,7 @@ def _select(targets: Sequence[object], dependents: bool) -> _Selection:
         imports = index.import_edges(reasons)
         edges = _graph.with_parents(imports, table.infos)
 
-        # 3. Dependency order; import cycles stay together.
+        # 1c. Dependency order; import cycles stay together.
         def top_level(name: str) -> List[Tuple[str, bool]]:
             module = table.seen[name]
             return _graph.top_level_of(name, module, table.infos.__contains__)  # type: ignore[arg-type]
