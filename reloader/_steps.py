@@ -284,8 +284,8 @@ def _undo_of(
         return _nothing
     if not callable(result):
         wrong = TypeError(
-            "{} returned {!r}, not the callable that puts back what it did; return one{}".format(
-                what, result, ", or None when there is nothing to put back" if optional
+            "{!r} returned {!r}, not the callable that puts back what it did; return one{}".format(
+                _name_of(step), result, ", or None when there is nothing to put back" if optional
                 else " (lambda: None when there is nothing to put back)")
         )
         raise StepFailure(what, wrong, _defined_at(step))
@@ -297,7 +297,7 @@ def _nothing() -> None:
 
 
 def _name_of(function: object) -> str:
-    return str(getattr(function, "__qualname__", None) or getattr(function, "__name__", function))
+    return str(getattr(function, "__name__", None) or function)
 
 
 def _defined_at(function: object) -> Optional[Location]:
