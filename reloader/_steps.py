@@ -59,7 +59,7 @@ class UndoStack:
 
 
 class StepFailure(Exception):
-    """A host's step failed, or returned no undo, while tearing down; `what` names it."""
+    """A host's step or a built-in cleanup failed, or returned no undo; `what` names it."""
 
     def __init__(self, what: str, error: Exception, location: Optional[Location] = None) -> None:
         super().__init__(what, error)
@@ -133,8 +133,8 @@ class Attempt:
                 what = "the {!r} host's cleanup {!r}".format(host.name, _name_of(cleanup))
                 self.undo.push(what, _undo_of(what, cleanup, self.owned))
         for cleanup in _registries.cleanups(self.old_modules):
-            what = "the registrations {!r} removed".format(_name_of(cleanup))
-            self.undo.push(what, cleanup(self.owned))
+            what = "the built-in cleanup {!r}".format(_name_of(cleanup))
+            self.undo.push(what, _undo_of(what, cleanup, self.owned))
 
     def purge_and_import(self, prepared: Prepared, kept: Sequence[str]) -> Transaction:
         """Step 5: purge and import again; update each old module as its code has run."""
@@ -275,7 +275,11 @@ def _hook_failure(hook: str, name: str, error: Exception) -> str:
 def _undo_of(
     what: str, step: Callable[[Any], Any], argument: object, optional: bool = False
 ) -> Callable[[], object]:
-    """Run a host's `step`; return the undo it returned (None too, when `optional`)."""
+    """Run `step` (a host's, or a built-in cleanup); return the undo it returned.
+
+    None stands for "nothing to undo" only when `optional`; anything else that
+    is not callable, or an exception, is a StepFailure naming `what`.
+    """
     try:
         result = step(argument)
     except Exception as error:
