@@ -30,7 +30,7 @@ from typing import (
     Tuple,
 )
 
-from ._discovery import ModuleMemo, describe, table
+from ._discovery import ModuleInfo, ModuleMemo, describe
 
 # `from X import a, b` (parenthesised or not) and `import a.b as c, d`.
 _IMPORT = re.compile(
@@ -250,8 +250,14 @@ class _ImportIndex:
         self.importers: Dict[str, Set[str]] = {}
         self.children: Dict[str, Set[str]] = {}
 
-    def update(self, changed: Iterable[str]) -> None:
-        """Bring the entries of `changed` names in line with the module table."""
+    def update(
+        self, changed: Iterable[str], infos: Mapping[str, ModuleInfo], seen: Mapping[str, object]
+    ) -> None:
+        """Bring the entries of `changed` names in line with the module table.
+
+        `infos` and `seen` are the table's: what it knows of each reloadable
+        module, and every `sys.modules` entry it saw.
+        """
         for name in changed:
             parent = name.rpartition(".")[0]
             old = self.edges.pop(name, None)
@@ -259,10 +265,10 @@ class _ImportIndex:
                 for target in old:
                     self.importers.get(target, set()).discard(name)
                 self.children.get(parent, set()).discard(name)
-            info = table.infos.get(name)
+            info = infos.get(name)
             if info is None or info.protected is not None and name != "__main__":
                 continue
-            edges = _edges.get(name, table.seen[name])  # type: ignore[arg-type]
+            edges = _edges.get(name, seen[name])  # type: ignore[arg-type]
             self.edges[name] = edges
             for target in edges:
                 self.importers.setdefault(target, set()).add(name)
@@ -290,9 +296,8 @@ class _ImportIndex:
                         queue.append(name)
         return reasons
 
-    def import_edges(self, names: Iterable[str]) -> Dict[str, Set[str]]:
-        """For each module in `names`, the other loaded modules it imports."""
-        loaded = table.infos
+    def import_edges(self, names: Iterable[str], loaded: Container[str]) -> Dict[str, Set[str]]:
+        """For each module in `names`, the other modules in `loaded` it imports."""
         return {name: {t for t in self.edges.get(name, ()) if t in loaded} for name in names}
 
 

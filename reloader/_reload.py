@@ -57,7 +57,7 @@ def _select(targets: Sequence[object], dependents: bool) -> _Selection:
         # 1a. Bring the module table and import index up to date (only what
         #    changed in sys.modules is looked at again), then read the targets.
         table.refresh()
-        index.update(table.take_unindexed())
+        index.update(table.take_unindexed(), table.infos, table.seen)
         selection = _discovery.select(targets)
         reasons = {name: "selected" for name in selection.names}
         skipped = dict(selection.skipped)
@@ -75,7 +75,7 @@ def _select(targets: Sequence[object], dependents: bool) -> _Selection:
                     reasons[name] = why
                 else:
                     skipped.setdefault(name, "{}, but {}".format(why, protected))
-        imports = index.import_edges(reasons)
+        imports = index.import_edges(reasons, table.infos)
         edges = _graph.with_parents(imports, table.infos)
 
         # 1c. Dependency order; import cycles stay together.
