@@ -41,8 +41,17 @@ class Location(NamedTuple):
 
 
 _HERE = os.path.dirname(os.path.realpath(__file__))
-_IMPORTLIB = os.path.dirname(os.path.realpath(importlib.__file__))
-_STDLIB = os.path.dirname(os.path.realpath(os.__file__))
+
+
+def _folder_of(module: object) -> Optional[str]:
+    # A host that embeds Python may freeze the standard library: no file.
+    filename = getattr(module, "__file__", None)
+    return os.path.dirname(os.path.realpath(filename)) if filename else None
+
+
+_IMPORTLIB = _folder_of(importlib)
+_STDLIB = _folder_of(os)
+_INSTALLED = frozenset(("site-packages", "dist-packages"))  # inside _STDLIB, not of it
 _USER, _RELOADER, _PASSED = "user", "reloader", "passed through"
 
 
@@ -50,8 +59,8 @@ def _kind(filename: str) -> str:
     """Whose code a traceback frame's file is: the user's, reloader's, or neither.
 
     Neither: the import machinery, code generated from a string (dataclasses,
-    namedtuple), and the standard library; an error raised there is the
-    fault of whoever called it.
+    namedtuple), and the standard library (not what is installed in it): an
+    error raised there is the fault of whoever called it.
     """
     if filename.startswith("<frozen") or filename == "<string>":
         return _PASSED
@@ -66,10 +75,9 @@ def _kind(filename: str) -> str:
     return _USER
 
 
-_INSTALLED = frozenset(("site-packages", "dist-packages"))
-
-
-def _within(path: str, folder: str) -> bool:
+def _within(path: str, folder: Optional[str]) -> bool:
+    if folder is None:
+        return False
     try:
         return os.path.commonpath([path, folder]) == folder
     except ValueError:  # another drive, or relative and absolute
