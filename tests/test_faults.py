@@ -974,6 +974,20 @@ class ReloaderFaults(FaultCase):
             "named 'missing_{}_app'".format(self.pkg + ".app", path, missing, self.pkg)
         ])
 
+    def test_the_standard_library_is_not_the_place(self) -> None:
+        text = source("app", 2).replace(
+            "def __before_reload__():\n",
+            "def __before_reload__():\n    import json\n    json.loads('{')\n",
+        )
+        path = self.write("{pkg}/app.py", text)
+        reloader.reload(self.pkg)
+        report = reloader.reload(self.pkg)
+        line = text.splitlines().index("    json.loads('{')") + 1
+        self.assertEqual(len(report.warnings), 1)
+        self.assertTrue(report.warnings[0].startswith(
+            "__before_reload__ of {!r} failed at {}:{}: JSONDecodeError: ".format(
+                self.pkg + ".app", path, line)), report.warnings[0])
+
     def test_reloader_called_from_the_users_code_is_the_users_place(self) -> None:
         text = source("app", 2).replace(
             "def __before_reload__():\n",
