@@ -167,6 +167,7 @@ def reload(
 
 
 def _reload(targets: Sequence[object], dependents: bool, update: bool) -> Report:
+    """The steps of a reload, numbered as in the module docstring."""
     started = time.perf_counter()
     # 1. Select: what the targets name and what imports them, in dependency order.
     selection = _select(targets, dependents)

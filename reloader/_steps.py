@@ -156,14 +156,12 @@ class Attempt:
         if self.updater is not None:
             self.updater.executed(module)
 
-    def put_back(self) -> List[str]:
-        """After a failure up to step 5: run every undo, newest first; return the warnings.
+    def put_back(self) -> None:
+        """After a failure up to step 5: run every undo, newest first; warn of those that fail.
 
         Raises an interrupt that arrived meanwhile, once every undo has run.
         """
-        warnings = self.undo.run()
-        self.warnings.extend(warnings)
-        return warnings
+        self.warnings.extend(self.undo.run())
 
     # ------------------------------------------------------------------
     # steps 6 to 8: the new code stays; a failure is recorded, the rest runs
