@@ -133,8 +133,9 @@ def reload(
 
     A target is a dotted name prefix ("tool" is tool and tool.*, never
     toolkit), a path (a str with a separator, or os.PathLike: every module
-    whose file lies under it) or a module object. Returns a Report; raises
-    ReloadError after restoring everything if the new code fails to import.
+    whose file lies under it) or a module object. Returns a Report. A failed
+    reload raises ReloadError carrying one, after restoring everything when
+    the failure came before the new code was in (see the module docstring).
     """
     with _lock:
         if getattr(_active, "running", False):
