@@ -31,7 +31,7 @@ from typing import (
 )
 
 from . import _reach
-from ._discovery import ModuleMemo, describe, table
+from ._discovery import ModuleInfo, ModuleMemo, describe
 
 # `from X import a, b` (parenthesised or not) and `import a.b as c, d`.
 _IMPORT = re.compile(
@@ -268,15 +268,16 @@ def _code(name: str, module: types.ModuleType) -> Optional[_reach.TopLevel]:
 _top_level_code = ModuleMemo(_code)
 
 
-def rerun_reason(name: str, changed: str, is_module: Callable[[str], bool]) -> Optional[str]:
+def rerun_reason(
+    name: str, module: types.ModuleType, changed: str, is_module: Callable[[str], bool]
+) -> Optional[str]:
     """Why loaded module `name` must run again when `changed` does; None if it need not.
 
     Conservative where the source cannot tell: a module with no readable
     source, or one holding objects of `changed` that no import-time import
     explains, runs again.
     """
-    module = table.seen[name]
-    code = _top_level_code.get(name, module)  # type: ignore[arg-type]
+    code = _top_level_code.get(name, module)
     if code is None:
         return "imports {} (its source cannot be read)".format(changed)
     why = _reach.rerun_reason(code, changed, is_module)
@@ -288,9 +289,9 @@ def rerun_reason(name: str, changed: str, is_module: Callable[[str], bool]) -> O
     return None
 
 
-def names_bound_to(name: str, changed: str) -> FrozenSet[str]:
+def names_bound_to(name: str, module: types.ModuleType, changed: str) -> FrozenSet[str]:
     """The names of loaded module `name` that may hold the module `changed`."""
-    code = _top_level_code.get(name, table.seen[name])  # type: ignore[arg-type]
+    code = _top_level_code.get(name, module)
     return frozenset(_reach.bound_names(code, changed)) if code is not None else frozenset()
 
 
@@ -307,8 +308,14 @@ class _ImportIndex:
         self.importers: Dict[str, Set[str]] = {}
         self.children: Dict[str, Set[str]] = {}
 
-    def update(self, changed: Iterable[str]) -> None:
-        """Bring the entries of `changed` names in line with the module table."""
+    def update(
+        self, changed: Iterable[str], infos: Mapping[str, ModuleInfo], seen: Mapping[str, object]
+    ) -> None:
+        """Bring the entries of `changed` names in line with the module table.
+
+        `infos` and `seen` are the table's: what it knows of each reloadable
+        module, and every `sys.modules` entry it saw.
+        """
         for name in changed:
             parent = name.rpartition(".")[0]
             old = self.edges.pop(name, None)
@@ -316,10 +323,10 @@ class _ImportIndex:
                 for target in old:
                     self.importers.get(target, set()).discard(name)
                 self.children.get(parent, set()).discard(name)
-            info = table.infos.get(name)
+            info = infos.get(name)
             if info is None or info.protected is not None and name != "__main__":
                 continue
-            edges = _edges.get(name, table.seen[name])  # type: ignore[arg-type]
+            edges = _edges.get(name, seen[name])  # type: ignore[arg-type]
             self.edges[name] = edges
             for target in edges:
                 self.importers.setdefault(target, set()).add(name)
@@ -349,7 +356,7 @@ class _ImportIndex:
 
     def reached(
         self, selected: Iterable[str], follow: Callable[[str], bool],
-        is_module: Callable[[str], bool],
+        loaded: Mapping[str, object],
     ) -> Tuple[Dict[str, str], Dict[str, Tuple[str, FrozenSet[str]]]]:
         """What a change to the selected modules reaches, recursively.
 
@@ -359,8 +366,10 @@ class _ImportIndex:
         they read at call time (name -> (why, those names); they stay loaded
         and the names are pointed at the new module). A package's submodules
         are not reached through it: they stay loaded under the new package.
-        The search goes on through the modules for which `follow` is true.
+        The search goes on through the modules for which `follow` is true;
+        `loaded` maps the loaded modules' names to the module objects.
         """
+        is_module = loaded.__contains__
         rerun: Dict[str, str] = {}
         kept: Dict[str, Tuple[str, FrozenSet[str]]] = {}
         inside = set(selected)
@@ -370,9 +379,11 @@ class _ImportIndex:
             for name in sorted(self.importers.get(changed, ())):
                 if name in inside:
                     continue
-                why = rerun_reason(name, changed, is_module)
+                module = loaded[name]
+                assert isinstance(module, types.ModuleType)
+                why = rerun_reason(name, module, changed, is_module)
                 if why is None:
-                    names = names_bound_to(name, changed)
+                    names = names_bound_to(name, module, changed)
                     if names:
                         before = kept.get(name, ("", frozenset()))
                         kept[name] = (before[0] or "uses {} at call time only".format(
@@ -385,9 +396,8 @@ class _ImportIndex:
                     queue.append(name)
         return rerun, kept
 
-    def import_edges(self, names: Iterable[str]) -> Dict[str, Set[str]]:
-        """For each module in `names`, the other loaded modules it imports."""
-        loaded = table.infos
+    def import_edges(self, names: Iterable[str], loaded: Container[str]) -> Dict[str, Set[str]]:
+        """For each module in `names`, the other modules in `loaded` it imports."""
         return {name: {t for t in self.edges.get(name, ()) if t in loaded} for name in names}
 
 
