@@ -13,7 +13,7 @@ import subprocess
 import sys
 import textwrap
 
-from ._real import ROOT, HostCase, unavailable
+from ._real import ROOT, HostCase, copy_host, unavailable
 from .test_ipython import _kernel_python
 
 SHOP = ("import threading\nVALUE = {}\n"
@@ -111,6 +111,51 @@ class ServeInHostsTest(HostCase):
                 process.wait()
         self.assertIn("value 2 True", output)
         self.assertEqual(os.listdir(self.runtime), [])
+
+    def test_gdb_listen_command_from_gdbinit(self) -> None:
+        # What the user puts in gdbinit: source the adapter, then turn the listener on.
+        gdb = shutil.which("gdb")
+        if gdb is None:
+            unavailable("gdb is not installed (tests/real_hosts.py installs it)")
+        plugin = copy_host("gdb", os.path.join(self.tmp, "plugin"))
+        init = self.write("init.gdb", "source {}\nreloader-listen on\n".format(
+            os.path.join(plugin, "load-reloader.py")))
+        process = subprocess.Popen(
+            [gdb, "-nx", "-q", "-x", init], cwd=self.tmp, stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+            env=dict(os.environ, **self.env))
+        assert process.stdin is not None and process.stdout is not None
+        try:
+            process.stdin.write("python import sys; sys.path.insert(0, {!r}); import shop\n"
+                                "python print('ready', flush=True)\n".format(self.lib))
+            process.stdin.flush()
+            lines = []
+            while not lines or "ready" not in lines[-1]:
+                lines.append(process.stdout.readline())
+                self.assertTrue(lines[-1], "gdb ended early: {}".format("".join(lines)))
+            self.assertRegex(lines[0], r"^reloader: listening for editors on port \d+: "
+                             r"reload with 'python -m reloader send'$")
+            self.write("lib/shop.py", SHOP.format(2))
+            sent = self.send("--host", "gdb", "shop")
+            self.assertEqual(sent.returncode, 0, sent.stdout)
+            self.assertRegex(sent.stdout.strip(), r"^reloaded 1 module in \d+ ms$")
+            process.stdin.write("python print('value', shop.VALUE, shop.ON_MAIN, flush=True)\n"
+                                "reloader-listen\nreloader-listen off\nreloader-listen\n"
+                                "reloader-listen maybe\nquit\n")
+            process.stdin.flush()
+            output, _ = process.communicate(timeout=60)
+        finally:
+            if process.poll() is None:
+                process.kill()
+                process.wait()
+        self.assertIn("reloader: reloaded 1 module in", output)  # shown in gdb too
+        self.assertIn("value 2 True", output)
+        self.assertRegex(output, r"\(gdb\) reloader: listening for editors on port \d+\n"
+                         r"\(gdb\) reloader: stopped listening for editors\n"
+                         r"\(gdb\) reloader: not listening for editors\n"
+                         r"\(gdb\) reloader-listen takes on or off, not 'maybe'\n")
+        self.assertEqual(os.listdir(self.runtime), [])
+        self.assertEqual(self.send("--host", "gdb", "shop").returncode, 2)
 
     def test_jupyter_kernel(self) -> None:
         python = _kernel_python()
