@@ -12,6 +12,8 @@ import shutil
 import subprocess
 import sys
 import textwrap
+import time
+from typing import Callable
 
 from ._real import ROOT, HostCase, copy_host, unavailable
 from .test_ipython import _kernel_python
@@ -59,6 +61,36 @@ KERNEL_DRIVER = textwrap.dedent("""
     with open(results, "w") as handle:
         json.dump(outputs, handle)
     """).replace("%(shop)r", repr(SHOP))
+
+
+VIM_SCRIPT = textwrap.dedent("""
+    import json, sys, time
+    import vim
+    sys.path.insert(0, {lib!r})
+    import shop
+    deadline = time.monotonic() + 60
+    while sys.modules["shop"].VALUE != 2 and time.monotonic() < deadline:
+        vim.command("sleep 20m")  # Vim runs its timers while it sleeps
+    found = {{"value": [sys.modules["shop"].VALUE, sys.modules["shop"].ON_MAIN]}}
+    vim.command("ReloaderListen status")
+    vim.command("ReloaderListen off")
+    vim.command("ReloaderListen maybe")
+    found["messages"] = [line for line in vim.eval("execute('messages')").splitlines()
+                         if line.startswith("reloader:")]
+    found["timers"] = vim.eval("string(timer_info())")
+    with open({results!r}, "w") as handle:
+        json.dump(found, handle)
+    """)
+
+
+def wait_for(condition: "Callable[[], bool]", seconds: float = 30.0) -> bool:
+    """Whether `condition()` came true within `seconds` (another process is starting)."""
+    deadline = time.monotonic() + seconds
+    while not condition():
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.05)
+    return True
 
 
 class ServeInHostsTest(HostCase):
@@ -171,6 +203,47 @@ class ServeInHostsTest(HostCase):
         self.assertRegex(sent["send"].strip(), r"^reloaded 1 module in \d+ ms$")
         self.assertEqual(after, {"stdout": "2 True\n", "error": None})
         self.assertEqual(stop["error"], None)
+        self.assertEqual(os.listdir(self.runtime), [])
+
+    def test_vim_listens_from_vimrc(self) -> None:
+        # `let g:reloader_listen = 1` in the vimrc; the request runs from Vim's timer.
+        vim = shutil.which("vim")
+        if vim is None:
+            unavailable("vim is not installed (tests/real_hosts.py installs vim-nox)")
+        plugin = copy_host("vim", os.path.join(self.tmp, "plugin"), "python3")
+        results = os.path.join(self.tmp, "results.json")
+        script = self.write("wait.py", VIM_SCRIPT.format(lib=self.lib, results=results))
+        process = subprocess.Popen(
+            [vim, "-Nu", "NONE", "-i", "NONE", "-es", "--cmd", "set rtp^=" + plugin,
+             "--cmd", "let g:reloader_listen = 1", "-c", "runtime plugin/reloader.vim",
+             "-c", "py3file " + script, "-c", "qa!"],
+            cwd=self.tmp, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL, env=dict(os.environ, **self.env))
+        try:
+            self.assertTrue(wait_for(lambda: os.path.isdir(self.runtime) and any(
+                name.startswith("vim-") for name in os.listdir(self.runtime))),
+                "vim wrote no connection file")
+            self.write("lib/shop.py", SHOP.format(2))
+            sent = self.send("--host", "vim", "shop")
+            self.assertEqual(process.wait(timeout=120), 0)
+        finally:
+            if process.poll() is None:
+                process.kill()
+                process.wait()
+        self.assertEqual(sent.returncode, 0, sent.stdout)
+        self.assertRegex(sent.stdout.strip(), r"^reloaded 1 module in \d+ ms$")
+        with open(results) as handle:
+            found = json.load(handle)
+        self.assertEqual(found["value"], [2, True])
+        self.assertRegex(found["messages"][0],
+                         r"^reloader: listening for editors on port \d+: reload with "
+                         r"'python -m reloader send'$")
+        self.assertRegex(found["messages"][1], r"^reloader: reloaded 1 module in \d+ ms$")
+        self.assertRegex(found["messages"][2], r"^reloader: listening for editors on port \d+$")
+        self.assertEqual(found["messages"][3:], [
+            "reloader: stopped listening for editors",
+            "reloader: :ReloaderListen takes on, off or status, not 'maybe'"])
+        self.assertEqual(found["timers"], "[]")
         self.assertEqual(os.listdir(self.runtime), [])
 
     def test_vim_binding(self) -> None:
