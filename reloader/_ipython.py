@@ -105,7 +105,8 @@ class Extension:
         # the names cells imported from reloaded modules, follow each reload.
         namespace = shell.user_ns
         _names.track(namespace)
-        self.host = Host("ipython", protected=_PROTECTED, schedule=kernel_schedule(shell))
+        self.host = Host("ipython", protected=_PROTECTED, schedule=kernel_schedule(shell),
+                         show=self.remember)
         self.undo: List[Callable[[], None]] = [
             use_host(self.host),
             rebind_namespace(namespace),
@@ -229,6 +230,11 @@ class Extension:
             loaded = set(sys.modules)
             _sources.note_loaded(loaded - self.known)
             self.known = loaded
+
+    def remember(self, report: Report) -> None:
+        """The host's show, for reloads sent from an editor: the answer went there; keep it
+        for --status (printing would land in whichever cell ran last)."""
+        self.last = report
 
     def show_auto(self, report: Report) -> None:
         self.show(report, self.verbose)

@@ -63,6 +63,47 @@ KERNEL_DRIVER = textwrap.dedent("""
     """).replace("%(shop)r", repr(SHOP))
 
 
+# A kernel configured to listen from the start: what a user puts in ipython_config.py.
+KERNEL_LISTENS = textwrap.dedent("""
+    import json, os, subprocess, sys
+    from jupyter_client.manager import start_new_kernel
+
+    lib, client, results = sys.argv[1:4]
+    manager, kc = start_new_kernel(kernel_name="python3", extra_arguments=[
+        "--InteractiveShellApp.extensions=reloader",
+        "--InteractiveShellApp.exec_lines=%reload --listen"])
+    outputs = []
+
+    def run(code):
+        out = {"stdout": "", "error": None}
+        def hook(message):
+            kind, content = message["msg_type"], message["content"]
+            if kind == "stream":
+                out["stdout"] += content["text"]
+            elif kind == "error":
+                out["error"] = content["ename"] + ": " + content["evalue"]
+        kc.execute_interactive(code, output_hook=hook, timeout=120)
+        outputs.append(out)
+
+    try:
+        run("import shop; print(shop.VALUE, shop.ON_MAIN)")
+        with open(lib + "/shop.py", "w") as handle:
+            handle.write(%(shop)r.format(2))
+        sent = subprocess.run([client, "-m", "reloader", "send", "--host", "ipython", "shop"],
+                              stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                              timeout=120)
+        outputs.append({"send": sent.stdout, "code": sent.returncode})
+        run("print(shop.VALUE, shop.ON_MAIN)")
+        run("%reload --status")
+        run("%reload --listen off")
+        run("%reload --status")
+    finally:
+        kc.stop_channels()
+        manager.shutdown_kernel(now=True)
+    with open(results, "w") as handle:
+        json.dump(outputs, handle)
+    """).replace("%(shop)r", repr(SHOP))
+
 VIM_SCRIPT = textwrap.dedent("""
     import json, sys, time
     import vim
@@ -244,6 +285,28 @@ class ServeInHostsTest(HostCase):
             "reloader: stopped listening for editors",
             "reloader: :ReloaderListen takes on, off or status, not 'maybe'"])
         self.assertEqual(found["timers"], "[]")
+        self.assertEqual(os.listdir(self.runtime), [])
+
+    def test_jupyter_kernel_listens_from_its_configuration(self) -> None:
+        python = _kernel_python()
+        driver = self.write("driver.py", KERNEL_LISTENS)
+        results = os.path.join(self.tmp, "outputs.json")
+        done = self.run_program([python, driver, self.lib, sys.executable, results],
+                                env=dict(self.env, PYTHONPATH=os.pathsep.join([ROOT, self.lib])),
+                                timeout=300)
+        self.assertEqual(done.returncode, 0, done.stdout)
+        with open(results) as handle:
+            before, sent, after, status, off, status_off = json.load(handle)
+        self.assertEqual(before, {"stdout": "1 True\n", "error": None})
+        self.assertEqual(sent["code"], 0, sent)
+        self.assertRegex(sent["send"].strip(), r"^reloaded 1 module in \d+ ms$")
+        self.assertEqual(after, {"stdout": "2 True\n", "error": None})
+        self.assertRegex(status["stdout"], r"^reloader: automatic mode is off\n"
+                         r"reloader: listening for editors on port \d+\n"
+                         r"reloader: last report: reloaded 1 module in \d+ ms\n$")
+        self.assertEqual(off, {"stdout": "reloader: stopped listening for editors\n",
+                               "error": None})
+        self.assertIn("reloader: not listening for editors\n", status_off["stdout"])
         self.assertEqual(os.listdir(self.runtime), [])
 
     def test_vim_binding(self) -> None:
