@@ -190,11 +190,11 @@ class Extension:
             lines = ["automatic mode is on: before each cell, polling the source files "
                      "under {} (no notification: each check looks at the files' stat)".format(
                          ", ".join(self.watcher.paths))]
-        lines.append(self.host.listen(None))
         if self.last is None:
             lines.append("last report: none yet")
         else:
             lines.append("last report: {}".format(self.last))
+        lines.append(self.host.listen(None))
         return "\n".join(lines)
 
     # --------------------------------------------------------- automatic mode

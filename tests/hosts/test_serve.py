@@ -302,8 +302,8 @@ class ServeInHostsTest(HostCase):
         self.assertRegex(sent["send"].strip(), r"^reloaded 1 module in \d+ ms$")
         self.assertEqual(after, {"stdout": "2 True\n", "error": None})
         self.assertRegex(status["stdout"], r"^reloader: automatic mode is off\n"
-                         r"reloader: listening for editors on port \d+\n"
-                         r"reloader: last report: reloaded 1 module in \d+ ms\n$")
+                         r"reloader: last report: reloaded 1 module in \d+ ms\n"
+                         r"reloader: listening for editors on port \d+\n$")
         self.assertEqual(off, {"stdout": "reloader: stopped listening for editors\n",
                                "error": None})
         self.assertIn("reloader: not listening for editors\n", status_off["stdout"])
