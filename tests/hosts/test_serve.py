@@ -104,6 +104,52 @@ KERNEL_LISTENS = textwrap.dedent("""
         json.dump(outputs, handle)
     """).replace("%(shop)r", repr(SHOP))
 
+# Blender's toggle in bpy (background mode: no timer fires, so the script plays
+# Blender's loop with the jobs the listener hands to the host's schedule).
+BLENDER_SCRIPT = textwrap.dedent("""
+    import json, os, subprocess, sys, time
+    import bpy
+    import addon_utils
+    lib, client, results, second = sys.argv[-4:]
+    found = {}
+    if second == "again":  # a new session: the saved preferences turn the listener on
+        bpy.ops.wm.read_userpref()
+        found["remembered"] = bpy.context.preferences.addons["reloader_addon"].preferences.listen
+        with open(results, "w") as handle:
+            json.dump(found, handle)
+        sys.exit(0)
+    addon_utils.enable("reloader_addon", default_set=True)
+    from reloader_addon import addon_reload
+    found["menu"] = "RELOADER_OT_listen" in dir(bpy.types)
+    found["background"] = sorted(bpy.ops.reloader.listen())  # no event loop here: refused
+    preferences = bpy.context.preferences.addons["reloader_addon"].preferences
+    found["preference"] = [preferences.listen, bpy.context.preferences.is_dirty]
+    preferences.listen = False
+    jobs = []
+    addon_reload._state["host"].schedule = lambda job, delay: jobs.append(job)
+    preferences.listen = True  # what the operator and the preferences' checkbox set
+    sys.path.insert(0, lib)
+    import shop
+    with open(os.path.join(lib, "shop.py"), "w") as handle:
+        handle.write(%(shop)r.format(2))
+    sender = subprocess.Popen([client, "-m", "reloader", "send", "--host", "blender", "shop"],
+                              stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    deadline = time.monotonic() + 60
+    while sender.poll() is None and time.monotonic() < deadline:
+        while jobs:
+            jobs.pop(0)()
+        time.sleep(0.01)
+    found["send"] = [sender.wait(), sender.stdout.read()]
+    found["value"] = [sys.modules["shop"].VALUE, sys.modules["shop"].ON_MAIN]
+    found["files"] = len(os.listdir(os.environ["RELOADER_RUNTIME_DIR"]))
+    addon_reload._state["host"].schedule = None
+    bpy.ops.wm.save_userpref()
+    addon_utils.disable("reloader_addon", default_set=False)  # stops listening
+    found["files after"] = len(os.listdir(os.environ["RELOADER_RUNTIME_DIR"]))
+    with open(results, "w") as handle:
+        json.dump(found, handle)
+    """).replace("%(shop)r", repr(SHOP))
+
 VIM_SCRIPT = textwrap.dedent("""
     import json, sys, time
     import vim
@@ -308,6 +354,40 @@ class ServeInHostsTest(HostCase):
                                "error": None})
         self.assertIn("reloader: not listening for editors\n", status_off["stdout"])
         self.assertEqual(os.listdir(self.runtime), [])
+
+    def test_blender_toggle_in_bpy(self) -> None:
+        from .test_blender import bpy_python
+
+        python = bpy_python()
+        copy_host("blender", os.path.join(self.tmp, "scripts", "addons", "reloader_addon"))
+        script = self.write("blender.py", BLENDER_SCRIPT)
+        results = os.path.join(self.tmp, "results.json")
+        env = dict(self.env, HOME=os.path.join(self.tmp, "home"),
+                   BLENDER_USER_SCRIPTS=os.path.join(self.tmp, "scripts"),
+                   BLENDER_USER_CONFIG=os.path.join(self.tmp, "config"),
+                   PYTHONPATH=ROOT)
+        done = self.run_program([python, script, self.lib, sys.executable, results, "first"],
+                                env=env, timeout=300)
+        self.assertTrue(os.path.exists(results), done.stdout[-4000:])
+        with open(results) as handle:
+            found = json.load(handle)
+        self.assertTrue(found["menu"])
+        self.assertEqual(found["background"], ["FINISHED"])
+        self.assertIn("reloader: not listening for editors: blender has no event loop here "
+                      "to run reloads on its main thread\n", done.stdout)
+        self.assertEqual(found["preference"], [True, True])
+        self.assertEqual(found["send"][0], 0, found["send"][1])
+        self.assertRegex(found["send"][1].strip(), r"^reloaded 1 module in \d+ ms$")
+        self.assertEqual(found["value"], [2, True])
+        self.assertEqual([found["files"], found["files after"]], [1, 0])
+        os.remove(results)
+        again = self.run_program([python, script, self.lib, sys.executable, results, "again"],
+                                 env=env, timeout=300)
+        self.assertTrue(os.path.exists(results), again.stdout[-4000:])
+        with open(results) as handle:
+            self.assertEqual(json.load(handle), {"remembered": True})
+        self.assertIn("reloader: not listening for editors: blender has no event loop",
+                      again.stdout)
 
     def test_vim_binding(self) -> None:
         vim = shutil.which("vim")
