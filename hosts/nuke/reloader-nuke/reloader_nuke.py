@@ -46,17 +46,17 @@ def remove_callbacks(names: Sequence[str], owned: reloader.Host.Owned) -> reload
     return finish
 
 
-def show(report: reloader.Report) -> reloader.Report:
+def show(report: reloader.Report) -> None:
     """Print to the Script Editor (the terminal in `nuke -t`)."""
     _state.report = report
     print("Reloader: {}".format(report) if report.ok else report.format())
-    return report
 
 
 def reload_package(name: str) -> reloader.Report:
     """Reload `name` and everything importing it now; show and return the report."""
-    _state.last = name
-    return show(reloader.try_reload(name))
+    _state.last, report = name, reloader.try_reload(name)
+    show(report)
+    return report
 
 
 def reload_later(name: str) -> None:
