@@ -1,9 +1,11 @@
-"""The listener inside real hosts (gdb, a Jupyter kernel) and the Vim binding in real Vim.
+"""The listener inside real hosts (gdb, a Jupyter kernel, Vim, bpy) and the Vim binding.
 
 Each host runs `reloader.serve()` with its own main-thread call (`gdb.post_event`,
-the kernel's asyncio loop); the client is `python -m reloader send` in another
-process. The module the host reloads records whether its code ran on the
-host's main thread.
+the kernel's asyncio loop, a Vim timer), started directly or as the user turns
+it on through the adapter (gdbinit's `reloader-listen on`, the IPython config's
+`%reload --listen`, `g:reloader_listen` in a vimrc, Blender's preference); the
+client is `python -m reloader send` in another process. The module the host
+reloads records whether its code ran on the host's main thread.
 """
 
 import json
