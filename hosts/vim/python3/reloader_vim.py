@@ -16,7 +16,7 @@ import vim  # type: ignore[import-not-found]
 
 import reloader
 
-DRAIN_MS = 50  # how often the timer looks for requests from editors: the latency it adds
+DRAIN_MS = 20  # how often the timer looks for requests from editors: the most it adds
 _uninstall: Optional[Callable[[], None]] = None
 _jobs: "queue.Queue[Callable[[], None]]" = queue.Queue()
 _timer: List[int] = []  # the timer draining _jobs, while listening
