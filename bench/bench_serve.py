@@ -10,9 +10,10 @@ round, edits one module and asks for a reload:
 2. with `python -m reloader send` in a new process, as an editor runs it: the
    whole call, reload and starting a Python interpreter included.
 
-Prints medians.
+Prints medians. With `--vim`, the host is Vim with the adapter's listener on
+(`g:reloader_listen = 1`): requests wait for the Vim timer that drains them.
 
-    python3 bench/bench_serve.py [--repeat N]
+    python3 bench/bench_serve.py [--repeat N] [--vim]
 """
 
 import argparse
@@ -46,6 +47,41 @@ HOST = textwrap.dedent("""
     """)
 
 
+# Vim as the host: the adapter from hosts/vim, listening from the start, until told to stop.
+VIM_HOST = textwrap.dedent("""
+    import os, time
+    import vim
+    import sbench
+    print_to = os.open({ready!r}, os.O_WRONLY | os.O_CREAT)
+    os.close(print_to)
+    deadline = time.monotonic() + 600
+    while not os.path.exists({stop!r}) and time.monotonic() < deadline:
+        vim.command("sleep 20m")  # Vim runs its timers while it sleeps
+    """)
+
+
+def start_vim(folder: str, env: "dict[str, str]") -> "subprocess.Popen[str]":
+    plugin = os.path.join(folder, "vimplugin")
+    shutil.copytree(os.path.join(ROOT, "hosts", "vim"), plugin,
+                    ignore=shutil.ignore_patterns("__pycache__", "README.md"))
+    shutil.copytree(os.path.join(ROOT, "reloader"), os.path.join(plugin, "python3", "reloader"),
+                    ignore=shutil.ignore_patterns("__pycache__"))
+    ready = os.path.join(folder, "ready")
+    script = os.path.join(folder, "vimhost.py")
+    with open(script, "w") as handle:
+        handle.write(VIM_HOST.format(ready=ready, stop=os.path.join(folder, "stop")))
+    vim = subprocess.Popen(
+        ["vim", "-Nu", "NONE", "-i", "NONE", "-es", "--cmd", "set rtp^=" + plugin,
+         "--cmd", "let g:reloader_listen = 1", "-c", "runtime plugin/reloader.vim",
+         "-c", "py3file " + script, "-c", "qa!"], env=env, text=True,
+        stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 30
+    while not os.path.exists(ready):  # another process is starting: poll, bounded
+        assert time.monotonic() < deadline and vim.poll() is None, "vim did not start"
+        time.sleep(0.02)
+    return vim
+
+
 def write_package(folder: str) -> str:
     package = os.path.join(folder, "sbench")
     os.makedirs(package)
@@ -60,6 +96,7 @@ def write_package(folder: str) -> str:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeat", type=int, default=40)
+    parser.add_argument("--vim", action="store_true", help="Vim with the adapter as the host")
     arguments = parser.parse_args()
     folder = tempfile.mkdtemp(prefix="reloader-bench-serve-")
     runtime = os.path.join(folder, "run")
@@ -68,11 +105,15 @@ def main() -> None:
                PYTHONPATH=os.pathsep.join([ROOT, folder]), PYTHONDONTWRITEBYTECODE="1")
     with open(os.path.join(folder, "host.py"), "w") as handle:
         handle.write(HOST)
-    host = subprocess.Popen([sys.executable, os.path.join(folder, "host.py")], env=env,
-                            stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    if arguments.vim:
+        host = start_vim(folder, env)
+    else:
+        host = subprocess.Popen([sys.executable, os.path.join(folder, "host.py")], env=env,
+                                stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
     try:
-        assert host.stdout is not None
-        assert host.stdout.readline().strip() == "ready"
+        if not arguments.vim:
+            assert host.stdout is not None
+            assert host.stdout.readline().strip() == "ready"
         (connection,) = _wire.connections(runtime)
         library: List[float] = []
         command: List[float] = []
@@ -94,8 +135,9 @@ def main() -> None:
                 elapsed = time.perf_counter() - started
                 assert done.returncode == 0, done.stdout
                 command.append(elapsed)
-        print("Python {}, {} rounds, reload of 1 module and its package importer".format(
-            sys.version.split()[0], arguments.repeat))
+        print("Python {}, {} rounds, reload of 1 module and its package importer{}".format(
+            sys.version.split()[0], arguments.repeat,
+            ", host: Vim (timer every 20 ms)" if arguments.vim else ""))
         print("  reload itself (in the host):           {:7.2f} ms".format(
             statistics.median(reloads) * 1000))
         print("  round trip added, client library:      {:7.2f} ms".format(
@@ -103,6 +145,7 @@ def main() -> None:
         print("  `python -m reloader send`, whole call: {:7.2f} ms (includes starting Python)"
               .format(statistics.median(command) * 1000))
     finally:
+        open(os.path.join(folder, "stop"), "w").close()
         if host.stdin is not None:
             host.stdin.close()
         host.terminate()

@@ -96,6 +96,13 @@ class Host:
         else:
             self.schedule(callback, delay)
 
+    def listen(self, on: Optional[bool] = True) -> str:
+        """Start (True) or stop (False) listening for editors, as `serve()` does with
+        this host's name and schedule; None asks. Returns the one line to show."""
+        from . import _serve  # it imports this module
+
+        return _serve.switch(self, on)
+
     def __repr__(self) -> str:
         return "<Host {!r}>".format(self.name)
 

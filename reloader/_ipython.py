@@ -4,13 +4,16 @@
 notes after each cell the `from m import ...` statements it ran (so those
 names follow `m` when it is reloaded) and the modules it imported (so an
 edit saved before automatic mode is on is not lost), and, while automatic
-mode is on, asks a `Watcher` what changed before each cell. It only uses the
-shell object it is handed and never imports IPython, so reloader imports
-without IPython. It prints only what the user asked for, every line starting
-with "reloader:", into the cell's output; an error is one line.
+mode is on, asks a `Watcher` what changed before each cell. `--listen`
+turns on the listener for editors, whose reloads run on a Jupyter kernel's
+asyncio loop. It only uses the shell object it is handed and never imports
+IPython, so reloader imports without IPython. It prints only what the user
+asked for, every line starting with "reloader:", into the cell's output; an
+error is one line.
 """
 
 import ast
+import asyncio
 import os
 import shlex
 import sys
@@ -36,9 +39,11 @@ USAGE = """\
 %reload --auto [PATH...]    before each cell, reload what changed under PATH (default: the
                             working folder); with --verbose, show every module
 %reload --off               stop checking before each cell
-%reload --status            what automatic mode watches, and the last report"""
+%reload --status            what automatic mode watches, whether it listens, the last report
+%reload --listen [off]      listen for reloads sent from your editor (python -m reloader
+                            send) in a Jupyter kernel, or stop"""
 
-_OPTIONS = ("--plan", "--verbose", "--auto", "--off", "--status")
+_OPTIONS = ("--plan", "--verbose", "--auto", "--off", "--status", "--listen")
 _PROTECTED = ("IPython", "ipykernel")
 Statements = List[Tuple[str, List[Tuple[str, str]]]]
 
@@ -61,6 +66,29 @@ class _StatementNoter(ast.NodeTransformer):
         return node
 
 
+def kernel_schedule(shell: Any) -> Optional[Host.Schedule]:
+    """Run callables on the kernel's asyncio loop; None outside a kernel.
+
+    A kernel runs its cells on that loop, in its main thread. From the
+    configuration's exec_lines the loop is not running yet but already set.
+    Terminal IPython runs no loop while it waits for input: None.
+    """
+    if getattr(shell, "kernel", None) is None:
+        return None
+    try:
+        loop = asyncio.get_running_loop()
+    except RuntimeError:
+        try:
+            loop = asyncio.get_event_loop()
+        except RuntimeError:
+            return None
+
+    def schedule(callback: Callable[[], None], delay: float) -> None:
+        loop.call_soon_threadsafe(loop.call_later, delay, callback)
+
+    return schedule
+
+
 class Extension:
     """The state of one loaded extension: its shell, host and automatic mode."""
 
@@ -77,8 +105,10 @@ class Extension:
         # the names cells imported from reloaded modules, follow each reload.
         namespace = shell.user_ns
         _names.track(namespace)
+        self.host = Host("ipython", protected=_PROTECTED, schedule=kernel_schedule(shell),
+                         show=self.remember)
         self.undo: List[Callable[[], None]] = [
-            use_host(Host("ipython", protected=_PROTECTED)),
+            use_host(self.host),
             rebind_namespace(namespace),
             lambda: _names.forget(namespace),
         ]
@@ -88,6 +118,7 @@ class Extension:
 
     def close(self) -> None:
         self.auto_off()
+        self.host.listen(False)
         self.shell.magics_manager.magics["line"].pop("reload", None)
         self.shell.events.unregister("post_run_cell", self.after_cell)
         if self.noter in self.shell.ast_transformers:
@@ -118,6 +149,10 @@ class Extension:
             say("{} and {} do not go together; give one".format(modes[0], modes[1]), True)
         elif modes == ["--auto"]:
             self.auto_on(rest or [os.getcwd()], verbose=self.verbose_now)
+        elif modes == ["--listen"] and rest not in ([], ["on"], ["off"]):
+            say("--listen takes on or off, not {!r}".format(" ".join(rest)), True)
+        elif modes == ["--listen"]:
+            say(self.host.listen(rest != ["off"]))
         elif modes in (["--off"], ["--status"]) and rest:
             say("{} takes no target, not {!r}".format(modes[0], rest[0]), True)
         elif modes == ["--off"]:
@@ -159,6 +194,7 @@ class Extension:
             lines.append("last report: none yet")
         else:
             lines.append("last report: {}".format(self.last))
+        lines.append(self.host.listen(None))
         return "\n".join(lines)
 
     # --------------------------------------------------------- automatic mode
@@ -194,6 +230,11 @@ class Extension:
             loaded = set(sys.modules)
             _sources.note_loaded(loaded - self.known)
             self.known = loaded
+
+    def remember(self, report: Report) -> None:
+        """The host's show, for reloads sent from an editor: the answer went there; keep it
+        for --status (printing would land in whichever cell ran last)."""
+        self.last = report
 
     def show_auto(self, report: Report) -> None:
         self.show(report, self.verbose)

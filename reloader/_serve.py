@@ -278,6 +278,33 @@ def serve(host: Optional[str] = None, *, schedule: Optional[Schedule] = None,
         return _current
 
 
+def switch(host: "_host.Host", on: Optional[bool]) -> str:
+    """What `Host.listen(on)` does: start or stop `host`'s listener; the one line to show.
+
+    Starts only with the host's schedule: a host with none has no event loop,
+    and a reload from the listener's thread could run in the middle of the
+    host's own work. Never raises for a listener that cannot start (runtime
+    folder not private, no port): the line says why and the host goes on.
+    """
+    running = listening()
+    ours = running is not None and running.host == host.name
+    if on is None or (on and ours) or (not on and not ours):
+        return ("listening for editors on port {}".format(running.port) if ours and running
+                else "not listening for editors")
+    if not on and running is not None:
+        running.stop()
+        return "stopped listening for editors"
+    if host.schedule is None:
+        return ("not listening for editors: {} has no event loop here to run reloads on "
+                "its main thread".format(host.name))
+    try:
+        listener = serve(host.name, schedule=host.schedule)
+    except (OSError, RuntimeError, ValueError) as error:
+        return "could not listen for editors: {}".format(error)
+    return "listening for editors on port {}: reload with 'python -m reloader send'".format(
+        listener.port)
+
+
 def listening() -> Optional[Listener]:
     """The running listener of this process, or None."""
     with _lock:

@@ -1,6 +1,7 @@
 """Run reloader's tests inside the real hosts: gdb, Vim, IPython/Jupyter and Blender (bpy).
 
-The "serve" host runs the listener inside gdb and a Jupyter kernel, and the Vim binding.
+The "serve" host runs the listener inside gdb, a Jupyter kernel, Vim and bpy (turned on
+as each adapter does), and the Vim binding.
 
     python3 tests/real_hosts.py            install what is missing, then run every host
     python3 tests/real_hosts.py gdb vim    only these hosts
@@ -152,9 +153,9 @@ def main(argv: List[str]) -> int:
         "gdb": ensure_gdb, "core-in-gdb": ensure_gdb, "vim": ensure_vim,
         "ipython": lambda: ensure_venv("ipykernel", "3.11", KERNEL),
         "blender": lambda: ensure_venv("bpy", "3.11", (BPY,)),
-        # The listener in gdb and a Jupyter kernel, the Vim binding in Vim.
+        # The listener in gdb, a Jupyter kernel, Vim and bpy; the Vim binding in Vim.
         "serve": lambda: ensure_gdb() or ensure_vim() or ensure_venv(
-            "ipykernel", "3.11", KERNEL),
+            "ipykernel", "3.11", KERNEL) or ensure_venv("bpy", "3.11", (BPY,)),
     }
     pythons: Dict[str, str] = {
         "ipython": os.path.join(VENVS, "ipykernel", "bin", "python"),

@@ -402,6 +402,7 @@ class NotebookBehaviour:
             "{} (no notification: each check looks at the files' stat)".format(
                 os.path.realpath(case.root)),
             "reloader: last report: none yet",
+            "reloader: not listening for editors",
         ])
         self.module_source("VALUE = 1\n")
         self.do("import MOD")
@@ -421,7 +422,7 @@ class NotebookBehaviour:
              "watched path {!r} does not exist; give an existing folder or file".format(
                  missing)),
             ("%reload --bogus x", "unknown option '--bogus'; use --plan, --verbose, --auto, "
-                                  "--off, --status"),
+                                  "--off, --status, --listen"),
             ("%reload --plan --auto", "--plan and --auto do not go together; give one"),
             ("%reload --off now", "--off takes no target, not 'now'"),
             ("%reload --plan", "--plan needs a target: a dotted module name or a folder"),

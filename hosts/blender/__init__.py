@@ -3,7 +3,9 @@
 Install this folder as `reloader_addon` (a legacy add-on in scripts/addons,
 or an extension) with a copy of the `reloader` package inside it. It adds the
 operator `reloader.reload_addon` (Blender menu > System > Reload Add-on, and
-F3 search) and, optionally, reload on save. The work is in `addon_reload`.
+F3 search), optionally reload on save, and "Listen for Editor" (a toggle in
+that menu and in the add-on's preferences, which remember it). The work is
+in `addon_reload`.
 """
 
 bl_info = {
@@ -60,13 +62,38 @@ class RELOADER_OT_reload_on_save(_AddonOperator, bpy.types.Operator):
         return {"FINISHED"}
 
 
+class ReloaderPreferences(bpy.types.AddonPreferences):
+    bl_idname = __package__
+    listen: bpy.props.BoolProperty(  # type: ignore[valid-type]
+        name="Listen for Editor", update=lambda self, _: print("reloader:", addon_reload.listen(
+            self.listen)), description="Reload when your editor asks (python -m reloader send)")
+
+    def draw(self, context):  # type: ignore[no-untyped-def]
+        self.layout.prop(self, "listen")
+
+
+class RELOADER_OT_listen(bpy.types.Operator):
+    """Listen for reloads sent from your editor (python -m reloader send), or stop (toggle)"""
+
+    bl_idname, bl_label = "reloader.listen", "Listen for Editor"
+
+    def execute(self, context):  # type: ignore[no-untyped-def]
+        preferences = context.preferences.addons[__package__].preferences
+        preferences.listen = not preferences.listen  # its update starts or stops listening
+        context.preferences.is_dirty = True  # saved with the preferences
+        self.report({"INFO"}, addon_reload.listen(preferences.listen))
+        return {"FINISHED"}
+
+
 def draw_menu(self, context):  # type: ignore[no-untyped-def]
     self.layout.separator()
     self.layout.operator(RELOADER_OT_reload_addon.bl_idname, icon="FILE_REFRESH")
     self.layout.operator(RELOADER_OT_reload_on_save.bl_idname)
+    self.layout.operator(RELOADER_OT_listen.bl_idname)
 
 
-_classes = (RELOADER_OT_reload_addon, RELOADER_OT_reload_on_save)
+_classes = (ReloaderPreferences, RELOADER_OT_reload_addon, RELOADER_OT_reload_on_save,
+            RELOADER_OT_listen)
 
 
 def register() -> None:
@@ -74,6 +101,9 @@ def register() -> None:
     for cls in _classes:
         bpy.utils.register_class(cls)
     bpy.types.TOPBAR_MT_blender_system.append(draw_menu)
+    addon = bpy.context.preferences.addons.get(__package__)  # None when first enabled
+    if addon is not None and addon.preferences.listen:
+        print("reloader:", addon_reload.listen(True))
 
 
 def unregister() -> None:

@@ -6,8 +6,8 @@ behind (registered classes, `bpy.app.handlers` entries and `bpy.app.timers`
 owned by the purged modules). After the re-import the new modules'
 `register()` runs; if the reload fails, the old ones' runs again instead.
 Reload on save is a `reloader.Watcher` on the host's `bpy.app.timers`; in
-background mode no timer fires, so callers use `check()`. No operators or
-menus here (see __init__.py).
+background mode no timer fires, so callers use `check()`. The listener for
+editors runs its reloads on those timers too. No operators or menus here.
 """
 
 import os
@@ -35,7 +35,8 @@ class Outcome(NamedTuple):
 
 _problems: List[str] = []  # what the running reload could not do, for its Outcome
 _errors: List[str] = []  # register() failures of the new code: the reload failed
-_state: Dict[str, Any] = {"uninstall": None, "last": "", "watch": None, "saved": None}
+_state: Dict[str, Any] = {"uninstall": None, "last": "", "watch": None, "saved": None,
+                          "host": reloader.Host("blender")}
 
 
 def _call(call: str, name: str, module: types.ModuleType) -> Optional[str]:
@@ -169,17 +170,25 @@ def _protected() -> List[str]:
 def install() -> None:
     """Install the Blender host (once)."""
     if _state["uninstall"] is None:
-        _state["uninstall"] = reloader.use_host(reloader.Host(
+        _state["host"] = reloader.Host(
             "blender", protected=_protected(), show=lambda report: print("reloader:", report),
             schedule=None if bpy.app.background else (
                 lambda callback, delay: bpy.app.timers.register(  # kept when a file loads
                     lambda: callback(), first_interval=delay, persistent=True)),
-            hooks=(addons_hook,)))
+            hooks=(addons_hook,))
+        _state["uninstall"] = reloader.use_host(_state["host"])
+
+
+def listen(on: bool) -> str:
+    """Listen for reloads sent from an editor (`python -m reloader send`), or stop; one line."""
+    install()
+    return str(_state["host"].listen(on))
 
 
 def uninstall() -> None:
-    """Stop reload on save and uninstall the host."""
+    """Stop reload on save and listening, and uninstall the host."""
     watch("")
+    _state["host"].listen(False)
     if _state["uninstall"] is not None:
         _state["uninstall"]()
         _state["uninstall"] = None

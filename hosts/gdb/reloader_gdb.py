@@ -17,6 +17,7 @@ import reloader
 
 _LISTS = ("pretty_printers", "type_printers", "frame_unwinders", "xmethods")
 _uninstall: Optional[Callable[[], None]] = None
+_host = reloader.Host("gdb")  # until install(): no event loop, so it never listens
 
 
 def _holders() -> Iterator[Any]:
@@ -99,17 +100,29 @@ is put back as it was and the error names the file and line."""
         gdb.write("{}\n".format(report))
 
 
+class ListenCommand(gdb.Command):  # type: ignore[misc]
+    """Listen for reloads sent from your editor (`python -m reloader send`), or stop.
+
+Usage: reloader-listen on|off (with no argument: says whether it listens). Put
+`reloader-listen on` in gdbinit, after sourcing load-reloader.py, to listen in
+every session; requests run between gdb commands, never under gdb -batch."""
+
+    def __init__(self) -> None:
+        super().__init__("reloader-listen", gdb.COMMAND_USER, gdb.COMPLETE_NONE)
+
+    def invoke(self, argument: str, from_tty: bool) -> None:
+        choices = {"on": True, "off": False, "": None}
+        if argument.strip() not in choices:
+            raise gdb.GdbError("reloader-listen takes on or off, not {!r}".format(argument))
+        show(_host.listen(choices[argument.strip()]))
+
+
 def install() -> Callable[[], None]:
-    """Install the gdb host and the command (once); return the uninstall callable."""
-    global _uninstall
+    """Install the gdb host and the commands (once); return the uninstall callable."""
+    global _uninstall, _host
     if _uninstall is None:
-        host = reloader.Host(
-            "gdb",
-            protected=("gdb", __name__),
-            schedule=schedule,
-            show=show,
-            hooks=(remove_extensions,),
-        )
-        _uninstall = reloader.use_host(host)
-    ReloadCommand()
+        _host = reloader.Host("gdb", protected=("gdb", __name__), schedule=schedule, show=show,
+                              hooks=(remove_extensions,))
+        _uninstall = reloader.use_host(_host)
+    ReloadCommand(), ListenCommand()
     return _uninstall

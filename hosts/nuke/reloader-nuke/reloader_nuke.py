@@ -1,13 +1,7 @@
 """Reloader for Nuke 13 and later: menu commands, main-thread reloads, callback cleanup.
 
-`install()` (from init.py, in every mode) describes Nuke to reloader: its own
-modules are never purged; reloads run on the main thread, or at once in
-terminal mode (`nuke -t`); reports go to the Script Editor. Before a purge,
-the entries of Nuke's callback registries (`nuke.callbacks.onCreates`,
-`knobChangeds`, ...: lists of `(call, args, kwargs, nodeClass)` tuples)
-whose function a purged module owns are taken out, so the re-import adds
-them once; a failed reload puts them back. `add_menu()` (from menu.py)
-adds the Reloader menu. This file only adapts; reloader does the work.
+`install()` (init.py, every mode) describes Nuke to reloader; `add_menu()` (menu.py) adds
+the Reloader menu, and starts the listener for editors if it was left on (see README.md).
 """
 
 import os
@@ -20,11 +14,9 @@ import nuke
 import reloader
 
 PROTECTED = ("nuke", "nukescripts", "nuke_internal", "hiero", "foundry", "reloader_nuke")
-MENU = "Reloader"
-
-
-# The last package and report, the reload-on-save watcher, the host (until
-# install(): one with no event loop, so reloads run at once) and its undo.
+#: There while the listener for editors is on: remembered per user, for every Nuke version.
+LISTENING = os.path.join(os.path.expanduser("~"), ".nuke", "reloader-listening")
+# Until install(), a host with no event loop: reloads run at once, it never listens.
 _state = types.SimpleNamespace(last=None, report=None, watcher=None, host=reloader.Host("nuke"),
                                uninstall=lambda: None)
 
@@ -62,8 +54,7 @@ def show(report: reloader.Report) -> None:
 
 def reload_package(name: str) -> reloader.Report:
     """Reload `name` and everything importing it now; show and return the report."""
-    _state.last = name
-    report = reloader.try_reload(name)
+    _state.last, report = name, reloader.try_reload(name)
     show(report)
     return report
 
@@ -109,6 +100,16 @@ def toggle_reload_on_save() -> bool:
     return True
 
 
+def toggle_listen() -> None:
+    """Listen for reloads sent from your editor (`python -m reloader send`), or stop."""
+    listen = not os.path.exists(LISTENING)
+    print("Reloader: {}".format(_state.host.listen(listen)))
+    try:
+        open(LISTENING, "w").close() if listen else os.remove(LISTENING)  # the remembered choice
+    except OSError as error:
+        print("Reloader: could not remember it in {}: {}".format(LISTENING, error))
+
+
 def add_menu() -> None:
     """The Reloader menu in Nuke's main menu bar; commands are strings, resolved when run."""
     menu = nuke.menu("Nuke")
@@ -117,25 +118,27 @@ def add_menu() -> None:
         ("Reload Last", "reload_last", "ctrl+alt+shift+r"),
         ("Toggle Reload on Save", "toggle_reload_on_save", ""),
         ("Show Last Report", "show_last", ""),
+        ("Toggle Listen for Editor", "toggle_listen", ""),
     ):
         command = "import reloader_nuke; reloader_nuke.{}()".format(function)
-        menu.addCommand("{}/{}".format(MENU, label), command, shortcut)
+        menu.addCommand("Reloader/{}".format(label), command, shortcut)
+    if os.path.exists(LISTENING):
+        print("Reloader: {}".format(_state.host.listen(True)))
 
 
 def install() -> Callable[[], None]:
     """Describe Nuke to reloader; return the callable that undoes it."""
     uninstall()
-    schedule = reloader.Host.post_later(nuke.executeInMainThread)
-    _state.host = reloader.Host("nuke", protected=PROTECTED, show=show,
-                                schedule=schedule if nuke.env.get("gui") else None,
+    schedule = reloader.Host.post_later(nuke.executeInMainThread) if nuke.env.get("gui") else None
+    _state.host = reloader.Host("nuke", protected=PROTECTED, show=show, schedule=schedule,
                                 hooks=(remove_callbacks,))
     _state.uninstall = reloader.use_host(_state.host)
     return uninstall
 
 
 def uninstall() -> None:
+    _state.host.listen(False)
     if _state.watcher is not None:
-        _state.watcher.stop()
-        _state.watcher = None
+        toggle_reload_on_save()
     _state.uninstall()
     _state.uninstall, _state.host = (lambda: None), reloader.Host("nuke")
