@@ -3,10 +3,13 @@
 import contextlib
 import io
 import os
+import shutil
 import sys
+import tempfile
 import threading
 import unittest
-from typing import Any
+from typing import Any, List
+from unittest import mock
 
 from tests.fakes import install_fakes
 from tests.support import PackageCase
@@ -165,6 +168,49 @@ class MenuReloadTest(MayaCase):
         self.assertNotIn("reloaderMenu", self.cmds.ui)
         self.assertEqual(self.cmds.scriptJob.__module__, "maya.cmds")
         self.assertIs(self.om.MEventMessage, self.event_message)
+
+
+class ListenTest(MayaCase):
+    def setUp(self) -> None:
+        super().setUp()
+        runtime = tempfile.mkdtemp()
+        self.addCleanup(shutil.rmtree, runtime, True)
+        patcher = mock.patch.dict(os.environ, {"RELOADER_RUNTIME_DIR": runtime})
+        patcher.start()
+        self.addCleanup(patcher.stop)
+        self.runtime = runtime
+
+    def test_the_menu_toggle_listens_remembers_and_runs_requests_on_the_main_thread(self) -> None:
+        from reloader import _wire
+        from reloader._cli_send import send
+
+        line = self.printed(lambda: self.cmds.click("Listen for Editor", True))
+        self.assertRegex(line, r"^Reloader: listening for editors on port \d+")
+        self.assertEqual(self.cmds.option_vars["reloaderListen"], 1)
+        (connection,) = _wire.connections(self.runtime)
+        self.write("{pkg}/core.py", core("v2"))
+        answers: List[Any] = []
+        client = threading.Thread(target=lambda: answers.append(
+            send(connection, "reload", targets=[self.pkg], timeout=30)))
+        client.start()
+        while client.is_alive() and not self.utils.pending():
+            client.join(0.01)
+        self.printed(self.utils.processIdleEvents)  # Maya's idle: the request runs here
+        client.join(30)
+        self.assertTrue(answers[0]["ok"], answers)
+        self.assertEqual(self.fire(), ["selection v2", "time v2"])
+        # The next session listens from the start; uninstall stops it.
+        self.adapter.uninstall()
+        self.assertEqual(_wire.connections(self.runtime), [])
+        self.assertRegex(self.printed(self.adapter.install),
+                         r"^Reloader: listening for editors on port \d+")
+        self.assertEqual(len(_wire.connections(self.runtime)), 1)
+        self.printed(self.utils.processIdleEvents)  # the menu, built once Maya is idle
+        (item,) = [i for i in self.cmds.menu_items if i.get("label") == "Listen for Editor"]
+        self.assertIs(item["checkBox"], True)
+        self.printed(lambda: self.cmds.click("Listen for Editor", False))
+        self.assertEqual(self.cmds.option_vars["reloaderListen"], 0)
+        self.assertEqual(_wire.connections(self.runtime), [])
 
 
 class ReloadOnSaveTest(MayaCase):

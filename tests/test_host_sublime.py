@@ -6,10 +6,14 @@ serves zipped packages with the importer of the host under test.
 
 import os
 import re
+import shutil
 import sys
+import tempfile
+import threading
 import unittest
 import zipfile
-from typing import Any
+from typing import Any, List
+from unittest import mock
 
 from reloader import _cli_install
 from tests.fakes import install_fakes
@@ -134,7 +138,8 @@ class EveryHost:
 
         # 3. Registries hold the new classes once; the old ones are gone.
         self.assertEqual(self.plugin.command_names(), [
-            "reloader_reload_package", "reloader_toggle_reload_on_save", "tool_hello"])
+            "reloader_reload_package", "reloader_toggle_listen", "reloader_toggle_reload_on_save",
+            "tool_hello"])
         listeners = [item for item in self.plugin.all_callbacks["on_post_save"]
                      if type(item).__name__ == "ToolListener"]
         self.assertEqual(len(listeners), 1)
@@ -240,7 +245,8 @@ class ReloadCommandTest(SublimeCase):
             "Reloader: reloading {!r} failed at {}:3: NameError: name 'undefined_name' is not "
             "defined; restored 3 modules to their previous state".format(self.pkg + ".lib", lib))
         self.assertEqual(self.plugin.command_names(), [
-            "reloader_reload_package", "reloader_toggle_reload_on_save", "tool_hello"])
+            "reloader_reload_package", "reloader_toggle_listen", "reloader_toggle_reload_on_save",
+            "tool_hello"])
         self.assertEqual(self.hello(), "hello v1")
         panel = self.window.find_output_panel("reloader")
         self.assertEqual(self.window.shown_panel, "output.reloader")
@@ -293,6 +299,43 @@ class ReloadOnSaveTest(SublimeCase):
         self.assertEqual(self.sublime.statuses[-1], "Reloader: reload on save is off")
         self.plugin.on_post_save(view)
         self.assertEqual(self.sublime.pending_timeouts(), [])
+
+
+class ListenTest(SublimeCase):
+    def test_the_toggle_listens_runs_requests_on_the_main_thread_and_is_remembered(self) -> None:
+        from reloader import _wire
+        from reloader._cli_send import send
+
+        runtime = tempfile.mkdtemp()
+        self.addCleanup(shutil.rmtree, runtime, True)
+        patcher = mock.patch.dict(os.environ, {"RELOADER_RUNTIME_DIR": runtime})
+        patcher.start()
+        self.addCleanup(patcher.stop)
+        self.write_package("v1")
+        self.plugin.load_package(self.pkg)
+        self.sublime.run_command("reloader_toggle_listen")
+        self.assertRegex(self.sublime.statuses[-1],
+                         r"^Reloader: listening for editors on port \d+")
+        (connection,) = _wire.connections(runtime)
+        self.write_package("v2")
+        answers: List[Any] = []
+        client = threading.Thread(target=lambda: answers.append(
+            send(connection, "reload", targets=[self.pkg], timeout=30)))
+        client.start()
+        while client.is_alive() and not self.sublime.pending_timeouts():
+            client.join(0.01)
+        self.sublime.run_timeouts()  # the request runs on Sublime's main thread
+        client.join(30)
+        self.assertTrue(answers[0]["ok"], answers)
+        self.assertEqual(self.hello(), "hello v2")
+        # Remembered: the plug-in listens again when it is loaded again; unloading stops it.
+        self.plugin.unload_module(sys.modules["Reloader.reloader_commands"])
+        self.assertEqual(_wire.connections(runtime), [])
+        self.plugin.load_package("Reloader")
+        self.assertEqual(len(_wire.connections(runtime)), 1)
+        self.sublime.run_command("reloader_toggle_listen")
+        self.assertEqual(self.sublime.statuses[-1], "Reloader: stopped listening for editors")
+        self.assertEqual(_wire.connections(runtime), [])
 
 
 class Host38Test(EveryHost, SublimeCase):

@@ -28,6 +28,7 @@ HOST_MODULES = ("sublime", "sublime_plugin", "sublime_api", "sublime_types")
 _LOAD: Any = getattr(sublime_plugin, "load_module", None)  # the plug-in loader's own halves of
 _UNLOAD: Any = getattr(sublime_plugin, "unload_module", None)  # reload_plugin, not documented API
 _uninstall: List[Callable[[], None]] = []  # what plugin_unloaded undoes
+_hosts: List[reloader.Host] = []  # the installed host, while the plug-in is loaded
 
 
 def _plugin_modules(names: Sequence[str]) -> List[types.ModuleType]:
@@ -111,13 +112,18 @@ def target_of(path: Optional[str]) -> Optional[str]:
     return None
 
 
+def shown(report: reloader.Report) -> None:
+    """Show a report (this host's `show`, for editor requests too); new commands if it worked."""
+    show(report)
+    if report.ok and report.reloaded:
+        _rebuild_commands()
+
+
 def reload_package(name: str) -> reloader.Report:
     """Reload package or library `name` and every module importing it; show the report."""
     _refresh_archives(name)
     report = reloader.try_reload(name)
-    show(report)
-    if report.ok:
-        _rebuild_commands()
+    shown(report)
     return report
 
 
@@ -151,6 +157,18 @@ class ReloaderToggleReloadOnSaveCommand(sublime_plugin.ApplicationCommand):
         return bool(sublime.load_settings(SETTINGS).get("reload_on_save", False))
 
 
+class ReloaderToggleListenCommand(sublime_plugin.ApplicationCommand):
+    """Listen for reloads sent from your editor (python -m reloader send), or stop."""
+
+    def run(self) -> None:
+        sublime.load_settings(SETTINGS).set("listen", not self.is_checked())
+        sublime.save_settings(SETTINGS)
+        sublime.status_message("Reloader: " + _listen(self.is_checked()))
+
+    def is_checked(self) -> bool:
+        return bool(sublime.load_settings(SETTINGS).get("listen", False))
+
+
 class ReloaderSaveListener(sublime_plugin.EventListener):
     """Reloads the saved file's package or library when reload on save is on."""
 
@@ -165,9 +183,17 @@ def plugin_loaded() -> None:
     if not (callable(_LOAD) and callable(_UNLOAD)):
         raise RuntimeError("sublime_plugin has no load_module; this build is not supported")
     protected = HOST_MODULES + ((OWN,) if OWN.isidentifier() else ())
-    host = reloader.Host("sublime", protected=protected, show=show, hooks=(_plugins,),
+    host = reloader.Host("sublime", protected=protected, show=shown, hooks=(_plugins,),
                          schedule=lambda run, delay: sublime.set_timeout(run, int(delay * 1000)))
     _uninstall.append(reloader.use_host(host))
+    _hosts[:] = [host]
+    if sublime.load_settings(SETTINGS).get("listen", False):
+        print("Reloader: " + _listen(True))
+    _uninstall.append(lambda: print("Reloader: " + _listen(False)))
+
+
+def _listen(on: bool) -> str:
+    return _hosts[0].listen(on) if _hosts else "not loaded"
 
 
 def plugin_unloaded() -> None:

@@ -120,6 +120,23 @@ def promptDialog(**kwargs: Any) -> str:
     return button
 
 
+option_vars: Dict[str, Any] = {}  # what Maya saves in userPrefs.mel
+
+
+def optionVar(**kwargs: Any) -> Any:
+    _main("optionVar")
+    if "exists" in kwargs:
+        return kwargs["exists"] in option_vars
+    if "q" in kwargs or "query" in kwargs:
+        return option_vars.get(kwargs.get("q", kwargs.get("query")), 0)
+    for flag in ("intValue", "stringValue", "floatValue"):
+        if flag in kwargs:
+            name, value = kwargs[flag]
+            option_vars[name] = value
+            return None
+    raise TypeError("this fake takes exists, q or intValue/stringValue/floatValue")
+
+
 def warning(message: str) -> None:
     _main("warning")
     warnings.append(message)

@@ -22,6 +22,7 @@ import maya.utils
 import reloader
 
 MENU = "reloaderMenu"
+LISTEN = "reloaderListen"  # optionVar: listen for editors (Maya saves it in userPrefs.mel)
 TOGGLE = "reloaderMenuReloadOnSave"
 PROTECTED = ("maya", "pymel", "ufe", "reloader_maya")
 Registration = Tuple[Callable[..., Any], Tuple[Any, ...], Dict[str, Any]]  # add, args, kwargs
@@ -215,6 +216,14 @@ def toggle_reload_on_save(on: bool) -> bool:
     return _state.watcher is not None
 
 
+def toggle_listen(on: bool) -> str:
+    """Listen for reloads sent from your editor, or stop; remembered in an optionVar."""
+    cmds.optionVar(intValue=(LISTEN, int(on)))
+    line = _state.host.listen(on) if _state.host is not None else "not installed"
+    print("Reloader: " + line)
+    return line
+
+
 def build_menu() -> None:
     """The Reloader menu in Maya's main window (built again if it exists)."""
     if cmds.menu(MENU, exists=True):
@@ -224,7 +233,14 @@ def build_menu() -> None:
     cmds.menuItem(label="Reload Last", command=lambda *_: reload_last())
     cmds.menuItem(TOGGLE, label="Reload on Save", checkBox=False,
                   command=lambda checked, *_: toggle_reload_on_save(bool(checked)))
+    cmds.menuItem(label="Listen for Editor", checkBox=_listening_remembered(),
+                  command=lambda checked, *_: toggle_listen(bool(checked)))
     cmds.menuItem(label="Show Last Report", command=lambda *_: show_last())
+
+
+def _listening_remembered() -> bool:
+    # types-maya lacks optionVar(q=NAME), Maya's documented query form.
+    return bool(cmds.optionVar(exists=LISTEN) and cmds.optionVar(q=LISTEN))  # type: ignore[call-overload]
 
 
 def install() -> Callable[[], None]:
@@ -239,6 +255,8 @@ def install() -> Callable[[], None]:
     _state.uninstall.append(reloader.use_host(_state.host))
     if not batch:
         maya.utils.executeDeferred(build_menu)  # the main window exists after start-up
+        if _listening_remembered():
+            print("Reloader: " + _state.host.listen(True))
     return uninstall
 
 
@@ -246,6 +264,8 @@ def uninstall() -> None:
     """Undo install(): stop watching, untrack, forget the host, remove the menu."""
     if _state.watcher is not None:
         toggle_reload_on_save(False)
+    if _state.host is not None:
+        _state.host.listen(False)
     while _state.uninstall:
         _state.uninstall.pop()()
     _state.host = None
