@@ -57,7 +57,7 @@ def _select(targets: Sequence[object], dependents: bool) -> _Selection:
         edges = _graph.with_parents(imports, table.infos)
 
         # 3. Dependency order; import cycles stay together.
-        def top_level(name: str) -> List[Tuple[str, bool]]:
+        def top_level(name: str) -> List[_graph.Need]:
             module = table.seen[name]
             return _graph.top_level_of(name, module, table.infos.__contains__)  # type: ignore[arg-type]
 

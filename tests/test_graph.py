@@ -108,27 +108,52 @@ if __name__ == "__main__":
 
 
 class CycleEntryTest(unittest.TestCase):
-    def test_top_level_imports_in_order_with_what_needs_finishing(self) -> None:
+    def test_top_level_imports_in_order_with_what_they_take(self) -> None:
         source = (
             "import os\n"
             "from . import a\n"
+            "X = 1\n"
             "from .b import Y, Z\n"
             "def later():\n"
             "    from . import c\n"
         )
         found = _graph.top_level_imports(source, "pkg.m", False, {"pkg.a"}.__contains__)
-        self.assertEqual(found, [("os", False), ("pkg.a", False), ("pkg.b", True), ("pkg.b", True)])
+        none, both = frozenset(), frozenset({"os", "a", "X"})
+        self.assertEqual(
+            found,
+            [
+                _graph.Need("os", none, none),
+                _graph.Need("pkg.a", none, frozenset({"os"})),
+                _graph.Need("pkg.b", frozenset({"Y"}), both),
+                _graph.Need("pkg.b", frozenset({"Z"}), both),
+            ],
+        )
 
     def test_entry_is_the_first_member_whose_imports_run_through(self) -> None:
-        # a needs b finished; b and c only bind modules.
+        # a takes Y from b before b binds it; b and c only bind modules.
+        none = frozenset()
         imports = {
-            "pkg.a": [("pkg.b", True)],
-            "pkg.b": [("pkg.a", False)],
-            "pkg.c": [("pkg.b", False)],
+            "pkg.a": [_graph.Need("pkg.b", frozenset({"Y"}), none)],
+            "pkg.b": [_graph.Need("pkg.a", none, none)],
+            "pkg.c": [_graph.Need("pkg.b", none, none)],
         }
         entry = _graph.cycle_entry(["pkg.c", "pkg.b", "pkg.a"], imports.__getitem__)
         self.assertEqual(entry, "pkg.a")
 
+    def test_a_half_run_member_provides_what_it_bound_before_the_import(self) -> None:
+        # The larger-application layout: app binds `app`, then imports views;
+        # views takes `app` from it. Entered at app it runs through.
+        app = [_graph.Need("views", frozenset(), frozenset({"Flask", "app"}))]
+        views = [_graph.Need("app", frozenset({"app"}), frozenset())]
+        imports = {"app": app, "views": views}
+        self.assertEqual(_graph.cycle_entry(["app", "views"], imports.__getitem__), "app")
+        late = {"app": [_graph.Need("views", frozenset(), frozenset({"Flask"}))], "views": views}
+        self.assertEqual(_graph.cycle_entry(["app", "views"], late.__getitem__), "views")
+
     def test_no_entry_when_every_one_fails(self) -> None:
-        imports = {"a": [("b", True)], "b": [("a", True)]}
+        none = frozenset()
+        imports = {
+            "a": [_graph.Need("b", frozenset({"x"}), none)],
+            "b": [_graph.Need("a", frozenset({"y"}), none)],
+        }
         self.assertIsNone(_graph.cycle_entry(["a", "b"], imports.__getitem__))
