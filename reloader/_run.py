@@ -14,8 +14,9 @@ import os
 import runpy
 import sys
 import traceback
-from typing import Any, List, Optional
+from typing import Any, Callable, List, Optional
 
+from . import _web
 from ._report import Report
 from ._watch import Watcher
 
@@ -144,6 +145,7 @@ def run(arguments: argparse.Namespace) -> int:
         return 2
     module = program[0] if arguments.module else None
     script = None if module else program[0]
+    web = _web.server_for(program, module is not None)  # a web server reloader knows
 
     # 1. Arrange sys.argv and sys.path as `python SCRIPT` or `python -m MODULE` would.
     if script is not None:
@@ -152,7 +154,8 @@ def run(arguments: argparse.Namespace) -> int:
             return 2
         sys.path.insert(0, os.path.dirname(os.path.abspath(script)))
     try:
-        paths = arguments.watch or [_default_watch(script, module)]
+        default = web.default_watch() if web is not None else None
+        paths = arguments.watch or [default or _default_watch(script, module)]
         watcher = Watcher(
             *paths,
             debounce=arguments.debounce,
@@ -165,8 +168,11 @@ def run(arguments: argparse.Namespace) -> int:
     sys.argv[:] = program
 
     # 2. Run the program on this thread while the watcher checks on its own.
+    stop_web: Optional[Callable[[], None]] = None
     watcher.start()
     try:
+        if web is not None:
+            stop_web = web.install(watcher)  # the server's app gets a front: see _web
         if module is not None:
             runpy.run_module(module, run_name="__main__", alter_sys=True)
         else:
@@ -180,4 +186,6 @@ def run(arguments: argparse.Namespace) -> int:
         return 1
     finally:
         watcher.stop()
+        if stop_web is not None:
+            stop_web()
     return 0
