@@ -36,7 +36,7 @@ Undo = Callable[[], None]
 
 # Adapter modules, each offering `recognizes(program, is_module)`,
 # `DEFAULT_WATCH_CWD` and `install(watcher, say) -> undo`.
-_ADAPTERS = ("_web_flask", "_web_uvicorn")
+_ADAPTERS = ("_web_flask", "_web_uvicorn", "_web_django")
 
 
 def say(text: str) -> None:

@@ -108,6 +108,7 @@ class ServerCase(unittest.TestCase):
 
     edited = ""  # the file the edits rewrite
     registry = "routes"  # the answer's field counting the app's routes
+    steady: Tuple[str, ...] = ()  # fields that must hold one value throughout (registries)
 
     def files(self) -> Dict[str, str]:
         raise NotImplementedError
@@ -215,6 +216,8 @@ class ServerCase(unittest.TestCase):
         answers = [body for per_client in clients.answers for _, body in per_client]
         self.assertEqual({body["pid"] for body in answers}, {server.pid})
         self.assertEqual({body["store"] for body in answers}, {store})
+        for field in self.steady:
+            self.assertEqual(len({body[field] for body in answers}), 1, field)
         for per_client in clients.answers:
             versions = [body["version"] for _, body in per_client]
             self.assertEqual(versions, sorted(versions))
@@ -347,6 +350,152 @@ class FastAPITest(ServerCase):
         ]
         if extra:
             lines += ["@router.get('/new/{number}')", "def new(number: int):", "    return number"]
+        return "\n".join(lines) + "\n" + broken
+
+
+@unittest.skipUnless(installed("django"), "needs django (tests/check.py installs it)")
+class DjangoTest(ServerCase):
+    """A Django project: an app with models, views, URLconf, admin and a signal receiver.
+
+    The admin module imports the views, so each edit re-registers the admin
+    too; the views connect a receiver. Both must stay registered once.
+    """
+
+    edited = "shop/views.py"
+    steady = ("admin", "receivers")
+
+    def files(self) -> Dict[str, str]:
+        return {
+            "manage.py": """
+                import os, sys
+                os.environ.setdefault("DJANGO_SETTINGS_MODULE", "proj.settings")
+                from django.core.management import execute_from_command_line
+                execute_from_command_line(sys.argv)
+            """,
+            "proj/__init__.py": "",
+            "proj/settings.py": """
+                import os
+                BASE_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+                SECRET_KEY = "only-for-this-test"
+                DEBUG = True
+                ALLOWED_HOSTS = ["127.0.0.1"]
+                ROOT_URLCONF = "proj.urls"
+                WSGI_APPLICATION = "proj.wsgi.application"
+                INSTALLED_APPS = [
+                    "django.contrib.admin", "django.contrib.auth",
+                    "django.contrib.contenttypes", "django.contrib.sessions",
+                    "django.contrib.messages", "shop",
+                ]
+                MIDDLEWARE = [
+                    "django.contrib.sessions.middleware.SessionMiddleware",
+                    "django.middleware.common.CommonMiddleware",
+                    "django.contrib.auth.middleware.AuthenticationMiddleware",
+                    "django.contrib.messages.middleware.MessageMiddleware",
+                ]
+                TEMPLATES = [{
+                    "BACKEND": "django.template.backends.django.DjangoTemplates",
+                    "APP_DIRS": True,
+                    "OPTIONS": {"context_processors": [
+                        "django.template.context_processors.request",
+                        "django.contrib.auth.context_processors.auth",
+                        "django.contrib.messages.context_processors.messages",
+                    ]},
+                }]
+                DATABASES = {"default": {"ENGINE": "django.db.backends.sqlite3",
+                                         "NAME": os.path.join(BASE_DIR, "db.sqlite3")}}
+                USE_TZ = True
+            """,
+            "proj/urls.py": """
+                from django.contrib import admin
+                from django.urls import include, path
+                urlpatterns = [path("admin/", admin.site.urls), path("", include("shop.urls"))]
+            """,
+            "proj/wsgi.py": """
+                import os
+                os.environ.setdefault("DJANGO_SETTINGS_MODULE", "proj.settings")
+                from django.core.wsgi import get_wsgi_application
+                application = get_wsgi_application()
+            """,
+            "shop/__init__.py": "",
+            "shop/models.py": """
+                from django.db import models
+                class Book(models.Model):
+                    title = models.CharField(max_length=100)
+            """,
+            "shop/forms.py": """
+                from django import forms
+                class Search(forms.Form):
+                    n = forms.IntegerField(required=False)
+            """,
+            "shop/urls.py": """
+                from django.urls import path
+                from shop import views
+                urlpatterns = [path("v", views.v)] + views.more
+            """,
+            "shop/admin.py": """
+                from django.contrib import admin
+                from shop.models import Book
+                from shop.views import describe
+                @admin.register(Book)
+                class BookAdmin(admin.ModelAdmin):
+                    list_display = ["title", describe]
+            """,
+            "store.py": STORE,
+        }
+
+    def test_a_model_edit_is_refused_and_the_old_code_serves_on(self) -> None:
+        server, port, log = self.start()
+        self.write("shop/models.py", """
+            from django.db import models
+            class Book(models.Model):
+                title = models.CharField(max_length=200)
+        """)
+        self.wait_until(lambda: self.failures_logged(log) == 1, log)
+        refusal = [line for line in self.log(log).splitlines() if " failed" in line][0]
+        self.assertIn("module 'shop.models' defines Django models (Book)", refusal)
+        self.assertIn("restart the server to run the changed models", refusal)
+        # The changed models go with every later reload, which is refused too:
+        # nothing runs new views against the old models.
+        self.write(self.edited, self.source(2))
+        self.wait_until(lambda: self.failures_logged(log) == 2, log)
+        with urllib.request.urlopen(self.url(port, 3), timeout=EDIT_TIMEOUT) as response:
+            answer = json.loads(response.read().decode("utf-8"))
+        self.assertEqual((answer["version"], answer["pid"], answer["n"]), (1, server.pid, 3))
+
+    def command(self, port: int) -> List[str]:
+        return ["manage.py", "runserver", "--skip-checks", "127.0.0.1:{}".format(port)]
+
+    def source(self, version: int, *, extra: bool = False, broken: str = "") -> str:
+        lines = [
+            "import os",
+            "from django.contrib import admin",
+            "from django.core.signals import request_started",
+            "from django.dispatch import receiver",
+            "from django.http import JsonResponse",
+            "from django.urls import get_resolver, path",
+            "import store",
+            "from shop.forms import Search",
+            "VERSION = {}".format(version),
+            "def count(patterns):",
+            "    return sum(count(p.url_patterns) if hasattr(p, 'url_patterns') else 1",
+            "               for p in patterns)",
+            "def describe(book):",
+            "    return book.title",
+            "@receiver(request_started)",
+            "def started(sender, **kwargs):",
+            "    store.receiver = VERSION",
+            "def v(request):",
+            "    form = Search(request.GET)",
+            "    n = form.cleaned_data['n'] if form.is_valid() else None",
+            "    return JsonResponse(dict(version=VERSION, pid=os.getpid(), n=n,",
+            "        routes=count(get_resolver().url_patterns), store=store.started,",
+            "        admin=len(admin.site._registry), receivers=len(request_started.receivers),",
+            "        extra={}))".format("n" if extra else "None"),
+            "more = []",
+        ]
+        if extra:
+            lines += ["def new(request, number):", "    return JsonResponse(number, safe=False)",
+                      "more = [path('new/<int:number>', new)]"]
         return "\n".join(lines) + "\n" + broken
 
 
