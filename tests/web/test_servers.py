@@ -305,6 +305,34 @@ class FlaskTest(ServerCase):
         return "\n".join(lines) + "\n" + broken
 
 
+@unittest.skipUnless(installed("flask"), "needs flask (tests/check.py installs it)")
+class FlaskFactoryTest(FlaskTest):
+    """Flask's tutorial layout: a package whose create_app() registers blueprints."""
+
+    edited = "shop/views.py"
+
+    def files(self) -> Dict[str, str]:
+        return {
+            "shop/__init__.py": """
+                from flask import Flask
+                def create_app():
+                    app = Flask(__name__)
+                    from shop import views
+                    app.register_blueprint(views.bp)
+                    return app
+            """,
+            "store.py": STORE,
+        }
+
+    def command(self, port: int) -> List[str]:
+        return ["-m", "flask", "--app", "shop", "run", "--debug", "--port", str(port)]
+
+    def source(self, version: int, *, extra: bool = False, broken: str = "") -> str:
+        text = super().source(version, extra=extra, broken=broken)
+        # No app to import here: the routes go on the blueprint only.
+        return text.replace("from app import app\n", "").replace("@app.route", "@bp.route")
+
+
 @unittest.skipUnless(installed("fastapi", "uvicorn"), "needs fastapi and uvicorn")
 class FastAPITest(ServerCase):
     """FastAPI's bigger-applications layout: routers included with include_router."""
