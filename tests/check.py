@@ -125,7 +125,7 @@ def run_real_hosts(pythons: Dict[str, "Interpreter"]) -> Result:
 WEB_REQUIREMENTS = [
     "flask==3.1.3", "werkzeug==3.1.9", "click==8.5.1", "jinja2==3.1.6", "itsdangerous==2.2.0",
     "fastapi==0.163.2", "starlette==1.10.0", "pydantic==2.14.4", "uvicorn==0.54.0",
-    "h11==0.16.0", "anyio==4.16.0", "django==6.1.3", "asgiref==3.13.0",
+    "h11==0.16.0", "anyio==4.16.0", "websockets==17.4", "django==6.1.3", "asgiref==3.13.0",
 ]
 WEB_MINORS = ["3.12", "3.13"]
 

@@ -17,6 +17,7 @@ makes (the "web servers" suite); where one is not installed, its test is
 skipped.
 """
 
+import base64
 import importlib.util
 import json
 import os
@@ -122,6 +123,19 @@ class ServerCase(unittest.TestCase):
     def url(self, port: int, number: int) -> str:
         return "http://127.0.0.1:{}/v?n={}".format(port, number)
 
+    def begin(self, port: int) -> None:
+        """Before the edits, with the server started."""
+
+    def after_edit(self, port: int, version: int) -> None:
+        """After each good edit, once it is served."""
+
+    def end(self, port: int) -> None:
+        """After the edits, with the server still running."""
+
+    def get(self, port: int, number: int) -> Dict[str, object]:
+        with urllib.request.urlopen(self.url(port, number), timeout=EDIT_TIMEOUT) as response:
+            return json.loads(response.read().decode("utf-8"))  # type: ignore[no-any-return]
+
     def setUp(self) -> None:
         self.folder = tempfile.mkdtemp(prefix="reloader-web-")
         self.addCleanup(shutil.rmtree, self.folder, True)
@@ -181,6 +195,7 @@ class ServerCase(unittest.TestCase):
 
     def test_edits_under_load(self) -> None:
         server, port, log = self.start()
+        self.begin(port)
         with Clients(lambda n: self.url(port, n), CLIENTS) as clients:
             first = self.wait_for(clients, 1, time.monotonic())
             routes = first[self.registry]
@@ -209,10 +224,12 @@ class ServerCase(unittest.TestCase):
                 self.write(self.edited, self.source(version, extra=extra))
                 answer = self.wait_for(clients, version, saved)
                 delays.append(answer["_delay"])  # type: ignore[arg-type]
+                self.after_edit(port, version)
                 self.assertEqual(answer[self.registry], routes + (1 if extra else 0))
                 if extra:
                     self.assertEqual(answer["extra"], answer["n"], answer)
         self.assertEqual(clients.failures, [], self.log(log))
+        self.end(port)
         answers = [body for per_client in clients.answers for _, body in per_client]
         self.assertEqual({body["pid"] for body in answers}, {server.pid})
         self.assertEqual({body["store"] for body in answers}, {store})
@@ -255,7 +272,49 @@ class ServerCase(unittest.TestCase):
 STORE = """
     import time
     started = time.time()  # a cache the edits must not lose
+    ticks = 0
 """
+
+
+class WebSocket:
+    """The least of a WebSocket client (RFC 6455): text messages under 126 bytes."""
+
+    def __init__(self, port: int, path: str) -> None:
+        self.connection = socket.create_connection(("127.0.0.1", port), timeout=EDIT_TIMEOUT)
+        key = base64.b64encode(os.urandom(16)).decode("ascii")
+        self.connection.sendall(
+            "GET {} HTTP/1.1\r\nHost: 127.0.0.1:{}\r\nUpgrade: websocket\r\n"
+            "Connection: Upgrade\r\nSec-WebSocket-Key: {}\r\n"
+            "Sec-WebSocket-Version: 13\r\n\r\n".format(path, port, key).encode("ascii")
+        )
+        head = b""
+        while b"\r\n\r\n" not in head:
+            chunk = self.connection.recv(1)
+            if not chunk:
+                raise ConnectionError("the server closed the connection: {!r}".format(head))
+            head += chunk
+        if not head.startswith(b"HTTP/1.1 101"):
+            raise ConnectionError("no websocket: {!r}".format(head))
+
+    def ask(self, text: str) -> str:
+        payload = text.encode("utf-8")
+        mask = os.urandom(4)
+        masked = bytes(byte ^ mask[i % 4] for i, byte in enumerate(payload))
+        self.connection.sendall(bytes([0x81, 0x80 | len(payload)]) + mask + masked)
+        first, length = self.read(2)
+        return self.read(length & 0x7F).decode("utf-8")
+
+    def read(self, count: int) -> bytes:
+        data = b""
+        while len(data) < count:
+            chunk = self.connection.recv(count - len(data))
+            if not chunk:
+                raise ConnectionError("the server closed the websocket")
+            data += chunk
+        return data
+
+    def close(self) -> None:
+        self.connection.close()
 
 
 @unittest.skipUnless(installed("flask"), "needs flask (tests/check.py installs it)")
@@ -338,13 +397,48 @@ class FastAPITest(ServerCase):
     """FastAPI's bigger-applications layout: routers included with include_router."""
 
     edited = "routers/items.py"
+    steady = ("label",)
+
+    def begin(self, port: int) -> None:
+        self.socket = WebSocket(port, "/live")
+        self.addCleanup(self.socket.close)
+        self.assertEqual(self.socket.ask("hello"), "1 hello")
+        self.said = 1
+
+    def after_edit(self, port: int, version: int) -> None:
+        # The connection opened before the first edit answers on, counting on.
+        self.said += 1
+        self.assertEqual(self.socket.ask("v{}".format(version)), "{} v{}".format(
+            self.said, version))
+
+    def end(self, port: int) -> None:
+        # The lifespan's background task still runs after every edit.
+        ticks = self.get(port, 0)["ticks"]
+        deadline = time.monotonic() + EDIT_TIMEOUT
+        while self.get(port, 0)["ticks"] == ticks:  # type: ignore[comparison-overlap]
+            self.assertLess(time.monotonic(), deadline, "the background task stopped")
 
     def files(self) -> Dict[str, str]:
         return {
             "main.py": """
+                import asyncio, contextlib
                 from fastapi import FastAPI
+                import store
                 settings = {"name": "shop"}
-                app = FastAPI()
+
+                async def tick():
+                    while True:
+                        store.ticks += 1
+                        await asyncio.sleep(0.01)
+
+                @contextlib.asynccontextmanager
+                async def lifespan(app):
+                    task = asyncio.ensure_future(tick())
+                    app.state.label = "set by the lifespan"
+                    yield
+                    task.cancel()
+
+                app = FastAPI(lifespan=lifespan)
                 from routers import items
                 app.include_router(items.router)
             """,
@@ -363,7 +457,7 @@ class FastAPITest(ServerCase):
         parameters = "request: Request, n: int = 0" + (", s: int = -1" if extra else "")
         lines = [
             "import os",
-            "from fastapi import APIRouter, Request",
+            "from fastapi import APIRouter, Request, WebSocket",
             "import store",
             "from main import settings",
             "router = APIRouter()",
@@ -374,7 +468,17 @@ class FastAPITest(ServerCase):
             "@router.get('/v')",
             "async def v({}):".format(parameters),
             "    return dict(version=VERSION, pid=os.getpid(), routes=count(request.app.routes),",
-            "                n=n, store=store.started, extra={})".format("s" if extra else "None"),
+            "                n=n, store=store.started, extra={},".format("s" if extra else "None"),
+            "                ticks=store.ticks, label=request.app.state.label)",
+            "@router.websocket('/live')",
+            "async def live(socket: WebSocket):",
+            "    await socket.accept()",
+            "    said = 0",
+            "    while True:",
+            "        said += 1",
+            "        await socket.send_text(reply(said, await socket.receive_text()))",
+            "def reply(said, text):",
+            "    return '{} {}'.format(said, text)",
         ]
         if extra:
             lines += ["@router.get('/new/{number}')", "def new(number: int):", "    return number"]
