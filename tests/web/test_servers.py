@@ -84,7 +84,7 @@ class Clients:
             try:
                 with urllib.request.urlopen(self.url(sent), timeout=EDIT_TIMEOUT) as response:
                     body = json.loads(response.read().decode("utf-8"))
-            except (OSError, ValueError) as error:  # urllib's errors are OSErrors
+            except Exception as error:  # refused, reset, cut short, not JSON: all failures
                 with self.lock:
                     self.failures.append("client {}: {!r}".format(number, error))
                 continue
