@@ -3,13 +3,16 @@
 Django's handler stays; what it looks up by name is looked up again after
 each reload: the URL resolvers are cleared (and the root URLconf re-imported
 when a URLconf it includes was), so the next request resolves to the new
-views. Before the purge, what the purged modules registered
-is taken out (put back if the reload fails): admin registrations of their
-ModelAdmins, or of their app's models when the app's `admin` module is
-purged, and signal receivers they define, so that the new code registers
-exactly once. A module that defines model classes is refused before anything
-changes: Django keeps one class per model for the life of the process.
-The autoreloader's restarting child process is turned off.
+views, and the template engines are made again when a template tag library
+was reloaded. With DEBUG on, templates are read afresh for every request (the
+autoreloader that would tell Django's template cache of changes is off).
+Before the purge, what the purged modules registered is taken out (put back
+if the reload fails): admin registrations of their ModelAdmins, or of their
+app's models when the app's `admin` module is purged, and signal receivers
+they define, so that the new code registers exactly once. A module that
+defines model classes is refused before anything changes: Django keeps one
+class per model for the life of the process. The autoreloader's restarting
+child process is turned off.
 """
 
 import os
@@ -59,7 +62,7 @@ def install(watcher: Watcher, say: Callable[[str], None]) -> _web.Undo:
         return main_func(*args, **kwargs)
 
     def get_handler(command: Any, *args: Any, **options: Any) -> Any:
-        handler = original_handler(command, *args, **options)
+        handler = _fresh_templates(original_handler(command, *args, **options))
         front = _web.WsgiFront(watcher, lambda: handler, None, after_reload=_after_reload)
         fronts.append(front)
         front.start()
@@ -83,13 +86,32 @@ def install(watcher: Watcher, say: Callable[[str], None]) -> _web.Undo:
     return uninstall
 
 
+def _fresh_templates(handler: Any) -> Any:
+    """With DEBUG on, read templates afresh for every request.
+
+    Django caches compiled templates and relies on its autoreloader, which
+    is off here, to forget those whose files changed: forget them all.
+    """
+    from django.conf import settings  # type: ignore[import-not-found]
+    from django.template.autoreload import reset_loaders  # type: ignore[import-not-found]
+
+    if not settings.DEBUG:
+        return handler
+
+    def fresh(environ: Any, start_response: Any) -> Any:
+        reset_loaders()
+        return handler(environ, start_response)
+
+    return fresh
+
+
 def _after_reload(old: object, new: object, report: Report) -> None:
     """Resolve URLs from the new URLconfs from the next request on.
 
     `include("app.urls")` holds the module it imported: when an included
     URLconf was re-imported, the root URLconf is re-imported too.
     """
-    from django.conf import settings  # type: ignore[import-not-found]
+    from django.conf import settings
     from django.urls import clear_url_caches  # type: ignore[import-not-found]
 
     root = getattr(settings, "ROOT_URLCONF", None)
@@ -100,6 +122,13 @@ def _after_reload(old: object, new: object, report: Report) -> None:
     if isinstance(root, str) and included and root not in report.reloaded:
         reload(root)
     clear_url_caches()
+    if any(".templatetags." in name for name in report.reloaded):
+        # Template engines load their tag libraries once: make new engines.
+        from django.template import engines  # type: ignore[import-not-found]
+        from django.template.engine import Engine  # type: ignore[import-not-found]
+
+        engines._engines = {}
+        Engine.get_default.cache_clear()
 
 
 def _before_purge(names: Sequence[str]) -> Optional[Callable[[], None]]:

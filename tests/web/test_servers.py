@@ -572,8 +572,36 @@ class DjangoTest(ServerCase):
                 class BookAdmin(admin.ModelAdmin):
                     list_display = ["title", describe]
             """,
+            "shop/templatetags/__init__.py": "",
+            "shop/templatetags/shop_tags.py": self.tags("upper()", "!"),
+            "shop/templates/shop/page.html": "{% load shop_tags %}{{ word|shout }}",
             "store.py": STORE,
         }
+
+    @staticmethod
+    def tags(change: str, mark: str, extra: str = "") -> str:
+        return textwrap.dedent("""
+            from django import template
+            register = template.Library()
+            @register.filter
+            def shout(text):
+                return text.CHANGE + "MARK"
+        """).replace("CHANGE", change).replace("MARK", mark) + textwrap.dedent(extra)
+
+    def test_a_new_template_filter_and_an_edited_template_serve_the_next_page(self) -> None:
+        server, port, log = self.start()
+        page = "http://127.0.0.1:{}/page".format(port)
+        with urllib.request.urlopen(page, timeout=EDIT_TIMEOUT) as response:
+            self.assertEqual(response.read(), b"HELLO!")
+        self.write("shop/templatetags/shop_tags.py", self.tags("upper()", "!", """
+            @register.filter
+            def whisper(text):
+                return text.lower() + "..."
+        """))
+        self.wait_until(lambda: "reloaded 1 module" in self.log(log), log)
+        self.write("shop/templates/shop/page.html", "{% load shop_tags %}{{ word|whisper }}")
+        with urllib.request.urlopen(page, timeout=EDIT_TIMEOUT) as response:
+            self.assertEqual(response.read(), b"hello...")
 
     def test_a_model_edit_is_refused_and_the_old_code_serves_on(self) -> None:
         server, port, log = self.start()
@@ -604,6 +632,7 @@ class DjangoTest(ServerCase):
             "from django.core.signals import request_started",
             "from django.dispatch import receiver",
             "from django.http import JsonResponse",
+            "from django.shortcuts import render",
             "from django.urls import get_resolver, path",
             "import store",
             "from shop.forms import Search",
@@ -623,11 +652,13 @@ class DjangoTest(ServerCase):
             "        routes=count(get_resolver().url_patterns), store=store.started,",
             "        admin=len(admin.site._registry), receivers=len(request_started.receivers),",
             "        extra={}))".format("n" if extra else "None"),
-            "more = []",
+            "def page(request):",
+            "    return render(request, 'shop/page.html', {'word': 'Hello'})",
+            "more = [path('page', page)]",
         ]
         if extra:
             lines += ["def new(request, number):", "    return JsonResponse(number, safe=False)",
-                      "more = [path('new/<int:number>', new)]"]
+                      "more += [path('new/<int:number>', new)]"]
         return "\n".join(lines) + "\n" + broken
 
 
