@@ -129,6 +129,24 @@ class CycleEntryTest(unittest.TestCase):
             ],
         )
 
+    def test_what_top_level_code_binds_before_each_import(self) -> None:
+        source = (
+            "x: int = 1\n"
+            "a, b = 2, 3\n"
+            "if x == 1:\n"
+            "    hidden = 4\n"
+            "async def f(): pass\n"
+            "@decorate\n"
+            "class C: pass\n"
+            "import pkg.util\n"
+            "from pkg.late import name\n"
+        )
+        found = _graph.top_level_imports(source, "pkg.m", False, lambda name: False)
+        self.assertEqual(
+            [need.bound for need in found],
+            [frozenset({"x", "a", "b", "f", "C"}), frozenset({"x", "a", "b", "f", "C", "pkg"})],
+        )
+
     def test_entry_is_the_first_member_whose_imports_run_through(self) -> None:
         # a takes Y from b before b binds it; b and c only bind modules.
         none = frozenset()
