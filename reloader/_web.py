@@ -142,6 +142,19 @@ class Front:
         self._stop = threading.Event()
         self._thread: Optional[threading.Thread] = None
 
+    #: How long a reload waits for the requests in flight (new ones wait
+    #: meanwhile); a response that streams for longer keeps the code it
+    #: started with while the reload goes ahead.
+    drain_seconds = 2.0
+
+    def _say_long(self, count: int) -> None:
+        say(
+            "reloading while {} request{} still run{} after {:g} s (they go on with the "
+            "code they started with)".format(
+                count, "" if count == 1 else "s", "s" if count == 1 else "", self.drain_seconds
+            )
+        )
+
     # ------------------------------------------------------------------
     # watching
 
@@ -176,8 +189,8 @@ class Front:
     def _reload_between_requests(self) -> None:
         with self._condition:
             self._closed = True
-            while self._in_flight:
-                self._condition.wait()
+            if not self._condition.wait_for(lambda: not self._in_flight, self.drain_seconds):
+                self._say_long(self._in_flight)
         try:
             self.reload_now()
         finally:
@@ -318,9 +331,12 @@ class AsgiFront(Front):
     async def _reload_on_loop(self, loop: asyncio.AbstractEventLoop) -> None:
         self._closed = True
         try:
-            while self._in_flight:
+            if self._in_flight:
                 self._drained = loop.create_future()
-                await self._drained
+                try:
+                    await asyncio.wait_for(asyncio.shield(self._drained), self.drain_seconds)
+                except asyncio.TimeoutError:
+                    self._say_long(self._in_flight)
             self._drained = None
             self.reload_now()  # synchronous: nothing else runs on the loop meanwhile
         finally:

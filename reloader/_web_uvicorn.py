@@ -40,6 +40,11 @@ def install(watcher: Watcher, say: Callable[[str], None]) -> _web.Undo:
         if kwargs.get("reload"):
             kwargs["reload"] = False
             restarting.append(True)
+        workers = kwargs.get("workers")
+        if isinstance(workers, int) and workers > 1:
+            say("serving with 1 worker, not {}: reloader reloads in this process only".format(
+                workers))
+            kwargs["workers"] = 1
         return original_run(app, *args, **kwargs)
 
     def load_app(config: Any) -> Any:

@@ -122,6 +122,29 @@ class WsgiFrontTest(FrontCase):
         self.assertEqual(len(self.reports), 1)
         self.assertEqual(self.front._in_flight, 0)
 
+    def test_a_request_that_runs_on_and_on_holds_the_reload_only_so_long(self) -> None:
+        entered, release = threading.Event(), threading.Event()
+        self.addCleanup(release.set)
+        first = threading.Thread(target=lambda: self.request(
+            wait=True, entered=entered, release=release))
+        first.start()
+        self.assertTrue(entered.wait(30))
+        self.edit(2)
+        self.front.drain_seconds = 0.05
+        stderr = io.StringIO()
+        with mock.patch.object(sys, "stderr", stderr):
+            self.front._reload_between_requests()
+        self.assertEqual(self.front.reloads, 1)
+        self.assertEqual(
+            stderr.getvalue(),
+            "reloader: reloading while 1 request still runs after 0.05 s (they go on with "
+            "the code they started with)\n",
+        )
+        self.assertEqual(self.request(), b"2")
+        release.set()
+        first.join(30)
+        self.assertEqual(self.front._in_flight, 0)
+
     def test_a_failed_reload_keeps_serving_the_running_app(self) -> None:
         old = self.front.app
         self.write("{pkg}/app.py", self.source.format(version=2) + "\nraise ValueError('no')\n")
@@ -221,6 +244,26 @@ class AsgiFrontTest(FrontCase):
         self.assertEqual(self.front.reloads, 1)
         module = self.mod("{pkg}.app")
         self.assertEqual(module.IMPORTED_ON, self.loop_thread.ident)
+
+    def test_a_request_that_runs_on_and_on_holds_the_reload_only_so_long(self) -> None:
+        async def make_event() -> asyncio.Event:
+            return asyncio.Event()
+
+        entered, event = threading.Event(), self.on_loop(make_event).result(30)
+        first = self.request(wait=True, entered=entered, release=event)
+        self.addCleanup(lambda: self.loop.call_soon_threadsafe(event.set))
+        self.assertTrue(entered.wait(30))
+        self.edit(2)
+        self.front.drain_seconds = 0.05
+        stderr = io.StringIO()
+        with mock.patch.object(sys, "stderr", stderr):
+            self.front._reload_between_requests()
+        self.assertEqual(self.front.reloads, 1)
+        self.assertIn("reloading while 1 request still runs after 0.05 s", stderr.getvalue())
+        self.assertEqual(self.request().result(30), 2)
+        self.loop.call_soon_threadsafe(event.set)
+        first.result(30)
+        self.assertEqual(self.front._in_flight, 0)
 
     def test_other_scopes_pass_through_and_do_not_hold_reloads(self) -> None:
         seen: List[str] = []
