@@ -12,8 +12,8 @@ requests in again. A waiting request is delayed, never refused. Threaded
 servers reload on the front's own thread; asyncio servers on the event
 loop's thread, as one callback between tasks.
 
-This module knows no framework, and the reload core knows nothing of this
-module: only the `run` command calls in.
+Nothing here touches a framework (the adapters do), and the reload core
+knows nothing of this module: only the `run` command calls in.
 """
 
 import asyncio
