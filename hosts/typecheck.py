@@ -53,14 +53,12 @@ def main() -> int:
     parser.add_argument("hosts", nargs="*", default=sorted(CHECKS))
     arguments = parser.parse_args()
     python = tools_python(arguments.venv)
-    sys.path.insert(0, ROOT)
-    from reloader import _install
-
     failed = []
     with tempfile.TemporaryDirectory(prefix="reloader-typecheck-") as staging:
         for host in arguments.hosts:
             dest = os.path.join(staging, host)
-            _install.install(host, dest, out=lambda line: None)
+            subprocess.run([sys.executable, "-m", "reloader", "install", host, "--dest", dest],
+                           cwd=ROOT, stdout=subprocess.DEVNULL, check=True)
             folder, files = CHECKS[host][0], CHECKS[host][1:]
             command = [python, "-m", "mypy", "--config-file", os.path.join(HERE, "mypy.ini"),
                        "--cache-dir", os.path.join(staging, ".mypy_cache")] + files

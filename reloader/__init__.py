@@ -8,14 +8,20 @@ reloads exactly the modules whose files changed, as they change. With
 `update=True` the old functions and classes the program still holds run the
 new code; `stale()` lists old objects something still holds, and
 `rebind_namespace()` adds a console namespace to rebind after each reload.
+An adapter describes its program with a `Host`, installs it with
+`use_host()`, and reloads with `try_reload()`, which returns a Report
+whatever happens.
 """
 
 from typing import Any
 
-from ._host import BeforePurge, Cleanup, Host, Owned, Schedule, owned_by, use_host
+from ._adapter import try_reload
+from ._host import Host, use_host
 from ._reload import plan, reload
-from ._report import ModuleOutcome, Plan, PlannedModule, ReloadError, Report
-from ._stale import Stale, StaleObject, stale
+from ._report import Plan, ReloadError, Report
+from ._serve import serve
+from ._stale import Stale as Stale  # what stale() returns, for annotations
+from ._stale import stale
 from ._update import rebind_namespace
 from ._watch import Watcher
 
@@ -37,23 +43,16 @@ def unload_ipython_extension(ipython: Any) -> None:
 
 
 __all__ = (
-    "BeforePurge",
-    "Cleanup",
     "Host",
-    "ModuleOutcome",
-    "Owned",
     "Plan",
-    "PlannedModule",
     "ReloadError",
     "Report",
-    "Schedule",
-    "Stale",
-    "StaleObject",
     "Watcher",
-    "owned_by",
     "plan",
     "rebind_namespace",
     "reload",
+    "serve",
     "stale",
+    "try_reload",
     "use_host",
 )

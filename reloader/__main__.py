@@ -11,7 +11,7 @@ from typing import List, Optional
 from . import __version__
 
 # Modules offering add_command(subparsers), in the order --help lists them.
-_COMMANDS: List[str] = ["_run", "_install"]
+_COMMANDS: List[str] = ["_cli_run", "_cli_install", "_cli_send"]
 
 
 def parser() -> argparse.ArgumentParser:

@@ -5,7 +5,9 @@ signature per Python source file and, on each `scan()`, returns the paths
 that appeared, disappeared or changed. Stat decides first; the content is
 read only when stat cannot tell: for a file written so recently that a
 second write within the same clock tick would leave every stat field as it
-was. It never imports anything and never looks at `sys.modules`.
+was. With `notify=True` on Linux, the operating system names what was
+touched (see `_inotify`) and a scan that finds nothing reads nothing. It
+never imports anything and never looks at `sys.modules`.
 """
 
 import hashlib
@@ -13,6 +15,8 @@ import os
 import stat as stat_module
 import time
 from typing import Dict, Iterable, List, NamedTuple, Optional, Set, Tuple
+
+from . import _inotify
 
 _POSIX = os.name == "posix"
 _SUFFIXES = (".py", ".pyw")
@@ -56,6 +60,14 @@ def _signature(result: os.stat_result) -> Signature:
             result.st_ino)
 
 
+def signature_of(path: str) -> Optional[Signature]:
+    """The stat signature of the file at `path` now; None when it cannot be read."""
+    try:
+        return _signature(os.stat(path))
+    except OSError:
+        return None
+
+
 class Scanner:
     """Stat signatures of the source files under `roots`, and what moved between scans.
 
@@ -64,20 +76,111 @@ class Scanner:
     hidden folders and `__pycache__`) or a single file.
     """
 
-    def __init__(self, roots: Iterable[str]) -> None:
+    def __init__(self, roots: Iterable[str], *, notify: bool = False) -> None:
         self.roots: Tuple[str, ...] = tuple(sorted({os.path.realpath(r) for r in roots}))
         self._signatures: Dict[str, Signature] = {}
         # The content's hash of each file that was recent at the last look.
         self._digests: Dict[str, Optional[bytes]] = {}
-        self.scan()
+        self._notifier: Optional[_inotify.Notifier] = None
+        #: Why the scanner polls although notification was asked for.
+        self.fallback: Optional[str] = None
+        if notify:
+            try:  # watching starts before the baseline: nothing slips between
+                self._notifier = _inotify.Notifier(self.roots)
+            except _inotify.Unavailable as why:
+                self.fallback = str(why)
+        self._full_scan()
+
+    @property
+    def mode(self) -> str:
+        """'inotify' when the operating system tells of changes, else 'polling'."""
+        return "inotify" if self._notifier is not None else "polling"
+
+    def fileno(self) -> Optional[int]:
+        """A descriptor that becomes readable on a change (inotify only), else None."""
+        return self._notifier.fileno() if self._notifier is not None else None
+
+    def close(self) -> None:
+        """Stop notification (the next scans poll)."""
+        if self._notifier is not None:
+            self._notifier.close()
+            self._notifier = None
 
     @property
     def paths(self) -> List[str]:
         """The source files seen by the last scan."""
         return list(self._signatures)
 
+    def signature(self, path: str) -> Optional[Signature]:
+        """The stat signature the last scan saw for `path`; None when it saw no such file."""
+        return self._signatures.get(path)
+
     def scan(self) -> Changes:
-        """What appeared, disappeared or changed since the previous scan."""
+        """What appeared, disappeared or changed since the previous scan.
+
+        With notification, only the paths the operating system named are
+        looked at, and nothing at all when it named none; when it lost track
+        (a full event queue), everything is looked at once.
+        """
+        if self._notifier is not None:
+            try:
+                touched = self._notifier.pending()
+            except _inotify.Unavailable as why:  # a new folder past the watch limit
+                self.close()
+                self.fallback = str(why)
+                touched = None
+            if touched is not None:
+                return self._look_at(touched) if touched else Changes((), (), ())
+        return self._full_scan()
+
+    def _look_at(self, touched: Set[str]) -> Changes:
+        """The changes among `touched` paths (files, or folders that came or went)."""
+        files = set()
+        for path in touched:
+            if path.endswith(_SUFFIXES) and not os.path.basename(path).startswith("."):
+                files.add(path)
+            else:  # a folder: what was known under it, and what is there now
+                inside = path + os.sep
+                files.update(p for p in self._signatures if p.startswith(inside))
+                if os.path.isdir(path):
+                    found: List[Tuple[str, os.stat_result]] = []
+                    self._walk(path, found)
+                    files.update(p for p, _ in found)
+        added: List[str] = []
+        modified: List[str] = []
+        deleted: List[str] = []
+        for path in sorted(files):
+            if not self._watched(path):
+                continue
+            try:
+                signature: Optional[Signature] = _signature(os.stat(path))
+            except OSError:
+                signature = None
+            old = self._signatures.get(path)
+            if signature is None:
+                if old is not None:
+                    deleted.append(path)
+                    del self._signatures[path]
+                continue
+            self._signatures[path] = signature
+            if old is None:
+                added.append(path)
+            else:
+                # An event with the same stat is a write within the same tick.
+                modified.append(path)
+        return Changes(tuple(added), tuple(deleted), tuple(modified))
+
+    def _watched(self, path: str) -> bool:
+        """Whether a path the notifier named is one the walk would find."""
+        for root in self.roots:
+            if path == root:
+                return True
+            if path.startswith(root + os.sep):
+                parts = path[len(root) + 1:].split(os.sep)[:-1]
+                return not any(p.startswith(".") or p in _SKIP_FOLDERS for p in parts)
+        return False
+
+    def _full_scan(self) -> Changes:
         previous, known = self._signatures, self._digests
         current: Dict[str, Signature] = {}
         digests: Dict[str, Optional[bytes]] = {}

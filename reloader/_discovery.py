@@ -305,6 +305,9 @@ def select(targets: Iterable[object]) -> Selection:
         description, names = _matches(target)
         hits = [table.info(name) for name in sorted(names, key=table.rank.__getitem__)]
         if not hits:
+            if _is_path(target) and not os.path.exists(target):  # type: ignore[arg-type]
+                raise ValueError("path target {!r} does not exist; check the path".format(
+                    os.fspath(target)))  # type: ignore[call-overload]
             raise ValueError(
                 "no loaded module matches {}; import it first, or check the "
                 "spelling".format(description)

@@ -1,31 +1,64 @@
 """IPython's side of reloader: the %reload magic and the check for changes before each cell.
 
-`%load_ext reloader` calls `load(shell)`, which adds the `%reload` line magic
-and, while automatic mode is on, a `pre_run_cell` callback that asks a
-`Watcher` what changed. It only uses the shell object it is handed and never
-imports IPython, so reloader imports without IPython. It prints only what the
-user asked for: reports and errors, into the cell's output.
+`%load_ext reloader` calls `load(shell)`, which adds the `%reload` line magic,
+notes after each cell the `from m import ...` statements it ran (so those
+names follow `m` when it is reloaded) and the modules it imported (so an
+edit saved before automatic mode is on is not lost), and, while automatic
+mode is on, asks a `Watcher` what changed before each cell. It only uses the
+shell object it is handed and never imports IPython, so reloader imports
+without IPython. It prints only what the user asked for, every line starting
+with "reloader:", into the cell's output; an error is one line.
 """
 
+import ast
 import os
 import shlex
 import sys
-from typing import Any, Callable, List, Optional
+from typing import Any, Callable, List, Optional, Set, Tuple
 
-from ._host import Host, use_host
-from ._reload import plan, reload
-from ._report import ReloadError, Report
-from ._update import rebind_namespace
-from ._watch import Watcher
+from . import (
+    Host,
+    ReloadError,
+    Report,
+    Watcher,
+    _names,
+    _sources,
+    plan,
+    rebind_namespace,
+    reload,
+    use_host,
+)
 
 USAGE = """\
-%reload TARGET...         reload now: dotted names ('tool' is tool and tool.*) or folders
-%reload --plan TARGET...  show what a reload would do, changing nothing
-%reload --auto [PATH...]  before each cell, reload what changed under PATH (default: the
-                          working folder)
-%reload --off             stop checking before each cell"""
+%reload TARGET...           reload now: dotted names ('tool' is tool and tool.*) or folders
+%reload --plan TARGET...    show what a reload would do, changing nothing
+%reload --verbose TARGET... reload now and show every module and the full error
+%reload --auto [PATH...]    before each cell, reload what changed under PATH (default: the
+                            working folder); with --verbose, show every module
+%reload --off               stop checking before each cell
+%reload --status            what automatic mode watches, and the last report"""
 
+_OPTIONS = ("--plan", "--verbose", "--auto", "--off", "--status")
 _PROTECTED = ("IPython", "ipykernel")
+Statements = List[Tuple[str, List[Tuple[str, str]]]]
+
+
+def say(text: str, error: bool = False) -> None:
+    """Print `text` with every line starting 'reloader: ' (errors on stderr)."""
+    lines = text.splitlines() or [""]
+    print("\n".join("reloader: " + line for line in lines),
+          file=sys.stderr if error else sys.stdout)
+
+
+class _StatementNoter(ast.NodeTransformer):
+    """Kept in the shell's ast_transformers: hands each cell's from-imports over, unchanged."""
+
+    def __init__(self, pending: Statements) -> None:
+        self.pending = pending
+
+    def visit(self, node: ast.AST) -> ast.AST:
+        self.pending.extend(_names.from_imports(node))
+        return node
 
 
 class Extension:
@@ -34,18 +67,31 @@ class Extension:
     def __init__(self, shell: Any) -> None:
         self.shell = shell
         self.watcher: Optional[Watcher] = None
-        self.paths: List[str] = []
-        # The user's names bound to old modules, functions and classes are
-        # rebound to the new ones after each reload.
+        self.verbose = False  # in automatic mode
+        self.verbose_now = False  # for the magic running now
+        self.last: Optional[Report] = None
+        self.pending: Statements = []
+        self.noter = _StatementNoter(self.pending)
+        self.known: Set[str] = set(sys.modules)
+        # The user's names bound to old modules, functions and classes, and
+        # the names cells imported from reloaded modules, follow each reload.
+        namespace = shell.user_ns
+        _names.track(namespace)
         self.undo: List[Callable[[], None]] = [
             use_host(Host("ipython", protected=_PROTECTED)),
-            rebind_namespace(shell.user_ns),
+            rebind_namespace(namespace),
+            lambda: _names.forget(namespace),
         ]
+        shell.ast_transformers.append(self.noter)
+        shell.events.register("post_run_cell", self.after_cell)
         shell.register_magic_function(self.magic, magic_kind="line", magic_name="reload")
 
     def close(self) -> None:
         self.auto_off()
         self.shell.magics_manager.magics["line"].pop("reload", None)
+        self.shell.events.unregister("post_run_cell", self.after_cell)
+        if self.noter in self.shell.ast_transformers:
+            self.shell.ast_transformers.remove(self.noter)
         for undo in reversed(self.undo):
             undo()
         self.undo = []
@@ -53,39 +99,81 @@ class Extension:
     # ---------------------------------------------------------------- magic
 
     def magic(self, line: str) -> None:
-        """Reload modules: %reload TARGET... | --plan TARGET... | --auto [PATH...] | --off."""
-        words = shlex.split(line)
-        if not words:
-            print(USAGE, file=sys.stderr)
-        elif words[0] == "--auto":
-            self.auto_on(words[1:] or [os.getcwd()])
-        elif words[0] == "--off" and len(words) == 1:
+        """%reload TARGET... | --plan TARGET... | --auto [PATH...] | --off | --status."""
+        try:
+            words = shlex.split(line)
+        except ValueError as error:
+            say("cannot read {!r}: {}; quote paths that hold spaces".format(line, error), True)
+            return
+        options = [w for w in words if w.startswith("-")]
+        rest = [w for w in words if not w.startswith("-")]
+        unknown = [o for o in options if o not in _OPTIONS]
+        self.verbose_now = "--verbose" in options
+        modes = [o for o in options if o != "--verbose"]
+        if unknown:
+            say("unknown option {!r}; use {}".format(unknown[0], ", ".join(_OPTIONS)), True)
+        elif not words:
+            say(USAGE)
+        elif len(modes) > 1:
+            say("{} and {} do not go together; give one".format(modes[0], modes[1]), True)
+        elif modes == ["--auto"]:
+            self.auto_on(rest or [os.getcwd()], verbose=self.verbose_now)
+        elif modes in (["--off"], ["--status"]) and rest:
+            say("{} takes no target, not {!r}".format(modes[0], rest[0]), True)
+        elif modes == ["--off"]:
             self.auto_off()
-            print("reloader: automatic mode is off")
-        elif words[0] == "--plan":
-            self.run(lambda: plan(*words[1:]).format())
-        elif words[0].startswith("-"):
-            print("reloader: unknown option {!r}\n{}".format(words[0], USAGE), file=sys.stderr)
+            say("automatic mode is off")
+        elif modes == ["--status"]:
+            say(self.status())
+        elif not rest:
+            say("{} needs a target: a dotted module name or a folder".format(
+                " ".join(options)), True)
+        elif modes == ["--plan"]:
+            self.run(lambda: plan(*rest).format())
         else:
-            self.run(lambda: reload(*words))
+            self.run(lambda: reload(*rest))
 
     def run(self, action: Callable[[], object]) -> None:
         try:
-            print(action())
+            result = action()
         except ReloadError as error:
-            print(error, file=sys.stderr)
-        except (ValueError, TypeError, RuntimeError) as error:
-            print("reloader: {}".format(error), file=sys.stderr)
+            self.show(error.report, self.verbose_now)
+            return
+        except (ValueError, TypeError, RuntimeError, OSError) as error:
+            say(str(error), True)
+            return
+        if isinstance(result, Report):
+            _sources.note_loaded(result.reloaded + result.added)
+            self.show(result, self.verbose_now)
+        else:
+            say(str(result))
+
+    def status(self) -> str:
+        if self.watcher is None:
+            lines = ["automatic mode is off"]
+        else:
+            lines = ["automatic mode is on: before each cell, polling the source files "
+                     "under {} (no notification: each check looks at the files' stat)".format(
+                         ", ".join(self.watcher.paths))]
+        if self.last is None:
+            lines.append("last report: none yet")
+        else:
+            lines.append("last report: {}".format(self.last))
+        return "\n".join(lines)
 
     # --------------------------------------------------------- automatic mode
 
-    def auto_on(self, paths: List[str]) -> None:
+    def auto_on(self, paths: List[str], verbose: bool = False) -> None:
+        try:
+            watcher = Watcher(*paths, debounce=0.0, on_report=self.show_auto)
+        except (OSError, TypeError, ValueError) as error:
+            say(str(error), True)
+            return
         self.auto_off()
-        self.watcher = Watcher(*paths, debounce=0.0, on_report=self.show)
-        self.paths = [os.path.abspath(path) for path in paths]
+        self.watcher, self.verbose = watcher, verbose
         self.shell.events.register("pre_run_cell", self.before_cell)
-        print("reloader: before each cell, reloading what changed under {}".format(
-            ", ".join(self.paths)))
+        say("before each cell, reloading what changed under {}".format(
+            ", ".join(watcher.paths)))
 
     def auto_off(self) -> None:
         if self.watcher is not None:
@@ -93,16 +181,27 @@ class Extension:
             self.watcher = None
 
     def before_cell(self, info: object = None) -> None:
-        """pre_run_cell: reload what changed; the watcher shows it in this cell's output."""
+        """pre_run_cell: reload what changed; the report shows in this cell's output."""
         if self.watcher is not None:
             self.watcher.check()
 
-    def show(self, report: Report) -> None:
-        """The watcher's reports: errors on stderr, the rest on stdout."""
-        if report.error is not None:
-            print(report, file=sys.stderr)
-        else:
-            print("reloader: {}".format(report))
+    def after_cell(self, result: object = None) -> None:
+        """post_run_cell: note the from-imports the cell ran and the modules it imported."""
+        statements, self.pending[:] = list(self.pending), []
+        if statements:
+            _names.note_statements(self.shell.user_ns, statements, sys.modules)
+        if len(sys.modules) != len(self.known) or statements:
+            loaded = set(sys.modules)
+            _sources.note_loaded(loaded - self.known)
+            self.known = loaded
+
+    def show_auto(self, report: Report) -> None:
+        self.show(report, self.verbose)
+
+    def show(self, report: Report, verbose: bool = False) -> None:
+        """A report: one line (errors on stderr), or every module when verbose."""
+        self.last = report
+        say(report.format() if verbose else str(report), report.error is not None)
 
 
 _extensions: List[Extension] = []

@@ -6,6 +6,7 @@ inside a reload (a module's code or hook) is refused.
 """
 
 import contextlib
+import functools
 import gc
 import threading
 import time
@@ -196,6 +197,7 @@ def _reload(targets: Sequence[object], dependents: bool, update: bool) -> Report
     old_modules = {name: _discovery.loaded_module(name) for name in order}
     hosts = _host.installed()
     undo: List[Callable[[], None]] = []
+    finishes: List[_host.Finish] = []
     owned = _host.owned_by(order)
     recorder = _registries.Recorder()
     updater = _update.Updater(old_modules) if update else None
@@ -227,11 +229,9 @@ def _reload(targets: Sequence[object], dependents: bool, update: bool) -> Report
         # 3. Hosts, then the built-in cleanups, tear down what the old modules
         #    registered with them and with the standard library.
         for host in hosts:
-            undo_teardown = host.before_purge(order)
-            if undo_teardown is not None:
-                undo.append(undo_teardown)
-            for cleanup in host.cleanups:
-                undo.append(cleanup(owned))
+            for hook in host.hooks:
+                finishes.append(_host.finish_of(host, hook, order, owned))
+                undo.append(functools.partial(finishes[-1], False))
         for cleanup in _registries.cleanups(old_modules):
             undo.append(cleanup(owned))
 
@@ -267,8 +267,8 @@ def _reload(targets: Sequence[object], dependents: bool, update: bool) -> Report
     reloaded = [name for name in order if name not in transaction.removed]
     # Hosts register the new code while the old modules are still as they
     # were (a host may read what it set on them), then the update finishes.
-    for host in hosts:
-        host.after_import(reloaded)
+    for finish_hook in finishes:
+        finish_hook(True)
     replaced = updater.commit() if updater is not None else []
     not_updated = updater.not_updated if updater is not None else {}
     _stale.track(replaced)

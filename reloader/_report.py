@@ -7,7 +7,11 @@ object, so a report never keeps an old module version alive.
 
 import os
 import traceback
+import typing
 from typing import Any, Callable, Dict, List, NamedTuple, Optional, Sequence, Tuple
+
+if typing.TYPE_CHECKING:  # a class attribute that is a type needs it; never imported at run time
+    from typing_extensions import TypeAlias
 
 
 def plural(count: int, noun: str) -> str:
@@ -80,7 +84,7 @@ class ModuleOutcome(NamedTuple):
     """What happened to one module, as a value."""
 
     name: str
-    status: str  # "reloaded", "removed", "added", "skipped", "restored", "failed"
+    status: str  # "reloaded", "removed", "added", "skipped", "restored", "failed", "missing"
     reason: str = ""  # why it was selected or skipped, or what failed
 
 
@@ -95,8 +99,11 @@ class Report:
     reload (None on success) and `rolled_back` says whether everything was
     restored. `warnings` collects what went wrong without failing the reload.
     `not_updated` maps what the update could not make run the new code (a
-    qualified name) to the reason.
+    qualified name) to the reason. `missing` lists modules a watcher kept
+    loaded though their file is gone, until it returns.
     """
+
+    ModuleOutcome: "TypeAlias" = ModuleOutcome
 
     def __init__(
         self,
@@ -115,6 +122,7 @@ class Report:
         seconds: float = 0.0,
         not_updated: Optional[Dict[str, str]] = None,
         replaced: Sequence[Tuple[str, Callable[[], Any]]] = (),
+        missing: Sequence[str] = (),
     ) -> None:
         self.reloaded: Tuple[str, ...] = tuple(reloaded)
         self.skipped: Dict[str, str] = dict(skipped or {})
@@ -129,6 +137,7 @@ class Report:
         self.warnings: List[str] = list(warnings)
         self.seconds = seconds
         self.not_updated: Dict[str, str] = dict(not_updated or {})
+        self.missing: Tuple[str, ...] = tuple(missing)
         # Weak: a report never keeps an old object alive (see reloader.stale).
         self._replaced: Tuple[Tuple[str, Callable[[], Any]], ...] = tuple(replaced)
 
@@ -159,6 +168,8 @@ class Report:
                 ModuleOutcome(name, "removed", "its source file is gone") for name in self.removed
             )
         result.extend(ModuleOutcome(name, "skipped", why) for name, why in self.skipped.items())
+        result.extend(ModuleOutcome(name, "missing", "its source file is gone; kept loaded "
+                                    "until it returns") for name in self.missing)
         return result
 
     def _fault(self) -> str:
@@ -175,7 +186,8 @@ class Report:
             tail = "; nothing was changed"
         elif self.rolled_back:
             restored = plural(len(self.restored), "module")
-            tail = "; restored {} to their previous state".format(restored)
+            tail = "; restored {} to {} previous state".format(
+                restored, "its" if len(self.restored) == 1 else "their")
         else:
             tail = "; the new code stays loaded"
         gone = _missing_module(self.error, self.removed)
@@ -191,6 +203,8 @@ class Report:
         parts = ["reloaded {}".format(plural(len(self.reloaded), "module"))]
         if self.removed:
             parts.append("removed {}".format(len(self.removed)))
+        if self.missing:
+            parts.append("{} missing".format(len(self.missing)))
         if self.not_updated:
             parts.append("{} not updated".format(len(self.not_updated)))
         if self.warnings:
@@ -235,6 +249,8 @@ class Plan:
     import cycles that would be re-imported together; `skipped` maps names
     left alone to the reason.
     """
+
+    PlannedModule: "TypeAlias" = PlannedModule
 
     def __init__(
         self,

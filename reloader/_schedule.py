@@ -2,8 +2,9 @@
 
 A scheduler is any callable `schedule(callback, delay_seconds)` that calls
 `callback` once, later, on the thread it owns: a host adapter passes its
-main-thread call (`sublime.set_timeout`, `maya.utils.executeDeferred`,
-`bpy.app.timers.register`, an asyncio loop's `call_later`).
+main-thread call (`sublime.set_timeout`, `bpy.app.timers.register`, an
+asyncio loop's `call_later`), or `post_later` makes one from a call that
+posts to the main thread from any thread (`maya.utils.executeDeferred`).
 `BackgroundThread` is the scheduler for a plain program. `Repeat` runs a step
 again and again through any scheduler, even one that cannot cancel what it
 was given. Nothing here knows about files or reloads.
@@ -16,9 +17,28 @@ import threading
 import time
 from typing import Callable, List, Optional, Tuple
 
-from ._host import Schedule
-
 _log = logging.getLogger("reloader.schedule")
+
+#: Runs a callable on the host's main thread after `delay` seconds.
+Schedule = Callable[[Callable[[], None], float], None]
+
+
+def post_later(post: Callable[[Callable[[], None]], object]) -> Schedule:
+    """The schedule for a host whose main thread takes callables `post`ed from any thread.
+
+    `post(callback)` runs `callback` soon on the main thread
+    (`nuke.executeInMainThread`, `maya.utils.executeDeferred`,
+    `gdb.post_event`). With a delay, a daemon timer thread waits, then posts.
+    """
+    def schedule(callback: Callable[[], None], delay: float) -> None:
+        if delay > 0:
+            timer = threading.Timer(delay, post, (callback,))
+            timer.daemon = True
+            timer.start()
+        else:
+            post(callback)
+
+    return schedule
 
 
 class BackgroundThread:

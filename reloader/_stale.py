@@ -11,7 +11,11 @@ import gc
 import threading
 import time
 import types
+import typing
 from typing import Any, Callable, Dict, Iterable, List, NamedTuple, Optional, Sequence, Tuple
+
+if typing.TYPE_CHECKING:  # a class attribute that is a type needs it; never imported at run time
+    from typing_extensions import TypeAlias
 
 _CELL = type((lambda value: lambda: value)(0).__closure__[0])  # type: ignore[index]
 _lock = threading.Lock()
@@ -42,13 +46,23 @@ class StaleObject(NamedTuple):
 
     name: str  # "tool.ui.on_click", "module tool.ui"
     holder: str  # "list at index 3, in registry_host.CALLBACKS"
+    # True: updated in place, it runs the new code and only its identity is
+    # old; False: it still runs the old code; None: not a function or class
+    # whose new version could be found.
+    updated: Optional[bool] = None
 
     def __str__(self) -> str:
-        return "old {} is held by {}".format(self.name, self.holder)
+        text = "old {} is held by {}".format(self.name, self.holder)
+        if self.updated is None:
+            return text
+        return text + (" (updated in place: runs the new code)" if self.updated
+                       else " (not updated: runs the old code)")
 
 
 class Stale:
     """What `stale()` found: `objects`, and whether it looked at everything."""
+
+    StaleObject: "TypeAlias" = StaleObject
 
     def __init__(self, objects: Sequence[StaleObject], complete: bool, note: str) -> None:
         self.objects: Tuple[StaleObject, ...] = tuple(objects)
@@ -69,7 +83,8 @@ class Stale:
 
     def __repr__(self) -> str:
         stopped = "" if self.complete else ", stopped"
-        return "<Stale: {} objects{}>".format(len(self.objects), stopped)
+        count = len(self.objects)
+        return "<Stale: {} object{}{}>".format(count, "" if count == 1 else "s", stopped)
 
 
 def stale(report: Any = None, *, seconds: float = 1.0) -> Stale:
@@ -96,6 +111,7 @@ def stale(report: Any = None, *, seconds: float = 1.0) -> Stale:
             names[id(obj)] = name
             objects.append(obj)
     del obj
+    updated = {id(o): _updated_in_place(o) for o in objects}
     # id(object on the frontier) -> (id(old object), how it is held so far)
     paths: Dict[int, Tuple[int, List[str]]] = {id(o): (id(o), []) for o in objects}
     found: List[StaleObject] = []
@@ -105,8 +121,8 @@ def stale(report: Any = None, *, seconds: float = 1.0) -> Stale:
     depth = 0
     while objects and depth <= _DEPTH:
         if time.perf_counter() - started > seconds:
-            stopped = "stopped after {:.1f} s with {} objects left to look at".format(
-                time.perf_counter() - started, len(objects)
+            stopped = "stopped after {:.1f} s with {} object{} left to look at".format(
+                time.perf_counter() - started, len(objects), "" if len(objects) == 1 else "s"
             )
             break
         frontier, objects = objects, []
@@ -135,13 +151,39 @@ def stale(report: Any = None, *, seconds: float = 1.0) -> Stale:
                     text = ", in ".join(steps)
                     if (origin, text) not in seen:
                         seen.add((origin, text))
-                        found.append(StaleObject(names[origin], text))
+                        found.append(StaleObject(names[origin], text, updated[origin]))
                 elif id(holder) not in paths:
                     paths[id(holder)] = (origin, steps)
                     objects.append(holder)
         del holders, frontier, current
         depth += 1
     return Stale(found, not stopped, stopped)
+
+
+def _updated_in_place(old: Any) -> Optional[bool]:
+    """Whether an old function or class is what its module now defines, code-wise."""
+    import sys
+
+    qualname = getattr(old, "__qualname__", "")
+    current: Any = sys.modules.get(getattr(old, "__module__", None) or "")
+    if current is None or not isinstance(qualname, str) or "<locals>" in qualname:
+        return None
+    for part in qualname.split("."):
+        current = getattr(current, "__dict__", {}).get(part)
+    if isinstance(old, type):
+        return current is old if isinstance(current, type) else None
+    if not isinstance(old, types.FunctionType):
+        return None
+    if isinstance(current, (staticmethod, classmethod)):
+        current = current.__func__
+    while isinstance(current, types.FunctionType):  # through functools.wraps wrappers
+        if current is old or current.__code__ == old.__code__:
+            return True
+        wrapped = getattr(current, "__wrapped__", None)
+        if wrapped is None:
+            return False
+        current = wrapped
+    return None
 
 
 def _module_names() -> Dict[int, str]:

@@ -24,6 +24,8 @@ import warnings
 import weakref
 from typing import Any, Callable, Dict, List, MutableMapping, Optional, Set, Tuple
 
+from . import _names
+
 _MISSING = object()
 
 #: Class dictionary entries that belong to one class object and are never copied.
@@ -76,7 +78,8 @@ def rebind_namespace(namespace: MutableMapping[str, Any]) -> Callable[[], None]:
     For namespaces no module import can rebuild: an interactive console's
     locals, IPython's user namespace. After a successful reload, a name bound
     to an old module, or to an old function or class that was replaced, is
-    bound to the new one; a name bound to anything else is left alone.
+    bound to the new one, and a plain value imported from a reloaded module
+    follows it (see `_names`); a name bound to anything else is left alone.
     `__main__` is always rebound.
     """
     if not isinstance(namespace, MutableMapping):
@@ -597,17 +600,20 @@ class Updater:
             for key in list(names):
                 if canonical.get(id(names[key]), _MISSING) is names[key]:
                     names[key] = self.canonical_old[id(names[key])]
+        main = sys.modules.get("__main__")
+        with _lock:
+            namespaces: List[MutableMapping[str, Any]] = list(_namespaces)
+        if main is not None:
+            namespaces.insert(0, main.__dict__)
+        # Before the old namespaces mirror the new: plain values imported from them.
+        self.not_updated.update(_names.follow(namespaces, self.old_modules, sys.modules,
+                                              set(self.replaced)))
         for name, old_module in self.old_modules.items():
             new_module = sys.modules.get(name)
             if new_module is not None and new_module is not old_module:
                 for old_namespace in _old_namespaces(name, old_module):
                     if old_namespace is not new_module.__dict__:
                         _mirror(old_namespace, new_module.__dict__)
-        main = sys.modules.get("__main__")
-        with _lock:
-            namespaces: List[MutableMapping[str, Any]] = list(_namespaces)
-        if main is not None:
-            namespaces.insert(0, main.__dict__)
         for namespace in namespaces:
             self._rebind(namespace)
         self._canon_registries()

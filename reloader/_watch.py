@@ -4,8 +4,12 @@ A `Watcher` asks `_changes` what moved on disk, waits for a burst of saves to
 settle, maps the changed files to the loaded modules they were imported from
 and hands those to `reload()` with their dependents. `check()` does one
 round and never raises; `start()` repeats it through a scheduler (the
-host's, or a background thread). A check that finds nothing looks only at the
-watched folders, never at `sys.modules`.
+host's, or a background thread). The first check also asks `_sources`
+which loaded modules run older source than their files hold (edits saved
+before the watcher existed); after that, a check that finds nothing looks
+only at the watched folders, never at `sys.modules`. A module whose file is
+gone is kept loaded and reported missing, not purged: the file may be on its
+way back.
 """
 
 import logging
@@ -13,9 +17,9 @@ import os
 import sys
 import threading
 import time
-from typing import Callable, Dict, List, Optional, Set, Tuple, Union
+from typing import Callable, Dict, List, Optional, Sequence, Set, Tuple, Union
 
-from . import _discovery, _host
+from . import _discovery, _host, _sources
 from ._changes import Changes, Scanner
 from ._reload import reload
 from ._report import ReloadError, Report, locate
@@ -45,8 +49,11 @@ class Watcher:
       default: the installed host's `show`, else the "reloader.watch" logger.
     - `clock`: the monotonic clock the debounce reads (tests pass a fake).
 
-    Construction records what the files look like now: only later changes
-    count.
+    Construction records what the files look like now; the first check also
+    reloads the modules whose files were edited after they were imported, so
+    no edit is lost, whenever the watcher was made. A module whose file is
+    deleted stays loaded and is reported `missing` until the file returns,
+    then it is reloaded with its dependents.
     """
 
     def __init__(
@@ -85,6 +92,7 @@ class Watcher:
         self._scanner = Scanner(roots)
         self._pending: Set[str] = set()  # changed since the last reload
         self._held: Set[str] = set()  # part of a reload that failed
+        self._caught_up = False  # edits saved before this watcher was made are taken
         self._moved_at = 0.0
         self._index: Dict[str, List[str]] = {}  # resolved path -> loaded module names
         self._repeat: Optional[Repeat] = None
@@ -134,9 +142,14 @@ class Watcher:
             return report
 
     def _check(self, settle: bool) -> Optional[Report]:
-        # 1. What moved since the last look; when settling, a burst must end first.
+        # 1. What moved since the last look; when settling, a burst must end
+        #    first. The first round also takes the edits saved before this
+        #    watcher existed.
         changes: Changes = self._scanner.scan()
         now = self._clock()
+        if not self._caught_up:
+            self._caught_up = True
+            self._pending |= self._edited_before()
         if changes:
             self._pending |= changes.paths
             self._moved_at = now
@@ -147,11 +160,18 @@ class Watcher:
         paths = self._pending | self._held
         self._pending = set()
 
-        # 2. The loaded modules those files were imported from.
-        targets, warnings, skipped = self._modules_for(paths)
+        # 2. The loaded modules those files were imported from. A module whose
+        #    file is gone stays loaded (a checkout or an editor may be putting
+        #    it back): it is reported missing and reloaded when the file returns.
+        present = {path for path in paths if self._scanner.signature(path) is not None}
+        targets, warnings, skipped = self._modules_for(present)
+        missing = [name for path in sorted(paths - present) for name in self._loaded_from(path)
+                   if name not in skipped and self._reloadable(name)]
         if not targets:
             self._held = set()
-            return Report(skipped=skipped, warnings=warnings) if warnings else None
+            if warnings or missing:
+                return Report(skipped=skipped, warnings=warnings, missing=missing)
+            return None
 
         # 3. Reload them and their dependents as one transaction.
         try:
@@ -160,9 +180,42 @@ class Watcher:
             report = error.report
         except Exception as error:  # a target that vanished, a reload in progress...
             report = Report(error=error, location=locate(error), rolled_back=True)
-        self._held = set() if report.ok else paths
+        if report.ok:
+            self._held = set()
+            self._note_loaded(report.reloaded + report.added)
+        else:
+            self._held = present
         report.warnings[:0] = warnings
+        report.missing = tuple(missing)
         return report
+
+    def _edited_before(self) -> Set[str]:
+        """The watched files whose loaded module runs older source than the file holds."""
+        edited: Set[str] = set()
+        for name, info in _discovery.describe_loaded().items():
+            path, module = info.path, _discovery.loaded_module(name)
+            if path is None or module is None or info.protected is not None:
+                continue
+            current = self._scanner.signature(path)
+            if current is not None and _sources.edited(module, path, current):
+                edited.add(path)
+        return edited
+
+    def _note_loaded(self, names: Sequence[str]) -> None:
+        """Remember which file version each freshly imported module runs."""
+        for name in names:
+            module = _discovery.loaded_module(name)
+            info = _discovery.describe(name, module)
+            if info is None or info.path is None or module is None:
+                continue
+            signature = self._scanner.signature(info.path)
+            if signature is not None:
+                _sources.note(module, info.path, signature)
+
+    @staticmethod
+    def _reloadable(name: str) -> bool:
+        info = _discovery.describe(name, sys.modules.get(name))
+        return info is not None and info.protected is None
 
     def _modules_for(self, paths: Set[str]) -> Tuple[List[str], List[str], Dict[str, str]]:
         """Names of the reloadable modules loaded from `paths`, and a warning per protected one.

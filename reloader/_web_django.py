@@ -19,12 +19,9 @@ import os
 import sys
 import types
 import weakref
-from typing import Any, Callable, Dict, List, Optional, Sequence, Set, Tuple
+from typing import Any, Callable, Dict, List, Sequence, Set, Tuple
 
-from . import _host, _web
-from ._reload import reload
-from ._report import Report
-from ._watch import Watcher
+from . import Host, Report, Watcher, _web, reload, use_host
 
 DEFAULT_WATCH_CWD = False  # the folder of manage.py is the project's
 
@@ -72,8 +69,8 @@ def install(watcher: Watcher, say: Callable[[str], None]) -> _web.Undo:
     undo = [
         _web.replace(autoreload, "run_with_reloader", run_with_reloader),
         _web.replace(runserver.Command, "get_handler", get_handler),
-        _host.use_host(
-            _host.Host("django", before_purge=_before_purge, cleanups=[_disconnect_receivers])
+        use_host(
+            Host("django", hooks=[_before_purge])
         ),
     ]
 
@@ -131,8 +128,11 @@ def _after_reload(old: object, new: object, report: Report) -> None:
         Engine.get_default.cache_clear()
 
 
-def _before_purge(names: Sequence[str]) -> Optional[Callable[[], None]]:
-    """Refuse model modules; take out the admin registrations the purged modules made."""
+def _before_purge(names: Sequence[str], owned: Host.Owned) -> Host.Finish:
+    """Refuse model modules; take out what the purged modules registered with Django.
+
+    The admin registrations and signal receivers are put back if the reload fails.
+    """
     from django.db import models  # type: ignore[import-not-found]
 
     for name in names:
@@ -146,13 +146,20 @@ def _before_purge(names: Sequence[str]) -> Optional[Callable[[], None]]:
         ]
         if defined:
             raise ModelsNeedRestart(name, defined)
-    return _unregister_admin(set(names))
+    put_back = [_unregister_admin(set(names)), _disconnect_receivers(owned)]
+
+    def finish(imported: bool) -> None:
+        if not imported:
+            for step in reversed(put_back):
+                step()
+
+    return finish
 
 
-def _unregister_admin(names: Set[str]) -> Optional[Callable[[], None]]:
+def _unregister_admin(names: Set[str]) -> Callable[[], None]:
     admin_sites = sys.modules.get("django.contrib.admin.sites")
     if admin_sites is None:
-        return None
+        return lambda: None
     from django.apps import apps  # type: ignore[import-not-found]
 
     removed: List[Tuple[Dict[Any, Any], Any, Any]] = []
@@ -171,7 +178,7 @@ def _unregister_admin(names: Set[str]) -> Optional[Callable[[], None]]:
     return put_back
 
 
-def _disconnect_receivers(owned: _host.Owned) -> Callable[[], None]:
+def _disconnect_receivers(owned: Host.Owned) -> Callable[[], None]:
     """Take the purged modules' receivers off every loaded Django signal."""
     dispatcher = sys.modules.get("django.dispatch.dispatcher")
     if dispatcher is None:

@@ -11,8 +11,7 @@ restarting reloader (`--debug`, `--reload`) is turned off.
 
 from typing import Any, Callable, List, Tuple
 
-from . import _web
-from ._watch import Watcher
+from . import Watcher, _web
 
 DEFAULT_WATCH_CWD = True  # `--app` names a module in the current folder
 

@@ -13,9 +13,7 @@ the new app (its lifespan does not run again). uvicorn's restarting reloader
 import importlib
 from typing import Any, Callable, List, Optional, Tuple
 
-from . import _web
-from ._report import Report
-from ._watch import Watcher
+from . import Report, Watcher, _web
 
 DEFAULT_WATCH_CWD = True  # MODULE:APP names a module in the current folder
 

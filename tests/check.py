@@ -7,6 +7,7 @@ This is the project's test command:
     python3 tests/check.py --quick          # the running interpreter only: no venvs, no lint
     python3 tests/check.py --python 3.8 --python 3.12 --no-lint
     python3 tests/check.py --lint-only
+    python3 tests/check.py --suite wheel    # one extra suite alone
 
 The interpreters are the newest patch release of each minor version under
 `$(pyenv root)/versions/`, or the comma-separated interpreter paths in the environment
@@ -18,8 +19,9 @@ with the repository root as working directory and as PYTHONPATH, two versions at
 The lint step uses `.venv-check/tools` (made with the newest of CPython 3.13, 3.12, 3.11)
 to run ruff, mypy and vermin.
 
-One line is printed per version, per extra suite and per linter; the full output of a
-failing step follows its line. The last line reads `N passed, M failed` (then `, K skipped`
+It first prints what it installs and where. One line is printed per version, per extra
+suite and per linter; the full output of a failing step follows its line, then how long
+the whole run took. The last line reads `N passed, M failed` (then `, K skipped`
 if any were skipped), counting tests over all versions. The exit status is 1 if any step
 failed.
 
@@ -99,6 +101,7 @@ class ExtraSuite(NamedTuple):
 
     name: str
     run: Callable[[Dict[str, Interpreter]], Result]
+    installs: str = ""  # what it installs and where, printed before the run
 
 
 # Extra suites run after the per-version suites (not with --quick or --lint-only).
@@ -117,6 +120,20 @@ def run_real_hosts(pythons: Dict[str, "Interpreter"]) -> Result:
     ok = status == 0 and match is not None and not failed
     detail = hosts or (lines[-1] if lines else "no output")
     return Result("real hosts", "ok" if ok else "FAIL", detail, output, passed, failed)
+
+
+def run_wheel(pythons: Dict[str, "Interpreter"]) -> Result:
+    """The README's Install commands, and the wheel installing every host as the checkout does."""
+    newest = [pythons[m] for m in reversed(MINORS) if m in pythons and version_key(m) >= (3, 9)]
+    if not newest and sys.version_info >= (3, 9):
+        newest = [current_python()]
+    if not newest:
+        return Result("wheel", "FAIL", "no CPython 3.9 or later found to build the wheel with")
+    env = dict(pip_env(), PYTHONPATH=str(REPO), RELOADER_WHEEL_PYTHON=str(newest[0].path))
+    command = [sys.executable, "-m", "unittest", "-v", "tests.test_wheel"]
+    status, output = run(command, env=env)
+    result = runner_result("wheel", status, output, unittest_summary(output), "unittest")
+    return result._replace(detail="{} (CPython {})".format(result.detail, newest[0].version))
 
 
 # Flask, FastAPI on uvicorn and Django, pinned with the packages they pull in, each
@@ -149,8 +166,15 @@ def run_web_servers(pythons: Dict[str, "Interpreter"]) -> Result:
 
 
 EXTRA_SUITES: List[ExtraSuite] = [
-    ExtraSuite("real hosts", run_real_hosts),
-    ExtraSuite("web servers", run_web_servers),
+    ExtraSuite("real hosts", run_real_hosts,
+               "gdb and vim-nox with apt-get when missing; .venv-hosts/: bpy==5.0.1 on CPython "
+               "3.11 (about 1 GB), ipykernel and jupyter_client (about 130 MB)"),
+    ExtraSuite("wheel", run_wheel,
+               "two fresh venvs in a temporary folder, removed after; the wheel built there "
+               "with setuptools==80.9.0 from the registry"),
+    ExtraSuite("web servers", run_web_servers,
+               ".venv-check/web/: Flask, FastAPI with uvicorn and Django, pinned (about 90 MB), "
+               "on CPython 3.12 or 3.13"),
 ]
 
 
@@ -489,12 +513,45 @@ def parse_args(argv: List[str]) -> argparse.Namespace:
     )
     parser.add_argument("--no-lint", action="store_true", help="skip ruff, mypy and vermin")
     parser.add_argument("--lint-only", action="store_true", help="only ruff, mypy and vermin")
+    parser.add_argument(
+        "--suite", action="append", choices=[suite.name for suite in EXTRA_SUITES],
+        metavar="NAME", help="only this extra suite (repeatable): "
+        + ", ".join(suite.name for suite in EXTRA_SUITES),
+    )
     args = parser.parse_args(argv)
     if args.lint_only and (args.quick or args.no_lint):
         parser.error("--lint-only goes with neither --quick nor --no-lint")
     if args.quick and args.python:
         parser.error("--quick tests the running interpreter; --python does not apply")
+    if args.suite and (args.quick or args.lint_only or args.python):
+        parser.error("--suite runs extra suites alone; --quick, --lint-only and --python "
+                     "do not apply")
     return args
+
+
+def duration(seconds: float) -> str:
+    minutes, seconds = divmod(int(round(seconds)), 60)
+    return "{} min {} s".format(minutes, seconds) if minutes else "{} s".format(seconds)
+
+
+def announce(args: argparse.Namespace, pythons: Dict[str, Interpreter]) -> None:
+    """Say what this run installs and where, before it does."""
+    lines = []
+    found = [m for m in MINORS if m in pythons and not (args.python and m not in args.python)]
+    if found and not (args.lint_only or args.suite):
+        lines.append(".venv-check/<version>/ for {}: pytest and hypothesis, pinned per version "
+                     "(about 50 MB each)".format(", ".join(found)))
+    if not (args.no_lint or args.suite):
+        lines.append(".venv-check/tools/: " + ", ".join(TOOL_REQUIREMENTS))
+        lines.append(".venv-check/stubs/: mypy and the hosts' type stubs (hosts/typecheck.py)")
+    if not args.lint_only:
+        lines.extend("{}: {}".format(suite.name, suite.installs) for suite in EXTRA_SUITES
+                     if suite.installs and (not args.suite or suite.name in args.suite))
+    if lines:
+        print("installs (what lies under .venv-check/ is made once, reused until its pins "
+              "change):", flush=True)
+        for line in lines:
+            print("  " + line, flush=True)
 
 
 def main(argv: List[str]) -> int:
@@ -503,25 +560,31 @@ def main(argv: List[str]) -> int:
     tests: List[Result] = []
     others: List[Result] = []
 
+    started = time.monotonic()
     if args.quick:
         tests.append(check_current_interpreter())
         report(tests[-1])
     else:
         pythons = find_pythons()
+        announce(args, pythons)
         if not args.lint_only:
             minors = [minor for minor in MINORS if not args.python or minor in args.python]
+            minors = [] if args.suite else minors
             with concurrent.futures.ThreadPoolExecutor(PARALLEL_RUNS) as pool:
                 jobs = [pool.submit(check_version, m, pythons.get(m)) for m in minors]
                 for job in jobs:  # in version order, each as soon as it is done
                     tests.append(job.result())
                     report(tests[-1])
             for suite in EXTRA_SUITES:
+                if args.suite and suite.name not in args.suite:
+                    continue
                 tests.append(suite.run(pythons))
                 report(tests[-1])
-        if not args.no_lint:
+        if not args.no_lint and not args.suite:
             for result in lint(pythons):
                 others.append(result)
                 report(result)
+    print("took {}".format(duration(time.monotonic() - started)), flush=True)
 
     passed = sum(result.passed for result in tests)
     failed = sum(result.failed for result in tests)

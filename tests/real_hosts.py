@@ -1,5 +1,7 @@
 """Run reloader's tests inside the real hosts: gdb, Vim, IPython/Jupyter and Blender (bpy).
 
+The "serve" host runs the listener inside gdb and a Jupyter kernel, and the Vim binding.
+
     python3 tests/real_hosts.py            install what is missing, then run every host
     python3 tests/real_hosts.py gdb vim    only these hosts
 
@@ -23,7 +25,8 @@ from typing import Dict, List, Optional, Tuple
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 VENVS = os.path.join(ROOT, ".venv-hosts")
 BPY = "bpy==5.0.1"  # wheels exist for CPython 3.11 only
-KERNEL = ("ipykernel", "jupyter_client")
+# IPython pinned to the release whose autoreload behaviours tests/test_notebook.py follows.
+KERNEL = ("ipykernel==7.4.0", "jupyter_client==8.10.0", "ipython==9.18.1")
 
 # Runs one test module and ends with a line "RESULT passed failed skipped".
 _RUN = """
@@ -134,7 +137,7 @@ def run_core_in_gdb() -> Tuple[int, int, int, str]:
     return 0, 1, 0, done.stdout
 
 
-HOSTS = ("gdb", "core-in-gdb", "vim", "ipython", "blender")
+HOSTS = ("gdb", "core-in-gdb", "vim", "ipython", "blender", "serve")
 
 
 def main(argv: List[str]) -> int:
@@ -149,6 +152,9 @@ def main(argv: List[str]) -> int:
         "gdb": ensure_gdb, "core-in-gdb": ensure_gdb, "vim": ensure_vim,
         "ipython": lambda: ensure_venv("ipykernel", "3.11", KERNEL),
         "blender": lambda: ensure_venv("bpy", "3.11", (BPY,)),
+        # The listener in gdb and a Jupyter kernel, the Vim binding in Vim.
+        "serve": lambda: ensure_gdb() or ensure_vim() or ensure_venv(
+            "ipykernel", "3.11", KERNEL),
     }
     pythons: Dict[str, str] = {
         "ipython": os.path.join(VENVS, "ipykernel", "bin", "python"),

@@ -7,7 +7,7 @@ import unittest
 import zipfile
 from typing import Any
 
-from reloader import _install
+from reloader import _cli_install
 from tests.fakes import install_fakes
 from tests.support import PackageCase
 
@@ -49,7 +49,7 @@ class SublimeCase(PackageCase):
         os.makedirs(self.sublime.installed_packages_path())
         sys.path.insert(0, self.packages)  # Sublime puts Packages/ on sys.path
         self.plugin.set_override_path(self.packages)
-        _install.install("sublime", self.packages, out=lambda line: None)
+        _cli_install.install("sublime", self.packages, out=lambda line: None)
         self.plugin.load_package("Reloader")
         self.addCleanup(self.plugin.unload_module, sys.modules["Reloader.reloader_commands"])
         self.window = self.sublime.active_window()

@@ -12,6 +12,8 @@ import time
 import unittest
 from typing import Callable, List, Optional, Tuple, TypeVar
 
+from reloader import _cli_run
+
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 EXAMPLE = os.path.join(REPO, "examples", "hello")
 T = TypeVar("T")
@@ -89,6 +91,84 @@ class CommandLineTest(FolderCase):
             done.stderr,
             "reloader run: give the program to run, as SCRIPT [ARGS] or -m MODULE [ARGS]\n",
         )
+
+    def test_an_uncaught_error_shows_the_frames_python_shows(self) -> None:
+        self.write("boom.py", "def main():\n    raise ValueError('boom')\n\n\nmain()\n")
+        plain = subprocess.run([sys.executable, "boom.py"], cwd=self.folder, env=self.env,
+                               capture_output=True, text=True, timeout=60)
+        self.assertIn("ValueError: boom", plain.stderr)
+        done = self.reloader("boom.py")
+        self.assertEqual((done.returncode, done.stderr), (plain.returncode, plain.stderr))
+
+    def test_a_module_traceback_starts_at_the_module(self) -> None:
+        self.write("app/__init__.py", "")
+        self.write("app/cli.py", "import sys\nsys.exit(int('x'))\n")
+        done = self.reloader("-m", "app.cli")
+        self.assertEqual(done.returncode, 1)
+        files = re.findall(r'^  File "([^"]+)"', done.stderr, re.MULTILINE)
+        self.assertEqual(files, [os.path.join(self.folder, "app", "cli.py")])
+        self.assertTrue(done.stderr.startswith("Traceback (most recent call last):\n"))
+        self.assertTrue(done.stderr.endswith(
+            "ValueError: invalid literal for int() with base 10: 'x'\n"))
+
+    def test_the_program_excepthook_shows_its_errors(self) -> None:
+        self.write("tool.py", "import sys\n"
+                              "sys.excepthook = lambda t, e, tb: print('hooked', t.__name__,"
+                              " tb.tb_frame.f_code.co_filename)\n"
+                              "raise KeyError(1)\n")
+        done = self.reloader("tool.py")
+        # As python names the script: absolute from 3.9 on, as given before.
+        name = os.path.join(self.folder, "tool.py") if sys.version_info >= (3, 9) else "tool.py"
+        self.assertEqual((done.returncode, done.stdout), (1, "hooked KeyError {}\n".format(name)))
+
+    def test_a_module_that_cannot_be_found_is_one_line(self) -> None:
+        done = self.reloader("--watch", ".", "--no-default-watch", "-m", "nosuch.cli")
+        self.assertEqual(done.returncode, 1)
+        self.assertEqual(done.stderr, "reloader run: Error while finding module specification "
+                         "for 'nosuch.cli' (ModuleNotFoundError: No module named 'nosuch')\n")
+
+    def test_watch_adds_to_the_default_folder_unless_told_otherwise(self) -> None:
+        from reloader.__main__ import parser
+
+        script = self.write("tool.py", "")
+        for arguments, expected in (
+            (["tool.py"], [self.folder]),
+            (["--watch", "../lib", "--watch", "x.py", "tool.py"], [self.folder, "../lib", "x.py"]),
+            (["--watch", "../lib", "--no-default-watch", "tool.py"], ["../lib"]),
+            (["--no-default-watch", "tool.py"], [self.folder]),
+        ):
+            with self.subTest(arguments=arguments):
+                parsed = parser().parse_args(["run"] + arguments)
+                self.assertEqual(_cli_run.watch_paths(parsed, script, None), expected)
+
+    def test_an_edit_in_the_default_folder_reloads_when_another_is_watched(self) -> None:
+        self.write("leaf.py", "VALUE = 1\n")
+        self.write("lib/helper.py", "VALUE = 1\n")
+        self.write("tool.py", "import importlib, sys, time\n"
+                              "import helper, leaf\n"
+                              "open('ready', 'w').close()\n"
+                              "deadline = time.monotonic() + 30\n"
+                              "while time.monotonic() < deadline:\n"
+                              "    values = [importlib.import_module(n).VALUE"
+                              " for n in ('leaf', 'helper')]\n"
+                              "    if values == [2, 2]:\n"
+                              "        sys.exit(0)\n"
+                              "    time.sleep(0.02)\n"
+                              "sys.exit('still ' + repr(values))\n")
+        self.env["PYTHONPATH"] += os.pathsep + os.path.join(self.folder, "lib")
+        process = subprocess.Popen(
+            [sys.executable, "-m", "reloader", "run", "--interval", "0.05", "--debounce", "0",
+             "--watch", "lib", "tool.py"],
+            cwd=self.folder, env=self.env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+            text=True)
+        self.addCleanup(process.wait, 30)
+        self.addCleanup(process.kill)
+        wait_for("the program to start",
+                 lambda: os.path.exists(os.path.join(self.folder, "ready")) or None)
+        self.write("leaf.py", "VALUE = 2\n")
+        self.write("lib/helper.py", "VALUE = 2\n")
+        _, stderr = process.communicate(timeout=60)
+        self.assertEqual(process.returncode, 0, stderr)
 
     def test_help_explains_the_command(self) -> None:
         done = self.reloader("--help")

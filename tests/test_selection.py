@@ -46,8 +46,8 @@ class PrefixTest(PackageCase):
         self.assertEqual(
             list(the_plan.modules),
             [
-                reloader.PlannedModule(self.pkg, "selected"),
-                reloader.PlannedModule(self.pkg + ".util", "selected"),
+                reloader.Plan.PlannedModule(self.pkg, "selected"),
+                reloader.Plan.PlannedModule(self.pkg + ".util", "selected"),
             ],
         )
         self.assertEqual(the_plan.names, [self.pkg, self.pkg + ".util"])
@@ -462,6 +462,11 @@ class BadInputTest(PackageCase):
             "spelling".format(folder),
             folder,
         )
+
+    def test_a_path_that_does_not_exist(self) -> None:
+        folder = self.path("{pkg}")
+        self.check(ValueError, "path target {!r} does not exist; check the path".format(folder),
+                   folder)
 
     def test_wrong_type(self) -> None:
         self.check(

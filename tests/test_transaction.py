@@ -181,7 +181,7 @@ class GraphShapesTest(PackageCase):
         self.assertEqual(report.added, (self.pkg + ".new",))
         self.assertEqual(self.mod("{pkg}").new.VALUE, "new")
         self.assertIn(
-            reloader.ModuleOutcome(self.pkg + ".new", "added", "imported by the new code"),
+            reloader.Report.ModuleOutcome(self.pkg + ".new", "added", "imported by the new code"),
             report.outcomes,
         )
 
@@ -196,7 +196,7 @@ class GraphShapesTest(PackageCase):
         self.assertFalse(hasattr(self.mod("{pkg}"), "gone"))
         self.assertRegex(str(report), r"^reloaded 1 module, removed 1 in \d+ ms$")
         self.assertIn(
-            reloader.ModuleOutcome(self.pkg + ".gone", "removed", "its source file is gone"),
+            reloader.Report.ModuleOutcome(self.pkg + ".gone", "removed", "its source file is gone"),
             report.outcomes,
         )
 
@@ -422,12 +422,12 @@ class FailureTest(PackageCase):
         self.assertEqual(
             outcomes,
             [
-                reloader.ModuleOutcome(self.pkg, "restored", "restored to its previous state"),
-                reloader.ModuleOutcome(self.pkg + ".a", "restored", "restored to its previous state"),
-                reloader.ModuleOutcome(
+                reloader.Report.ModuleOutcome(self.pkg, "restored", "restored to its previous state"),
+                reloader.Report.ModuleOutcome(self.pkg + ".a", "restored", "restored to its previous state"),
+                reloader.Report.ModuleOutcome(
                     self.pkg + ".b", "failed", "at {}:3: RuntimeError: boom".format(path)
                 ),
-                reloader.ModuleOutcome(self.pkg + ".c", "restored", "restored to its previous state"),
+                reloader.Report.ModuleOutcome(self.pkg + ".c", "restored", "restored to its previous state"),
             ],
         )
         text = caught.exception.report.format()
@@ -664,9 +664,9 @@ class ReportTest(PackageCase):
         self.assertEqual(
             report.outcomes,
             [
-                reloader.ModuleOutcome(self.pkg, "reloaded", "selected"),
-                reloader.ModuleOutcome(self.pkg + ".a", "reloaded", "selected"),
-                reloader.ModuleOutcome(self.pkg + ".b", "reloaded", "selected"),
+                reloader.Report.ModuleOutcome(self.pkg, "reloaded", "selected"),
+                reloader.Report.ModuleOutcome(self.pkg + ".a", "reloaded", "selected"),
+                reloader.Report.ModuleOutcome(self.pkg + ".b", "reloaded", "selected"),
             ],
         )
         self.assertEqual(

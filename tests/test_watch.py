@@ -109,19 +109,71 @@ class DetectionTest(WatcherCase):
         self.assertIsNone(self.watcher.check())
         self.assertNotIn(self.name("{pkg}.extra"), sys.modules)
 
-    def test_a_deleted_module_nobody_imports_is_purged(self) -> None:
+    def test_a_deleted_module_is_kept_and_reported_missing(self) -> None:
+        other = self.mod("{pkg}.other")
         os.remove(self.path("{pkg}/other.py"))
         report = self.watcher.check()
         assert report is not None
         self.assertTrue(report.ok)
-        self.assertEqual(report.removed, (self.name("{pkg}.other"),))
-        self.assertNotIn(self.name("{pkg}.other"), sys.modules)
+        self.assertEqual(report.missing, (self.name("{pkg}.other"),))
+        self.assertEqual((report.reloaded, report.removed), ((), ()))
+        self.assertIs(self.mod("{pkg}.other"), other)
+        self.assertEqual(str(report).split(" in ")[0], "reloaded 0 modules, 1 missing")
+        self.assertIn(
+            "  missing   {} (its source file is gone; kept loaded until it returns)".format(
+                self.name("{pkg}.other")),
+            report.format().splitlines(),
+        )
+        self.assertIsNone(self.watcher.check())  # said once
 
-    def test_a_deleted_module_still_imported_fails_and_restores(self) -> None:
+    def test_a_returning_file_reloads_its_module_with_its_dependents(self) -> None:
         util, views = self.mod("{pkg}.util"), self.mod("{pkg}.views")
         os.remove(self.path("{pkg}/util.py"))
         report = self.watcher.check()
         assert report is not None
+        self.assertEqual(report.missing, (self.name("{pkg}.util"),))
+        self.assertIs(self.mod("{pkg}.util"), util)
+        self.assertIs(self.mod("{pkg}.views"), views)
+        self.assertEqual(views.SHOWN, 10)
+        self.write("{pkg}/util.py", "VALUE = 3\n")
+        report = self.watcher.check()
+        assert report is not None
+        self.assertTrue(report.ok, report)
+        self.assertEqual(report.reloaded, (self.name("{pkg}.util"), self.name("{pkg}.views")))
+        self.assertEqual(report.missing, ())
+        self.assertEqual(self.mod("{pkg}.views").SHOWN, 30)
+
+    def test_a_file_deleted_and_written_back_between_checks_is_an_edit(self) -> None:
+        path = self.path("{pkg}/util.py")
+        with open(path) as handle:
+            text = handle.read()
+        stamp = os.stat(path).st_mtime_ns
+        os.remove(path)
+        with open(path, "w") as handle:
+            handle.write(text)
+        os.utime(path, ns=(stamp, stamp))
+        report = self.watcher.check()  # a new inode: reloaded, never missing
+        assert report is not None
+        self.assertTrue(report.ok, report)
+        self.assertEqual(report.missing, ())
+        self.assertEqual(self.mod("{pkg}.views").SHOWN, 10)
+
+    def test_an_explicit_reload_of_a_missing_module_purges_it(self) -> None:
+        os.remove(self.path("{pkg}/other.py"))
+        self.assertIsNotNone(self.watcher.check())
+        report = reloader.reload(self.name("{pkg}.other"))
+        self.assertEqual(report.removed, (self.name("{pkg}.other"),))
+        self.assertNotIn(self.name("{pkg}.other"), sys.modules)
+        self.assertIsNone(self.watcher.check())
+
+    def test_an_explicit_reload_of_a_missing_module_still_imported_fails_and_restores(
+        self,
+    ) -> None:
+        util, views = self.mod("{pkg}.util"), self.mod("{pkg}.views")
+        os.remove(self.path("{pkg}/util.py"))
+        with self.assertRaises(reloader.ReloadError) as caught:
+            reloader.reload(self.name("{pkg}.util"))
+        report = caught.exception.report
         self.assertIsInstance(report.error, ImportError)
         self.assertTrue(report.rolled_back)
         self.assertEqual(report.failed_module, self.name("{pkg}.views"))
@@ -138,25 +190,26 @@ class DetectionTest(WatcherCase):
             ),
         )
 
-    def test_a_deleted_submodule_taken_from_its_package_names_the_file(self) -> None:
+    def test_a_missing_submodule_taken_from_its_package_names_the_file(self) -> None:
         self.write("{pkg}/views.py", "from {pkg} import util\nSHOWN = util.VALUE\n")
         self.watcher.check()
         os.remove(self.path("{pkg}/util.py"))
-        report = self.watcher.check()
-        assert report is not None
-        self.assertIsInstance(report.error, ImportError)
+        with self.assertRaises(reloader.ReloadError) as caught:
+            reloader.reload(self.name("{pkg}.util"))
         self.assertIn(
             "; the source file of {!r} is gone, but {!r} still imports it; restored".format(
                 self.name("{pkg}.util"), self.name("{pkg}.views")
             ),
-            str(report),
+            str(caught.exception),
         )
 
-    def test_a_renamed_module_is_purged_under_its_old_name(self) -> None:
+    def test_a_renamed_module_is_kept_under_its_old_name(self) -> None:
+        other = self.mod("{pkg}.other")
         os.rename(self.path("{pkg}/other.py"), self.path("{pkg}/renamed.py"))
         report = self.watcher.check()
         assert report is not None
-        self.assertEqual(report.removed, (self.name("{pkg}.other"),))
+        self.assertEqual(report.missing, (self.name("{pkg}.other"),))
+        self.assertIs(self.mod("{pkg}.other"), other)
         self.assertNotIn(self.name("{pkg}.renamed"), sys.modules)
 
     def test_a_save_through_a_renamed_temporary_file(self) -> None:
@@ -192,6 +245,70 @@ class DetectionTest(WatcherCase):
                 )
             ],
         )
+
+
+class EarlierEditsTest(WatcherCase):
+    """Edits saved while no watcher looked are reloaded at the next check."""
+
+    def test_an_edit_saved_before_the_watcher_was_made(self) -> None:
+        self.assertIsNone(self.watcher.check())  # it noted what each module runs
+        self.write("{pkg}/util.py", "VALUE = 2\n")
+        report = self.watch().check()
+        assert report is not None
+        self.assertEqual(report.reloaded, (self.name("{pkg}.util"), self.name("{pkg}.views")))
+        self.assertEqual(self.mod("{pkg}.views").SHOWN, 20)
+
+    def test_stopping_and_making_a_new_watcher_loses_nothing(self) -> None:
+        self.write("{pkg}/util.py", "VALUE = 2\n")
+        self.assertIsNotNone(self.watcher.check())
+        self.write("{pkg}/util.py", "VALUE = 3\n")  # while nothing watches
+        self.write("{pkg}/other.py", "OTHER = 3\n")
+        report = self.watch().check()
+        assert report is not None
+        self.assertEqual(sorted(report.reloaded), sorted(
+            [self.name("{pkg}.util"), self.name("{pkg}.views"), self.name("{pkg}.other")]))
+        self.assertEqual(self.mod("{pkg}.views").SHOWN, 30)
+        self.assertEqual(self.mod("{pkg}.other").OTHER, 3)
+        self.assertIsNone(self.watch().check())
+
+    def test_a_fix_after_a_failed_explicit_reload(self) -> None:
+        self.assertIsNone(self.watcher.check())
+        util = self.mod("{pkg}.util")
+        self.write("{pkg}/util.py", "VALUE = (\n")
+        with self.assertRaises(reloader.ReloadError):
+            reloader.reload(self.name("{pkg}.util"))
+        self.assertIs(self.mod("{pkg}.util"), util)
+        self.write("{pkg}/util.py", "VALUE = 4\n")
+        report = self.watch().check()
+        assert report is not None
+        self.assertTrue(report.ok, report)
+        self.assertEqual(self.mod("{pkg}.views").SHOWN, 40)
+
+    def test_the_bytecode_cache_tells_what_a_module_unseen_so_far_runs(self) -> None:
+        self.write("{pkg}/fresh.py", "FRESH = 1\n")
+        with mock.patch.object(sys, "dont_write_bytecode", False):
+            fresh = self.load("{pkg}.fresh")  # writes the cache, which names this source
+        self.assertTrue(os.path.exists(fresh.__spec__.cached))
+        self.write("{pkg}/fresh.py", "FRESH = 2\n")
+        report = self.watch().check()  # the first to look at fresh
+        assert report is not None
+        self.assertEqual(report.reloaded, (self.name("{pkg}.fresh"),))
+        self.assertEqual(self.mod("{pkg}.fresh").FRESH, 2)
+
+    def test_a_cache_naming_the_same_source_means_unchanged(self) -> None:
+        self.write("{pkg}/fresh.py", "FRESH = 1\n")
+        with mock.patch.object(sys, "dont_write_bytecode", False):
+            self.load("{pkg}.fresh")
+        self.assertIsNone(self.watch().check())
+
+    def test_a_reload_by_the_watcher_is_noted(self) -> None:
+        with mock.patch.object(sys, "dont_write_bytecode", True):
+            self.write("{pkg}/util.py", "VALUE = 2\n")
+            self.assertIsNotNone(self.watcher.check())
+            self.assertIsNone(self.watch().check())  # the new util runs this very file
+            self.write("{pkg}/util.py", "VALUE = 5\n")
+            self.assertIsNotNone(self.watch().check())
+        self.assertEqual(self.mod("{pkg}.views").SHOWN, 50)
 
 
 class BurstTest(WatcherCase):

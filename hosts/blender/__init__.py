@@ -21,22 +21,22 @@ import bpy  # noqa: E402
 from . import addon_reload  # noqa: E402
 
 
-class RELOADER_OT_reload_addon(bpy.types.Operator):
-    """Reload an add-on or extension with all its submodules: unregister, reload, register"""
+class _AddonOperator:
+    """Asks for an add-on's module name, the last one reloaded filled in."""
 
-    bl_idname = "reloader.reload_addon"
-    bl_label = "Reload Add-on"
     bl_options = {"REGISTER"}
-
     module: bpy.props.StringProperty(  # type: ignore[valid-type]
-        name="Add-on",
-        description="Module name of the add-on, such as my_addon or bl_ext.user_default.my_addon",
-    )
+        name="Add-on", description="Module name, such as my_addon or bl_ext.user_default.my_addon")
 
     def invoke(self, context, event):  # type: ignore[no-untyped-def]
-        if not self.module:
-            self.module = addon_reload.last_reloaded()
+        self.module = self.module or addon_reload.last_reloaded()
         return context.window_manager.invoke_props_dialog(self)
+
+
+class RELOADER_OT_reload_addon(_AddonOperator, bpy.types.Operator):
+    """Reload an add-on or extension with all its submodules: unregister, reload, register"""
+
+    bl_idname, bl_label = "reloader.reload_addon", "Reload Add-on"
 
     def execute(self, context):  # type: ignore[no-untyped-def]
         outcome = addon_reload.reload_addon(self.module)
@@ -46,30 +46,17 @@ class RELOADER_OT_reload_addon(bpy.types.Operator):
         return {"CANCELLED"} if outcome.failed else {"FINISHED"}
 
 
-class RELOADER_OT_reload_on_save(bpy.types.Operator):
+class RELOADER_OT_reload_on_save(_AddonOperator, bpy.types.Operator):
     """Reload an add-on whenever one of its files is saved (toggle)"""
 
-    bl_idname = "reloader.reload_on_save"
-    bl_label = "Reload Add-on on Save"
-    bl_options = {"REGISTER"}
-
-    module: bpy.props.StringProperty(  # type: ignore[valid-type]
-        name="Add-on",
-        description="Module name of the add-on to watch; empty stops watching",
-    )
-
-    def invoke(self, context, event):  # type: ignore[no-untyped-def]
-        if not self.module:
-            self.module = addon_reload.last_reloaded()
-        return context.window_manager.invoke_props_dialog(self)
+    bl_idname, bl_label = "reloader.reload_on_save", "Reload Add-on on Save"
 
     def execute(self, context):  # type: ignore[no-untyped-def]
         try:
-            text = addon_reload.watch(self.module)
-        except (RuntimeError, ValueError) as error:
+            self.report({"INFO"}, addon_reload.watch(self.module))
+        except ValueError as error:
             self.report({"ERROR"}, str(error))
             return {"CANCELLED"}
-        self.report({"INFO"}, text)
         return {"FINISHED"}
 
 

@@ -1,13 +1,13 @@
 """Blender's side of a reload: unregister add-ons before the purge, register them after.
 
-The installed `reloader.Host` has one cleanup: for every enabled add-on among
-the modules being reloaded it calls `unregister()`, then removes what a
-forgetful `unregister()` left behind (registered classes, `bpy.app.handlers`
-entries and `bpy.app.timers` owned by the purged modules). After the
-re-import the new modules' `register()` runs; if the reload fails, the old
-ones' `register()` runs again instead. Reload on save checks for changes from a `bpy.app.timers`
-tick; in background mode no timer ever fires, so callers use `check()`
-directly. This module has no operators or menus (see __init__.py).
+The host's one hook calls `unregister()` on every enabled add-on among the
+modules being reloaded, then removes what a forgetful `unregister()` left
+behind (registered classes, `bpy.app.handlers` entries and `bpy.app.timers`
+owned by the purged modules). After the re-import the new modules'
+`register()` runs; if the reload fails, the old ones' runs again instead.
+Reload on save is a `reloader.Watcher` on the host's `bpy.app.timers`; in
+background mode no timer fires, so callers use `check()`. No operators or
+menus here (see __init__.py).
 """
 
 import os
@@ -22,7 +22,7 @@ from . import reloader
 
 #: Seconds between checks for saved files while reload on save is on.
 INTERVAL = 0.5
-_ADDON_FLAGS = ("__addon_enabled__", "__addon_persistent__")
+_Undo = Callable[[], None]
 
 
 class Outcome(NamedTuple):
@@ -33,123 +33,76 @@ class Outcome(NamedTuple):
     problems: List[str]  # unregister() failures and leftovers that could not be removed
 
 
-def _where(error: BaseException) -> str:
-    frames = traceback.extract_tb(error.__traceback__)
-    return " at {}:{}".format(frames[-1].filename, frames[-1].lineno) if frames else ""
+_problems: List[str] = []  # what the running reload could not do, for its Outcome
+_errors: List[str] = []  # register() failures of the new code: the reload failed
+_state: Dict[str, Any] = {"uninstall": None, "last": "", "watch": None, "saved": None}
 
 
-def _failure(call: str, name: str, error: BaseException) -> str:
-    return "{} of {!r} failed{}: {}: {}".format(
-        call, name, _where(error), type(error).__name__, error)
+def _call(call: str, name: str, module: types.ModuleType) -> Optional[str]:
+    """Run `module.register()` or `unregister()` as addon_utils does; the failure, if any."""
+    import _bpy  # the add-on owns what it registers
+
+    owner = getattr(_bpy, "_bl_owner_id_get", lambda: None)()
+    set_owner = getattr(_bpy, "_bl_owner_id_set", lambda _: None)
+    set_owner(name)
+    try:
+        getattr(module, call)()
+    except Exception as error:
+        frame = (traceback.extract_tb(error.__traceback__) or [None])[-1]
+        where = " at {}:{}".format(frame.filename, frame.lineno) if frame else ""
+        return "{}() of {!r} failed{}: {}: {}".format(
+            call, name, where, type(error).__name__, error)
+    finally:
+        set_owner(owner)
+    return None
 
 
 def _enabled() -> List[str]:
     return list(bpy.context.preferences.addons.keys())
 
 
-class _Cycle:
-    """Unregister the enabled add-ons being purged; register the new modules after."""
+def addons_hook(names: Sequence[str], owned: reloader.Host.Owned) -> reloader.Host.Finish:
+    """Unregister the old add-ons and their leftovers; finish by registering new or old."""
+    addons = [(n, sys.modules[n]) for n in names if n in _enabled() and n in sys.modules]
+    for name, module in reversed(addons):  # importers first
+        _problems.extend(filter(None, [_call("unregister", name, module)]))
+    undos = [_remove_classes(owned), _remove_handlers(owned), _remove_timers(names, owned)]
 
-    def __init__(self) -> None:
-        self.names: List[str] = []  # every module being reloaded, in import order
-        self.addons: List[Tuple[str, types.ModuleType]] = []
-        self.problems: List[str] = []
-        self.errors: List[str] = []
-
-    def before_purge(self, names: Sequence[str]) -> None:
-        self.names = list(names)
-        enabled = set(_enabled())
-        self.addons = [(n, sys.modules[n]) for n in names if n in enabled and n in sys.modules]
-
-    def _register(self, name: str, module: types.ModuleType) -> Optional[BaseException]:
-        # As addon_utils.enable does: the add-on owns what it registers.
-        import _bpy
-
-        owner = getattr(_bpy, "_bl_owner_id_get", lambda: None)()
-        set_owner = getattr(_bpy, "_bl_owner_id_set", lambda _: None)
-        set_owner(name)
-        try:
-            module.register()
-        except Exception as error:
-            return error
-        finally:
-            set_owner(owner)
-        return None
-
-    def tear_down(self, owned: Callable[[object], bool]) -> Callable[[], None]:
-        """The host's cleanup: unregister() the old add-ons, then remove leftovers.
-
-        Returns what undoes it after a failed reload: the old add-ons'
-        register(), then the leftovers it did not bring back itself.
-        """
-        done = []
-        for name, module in reversed(self.addons):  # importers first
-            try:
-                module.unregister()
-            except Exception as error:
-                self.problems.append(_failure("unregister()", name, error))
-            done.append((name, module))
-        put_backs = [remove(owned) for remove in (remove_classes, remove_handlers, remove_timers)]
-
-        def undo() -> None:
-            for name, module in reversed(done):
-                error = self._register(name, module)
-                if error is not None:
-                    self.problems.append(_failure("register()", name, error))
-            for put_back in reversed(put_backs):
-                put_back()
-
-        return undo
-
-    def after_import(self, names: Sequence[str]) -> None:
-        for name, old in self.addons:
+    def finish(imported: bool) -> None:
+        for name, old in addons if imported else ():
             new = sys.modules.get(name)
             if new is None or new is old:
                 continue
-            for flag in _ADDON_FLAGS:
+            for flag in ("__addon_enabled__", "__addon_persistent__"):
                 if hasattr(old, flag):
                     setattr(new, flag, getattr(old, flag))
-            if getattr(new, "__file__", None):
-                # addon_utils reloads an add-on whose file time moved; it is current now.
+            if getattr(new, "__file__", None):  # addon_utils reloads a file whose time moved
                 new.__time__ = os.path.getmtime(new.__file__)  # type: ignore[attr-defined]
-            error = self._register(name, new)
+            error = _call("register", name, new)
             if error is not None:
-                self.errors.append(_failure("register()", name, error)
-                                   + "; the new code stays loaded: fix it and reload again")
+                _errors.append(error + "; the new code stays loaded: fix it and reload again")
+        for name, old in () if imported else addons:
+            _problems.extend(filter(None, [_call("register", name, old)]))
+        for undo in () if imported else reversed(undos):
+            undo()
 
-    def take(self) -> Tuple[List[str], List[str]]:
-        problems, errors = self.problems, self.errors
-        self.problems, self.errors = [], []
-        return problems, errors
-
-
-_cycle = _Cycle()
+    return finish
 
 
-def _subclasses(root: type) -> List[type]:
-    found: List[type] = []
-    seen = set()
-    stack = [root]
+def _remove_classes(owned: reloader.Host.Owned) -> _Undo:
+    """Unregister classes of purged modules that are still registered."""
+    found, stack, removed = set(), [bpy.types.bpy_struct], []
     while stack:
         for cls in stack.pop().__subclasses__():
-            if cls not in seen:
-                seen.add(cls)
-                found.append(cls)
+            if cls not in found:
+                found.add(cls)
                 stack.append(cls)
-    return found
-
-
-def remove_classes(owned: Callable[[object], bool]) -> Callable[[], None]:
-    """Unregister classes of purged modules that are still registered; return the undo."""
-    removed = []
-    for cls in _subclasses(bpy.types.bpy_struct):
-        if owned(cls) and getattr(cls, "is_registered", False):
-            try:
-                bpy.utils.unregister_class(cls)
-            except (RuntimeError, ValueError) as error:
-                _cycle.problems.append("could not unregister {}: {}".format(cls.__name__, error))
-                continue
-            removed.append(cls)
+                if owned(cls) and getattr(cls, "is_registered", False):
+                    try:
+                        bpy.utils.unregister_class(cls)
+                        removed.append(cls)
+                    except (RuntimeError, ValueError) as error:
+                        _problems.append("could not unregister {}: {}".format(cls.__name__, error))
 
     def register_again() -> None:
         for cls in reversed(removed):
@@ -159,15 +112,13 @@ def remove_classes(owned: Callable[[object], bool]) -> Callable[[], None]:
     return register_again
 
 
-def remove_handlers(owned: Callable[[object], bool]) -> Callable[[], None]:
-    """Take purged modules' functions out of every bpy.app.handlers list; return the undo."""
+def _remove_handlers(owned: reloader.Host.Owned) -> _Undo:
+    """Take purged modules' functions out of every bpy.app.handlers list."""
     taken: List[Tuple[List[Any], int, Any]] = []
-    for attribute in dir(bpy.app.handlers):
-        entries = getattr(bpy.app.handlers, attribute)
-        if isinstance(entries, list):
-            for index in reversed(range(len(entries))):
-                if owned(entries[index]):
-                    taken.append((entries, index, entries.pop(index)))
+    for entries in (getattr(bpy.app.handlers, a) for a in dir(bpy.app.handlers)):
+        for index in reversed(range(len(entries)) if isinstance(entries, list) else []):
+            if owned(entries[index]):
+                taken.append((entries, index, entries.pop(index)))
 
     def put_back() -> None:
         for entries, index, entry in reversed(taken):
@@ -177,20 +128,17 @@ def remove_handlers(owned: Callable[[object], bool]) -> Callable[[], None]:
     return put_back
 
 
-def remove_timers(owned: Callable[[object], bool]) -> Callable[[], None]:
-    """Unregister bpy.app.timers whose function a purged module defines; return the undo.
+def _remove_timers(names: Sequence[str], owned: reloader.Host.Owned) -> _Undo:
+    """Unregister bpy.app.timers whose function a purged module defines.
 
-    Blender cannot list its timers, so the candidates are the functions found
-    in the purged modules and their classes; closures and bound methods of
-    instances are not found. A timer put back after a failed reload starts
-    again with no delay.
+    Blender cannot list its timers: the candidates are the functions of the
+    purged modules and of their classes (not closures, not bound methods of
+    instances). A timer put back after a failed reload starts with no delay.
     """
     candidates: Dict[int, Callable[[], Any]] = {}
-    for name in _cycle.names:
-        module = sys.modules.get(name)
-        for value in list(vars(module).values()) if module is not None else ():
-            members = list(vars(value).values()) if isinstance(value, type) else [value]
-            for member in members:
+    for module in filter(None, (sys.modules.get(name) for name in names)):
+        for value in list(vars(module).values()):
+            for member in list(vars(value).values()) if isinstance(value, type) else [value]:
                 function = getattr(member, "__func__", member)
                 if isinstance(function, types.FunctionType) and owned(function):
                     candidates[id(function)] = function
@@ -206,50 +154,27 @@ def remove_timers(owned: Callable[[object], bool]) -> Callable[[], None]:
     return register_again
 
 
-# ---------------------------------------------------------------- the host
-
-
-def _schedule(callback: Callable[[], None], delay: float) -> None:
-    def once() -> None:
-        callback()
-
-    bpy.app.timers.register(once, first_interval=delay)
-
-
-def _show(report: object) -> None:
-    print("reloader: {}".format(report))
-
-
-def _blender_modules() -> List[str]:
+def _protected() -> List[str]:
     """Top-level names of Blender's own modules (its scripts folder), never reloaded."""
     names = {"bpy", "_bpy", "bpy_types", "_bpy_types", "mathutils", "bl_math", "gpu", "blf",
              "bmesh", "aud", "imbuf", "idprop", "freestyle", __name__.rpartition(".")[0]}
     scripts = bpy.utils.system_resource("SCRIPTS")
     for folder in ("modules", "startup", "addons_core", os.path.join("freestyle", "modules")):
         path = os.path.join(scripts, folder)
-        for entry in os.listdir(path) if os.path.isdir(path) else ():
-            name = entry[:-3] if entry.endswith(".py") else entry
-            if name.isidentifier():
-                names.add(name)
-    return sorted(names)
-
-
-_state: Dict[str, Any] = {"uninstall": None, "last": "", "watch": None}
+        names.update(e[:-3] if e.endswith(".py") else e
+                     for e in (os.listdir(path) if os.path.isdir(path) else ()))
+    return sorted(n for n in names if n.isidentifier())
 
 
 def install() -> None:
     """Install the Blender host (once)."""
     if _state["uninstall"] is None:
-        host = reloader.Host(
-            "blender",
-            protected=_blender_modules(),
-            schedule=None if bpy.app.background else _schedule,
-            show=_show,
-            before_purge=_cycle.before_purge,
-            after_import=_cycle.after_import,
-            cleanups=(_cycle.tear_down,),
-        )
-        _state["uninstall"] = reloader.use_host(host)
+        _state["uninstall"] = reloader.use_host(reloader.Host(
+            "blender", protected=_protected(), show=lambda report: print("reloader:", report),
+            schedule=None if bpy.app.background else (
+                lambda callback, delay: bpy.app.timers.register(  # kept when a file loads
+                    lambda: callback(), first_interval=delay, persistent=True)),
+            hooks=(addons_hook,)))
 
 
 def uninstall() -> None:
@@ -264,14 +189,12 @@ def last_reloaded() -> str:
     return str(_state["last"])
 
 
-def _outcome(report: Any = None, error: Optional[Exception] = None) -> Outcome:
-    problems, errors = _cycle.take()
-    if error is not None:
-        return Outcome(str(error), True, problems + errors)
-    if errors:
+def _outcome(report: reloader.Report) -> Outcome:
+    problems, errors = list(_problems), list(_errors)
+    del _problems[:], _errors[:]
+    if errors and report.ok:
         return Outcome(errors[0], True, problems + errors[1:])
-    failed = getattr(report, "error", None) is not None
-    return Outcome(str(report), failed, problems)
+    return Outcome(str(report), not report.ok, problems + errors)
 
 
 def reload_addon(name: str) -> Outcome:
@@ -284,63 +207,44 @@ def reload_addon(name: str) -> Outcome:
                        "its module name, such as 'bl_ext.user_default.my_addon'".format(name),
                        True, [])
     install()
-    try:
-        report = reloader.reload(name)
-    except (reloader.ReloadError, ValueError, TypeError, RuntimeError) as error:
-        return _outcome(error=error)
-    _state["last"] = name
+    report = reloader.try_reload(name)
+    if report.ok:
+        _state["last"] = name
     return _outcome(report)
-
-
-# ---------------------------------------------------------- reload on save
 
 
 def watch(name: str) -> str:
     """Reload add-on `name` when a file in its folder is saved; '' (or the same name) stops."""
-    current = _state["watch"]
+    name, current = name.strip(), _state["watch"]
     if current is not None:
-        if current["tick"] is not None and bpy.app.timers.is_registered(current["tick"]):
-            bpy.app.timers.unregister(current["tick"])
+        current[1].stop()
         _state["watch"] = None
-        if not name or name == current["name"]:
-            return "reload on save is off"
-    if not name.strip():
+    if not name or (current is not None and name == current[0]):
         return "reload on save is off"
-    module = sys.modules.get(name.strip())
-    if name.strip() not in _enabled() or module is None or not getattr(module, "__file__", None):
+    module = sys.modules.get(name)
+    if name not in _enabled() or not getattr(module, "__file__", None):
         raise ValueError("add-on {!r} is not enabled; enable it first".format(name))
     install()
-    folder = os.path.dirname(os.path.abspath(module.__file__))  # type: ignore[type-var]
-
-    def tick() -> float:
-        check()
-        return INTERVAL
-
-    # No timer fires without an event loop (background mode): callers use check().
-    timer = None if bpy.app.background else tick
-    _state["watch"] = {"name": name.strip(), "watcher": reloader.Watcher(folder, debounce=0.0),
-                       "tick": timer}
-    if timer is not None:
-        bpy.app.timers.register(timer, first_interval=INTERVAL, persistent=True)
-    return "reloading {!r} when a file under {} is saved".format(name.strip(), folder)
+    folder = os.path.dirname(os.path.abspath(module.__file__))  # type: ignore[union-attr,type-var]
+    watcher = reloader.Watcher(folder, debounce=0.0, interval=INTERVAL, on_report=_saved)
+    watcher.start()  # on Blender's timers; in background mode none fires: callers use check()
+    _state["watch"] = (name, watcher)
+    return "reloading {!r} when a file under {} is saved".format(name, folder)
 
 
-def watching() -> Optional[Tuple[str, Optional[Callable[[], float]]]]:
-    """The add-on being watched and its timer function (None in background mode)."""
+def watching() -> Optional[Tuple[str, Optional[reloader.Watcher]]]:
+    """The add-on being watched and its running watcher (None in background mode)."""
     current = _state["watch"]
-    return None if current is None else (current["name"], current["tick"])
+    return None if current is None else (current[0], current[1] if current[1].running else None)
+
+
+def _saved(report: reloader.Report) -> None:
+    _state["saved"] = outcome = _outcome(report)
+    for line in [outcome.text] + outcome.problems:
+        print("reloader:", line)
 
 
 def check() -> Optional[Outcome]:
     """Reload the watched add-on now if one of its files changed; None when nothing did."""
     current = _state["watch"]
-    if current is None:
-        return None
-    report = current["watcher"].check()  # shown by the watcher, through the host
-    if report is None:
-        return None
-    outcome = _outcome(report)
-    extra = [outcome.text] if outcome.text != str(report) else []
-    for line in extra + outcome.problems:
-        _show(line)
-    return outcome
+    return _state["saved"] if current is not None and current[1].check() else None

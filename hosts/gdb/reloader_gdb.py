@@ -9,8 +9,7 @@ reload fails. Commands need nothing: creating a `gdb.Command` with the name
 of an existing one replaces it. This module never reloads anything itself.
 """
 
-import threading
-from typing import Any, Callable, Iterator, List, Optional, Tuple
+from typing import Any, Callable, Iterator, List, Optional, Sequence, Tuple
 
 import gdb  # type: ignore[import-not-found]
 
@@ -38,8 +37,8 @@ def _owned_entry(entry: object, owned: Callable[[object], bool]) -> bool:
     return False
 
 
-def remove_extensions(owned: Callable[[object], bool]) -> Callable[[], None]:
-    """Take purged modules' entries out of gdb's lists; return what puts them back."""
+def remove_extensions(names: Sequence[str], owned: reloader.Host.Owned) -> reloader.Host.Finish:
+    """Take purged modules' entries out of gdb's lists; put them back if the reload fails."""
     taken: List[Tuple[Any, Any, Any]] = []  # (container, index or key, entry)
     for holder in _holders():
         for attribute in _LISTS:
@@ -54,28 +53,22 @@ def remove_extensions(owned: Callable[[object], bool]) -> Callable[[], None]:
                 if _owned_entry(filters[key], owned):
                     taken.append((filters, key, filters.pop(key)))
 
-    def put_back() -> None:
+    def finish(imported: bool) -> None:
+        if imported:
+            return
         for container, where, entry in reversed(taken):
             if isinstance(container, list):
                 container.insert(where, entry)
             else:
                 container[where] = entry
 
-    return put_back
+    return finish
 
 
-def schedule(callback: Callable[[], None], delay: float) -> None:
-    """Run `callback` on gdb's main thread after `delay` seconds.
-
-    `gdb.post_event` only runs while gdb reads commands: never under
-    `gdb -batch`, where a pending event also crashes gdb at exit.
-    """
-    if delay <= 0:
-        gdb.post_event(callback)
-    else:
-        timer = threading.Timer(delay, gdb.post_event, (callback,))
-        timer.daemon = True
-        timer.start()
+#: Runs a callable on gdb's main thread after a delay. `gdb.post_event` only
+#: runs while gdb reads commands: never under `gdb -batch`, where a pending
+#: event also crashes gdb at exit.
+schedule = reloader.Host.post_later(gdb.post_event)
 
 
 def show(report: object) -> None:
@@ -100,10 +93,9 @@ is put back as it was and the error names the file and line."""
         targets = gdb.string_to_argv(argument)
         if not targets:
             raise gdb.GdbError("reloader-reload needs a package name, such as 'myprinters'")
-        try:
-            report = reloader.reload(*targets)
-        except (reloader.ReloadError, ValueError, TypeError, RuntimeError) as error:
-            raise gdb.GdbError(str(error)) from error
+        report = reloader.try_reload(*targets)
+        if not report.ok:
+            raise gdb.GdbError(str(report)) from report.error
         gdb.write("{}\n".format(report))
 
 
@@ -116,7 +108,7 @@ def install() -> Callable[[], None]:
             protected=("gdb", __name__),
             schedule=schedule,
             show=show,
-            cleanups=(remove_extensions,),
+            hooks=(remove_extensions,),
         )
         _uninstall = reloader.use_host(host)
     ReloadCommand()

@@ -15,7 +15,7 @@ old modules are registered again. This file only adapts; reloader does the work.
 import os
 import sys
 import types
-from typing import Callable, Dict, List, Optional
+from typing import Callable, Dict, List, Optional, Sequence
 
 import sublime
 import sublime_plugin
@@ -70,6 +70,11 @@ def _register(names: List[str]) -> None:
     load = _loader_function("load_module")
     for module in _plugin_modules(names):
         load(module)
+
+
+def _plugins(names: Sequence[str], owned: object) -> Callable[[bool], None]:
+    register_old_again = _unregister(list(names))
+    return lambda imported: _register(list(names)) if imported else register_old_again()
 
 
 def _refresh_archives(package: str) -> None:
@@ -210,8 +215,7 @@ def plugin_loaded() -> None:
         protected=protected,
         schedule=_schedule,
         show=show,
-        before_purge=lambda names: _unregister(list(names)),
-        after_import=lambda names: _register(list(names)),
+        hooks=(_plugins,),
     )))
 
 

@@ -15,6 +15,7 @@ import unittest
 from typing import Any, List, Tuple
 
 from ..support import PackageCase
+from ..test_notebook import NotebookBehaviour
 from ._real import ROOT, VENVS, HostCase, skip_if_disabled, unavailable
 
 
@@ -49,7 +50,7 @@ class ShellTest(PackageCase):
     def test_reload_magic_prints_the_report(self) -> None:
         self.write("{pkg}/core.py", "def greet():\n    return 'v2'\n")
         out, err = self.cell("%reload " + self.pkg)
-        self.assertRegex(out, r"^reloaded 2 modules in \d+ ms\n$")
+        self.assertRegex(out, r"^reloader: reloaded 2 modules in \d+ ms\n$")
         self.assertEqual(err, "")
         self.assertEqual(self.shell.user_ns[self.pkg].core.greet(), "v2")
         self.assertIs(self.shell.user_ns[self.pkg], sys.modules[self.pkg])
@@ -61,7 +62,7 @@ class ShellTest(PackageCase):
         self.assertEqual(out, "")
         self.assertEqual(
             err,
-            "reloading '{}.core' failed at {}:2: NameError: name 'undefined_name' is not "
+            "reloader: reloading '{}.core' failed at {}:2: NameError: name 'undefined_name' is not "
             "defined; restored 2 modules to their previous state\n".format(self.pkg, path),
         )
         self.assertIs(sys.modules[self.pkg + ".core"], old)
@@ -69,16 +70,16 @@ class ShellTest(PackageCase):
     def test_plan_and_usage(self) -> None:
         out, _ = self.cell("%reload --plan " + self.pkg)
         lines = out.splitlines()
-        self.assertEqual(lines[0], "would reload 2 modules, skip 1")
+        self.assertEqual(lines[0], "reloader: would reload 2 modules, skip 1")
         self.assertEqual(sorted(lines[1:3]), [  # the order in a cycle is the core's business
-            "  reload  {} (selected)".format(self.pkg),
-            "  reload  {}.core (selected)".format(self.pkg),
+            "reloader:   reload  {} (selected)".format(self.pkg),
+            "reloader:   reload  {}.core (selected)".format(self.pkg),
         ])
-        self.assertTrue(lines[3].startswith("  skip    __main__ ("), out)  # the user namespace
+        self.assertTrue(lines[3].startswith("reloader:   skip    __main__ ("), out)
         self.assertEqual(len(lines), 4)
         out, err = self.cell("%reload")
-        self.assertEqual(out, "")
-        self.assertTrue(err.startswith("%reload TARGET...  "), err)
+        self.assertEqual(err, "")
+        self.assertTrue(out.startswith("reloader: %reload TARGET...  "), out)
         _, err = self.cell("%reload no_such_package_here")
         self.assertEqual(
             err,
@@ -101,7 +102,7 @@ class ShellTest(PackageCase):
     def test_automatic_mode_reloads_before_each_cell(self) -> None:
         out, _ = self.cell("%reload --auto " + self.root)
         self.assertEqual(out, "reloader: before each cell, reloading what changed under {}\n"
-                         .format(os.path.abspath(self.root)))
+                         .format(os.path.realpath(self.root)))
         self.assertEqual(self.cell("pass"), ("", ""))
         self.write("{pkg}/core.py", "def greet():\n    return 'v2'\n")
         out, _ = self.cell("result = {}.core.greet()".format(self.pkg))
@@ -111,6 +112,37 @@ class ShellTest(PackageCase):
         self.write("{pkg}/core.py", "def greet():\n    return 'v3'\n")
         self.assertEqual(self.cell("pass"), ("", ""))
         self.assertEqual(self.shell.user_ns[self.pkg].core.greet(), "v2")
+
+
+class ShellBehaviourTest(NotebookBehaviour, PackageCase):
+    """What %reload --auto promises a notebook, in a real IPython shell."""
+
+    def setUp(self) -> None:
+        super().setUp()
+        skip_if_disabled()
+        try:
+            from IPython.core.interactiveshell import InteractiveShell
+        except ImportError:
+            unavailable("IPython is not installed for {}".format(sys.executable))
+        self.shell = InteractiveShell.instance()
+        before = set(self.shell.user_ns)
+
+        def forget_new_names() -> None:
+            for name in set(self.shell.user_ns) - before:
+                del self.shell.user_ns[name]
+
+        self.addCleanup(forget_new_names)
+        self.addCleanup(self.cell, "%unload_ext reloader")
+        self.cell("%load_ext reloader")
+        self.start()
+
+    def cell(self, code: str) -> Tuple[str, str]:
+        out, err = io.StringIO(), io.StringIO()
+        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+            result = self.shell.run_cell(code)
+        if result.error_in_exec is not None:
+            raise result.error_in_exec
+        return out.getvalue(), err.getvalue()
 
 
 DRIVER = r"""
@@ -171,9 +203,9 @@ class KernelTest(HostCase):
         self.core = self.write("lib/kpkg/core.py", "def greet():\n    return 'v1'\n")
         self.stamp = int(os.stat(self.core).st_mtime)
 
-    def edit(self, text: str) -> List[Any]:
+    def edit(self, text: str, path: str = "") -> List[Any]:
         self.stamp += 2
-        return ["edit", self.core, text, self.stamp]
+        return ["edit", path or self.core, text, self.stamp]
 
     def kernel(self, *steps: List[Any]) -> List[Any]:
         setup = ["run", "import sys; sys.path[:0] = [{!r}, {!r}]\n%load_ext reloader\n"
@@ -198,11 +230,12 @@ class KernelTest(HostCase):
             ["run", "%reload kpkg"],
             ["run", "kpkg.core.greet()"],
         )
-        self.assertRegex(outputs[0]["stdout"], r"^reloaded 2 modules in \d+ ms\n$", outputs[0])
+        self.assertRegex(outputs[0]["stdout"], r"^reloader: reloaded 2 modules in \d+ ms\n$",
+                         outputs[0])
         self.assertEqual(outputs[1]["result"], "'v2'")
         self.assertEqual(
             outputs[2]["stderr"],
-            "reloading 'kpkg.core' failed at {}:1: NameError: name 'undefined_name' is not "
+            "reloader: reloading 'kpkg.core' failed at {}:1: NameError: name 'undefined_name' is not "
             "defined; restored 2 modules to their previous state\n".format(self.core),
         )
         self.assertEqual(outputs[3]["result"], "'v2'")
@@ -223,6 +256,32 @@ class KernelTest(HostCase):
         self.assertEqual(outputs[1]["stdout"], "")
         self.assertRegex(outputs[2]["stdout"], r"^reloader: reloaded \d+ modules? in \d+ ms\n$")
         self.assertEqual(outputs[2]["result"], "'v2'")
+
+    def test_names_earlier_edits_status_and_errors_in_a_kernel(self) -> None:
+        lib = os.path.join(self.tmp, "lib")
+        module = self.write("lib/knb.py", "LIMIT = 1\nNAME = 'a'\n")
+        missing = os.path.join(self.tmp, "does", "not", "exist")
+        outputs = self.kernel(
+            ["run", "from knb import *\nfrom knb import LIMIT as limit"],
+            self.edit("LIMIT = 2\nNAME = 'a'\nNEW = 'new'\n", module),  # before --auto
+            ["run", "%reload --auto " + lib],
+            ["run", "(LIMIT, limit, NAME, NEW)"],
+            ["run", "%reload --status"],
+            ["run", "%reload --auto " + missing],
+        )
+        self.assertEqual(outputs[0]["error"], None, outputs[0])
+        self.assertRegex(outputs[2]["stdout"], r"^reloader: reloaded 1 module in \d+ ms\n$")
+        self.assertEqual(outputs[2]["result"], "(2, 2, 'a', 'new')")
+        self.assertEqual(outputs[3]["stdout"].splitlines()[0],
+                         "reloader: automatic mode is on: before each cell, polling the source "
+                         "files under {} (no notification: each check looks at the files' "
+                         "stat)".format(os.path.realpath(lib)))
+        self.assertRegex(outputs[3]["stdout"].splitlines()[1],
+                         r"^reloader: last report: reloaded 1 module in \d+ ms$")
+        self.assertEqual(outputs[4], {
+            "stdout": "", "error": None, "result": None,
+            "stderr": "reloader: watched path {!r} does not exist; give an existing folder or "
+                      "file\n".format(missing)})
 
 
 if __name__ == "__main__":

@@ -56,13 +56,7 @@ def reload_package(name: Optional[str] = None) -> Optional[reloader.Report]:
     if not name or not name.strip():
         return None  # cancelled
     _state.last = name = name.strip()
-    try:
-        report = reloader.reload(name)
-    except reloader.ReloadError as error:
-        report = error.report
-    except (ValueError, TypeError, RuntimeError) as error:
-        print("Reloader: {}".format(error))
-        return None
+    report = reloader.try_reload(name)
     show(report)
     return report
 

@@ -1,22 +1,19 @@
 """Reloader for Nuke 13 and later: menu commands, main-thread reloads, callback cleanup.
 
-`install()` (from this folder's init.py, in every mode) tells reloader
-about Nuke: its own modules are never purged; reloads run through
-`nuke.executeInMainThread`, or directly in terminal mode (`nuke -t`), where
-the GUI loop does not run; reports go to the Script Editor. Before a purge,
-every entry of Nuke's callback registries (`nuke.callbacks.onCreates`,
-`knobChangeds`, `onScriptLoads`, `beforeRenders`, ... : dicts of lists of
-`(call, args, kwargs, nodeClass)` tuples, and plain lists for background
-renders) whose function belongs to a purged module is taken out, so the
-re-import registers it once; if the reload fails the old entries are put
-back where they were. `add_menu()` (from menu.py) adds the Reloader menu.
-This file only adapts; reloader does the work.
+`install()` (from init.py, in every mode) describes Nuke to reloader: its own
+modules are never purged; reloads run on the main thread, or at once in
+terminal mode (`nuke -t`); reports go to the Script Editor. Before a purge,
+the entries of Nuke's callback registries (`nuke.callbacks.onCreates`,
+`knobChangeds`, ...: lists of `(call, args, kwargs, nodeClass)` tuples)
+whose function a purged module owns are taken out, so the re-import adds
+them once; a failed reload puts them back. `add_menu()` (from menu.py)
+adds the Reloader menu. This file only adapts; reloader does the work.
 """
 
 import os
 import sys
-import threading
-from typing import Any, Callable, List, Optional, Tuple
+import types
+from typing import Any, Callable, List, Sequence, Tuple
 
 import nuke
 
@@ -26,53 +23,35 @@ PROTECTED = ("nuke", "nukescripts", "nuke_internal", "hiero", "foundry", "reload
 MENU = "Reloader"
 
 
-class _State:
-    def __init__(self) -> None:
-        self.last: Optional[str] = None
-        self.report: Optional[reloader.Report] = None
-        self.watcher: Any = None
-        self.uninstall: Optional[Callable[[], None]] = None
-        self.host: Optional[reloader.Host] = None
+# The last package and report, the reload-on-save watcher, the host (until
+# install(): one with no event loop, so reloads run at once) and its undo.
+_state = types.SimpleNamespace(last=None, report=None, watcher=None, host=reloader.Host("nuke"),
+                               uninstall=lambda: None)
 
 
-_state = _State()
-
-
-def _registries() -> List[List[Any]]:
-    """Every list of callback entries in nuke.callbacks, whatever the Nuke version."""
-    found: List[List[Any]] = []
-    for value in vars(nuke.callbacks).values():
-        if isinstance(value, dict):
-            found.extend(v for v in value.values() if isinstance(v, list))
-        elif isinstance(value, list):
-            found.append(value)
-    return found
-
-
-def _take(owned: reloader.Owned) -> List[Tuple[List[Any], int, Any]]:
-    """Remove the owned entries; return (list, index, entry) for each, in order."""
-    taken = []
-    for entries in _registries():
-        kept = []
-        for index, entry in enumerate(entries):
-            if isinstance(entry, tuple) and entry and owned(entry[0]):
-                taken.append((entries, index, entry))
-            else:
-                kept.append(entry)
-        entries[:] = kept  # the same list object: Nuke holds it
+def _take(owned: reloader.Host.Owned) -> List[Tuple[List[Any], int, Any]]:
+    """Remove the owned entries from nuke.callbacks; return (list, index, entry) for each."""
+    taken: List[Tuple[List[Any], int, Any]] = []
+    for value in vars(nuke.callbacks).values():  # whatever the Nuke version holds there
+        lists = list(value.values()) if isinstance(value, dict) else [value]
+        for entries in (v for v in lists if isinstance(v, list)):
+            mine = {i for i, e in enumerate(entries) if isinstance(e, tuple) and e and owned(e[0])}
+            taken.extend((entries, i, entries[i]) for i in sorted(mine))
+            entries[:] = [e for i, e in enumerate(entries) if i not in mine]  # Nuke holds the list
     return taken
 
 
-def remove_callbacks(owned: reloader.Owned) -> Callable[[], None]:
-    """Take purged modules' callbacks out of Nuke's registries; the undo puts them back."""
+def remove_callbacks(names: Sequence[str], owned: reloader.Host.Owned) -> reloader.Host.Finish:
+    """Take purged modules' callbacks out of Nuke's registries; put them back on failure."""
     taken = _take(owned)
 
-    def put_back() -> None:
-        _take(owned)  # what the failed attempt registered
-        for entries, index, entry in taken:
-            entries.insert(index, entry)
+    def finish(imported: bool) -> None:
+        if not imported:
+            _take(owned)  # what the failed attempt registered
+            for entries, index, entry in taken:
+                entries.insert(index, entry)
 
-    return put_back
+    return finish
 
 
 def show(report: reloader.Report) -> None:
@@ -81,55 +60,34 @@ def show(report: reloader.Report) -> None:
     print("Reloader: {}".format(report) if report.ok else report.format())
 
 
-def reload_package(name: str) -> Optional[reloader.Report]:
+def reload_package(name: str) -> reloader.Report:
     """Reload `name` and everything importing it now; show and return the report."""
     _state.last = name
-    try:
-        report = reloader.reload(name)
-    except reloader.ReloadError as error:
-        report = error.report
-    except (ValueError, TypeError, RuntimeError) as error:
-        print("Reloader: {}".format(error))
-        return None
+    report = reloader.try_reload(name)
     show(report)
     return report
 
 
-def _ignore(_: object) -> None:
-    return None
-
-
 def reload_later(name: str) -> None:
     """Reload `name` on Nuke's main thread (now in terminal mode)."""
-    host = _state.host or reloader.Host("nuke")
-    host.call_soon(lambda: _ignore(reload_package(name)))
+    _state.host.call_soon(lambda: show(reloader.try_reload(name)))
+    _state.last = name
 
 
 def reload_prompt() -> None:
     """Ask for a package name, then reload it."""
-    name = nuke.getInput("Reload package or module", _state.last or "")
-    if name and name.strip():
-        reload_later(name.strip())
+    name = (nuke.getInput("Reload package or module", _state.last or "") or "").strip()
+    return reload_later(name) if name else None
 
 
 def reload_last() -> None:
     if _state.last is None:
-        print("Reloader: no package reloaded yet; use Reloader/Reload Package... first")
-        return
+        return print("Reloader: no package reloaded yet; use Reloader/Reload Package... first")
     reload_later(_state.last)
 
 
 def show_last() -> None:
     print(_state.report.format() if _state.report is not None else "Reloader: no reload yet")
-
-
-def _folders(name: str) -> List[str]:
-    module = sys.modules.get(name)
-    folders = list(getattr(module, "__path__", None) or [])
-    file = getattr(module, "__file__", None)
-    if not folders and file:
-        folders = [os.path.dirname(str(file))]
-    return folders
 
 
 def toggle_reload_on_save() -> bool:
@@ -139,13 +97,16 @@ def toggle_reload_on_save() -> bool:
         _state.watcher = None
         print("Reloader: reload on save is off")
         return False
-    if _state.last is None or not _folders(_state.last):
+    module = sys.modules.get(_state.last or "")
+    file = getattr(module, "__file__", None)
+    folders = list(getattr(module, "__path__", None) or ([os.path.dirname(file)] if file else []))
+    if not folders:
         print("Reloader: reload a package once first; reload on save watches it")
-    else:
-        _state.watcher = reloader.Watcher(*_folders(_state.last), on_report=show)
-        _state.watcher.start()
-        print("Reloader: reloading {} on save".format(_state.last))
-    return _state.watcher is not None
+        return False
+    _state.watcher = reloader.Watcher(*folders, on_report=show)
+    _state.watcher.start()
+    print("Reloader: reloading {} on save".format(_state.last))
+    return True
 
 
 def add_menu() -> None:
@@ -161,26 +122,13 @@ def add_menu() -> None:
         menu.addCommand("{}/{}".format(MENU, label), command, shortcut)
 
 
-def _schedule(callback: Callable[[], None], delay: float) -> None:
-    if delay > 0:  # executeInMainThread may be called from any thread
-        timer = threading.Timer(delay, nuke.executeInMainThread, (callback,))
-        timer.daemon = True
-        timer.start()
-    else:
-        nuke.executeInMainThread(callback)
-
-
 def install() -> Callable[[], None]:
     """Describe Nuke to reloader; return the callable that undoes it."""
     uninstall()
-    gui = bool(nuke.env.get("gui"))
-    _state.host = reloader.Host(
-        "nuke",
-        protected=PROTECTED,
-        schedule=_schedule if gui else None,
-        show=show,
-        cleanups=(remove_callbacks,),
-    )
+    schedule = reloader.Host.post_later(nuke.executeInMainThread)
+    _state.host = reloader.Host("nuke", protected=PROTECTED, show=show,
+                                schedule=schedule if nuke.env.get("gui") else None,
+                                hooks=(remove_callbacks,))
     _state.uninstall = reloader.use_host(_state.host)
     return uninstall
 
@@ -189,7 +137,5 @@ def uninstall() -> None:
     if _state.watcher is not None:
         _state.watcher.stop()
         _state.watcher = None
-    if _state.uninstall is not None:
-        _state.uninstall()
-        _state.uninstall = None
-    _state.host = None
+    _state.uninstall()
+    _state.uninstall, _state.host = (lambda: None), reloader.Host("nuke")

@@ -24,10 +24,9 @@ def _message(text: str, error: bool = False) -> None:
         vim.command("echomsg {}".format(quoted))
 
 
-def show(report: object) -> None:
+def show(report: reloader.Report) -> None:
     """Where reports go: the message area, errors highlighted."""
-    failed = getattr(report, "error", None) is not None
-    _message("reloader: {}".format(report), error=failed)
+    _message("reloader: {}".format(report), error=not report.ok)
 
 
 def install() -> Callable[[], None]:
@@ -42,25 +41,12 @@ def install() -> Callable[[], None]:
 
 def reload_command(arguments: str) -> None:
     """`:ReloaderReload tool other/folder`: reload and show the one-line report."""
-    try:
-        report = reloader.reload(*shlex.split(arguments))
-    except reloader.ReloadError as error:
-        show(error.report)
-        return
-    except (ValueError, TypeError, RuntimeError) as error:
-        _message("reloader: {}".format(error), error=True)
-        return
-    show(report)
+    show(reloader.try_reload(*shlex.split(arguments)))
 
 
 def saved(path: str) -> None:
     """BufWritePost: reload the module whose file was just written, if one is loaded."""
-    try:
-        report = reloader.reload(path)
-    except reloader.ReloadError as error:
-        show(error.report)
-        return
-    except ValueError:
-        # Any .py file may be saved; most are not loaded modules. Nothing to do.
-        return
-    show(report)
+    report = reloader.try_reload(path)
+    # Any .py file may be saved; most are not loaded modules. Nothing to do then.
+    if not isinstance(report.error, ValueError):
+        show(report)

@@ -149,12 +149,12 @@ class Tracker:
 
     # -- cleaning up -------------------------------------------------------
 
-    def _owned_jobs(self, owned: reloader.Owned) -> List[int]:
+    def _owned_jobs(self, owned: reloader.Host.Owned) -> List[int]:
         return [
             i for i, kwargs in self.jobs.items() if any(map(owned, _callables(kwargs.values())))
         ]
 
-    def _owned_callbacks(self, owned: reloader.Owned) -> List[Any]:
+    def _owned_callbacks(self, owned: reloader.Host.Owned) -> List[Any]:
         return [i for i, (_, args, kwargs) in self.callbacks.items()
                 if any(map(owned, _callables(list(args) + list(kwargs.values()))))]
 
@@ -177,22 +177,26 @@ class Tracker:
                 self._remove(callback_id)
         return dropped
 
-    def cleanup_jobs(self, owned: reloader.Owned) -> Callable[[], None]:
-        """Kill the script jobs calling purged code; the undo starts them again."""
+    def cleanup_jobs(self, names: Any, owned: reloader.Host.Owned) -> reloader.Host.Finish:
+        """Kill the script jobs calling purged code; a failed reload starts them again."""
         killed = self._kill(self._owned_jobs(owned))
 
-        def start_again() -> None:
+        def start_again(imported: bool) -> None:
+            if imported:
+                return
             self._kill(self._owned_jobs(owned))  # what the failed attempt started
             for kwargs in killed:
                 self.jobs[self._script_job(**kwargs)] = kwargs
 
         return start_again
 
-    def cleanup_callbacks(self, owned: reloader.Owned) -> Callable[[], None]:
-        """Remove the message callbacks calling purged code; the undo adds them again."""
+    def cleanup_callbacks(self, names: Any, owned: reloader.Host.Owned) -> reloader.Host.Finish:
+        """Remove the message callbacks calling purged code; a failed reload adds them again."""
         dropped = self._drop(self._owned_callbacks(owned))
 
-        def add_again() -> None:
+        def add_again(imported: bool) -> None:
+            if imported:
+                return
             self._drop(self._owned_callbacks(owned))
             for add, args, kwargs in dropped:
                 self.callbacks[add(*args, **kwargs)] = (add, args, kwargs)
@@ -321,7 +325,7 @@ def install() -> Callable[[], None]:
         protected=PROTECTED,
         schedule=None if batch else _schedule,
         show=show,
-        cleanups=(tracker.cleanup_jobs, tracker.cleanup_callbacks),
+        hooks=(tracker.cleanup_jobs, tracker.cleanup_callbacks),
     )
     _state.uninstall.append(reloader.use_host(_state.host))
     if tracker.untracked:

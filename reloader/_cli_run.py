@@ -3,9 +3,10 @@
 The program runs in this process, on the main thread, exactly as `python
 SCRIPT` or `python -m MODULE` would run it; a `Watcher` checks the watched
 folders on a background thread and prints one line per reload, and every
-error with its file and line, to stderr. A bad edit is reported, never fatal.
-This module parses the command and wires the two; it does not reload
-anything itself.
+error with its file and line, to stderr. A reload that fails is reported and
+undone; what the program's own code raises later is the program's, shown
+with the program's frames only, as python shows it. This module parses the
+command and wires the two; it does not reload anything itself.
 """
 
 import argparse
@@ -13,8 +14,7 @@ import importlib.util
 import os
 import runpy
 import sys
-import traceback
-from typing import Any, Callable, List, Optional
+from typing import Any, Callable, List, Optional, Tuple
 
 from . import _web
 from ._report import Report
@@ -25,8 +25,11 @@ Run SCRIPT (or -m MODULE) in this process as __main__, the way python does,
 and watch the folders holding its code. When a source file under them
 changes, the modules imported from it are reloaded, with every module that
 imports them, while the program keeps running: same process, new code. If
-the new code fails, everything is put back, the error is printed with its
-file and line, and the program goes on with the old code.
+the reload fails (a syntax error, or an exception while the changed modules
+run their top-level code), everything is put back, the error is printed with
+its file and line, and the program goes on with the old code. An exception
+the new code raises later, when the program calls it, is the program's own:
+uncaught, it ends the program as it would under python.
 
 The program's own script (__main__) is never reloaded: keep what you edit in
 modules it imports. Ctrl-C ends the program; the exit code is the program's
@@ -36,7 +39,7 @@ modules it imports. Ctrl-C ends the program; the exit code is the program's
 _EPILOG = """\
 examples:
   python -m reloader run examples/hello/server.py
-  python -m reloader run --watch src -m app.server --port 8080
+  python -m reloader run --watch ../lib -m app.server --port 8080
 """
 
 
@@ -55,8 +58,15 @@ def add_command(subparsers: Any) -> None:
         metavar="PATH",
         action="append",
         default=[],
-        help="folder or file to watch; repeat for several (default: the script's "
-        "folder, or the folder of the module's top-level package)",
+        help="also watch this folder or file; repeat for several (always watched, unless "
+        "--no-default-watch: the script's folder, or the folder of the module's top-level "
+        "package)",
+    )
+    parser.add_argument(
+        "--no-default-watch",
+        dest="default_watch",
+        action="store_false",
+        help="watch only the --watch paths",
     )
     parser.add_argument(
         "--interval",
@@ -121,8 +131,22 @@ def _default_watch(script: Optional[str], module: Optional[str]) -> str:
     if spec.origin and spec.has_location:
         return os.path.dirname(spec.origin)
     raise ImportError(
-        "module {!r} has no folder to watch; give one with --watch".format(top), name=top
+        "module {!r} has no folder to watch; give one with --watch and "
+        "--no-default-watch".format(top), name=top
     )
+
+
+def watch_paths(arguments: argparse.Namespace, script: Optional[str], module: Optional[str],
+                default: Optional[str] = None) -> List[str]:
+    """The default folder (unless --no-default-watch), then the --watch paths.
+
+    `default`, when given, replaces the folder the program implies (a web
+    server's app lives in the current folder, not in the server's package).
+    """
+    paths = list(arguments.watch)
+    if arguments.default_watch or not paths:
+        paths.insert(0, default or _default_watch(script, module))
+    return paths
 
 
 def _exit_code(code: object) -> int:
@@ -133,6 +157,31 @@ def _exit_code(code: object) -> int:
         return code
     sys.stderr.write("{}\n".format(code))
     return 1
+
+
+def _show_uncaught(error: BaseException) -> None:
+    """Show the program's uncaught exception as python would: its frames, through excepthook.
+
+    The frames of this module and of runpy, which started the program, come
+    first in the traceback; they are left out. An error with no frame of the
+    program (runpy could not find the module) is one line.
+    """
+    ours = (os.path.dirname(os.path.abspath(__file__)), os.path.abspath(runpy.__file__))
+    tb = error.__traceback__
+    while tb is not None and _started_by(tb.tb_frame.f_code.co_filename, ours):
+        tb = tb.tb_next
+    if tb is None:
+        sys.stderr.write("reloader run: {}\n".format(error))
+        return
+    # The default hook prints the exception's own traceback, whatever it is given.
+    sys.excepthook(type(error), error.with_traceback(tb), tb)
+
+
+def _started_by(filename: str, ours: Tuple[str, str]) -> bool:
+    if filename == "<frozen runpy>":  # 3.11 and later
+        return True
+    path = os.path.abspath(filename)
+    return path == ours[1] or os.path.dirname(path) == ours[0]
 
 
 def run(arguments: argparse.Namespace) -> int:
@@ -155,7 +204,7 @@ def run(arguments: argparse.Namespace) -> int:
         sys.path.insert(0, os.path.dirname(os.path.abspath(script)))
     try:
         default = web.default_watch() if web is not None else None
-        paths = arguments.watch or [default or _default_watch(script, module)]
+        paths = watch_paths(arguments, script, module, default)
         watcher = Watcher(
             *paths,
             debounce=arguments.debounce,
@@ -176,13 +225,16 @@ def run(arguments: argparse.Namespace) -> int:
         if module is not None:
             runpy.run_module(module, run_name="__main__", alter_sys=True)
         else:
-            runpy.run_path(script, run_name="__main__")  # type: ignore[arg-type]
+            assert script is not None
+            # Python 3.9 and later give __main__ an absolute __file__.
+            absolute = sys.version_info >= (3, 9)
+            runpy.run_path(os.path.abspath(script) if absolute else script, run_name="__main__")
     except KeyboardInterrupt:
         return 130
     except SystemExit as exit:
         return _exit_code(exit.code)
-    except BaseException:
-        traceback.print_exc()
+    except BaseException as error:
+        _show_uncaught(error)
         return 1
     finally:
         watcher.stop()

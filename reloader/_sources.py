@@ -1,0 +1,105 @@
+"""Which loaded modules run older source than their file now holds.
+
+A watcher only sees what changes while it looks; an edit saved before it was
+made (or while automatic mode was off) would be lost. So this module keeps,
+per loaded module object, the stat signature of the source it was imported
+from, noted when reloader imports it or first sees it. For a module seen for
+the first time, the bytecode cache's header tells what the source was when
+the import wrote or checked it. It never imports and never changes
+`sys.modules`.
+"""
+
+import importlib.util
+import sys
+import threading
+import types
+import weakref
+from typing import Dict, Iterable, Tuple
+
+from . import _discovery
+from ._changes import Signature, signature_of
+
+_lock = threading.Lock()
+# id(module) -> (weak reference to it, its source path, the signature it was imported from)
+_noted: Dict[int, Tuple["weakref.ref[types.ModuleType]", str, Signature]] = {}  # noqa: UP037
+
+
+def note(module: types.ModuleType, path: str, signature: Signature) -> None:
+    """Record that `module` runs the source `path` had when its signature was `signature`."""
+    key = id(module)
+
+    def forget(_ref: object, key: int = key) -> None:
+        with _lock:
+            _noted.pop(key, None)
+
+    try:
+        ref = weakref.ref(module, forget)
+    except TypeError:  # a module type that refuses weak references
+        return
+    with _lock:
+        _noted[key] = (ref, path, signature)
+
+
+def note_loaded(names: Iterable[str]) -> None:
+    """Record, for each module loaded as one of `names` and not yet noted, its file as it is now.
+
+    For hosts that see imports happen (IPython after each cell) and for
+    explicit reloads: the file was read a moment ago.
+    """
+    for name in names:
+        module = sys.modules.get(name)
+        if not isinstance(module, types.ModuleType) or _is_noted(module):
+            continue
+        info = _discovery.describe(name, module)
+        if info is None or info.path is None or info.protected is not None:
+            continue
+        signature = signature_of(info.path)
+        if signature is not None:
+            note(module, info.path, signature)
+
+
+def _is_noted(module: types.ModuleType) -> bool:
+    entry = _noted.get(id(module))
+    return entry is not None and entry[0]() is module
+
+
+def edited(module: types.ModuleType, path: str, current: Signature) -> bool:
+    """Whether the file at `path`, now `current`, differs from what `module` was imported from.
+
+    A module seen for the first time is judged by its bytecode cache; when
+    that cannot tell, its file counts as unchanged from now on.
+    """
+    entry = _noted.get(id(module))
+    if entry is not None and entry[0]() is module and entry[1] == path:
+        return entry[2] != current
+    changed = _differs_from_cache(module, path, current)
+    if not changed:
+        note(module, path, current)
+    return changed
+
+
+def _differs_from_cache(module: types.ModuleType, path: str, current: Signature) -> bool:
+    """What the bytecode cache says: True only when its header names other source."""
+    # Read past a lazy module's __getattribute__, which would load it.
+    spec = object.__getattribute__(module, "__dict__").get("__spec__")
+    cached = getattr(spec, "cached", None)
+    if not isinstance(cached, str):
+        return False
+    try:
+        with open(cached, "rb") as handle:
+            header = handle.read(16)
+    except OSError:
+        return False
+    if len(header) < 16 or header[:4] != importlib.util.MAGIC_NUMBER:
+        return False
+    flags = int.from_bytes(header[4:8], "little")
+    if flags & 1:  # checked by the source's hash
+        try:
+            with open(path, "rb") as handle:
+                source = handle.read()
+        except OSError:
+            return False
+        return importlib.util.source_hash(source) != header[8:16]
+    mtime = int.from_bytes(header[8:12], "little")
+    size = int.from_bytes(header[12:16], "little")
+    return (mtime, size) != ((current[0] // 10**9) & 0xFFFFFFFF, current[1] & 0xFFFFFFFF)
