@@ -149,7 +149,7 @@ WEB_MINORS = ["3.12", "3.13"]
 
 def run_web_servers(pythons: Dict[str, "Interpreter"]) -> Result:
     """tests/web: real servers edited under load, in a venv with the frameworks pinned."""
-    label = "web servers"
+    label = "web"
     interpreter = next((pythons[m] for m in WEB_MINORS if m in pythons), None)
     if interpreter is None:
         return Result(label, "FAIL", "needs CPython " + " or ".join(WEB_MINORS))
@@ -172,7 +172,7 @@ EXTRA_SUITES: List[ExtraSuite] = [
     ExtraSuite("wheel", run_wheel,
                "two fresh venvs in a temporary folder, removed after; the wheel built there "
                "with setuptools==80.9.0 from the registry"),
-    ExtraSuite("web servers", run_web_servers,
+    ExtraSuite("web", run_web_servers,
                ".venv-check/web/: Flask, FastAPI with uvicorn and Django, pinned (about 90 MB), "
                "on CPython 3.12 or 3.13"),
 ]
