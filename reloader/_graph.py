@@ -428,20 +428,27 @@ _ENTRY_ATTEMPTS = 32
 
 
 def cycle_entry(group: List[str], top_level: Callable[[str], Sequence[Need]]) -> Optional[str]:
-    """The first member of `group` (tried in its order) whose import runs the cycle through.
+    """The member of `group` to import first, so that the cycle's imports run through.
 
     Plays the import of the cycle from each member in turn with the members'
     top-level imports: a `from m import x` while `m` is still running
     (further up the stack) fails unless `m` bound `x` before the import it is
-    paused at. None when every entry would fail.
+    paused at. A module bound while it is still running (`from pkg import m`,
+    `import m`) is a risk: the code after the import may read attributes `m`
+    has not set yet (`app.include_router(m.router)`). The first member in
+    `group`'s order whose play runs through with no such risk wins, else the
+    first that runs through at all; None when every entry would fail.
     """
     members = set(group)
 
-    def runs_through(entry: str) -> bool:
+    def play(entry: str) -> Optional[int]:
+        """How many half-run members get bound as modules; None if the play fails."""
         # member -> the names it has bound so far; None once it has finished
         state: Dict[str, Optional[FrozenSet[str]]] = {}
+        risks = 0
 
         def run(member: str) -> bool:
+            nonlocal risks
             parent = member.rpartition(".")[0]
             if parent in members and parent not in state and not run(parent):
                 return False
@@ -457,13 +464,24 @@ def cycle_entry(group: List[str], top_level: Callable[[str], Sequence[Need]]) ->
                 bound = state[need.target]
                 if bound is not None and not need.names <= bound:
                     return False
+                if bound is not None and not need.names:
+                    risks += 1
             state[member] = None
             return True
 
-        return all(run(member) for member in [entry] + group if member not in state)
+        if all(run(member) for member in [entry] + group if member not in state):
+            return risks
+        return None
 
     # Each attempt plays the whole cycle: try the likeliest entries only.
-    return next((entry for entry in group[:_ENTRY_ATTEMPTS] if runs_through(entry)), None)
+    fallback = None
+    for entry in group[:_ENTRY_ATTEMPTS]:
+        risks = play(entry)
+        if risks == 0:
+            return entry
+        if risks is not None and fallback is None:
+            fallback = entry
+    return fallback
 
 
 def import_order(

@@ -2,6 +2,7 @@
 
 import types
 import unittest
+from typing import List
 
 from reloader import _graph
 
@@ -167,6 +168,26 @@ class CycleEntryTest(unittest.TestCase):
         self.assertEqual(_graph.cycle_entry(["app", "views"], imports.__getitem__), "app")
         late = {"app": [_graph.Need("views", frozenset(), frozenset({"Flask"}))], "views": views}
         self.assertEqual(_graph.cycle_entry(["app", "views"], late.__getitem__), "views")
+
+    def test_a_member_bound_as_a_module_while_it_runs_is_entered_last(self) -> None:
+        # FastAPI's layout: main includes items.router after `from routers
+        # import items`; items takes `settings` from main. Entered at items,
+        # main would read items.router before items set it. Whatever order
+        # the members come in, main goes first.
+        sources = {
+            "main": "from fastapi import FastAPI\nsettings = {}\napp = FastAPI()\n"
+                    "from routers import items\napp.include_router(items.router)\n",
+            "routers.items": "from fastapi import APIRouter\nfrom main import settings\n"
+                             "router = APIRouter()\n",
+        }
+
+        def top_level(name: str) -> List[_graph.Need]:
+            return _graph.top_level_imports(
+                sources[name], name, False, {"routers.items"}.__contains__
+            )
+
+        for group in (["main", "routers.items"], ["routers.items", "main"]):
+            self.assertEqual(_graph.cycle_entry(group, top_level), "main")
 
     def test_no_entry_when_every_one_fails(self) -> None:
         none = frozenset()
