@@ -9,7 +9,7 @@ factory (`create_app`) is made again by Flask's own lookup. Werkzeug's
 restarting reloader (`--debug`, `--reload`) is turned off.
 """
 
-from typing import Any, Callable, List, Tuple
+from typing import Any, Callable, List, Optional, Tuple
 
 from . import Watcher, _web
 
@@ -38,10 +38,10 @@ def install(watcher: Watcher, say: Callable[[str], None]) -> _web.Undo:
         front = _web.WsgiFront(watcher, locate, module)
         fronts.append(front)
         front.start()
+        where = "from module {!r}".format(module) if module else "as it is (nothing rebuilds it)"
         say(
-            "serving {!r} from module {!r} through reloader: edits are served without a "
-            "restart{}".format(
-                getattr(application, "name", application), module,
+            "serving {!r} {} through reloader: edits are served without a restart{}".format(
+                getattr(application, "name", application), where,
                 "; Werkzeug's restarting reloader is off" if restarting else "",
             )
         )
@@ -61,8 +61,13 @@ def install(watcher: Watcher, say: Callable[[str], None]) -> _web.Undo:
     return uninstall
 
 
-def _where(app: Any) -> Tuple[_web.Locate, str]:
-    """How to find the app again after a reload, and the module whose reload rebuilds it."""
+def _where(app: Any) -> Tuple[_web.Locate, Optional[str]]:
+    """How to find the app again after a reload, and the module whose reload rebuilds it.
+
+    An app that is neither a module global nor a Flask app (a WSGI wrapper
+    made inside a function) is served as it is: edited function bodies are
+    served, but nothing rebuilds it.
+    """
     import flask.cli
 
     import_name = getattr(app, "import_name", None)
@@ -71,7 +76,7 @@ def _where(app: Any) -> Tuple[_web.Locate, str]:
     if binding is not None:
         return _web.from_global(*binding), binding[0]
     if not prefer:
-        raise TypeError("cannot tell where the Flask app {!r} comes from".format(app))
+        return (lambda: app), None
     # Made by a factory: Flask's lookup calls it again in the new module.
     module = prefer[0]
     return (lambda: flask.cli.locate_app(module, None)), module
