@@ -189,7 +189,8 @@ class Scanner:
         recent = time.time_ns() - _RECENT_NS
         # This loop is what a check that finds nothing costs: keep it lean.
         for path, result in self._stat_all():
-            mtime = result.st_mtime_ns
+            # A rewrite that set mtime back moves only ctime, whose tick may be coarse.
+            mtime = max(result.st_mtime_ns, result.st_ctime_ns)
             signature = _signature(result)
             current[path] = signature
             old = previous.get(path)

@@ -30,7 +30,8 @@ from typing import (
     Tuple,
 )
 
-from ._discovery import ModuleMemo, describe, table
+from . import _reach
+from ._discovery import ModuleInfo, ModuleMemo, describe
 
 # `from X import a, b` (parenthesised or not) and `import a.b as c, d`.
 _IMPORT = re.compile(
@@ -199,8 +200,8 @@ def _read_source(name: str, module: types.ModuleType) -> Optional[str]:
         try:
             with open(info.path, "rb") as handle:
                 return handle.read().decode("utf-8", "replace")
-        except OSError:
-            return None
+        except OSError:  # a member of an archive, read through its loader below
+            pass
     spec = object.__getattribute__(module, "__dict__").get("__spec__")
     get_source = getattr(getattr(spec, "loader", None), "get_source", None)
     try:
@@ -219,12 +220,13 @@ def _parse(name: str, module: types.ModuleType) -> Parsed:
     if info.path.endswith(".py"):
         try:
             stat = os.stat(info.path)
-        except OSError:
-            return _NOTHING
-        signature = (stat.st_mtime_ns, stat.st_size)
-        cached = _file_parsed.get((info.path, name))
-        if cached is not None and cached[0] == signature:
-            return cached[1]
+        except OSError:  # a member of an archive: no signature, read every time
+            stat = None
+        if stat is not None:
+            signature = (stat.st_mtime_ns, stat.st_size)
+            cached = _file_parsed.get((info.path, name))
+            if cached is not None and cached[0] == signature:
+                return cached[1]
     text = _read_source(name, module)
     if text is None:
         return _NOTHING
@@ -290,6 +292,62 @@ def _module_edges(name: str, module: types.ModuleType) -> FrozenSet[str]:
 _edges = ModuleMemo(_module_edges)
 
 
+# (path, module name) -> ((mtime_ns, size), what its import-time code does):
+# a module run again from an unchanged file is not parsed again.
+_file_code: Dict[Tuple[str, str], Tuple[Tuple[int, int], Optional[_reach.TopLevel]]] = {}
+
+
+def _code(name: str, module: types.ModuleType) -> Optional[_reach.TopLevel]:
+    info = describe(name, module)
+    if info is None or info.path is None:
+        return None
+    signature = None
+    try:
+        stat = os.stat(info.path)
+        signature = (stat.st_mtime_ns, stat.st_size)
+    except OSError:  # an archive member: no cache, its loader gives the source
+        pass
+    cached = _file_code.get((info.path, name))
+    if signature is not None and cached is not None and cached[0] == signature:
+        return cached[1]
+    text = _read_source(name, module)
+    code = _reach.top_level(text, name, bool(info.search_paths)) if text is not None else None
+    if signature is not None:
+        _file_code[(info.path, name)] = (signature, code)
+    return code
+
+
+# Per module object: what its import-time code does, read when first needed.
+_top_level_code = ModuleMemo(_code)
+
+
+def rerun_reason(
+    name: str, module: types.ModuleType, changed: str, is_module: Callable[[str], bool]
+) -> Optional[str]:
+    """Why loaded module `name` must run again when `changed` does; None if it need not.
+
+    Conservative where the source cannot tell: a module with no readable
+    source, or one holding objects of `changed` that no import-time import
+    explains, runs again.
+    """
+    code = _top_level_code.get(name, module)
+    if code is None:
+        return "imports {} (its source cannot be read)".format(changed)
+    why = _reach.rerun_reason(code, changed, is_module)
+    if why is not None or _reach.imports(code, changed):
+        return why
+    namespace = object.__getattribute__(module, "__dict__")
+    if changed in runtime_references(namespace, name):
+        return "holds objects from {}".format(changed)
+    return None
+
+
+def names_bound_to(name: str, module: types.ModuleType, changed: str) -> FrozenSet[str]:
+    """The names of loaded module `name` that may hold the module `changed`."""
+    code = _top_level_code.get(name, module)
+    return frozenset(_reach.bound_names(code, changed)) if code is not None else frozenset()
+
+
 class _ImportIndex:
     """Who imports whom, and who is whose parent, among reloadable modules.
 
@@ -303,8 +361,14 @@ class _ImportIndex:
         self.importers: Dict[str, Set[str]] = {}
         self.children: Dict[str, Set[str]] = {}
 
-    def update(self, changed: Iterable[str]) -> None:
-        """Bring the entries of `changed` names in line with the module table."""
+    def update(
+        self, changed: Iterable[str], infos: Mapping[str, ModuleInfo], seen: Mapping[str, object]
+    ) -> None:
+        """Bring the entries of `changed` names in line with the module table.
+
+        `infos` and `seen` are the table's: what it knows of each reloadable
+        module, and every `sys.modules` entry it saw.
+        """
         for name in changed:
             parent = name.rpartition(".")[0]
             old = self.edges.pop(name, None)
@@ -312,10 +376,10 @@ class _ImportIndex:
                 for target in old:
                     self.importers.get(target, set()).discard(name)
                 self.children.get(parent, set()).discard(name)
-            info = table.infos.get(name)
+            info = infos.get(name)
             if info is None or info.protected is not None and name != "__main__":
                 continue
-            edges = _edges.get(name, table.seen[name])  # type: ignore[arg-type]
+            edges = _edges.get(name, seen[name])  # type: ignore[arg-type]
             self.edges[name] = edges
             for target in edges:
                 self.importers.setdefault(target, set()).add(name)
@@ -343,9 +407,50 @@ class _ImportIndex:
                         queue.append(name)
         return reasons
 
-    def import_edges(self, names: Iterable[str]) -> Dict[str, Set[str]]:
-        """For each module in `names`, the other loaded modules it imports."""
-        loaded = table.infos
+    def reached(
+        self, selected: Iterable[str], follow: Callable[[str], bool],
+        loaded: Mapping[str, object],
+    ) -> Tuple[Dict[str, str], Dict[str, Tuple[str, FrozenSet[str]]]]:
+        """What a change to the selected modules reaches, recursively.
+
+        Returns the importers whose import-time code reads a changed module
+        (name -> why; they run again, and their importers are looked at in
+        turn), and the importers that only bind a changed module to names
+        they read at call time (name -> (why, those names); they stay loaded
+        and the names are pointed at the new module). A package's submodules
+        are not reached through it: they stay loaded under the new package.
+        The search goes on through the modules for which `follow` is true;
+        `loaded` maps the loaded modules' names to the module objects.
+        """
+        is_module = loaded.__contains__
+        rerun: Dict[str, str] = {}
+        kept: Dict[str, Tuple[str, FrozenSet[str]]] = {}
+        inside = set(selected)
+        queue = collections.deque(sorted(inside))
+        while queue:
+            changed = queue.popleft()
+            for name in sorted(self.importers.get(changed, ())):
+                if name in inside:
+                    continue
+                module = loaded[name]
+                assert isinstance(module, types.ModuleType)
+                why = rerun_reason(name, module, changed, is_module)
+                if why is None:
+                    names = names_bound_to(name, module, changed)
+                    if names:
+                        before = kept.get(name, ("", frozenset()))
+                        kept[name] = (before[0] or "uses {} at call time only".format(
+                            changed), before[1] | names)
+                    continue
+                inside.add(name)
+                kept.pop(name, None)
+                rerun[name] = why
+                if follow(name):
+                    queue.append(name)
+        return rerun, kept
+
+    def import_edges(self, names: Iterable[str], loaded: Container[str]) -> Dict[str, Set[str]]:
+        """For each module in `names`, the other modules in `loaded` it imports."""
         return {name: {t for t in self.edges.get(name, ()) if t in loaded} for name in names}
 
 

@@ -136,15 +136,6 @@ def _check(host: Host) -> None:
             fail("hook", hook, "a hook returns finish(imported), not None")
 
 
-def finish_of(host: Host, hook: Hook, names: Sequence[str], owned: Owned) -> Finish:
-    """Run `hook` before the purge; its finish, or a TypeError naming the hook."""
-    finish = hook(names, owned)
-    if not callable(finish):
-        raise TypeError("host {!r}: hook {!r} returned {!r}; a hook returns "
-                        "finish(imported)".format(host.name, hook, finish))
-    return finish
-
-
 _lock = threading.Lock()
 _hosts: List[Tuple[Host, Callable[[], None]]] = []
 

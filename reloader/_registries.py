@@ -182,6 +182,8 @@ def _atexit(owned: Owned) -> Undo:
     # that equals nothing sees them all and removes none.
     probe = _Probe()
     atexit.unregister(probe)  # type: ignore[arg-type]
+    if sys.version_info >= (3, 14):  # unregister() walks the list from its end there
+        probe.seen.reverse()
     counts: Dict[int, int] = {}
     functions: Dict[int, Any] = {}
     for function in probe.seen:

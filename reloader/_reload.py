@@ -1,21 +1,43 @@
-"""The reload pipeline: select, order, prepare, purge and re-import, update, report.
+"""The reload pipeline: `_reload` runs the steps of a reload, in this order.
 
-Each public call runs the numbered steps below and returns a value; nothing
-here prints. Reloads are serialized by one lock, and a reload started from
-inside a reload (a module's code or hook) is refused.
+1. Select: the loaded modules the targets name and every loaded module whose
+   import-time code reads one of them, in dependency order, import cycles
+   together; importers that only bind one stay loaded.
+2. Compile every selected module's current source; a syntax error changes nothing.
+3. Hand over state: each old module's `__before_reload__()`, importers first.
+4. Tear down registrations: each host's hooks, then the built-in cleanups,
+   remove what the old modules registered.
+5. Purge and import again in dependency order, holding the import lock. As
+   each module's code has run, live update makes its old objects run the new
+   code (before its importers run, so they bind the updated old classes).
+   The importers left loaded then point at the new modules.
+6. Finish: each host hook's `finish(True)` registers the new code.
+7. Update: live update completes (old namespaces follow the new ones, names
+   in `__main__` are rebound) and lets go of the old modules.
+8. Take state back: each new module's `__after_reload__(state)`, dependencies first.
+9. Report: a `Report`, or `ReloadError` carrying one.
+
+Steps 3 to 5 push onto one undo stack what puts back each change they make.
+If anything fails up to the end of step 5, every undo runs, newest first,
+each on its own (one that fails becomes a warning, and the rest still run):
+the old modules are back, and their own `__after_reload__(state)` runs last.
+From step 6 on the new code stays: a failure is the reload's error, and the
+remaining steps still run. Either way a failed reload raises ReloadError.
+
+Nothing here prints. Reloads are serialized by one lock, and a reload
+started from inside a reload (a module's code or hook) is refused.
 """
 
 import contextlib
-import functools
 import gc
 import threading
 import time
-import types
-from typing import Callable, Dict, Iterator, List, Optional, Sequence, Tuple
+from typing import Dict, FrozenSet, Iterator, List, Optional, Sequence
 
-from . import _discovery, _graph, _host, _registries, _stale, _update
-from ._report import Location, Plan, PlannedModule, ReloadError, Report, describe_error, locate
-from ._transaction import ImportFailure, PrepareError, Transaction, prepare
+from . import _discovery, _graph
+from ._report import Plan, PlannedModule, ReloadError, Report
+from ._steps import Attempt
+from ._transaction import Prepared, prepare
 
 _lock = threading.RLock()
 _active = threading.local()
@@ -24,40 +46,51 @@ _active = threading.local()
 class _Selection:
     """A plan plus what the reload needs that a Plan does not show."""
 
-    def __init__(self, plan: Plan, paths: Dict[str, Optional[str]], kept: List[str]) -> None:
+    def __init__(self, plan: Plan, paths: Dict[str, Optional[str]], kept: List[str],
+                 rebind: Dict[str, FrozenSet[str]]) -> None:
         self.plan = plan
         self.paths = paths
         self.kept = kept  # submodules left loaded under packages that are reloaded
+        self.rebind = rebind  # modules left loaded -> their names bound to reloaded modules
 
 
 def _select(targets: Sequence[object], dependents: bool) -> _Selection:
+    """Step 1: the modules `targets` name and, with `dependents`, their importers, in order."""
     table, index = _discovery.table, _graph.index
     with table.lock:
-        # 1. Bring the module table and import index up to date (only what
+        # 1a. Bring the module table and import index up to date (only what
         #    changed in sys.modules is looked at again), then read the targets.
         table.refresh()
-        index.update(table.take_unindexed())
+        index.update(table.take_unindexed(), table.infos, table.seen)
         selection = _discovery.select(targets)
         reasons = {name: "selected" for name in selection.names}
         skipped = dict(selection.skipped)
 
-        # 2. Everything that depends on the selection; a protected dependent
+        # 1b. Everything that depends on the selection; a protected dependent
         #    (__main__, a host's module) is reported and left alone.
+        #    Only importers whose import-time code reads a changed module run
+        #    again; those that only bind it stay, their names pointed anew.
+        rebind: Dict[str, FrozenSet[str]] = {}
+        kept_reasons: Dict[str, str] = {}
         if dependents:
 
             def reloadable(name: str) -> bool:
                 return table.info(name).protected is None
 
-            for name, why in index.dependents(selection.names, reloadable).items():
+            rerun, bound = index.reached(selection.names, reloadable, table.seen)
+            for name, why in rerun.items():
                 protected = table.info(name).protected
                 if protected is None:
                     reasons[name] = why
                 else:
                     skipped.setdefault(name, "{}, but {}".format(why, protected))
-        imports = index.import_edges(reasons)
+            for name, (why, names) in bound.items():
+                rebind[name] = names
+                kept_reasons[name] = why
+        imports = index.import_edges(reasons, table.infos)
         edges = _graph.with_parents(imports, table.infos)
 
-        # 3. Dependency order; import cycles stay together.
+        # 1c. Dependency order; import cycles stay together.
         def top_level(name: str) -> List[_graph.Need]:
             module = table.seen[name]
             return _graph.top_level_of(name, module, table.infos.__contains__)  # type: ignore[arg-type]
@@ -79,7 +112,7 @@ def _select(targets: Sequence[object], dependents: bool) -> _Selection:
         modules = [PlannedModule(name, reasons[name]) for name in order]
         paths = {name: table.infos[name].path for name in order}
         kept = [c for n in order for c in sorted(table.children.get(n, ())) if c not in reasons]
-    return _Selection(Plan(modules, skipped, cycles), paths, kept)
+    return _Selection(Plan(modules, skipped, cycles, kept_reasons), paths, kept, rebind)
 
 
 @contextlib.contextmanager
@@ -103,20 +136,6 @@ def plan(*targets: object, dependents: bool = True) -> Plan:
         return _select(targets, dependents).plan
 
 
-def _call_hook(module: types.ModuleType, hook: str, *args: object) -> Tuple[bool, object]:
-    function = module.__dict__.get(hook)
-    if not callable(function):
-        return False, None
-    return True, function(*args)
-
-
-def _hook_failure(hook: str, name: str, error: Exception) -> str:
-    where = locate(error)
-    return "{} of {!r} failed{}: {}".format(
-        hook, name, " at {}".format(where) if where else "", describe_error(error)
-    )
-
-
 def reload(
     *targets: object,
     dependents: bool = True,
@@ -126,8 +145,9 @@ def reload(
 
     A target is a dotted name prefix ("tool" is tool and tool.*, never
     toolkit), a path (a str with a separator, or os.PathLike: every module
-    whose file lies under it) or a module object. Returns a Report; raises
-    ReloadError after restoring everything if the new code fails to import.
+    whose file lies under it) or a module object. Returns a Report. A failed
+    reload raises ReloadError carrying one, after restoring everything when
+    the failure came before the new code was in (see the module docstring).
     """
     with _lock:
         if getattr(_active, "running", False):
@@ -160,144 +180,38 @@ def reload(
 
 
 def _reload(targets: Sequence[object], dependents: bool, update: bool) -> Report:
+    """The steps of a reload, numbered as in the module docstring."""
     started = time.perf_counter()
+    # 1. Select: what the targets name and what imports them, in dependency order.
     selection = _select(targets, dependents)
-    the_plan = selection.plan
-    order = the_plan.names
-    reasons = {module.name: module.reason for module in the_plan.modules}
-
-    def finish(**fields: object) -> Report:
-        report = Report(
-            skipped=the_plan.skipped,
-            reasons=reasons,
-            seconds=time.perf_counter() - started,
-            **fields,  # type: ignore[arg-type]
-        )
-        if report.error is not None:
-            raise ReloadError(report) from report.error
-        return report
-
-    # 1. Find and compile every module's current source: a syntax error purges nothing.
+    order = selection.plan.names
+    attempt = Attempt(selection.plan, update, started)
+    prepared: Prepared = {}
     try:
+        # 2. Compile every module's current source: a syntax error changes nothing.
         prepared = prepare(order, [selection.paths[name] for name in order])
-    except PrepareError as failure:
-        return finish(
-            error=failure.error,
-            failed_module=failure.name,
-            # An unreadable file or bytes that are not text have no line:
-            # name the file.
-            location=locate(failure.error) or (
-                Location(failure.path, 0) if failure.path else None
-            ),
-            rolled_back=True,
-        )
-
-    warnings: List[str] = []
-    states: Dict[str, object] = {}
-    old_modules = {name: _discovery.loaded_module(name) for name in order}
-    hosts = _host.installed()
-    undo: List[Callable[[], None]] = []
-    finishes: List[_host.Finish] = []
-    owned = _host.owned_by(order)
-    recorder = _registries.Recorder()
-    updater = _update.Updater(old_modules) if update else None
-
-    def executed(module: types.ModuleType) -> None:
-        recorder.executed(module)
-        if updater is not None:
-            updater.executed(module)
-
-    transaction = Transaction(
-        order, prepared, executed, cycles=the_plan.cycles, kept=selection.kept
-    )
-    # Once one hook has run, an interrupt or a host's error anywhere up to the
-    # end of the re-import must give the old modules back what they tore down.
-    try:
-        # 2. Let the old modules hand over their state, importers first.
-        for name in reversed(order):
-            module = old_modules[name]
-            if module is None:
-                continue
-            try:
-                called, state = _call_hook(module, "__before_reload__")
-            except Exception as hook_error:
-                warnings.append(_hook_failure("__before_reload__", name, hook_error))
-                continue
-            if called:
-                states[name] = state
-
-        # 3. Hosts, then the built-in cleanups, tear down what the old modules
-        #    registered with them and with the standard library.
-        for host in hosts:
-            for hook in host.hooks:
-                finishes.append(_host.finish_of(host, hook, order, owned))
-                undo.append(functools.partial(finishes[-1], False))
-        for cleanup in _registries.cleanups(old_modules):
-            undo.append(cleanup(owned))
-
-        # 4-5. Purge, import again in order, updating the old objects as each
-        #      module's code has run; on failure everything is restored.
-        transaction.run()
+        # 3. Hand over state: the old modules' __before_reload__, importers first.
+        states = attempt.hand_over()
+        # 4. Tear down what the old modules registered with hosts and the standard library.
+        attempt.tear_down()
+        # 5. Purge and import again, updating each old module as its code has run.
+        transaction = attempt.purge_and_import(prepared, selection.kept, selection.rebind)
     except BaseException as failure:
-        # Restored already (or nothing purged yet): give the old modules back
-        # what they tore down.
-        if updater is not None:
-            updater.undo()
-        recorder.undo_attempt(owned)
-        for put_back in reversed(undo):
-            put_back()
-        for name, state in states.items():
-            module = old_modules[name]
-            try:
-                if module is not None:
-                    _call_hook(module, "__after_reload__", state)
-            except Exception as hook_error:
-                warnings.append(_hook_failure("__after_reload__", name, hook_error))
-        if not isinstance(failure, ImportFailure):
-            raise  # KeyboardInterrupt or SystemExit, after everything was restored
-        return finish(
-            error=failure.error,
-            failed_module=failure.name,
-            location=failure.location,
-            rolled_back=True,
-            restored=order,
-            removed=[name for name in order if prepared.get(name) is None],
-            warnings=warnings,
-        )
+        attempt.put_back()  # every undo, newest first; raises an interrupt that came meanwhile
+        if not isinstance(failure, Exception):
+            raise  # KeyboardInterrupt or SystemExit, after everything was put back
+        report = attempt.report_failure(failure, prepared)
+        raise ReloadError(report) from report.error
     reloaded = [name for name in order if name not in transaction.removed]
-    # Hosts register the new code while the old modules are still as they
-    # were (a host may read what it set on them), then the update finishes.
-    for finish_hook in finishes:
-        finish_hook(True)
-    replaced = updater.commit() if updater is not None else []
-    not_updated = updater.not_updated if updater is not None else {}
-    _stale.track(replaced)
-    updater = None  # it held the old modules until commit() let them go
-    del old_modules  # keep no old module alive longer than the host does
-
-    # 6. Let the new modules take their state back, dependencies first.
-    error: Optional[Exception] = None
-    failed: Optional[str] = None
-    for name in reloaded:
-        module = _discovery.loaded_module(name)
-        if module is None:
-            continue
-        try:
-            _call_hook(module, "__after_reload__", states.get(name))
-        except Exception as hook_error:
-            if error is None:
-                error, failed = hook_error, name
-            else:
-                warnings.append(_hook_failure("__after_reload__", name, hook_error))
-    return finish(
-        reloaded=reloaded,
-        removed=transaction.removed,
-        added=transaction.added,
-        error=error,
-        failed_module=failed,
-        location=locate(error) if error is not None else None,
-        warnings=warnings,
-        not_updated=not_updated,
-        replaced=replaced,
-    )
-
+    # 6. Finish: the hosts register the new code, before step 7 changes the old
+    #    modules (a host may read what it set on them).
+    attempt.finish(reloaded)
+    # 7. Update: old namespaces follow the new ones; the old modules are let go.
+    replaced = attempt.complete()
+    # 8. Take state back: the new modules' __after_reload__, dependencies first.
+    attempt.take_back(reloaded, states)
+    # 9. Report.
+    report = attempt.report(transaction, reloaded, replaced)
+    if report.error is not None:
+        raise ReloadError(report) from report.error
+    return report

@@ -5,10 +5,13 @@ a status bar; `format()` gives the detailed text. Nothing here holds a module
 object, so a report never keeps an old module version alive.
 """
 
+import importlib
 import os
 import traceback
 import typing
 from typing import Any, Callable, Dict, List, NamedTuple, Optional, Sequence, Tuple
+
+from ._usertrace import user_traceback
 
 if typing.TYPE_CHECKING:  # a class attribute that is a type needs it; never imported at run time
     from typing_extensions import TypeAlias
@@ -27,7 +30,7 @@ def duration(seconds: float) -> str:
 
 
 class Location(NamedTuple):
-    """Where in the user's code something went wrong."""
+    """Where in the user's code, or in reloader's own, something went wrong."""
 
     filename: str
     lineno: int  # 0 when the line is unknown (the file could not be read)
@@ -37,28 +40,102 @@ class Location(NamedTuple):
             return self.filename
         return "{}:{}".format(self.filename, self.lineno)
 
+    @property
+    def in_reloader(self) -> bool:
+        """True when the place is in reloader's own code: reloader itself failed."""
+        return _kind(self.filename) == _RELOADER
 
-def locate(error: BaseException, files: Sequence[str] = ()) -> Optional[Location]:
-    """The file and line in the user's code that raised `error`.
 
-    A syntax error names its own place. Otherwise the innermost traceback
-    frame in one of `files` wins, else the innermost frame outside the import
-    machinery and reloader itself.
+_HERE = os.path.dirname(os.path.realpath(__file__))
+
+
+def _folder_of(module: object) -> Optional[str]:
+    # A host that embeds Python may freeze the standard library: no file.
+    filename = getattr(module, "__file__", None)
+    return os.path.dirname(os.path.realpath(filename)) if filename else None
+
+
+_IMPORTLIB = _folder_of(importlib)
+_STDLIB = _folder_of(os)
+_INSTALLED = frozenset(("site-packages", "dist-packages"))  # inside _STDLIB, not of it
+_USER, _RELOADER, _PASSED = "user", "reloader", "passed through"
+
+
+def _kind(filename: str) -> str:
+    """Whose code a traceback frame's file is: the user's, reloader's, or neither.
+
+    Neither: the import machinery, code generated from a string (dataclasses,
+    namedtuple), and the standard library (not what is installed in it): an
+    error raised there is the fault of whoever called it.
+    """
+    if filename.startswith("<frozen") or filename == "<string>":
+        return _PASSED
+    folder = os.path.dirname(os.path.realpath(filename))
+    if folder == _HERE:
+        return _RELOADER
+    if _within(folder, _IMPORTLIB) or (
+        _within(folder, _STDLIB) and not _INSTALLED.intersection(
+            os.path.relpath(folder, _STDLIB).split(os.sep))
+    ):
+        return _PASSED
+    return _USER
+
+
+def _within(path: str, folder: Optional[str]) -> bool:
+    if folder is None:
+        return False
+    try:
+        return os.path.commonpath([path, folder]) == folder
+    except ValueError:  # another drive, or relative and absolute
+        return False
+
+
+def blame(error: BaseException, files: Sequence[str] = ()) -> Optional[Location]:
+    """Where `error` comes from: the user's file and line, or reloader's own.
+
+    A syntax error names its own place. An error raised in reloader's own
+    code (not by a reloader function the user's code called) is reloader's
+    failure: its place is in reloader (`Location.in_reloader`). Otherwise the
+    innermost traceback frame in one of `files` wins, else the innermost frame
+    of the user's code.
     """
     if isinstance(error, SyntaxError) and error.filename:
         return Location(error.filename, error.lineno or 0)
     frames = traceback.extract_tb(error.__traceback__)
-    wanted = {os.path.normcase(os.path.realpath(f)) for f in files}
-    for frame in reversed(frames):
-        if os.path.normcase(os.path.realpath(frame.filename)) in wanted:
-            return Location(frame.filename, frame.lineno or 0)
-    here = os.path.dirname(os.path.realpath(__file__))
-    for frame in reversed(frames):
-        name = frame.filename
-        if name.startswith("<frozen") or os.path.dirname(os.path.realpath(name)) == here:
+    kinds = [_kind(frame.filename) for frame in frames]
+    site: Optional[int] = None  # the frame that raised, or let through, the error
+    for index in range(len(frames) - 1, -1, -1):
+        if kinds[index] == _PASSED:
             continue
-        return Location(name, frame.lineno or 0)
+        if kinds[index] == _RELOADER and index and kinds[index - 1] == _USER:
+            continue  # the user's code called reloader: its call is the place
+        site = index
+        break
+    if site is not None and kinds[site] == _RELOADER:
+        return Location(frames[site].filename, frames[site].lineno or 0)
+    wanted = {os.path.normcase(os.path.realpath(f)) for f in files}
+    if wanted:
+        for frame in reversed(frames):
+            if os.path.normcase(os.path.realpath(frame.filename)) in wanted:
+                return Location(frame.filename, frame.lineno or 0)
+    if site is not None:
+        return Location(frames[site].filename, frames[site].lineno or 0)
     return None
+
+
+def locate(error: BaseException, files: Sequence[str] = ()) -> Optional[Location]:
+    """Like `blame`, but None where `blame` would name a place in reloader."""
+    location = blame(error, files)
+    return None if location is None or location.in_reloader else location
+
+
+def where(location: Optional[Location]) -> str:
+    """' at tool/ui.py:12', ' in reloader itself at .../_update.py:40', or ''."""
+    if location is None:
+        return ""
+    if location.in_reloader:
+        return " in reloader itself at {}".format(location)
+    return " at {}".format(location)
 
 
 def describe_error(error: BaseException) -> str:
@@ -100,7 +177,9 @@ class Report:
     restored. `warnings` collects what went wrong without failing the reload.
     `not_updated` maps what the update could not make run the new code (a
     qualified name) to the reason. `missing` lists modules a watcher kept
-    loaded though their file is gone, until it returns.
+    loaded though their file is gone, until it returns. `failed_in` names what
+    failed when it was not a module's code ("the 'maya' host's hook"); a
+    `location` in reloader's own code means reloader itself failed.
     """
 
     ModuleOutcome: "TypeAlias" = ModuleOutcome
@@ -115,6 +194,7 @@ class Report:
         reasons: Optional[Dict[str, str]] = None,
         error: Optional[BaseException] = None,
         failed_module: Optional[str] = None,
+        failed_in: str = "",
         location: Optional[Location] = None,
         rolled_back: bool = False,
         restored: Sequence[str] = (),
@@ -131,6 +211,7 @@ class Report:
         self.reasons: Dict[str, str] = dict(reasons or {})
         self.error = error
         self.failed_module = failed_module
+        self.failed_in = failed_in
         self.location = location
         self.rolled_back = rolled_back
         self.restored: Tuple[str, ...] = tuple(restored)
@@ -173,15 +254,18 @@ class Report:
         return result
 
     def _fault(self) -> str:
-        where = "at {}: ".format(self.location) if self.location else ""
-        return where + describe_error(self.error) if self.error is not None else ""
+        if self.error is None:
+            return ""
+        place = where(self.location)[1:]
+        return place + ": " + describe_error(self.error) if place else describe_error(self.error)
 
     def message(self) -> str:
         """The error in one line, with the failing module, file and line."""
         if self.error is None:
             return ""
-        where = " at {}".format(self.location) if self.location else ""
         what = " {!r}".format(self.failed_module) if self.failed_module else ""
+        place = " in {}".format(self.failed_in) if self.failed_in else ""
+        place += where(self.location)
         if self.rolled_back and not self.restored:
             tail = "; nothing was changed"
         elif self.rolled_back:
@@ -195,7 +279,7 @@ class Report:
             tail = "; the source file of {!r} is gone, but {} still imports it{}".format(
                 gone, repr(self.failed_module) if self.failed_module else "a module", tail
             )
-        return "reloading{} failed{}: {}{}".format(what, where, describe_error(self.error), tail)
+        return "reloading{} failed{}: {}{}".format(what, place, describe_error(self.error), tail)
 
     def __str__(self) -> str:
         if self.error is not None:
@@ -215,7 +299,12 @@ class Report:
         return "<Report: {}>".format(self)
 
     def format(self) -> str:
-        """The detailed text: one line per module, then warnings and the error."""
+        """The detailed text: one line per module, warnings, then the error as its user reads it.
+
+        The error shows the user's frames, source line (with its caret for a syntax
+        error) and exception; reloader's and the import system's frames only when
+        reloader itself raised it.
+        """
         lines = [str(self)]
         for outcome in self.outcomes:
             reason = " ({})".format(outcome.reason) if outcome.reason else ""
@@ -226,12 +315,7 @@ class Report:
         lines.extend("  warning   {}".format(w) for w in self.warnings)
         if self.error is not None:
             lines.append("")
-            lines.extend(
-                line.rstrip("\n")
-                for line in traceback.format_exception(
-                    type(self.error), self.error, self.error.__traceback__
-                )
-            )
+            lines.extend(user_traceback(self.error))
         return "\n".join(lines)
 
 
@@ -247,7 +331,8 @@ class Plan:
 
     `modules` lists what would be re-imported, in order; `cycles` lists the
     import cycles that would be re-imported together; `skipped` maps names
-    left alone to the reason.
+    left alone to the reason; `kept` maps importers that stay loaded (they
+    bind a reloaded module only to use it at call time) to the reason.
     """
 
     PlannedModule: "TypeAlias" = PlannedModule
@@ -257,10 +342,12 @@ class Plan:
         modules: Sequence[PlannedModule],
         skipped: Dict[str, str],
         cycles: Sequence[Sequence[str]] = (),
+        kept: Optional[Dict[str, str]] = None,
     ) -> None:
         self.modules: Tuple[PlannedModule, ...] = tuple(modules)
         self.skipped = dict(skipped)
         self.cycles: Tuple[Tuple[str, ...], ...] = tuple(tuple(c) for c in cycles)
+        self.kept: Dict[str, str] = dict(kept or {})
 
     @property
     def names(self) -> List[str]:
@@ -280,6 +367,7 @@ class Plan:
         """The detailed text: one line per module with its reason."""
         lines = [str(self)]
         lines.extend("  reload  {} ({})".format(m.name, m.reason) for m in self.modules)
+        lines.extend("  keep    {} ({})".format(n, why) for n, why in self.kept.items())
         lines.extend("  cycle   {}".format(", ".join(c)) for c in self.cycles)
         lines.extend("  skip    {} ({})".format(n, why) for n, why in self.skipped.items())
         return "\n".join(lines)

@@ -1,11 +1,12 @@
-"""Purge modules and import them again, or put everything back exactly as it was.
+"""Compile modules, purge them and import them again, or put everything back exactly.
 
-A `Transaction` is handed the modules to reload in dependency order. It
-compiles every one of them before it touches anything, then purges them from
+Steps 2 (compile) and 5 (purge and import) of a reload. `prepare` finds and
+compiles every module before anything is touched. A `Transaction` is handed
+the modules in dependency order and the compiled code; it purges them from
 `sys.modules` (and their attributes from parent packages that stay), imports
-them again from the code it compiled, and on any failure restores the very
-same old module objects and attributes and removes whatever the failed
-attempt added. It knows nothing of targets, graphs or reports.
+them again from that code, and on any failure restores the very same old
+module objects and attributes and removes whatever the failed attempt added.
+It knows nothing of targets, graphs or reports.
 """
 
 import _imp
@@ -19,7 +20,7 @@ import types
 import zipimport
 from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
 
-from ._report import Location, locate
+from ._report import Location, blame
 
 _MISSING = object()
 _POSIX = os.name == "posix"
@@ -41,7 +42,7 @@ class PrepareError(Exception):
 
 
 # --------------------------------------------------------------------------
-# step 1: find and compile
+# step 2 of a reload: find and compile
 
 
 def _find_spec(name: str) -> Optional[importlib.machinery.ModuleSpec]:
@@ -251,7 +252,9 @@ def prepare(names: Sequence[str], paths: Sequence[Optional[str]]) -> Prepared:
                 continue
             loader = spec.loader
             origin = spec.origin if spec.has_location else None
-            if isinstance(loader, importlib.machinery.SourceFileLoader) and spec.origin:
+            if isinstance(loader, importlib.machinery.SourceFileLoader) and spec.origin and (
+                os.path.isfile(spec.origin)  # not a member of an archive (Sublime's packages)
+            ):
                 code = source_code(spec.origin)
             elif hasattr(loader, "get_code"):
                 code = loader.get_code(name)  # type: ignore[union-attr]
@@ -266,7 +269,7 @@ def prepare(names: Sequence[str], paths: Sequence[Optional[str]]) -> Prepared:
 
 
 # --------------------------------------------------------------------------
-# steps 3 to 5: purge, import again, restore
+# step 5 of a reload: purge and import again, or restore
 
 
 class _Finder:
@@ -295,7 +298,14 @@ class ImportFailure(Exception):
 
 
 class Transaction:
-    """Reload `order` (dependency order) as one unit: all new, or all old again."""
+    """Reload `order` (dependency order) as one unit: all new, or all old again.
+
+    `executed(module)` is called as each module's code has run, before the
+    code of the modules importing it runs. It is a callback, not a step after
+    the import, because only the import system knows that moment (a module of
+    an import cycle finishes inside another's import), and live update must
+    act then: importers bind the old classes it updated, not the new ones.
+    """
 
     def __init__(
         self,
@@ -316,6 +326,7 @@ class Transaction:
         self.removed: List[str] = []
         self.current = self.order[0] if self.order else ""
         self.added: List[str] = []
+        self.restored = False
 
     def run(self) -> None:
         """Purge and import again; on failure restore and raise ImportFailure.
@@ -344,9 +355,9 @@ class Transaction:
         # which may be a module imported from inside the one being imported.
         files = {spec.origin: name for name, entry in self.prepared.items() if entry is not None
                  for spec in (entry[0],) if spec.origin}
-        location = locate(error, list(files))
+        location = blame(error, list(files))
         name = self.current
-        if location is not None:
+        if location is not None and not location.in_reloader:
             real = os.path.realpath(location.filename)
             name = next((n for f, n in files.items() if os.path.realpath(f) == real), name)
         return ImportFailure(name, error, location)
@@ -430,7 +441,21 @@ class Transaction:
                 setattr(parent, child, module)
 
     def restore(self) -> None:
-        """Put back every old module and parent attribute; drop what the attempt added."""
+        """Put back every old module and parent attribute; drop what the attempt added.
+
+        Does nothing before the purge began or once done, so it can be pushed
+        as an undo before `run()`, which restores by itself on failure.
+        """
+        if not self.before or self.restored:
+            return
+        _imp.acquire_lock()
+        try:
+            self._restore()
+        finally:
+            _imp.release_lock()
+        self.restored = True
+
+    def _restore(self) -> None:
         for name in list(sys.modules):
             if name not in self.before:
                 module = sys.modules.pop(name)

@@ -625,11 +625,18 @@ class Updater:
         self.replaced = {}
         # An old function nothing else holds dies with this list: skip it, as
         # weak references to thousands of dying functions would cost more
-        # than the update itself. Held: this list, the loop, getrefcount.
-        functions, self.old_functions = self.old_functions, []
-        function = None
+        # than the update itself. The count such a function shows depends on
+        # the interpreter (3.14 borrows references), so an object held only
+        # by this list and the loop, first in it, gives the count to beat.
+        functions: List[Any] = [object()]
+        functions += self.old_functions
+        self.old_functions = []
+        floor: Optional[int] = None
         for function in functions:
-            if sys.getrefcount(function) > 3:
+            count = sys.getrefcount(function)
+            if floor is None:
+                floor = count
+            elif count > floor:
                 tracked.append((_qualname(function), weakref.ref(function)))
                 _hold_namespace(function)
         del function, functions

@@ -6,9 +6,9 @@ server that an adapter module knows (`_web_flask`, `_web_uvicorn`,
 receives it: a `WsgiFront` or an `AsgiFront`. From then on the front decides
 when reloads happen: when files under the watched folders change, it stops
 letting requests in, waits for the ones in flight to finish, runs the
-watcher's check, finds the app again if its module was re-imported (a
-rebuilt app holds exactly the new routes, parsed from the new code), and lets
-requests in again. A waiting request is delayed, never refused. Threaded
+watcher's check with the app's module added to what changed, finds the app
+again (a rebuilt app holds exactly the new routes, parsed from the new
+code), and lets requests in again. A waiting request is delayed, never refused. Threaded
 servers reload on the front's own thread; asyncio servers on the event
 loop's thread, as one callback between tasks.
 
@@ -24,6 +24,7 @@ import threading
 import time
 from typing import Any, Callable, Iterable, Iterator, List, Optional, Tuple
 
+from . import _discovery
 from ._changes import Scanner
 from ._report import Report, describe_error, locate
 from ._watch import Watcher
@@ -141,6 +142,7 @@ class Front:
         self._closed = False
         self._stop = threading.Event()
         self._thread: Optional[threading.Thread] = None
+        self._scanner = Scanner(watcher.paths)
 
     #: How long a reload waits for the requests in flight (new ones wait
     #: meanwhile); a response that streams for longer keeps the code it
@@ -161,10 +163,7 @@ class Front:
     def start(self) -> Undo:
         """Take over the watcher's checks; return the callable that stops them."""
         self._watcher.stop()
-        scanner = Scanner(self._watcher.paths)
-        self._thread = threading.Thread(
-            target=self._watch, args=(scanner,), name="reloader web", daemon=True
-        )
+        self._thread = threading.Thread(target=self._watch, name="reloader web", daemon=True)
         self._thread.start()
         return self.stop
 
@@ -175,12 +174,12 @@ class Front:
         if thread is not None and thread is not threading.current_thread():
             thread.join(5)
 
-    def _watch(self, scanner: Scanner) -> None:
+    def _watch(self) -> None:
         # Scan here, off the server's threads; reload only once a burst of
         # saves has been quiet for the watcher's debounce.
         moved_at: Optional[float] = None
         while not self._stop.wait(self._watcher.debounce if moved_at else self._watcher.interval):
-            if scanner.scan():
+            if self._scanner.scan():
                 moved_at = time.monotonic()
             elif moved_at is not None and time.monotonic() - moved_at >= self._watcher.debounce:
                 moved_at = None
@@ -201,8 +200,15 @@ class Front:
     def reload_now(self) -> Optional[Report]:
         """Check the watched files and reload what changed; serve the new app.
 
-        Call it only while no request runs: the front does.
+        The module that makes the app goes with every reload, as if its file
+        had changed too: views that register on the app (`@app.route` on an
+        app they import) then meet a new app, never the one that has served
+        requests. Call it only while no request runs: the front does.
         """
+        module = self._module
+        info = _discovery.describe(module, sys.modules.get(module)) if module else None
+        if info is not None and info.path is not None:
+            self._watcher._pending.add(info.path)  # the watcher's own set of changed files
         report = self._watcher.check()
         if report is None or not report.ok or not (report.reloaded or report.removed):
             return report

@@ -2,9 +2,10 @@
 
 A Flask app refuses new routes once it has served a request, and its URL
 map keeps every rule it was given: so the app is never changed in place.
-Editing a view re-imports the module that creates the app (it imports the
-views, or they import it back), which builds a new app with exactly the new
-rules; the front serves it from the next request on. An app made by a
+The module that creates the app goes with every reload (the front adds
+it), so it builds a new app with exactly the new rules, and views that
+`@app.route` on the app they import meet that new app; the front serves it
+from the next request on. An app made by a
 factory (`create_app`) is made again by Flask's own lookup. Werkzeug's
 restarting reloader (`--debug`, `--reload`) is turned off.
 """

@@ -3,7 +3,7 @@
 
 This is the project's test command:
 
-    python3 tests/check.py                  # CPython 3.7 to 3.13 (those found), then lint
+    python3 tests/check.py                  # CPython 3.7 to 3.14 (those found), then lint
     python3 tests/check.py --quick          # the running interpreter only: no venvs, no lint
     python3 tests/check.py --python 3.8 --python 3.12 --no-lint
     python3 tests/check.py --lint-only
@@ -15,6 +15,8 @@ variable RELOADER_PYTHONS. Each one gets a virtual environment `.venv-check/<min
 the pinned test requirements below; it is rebuilt only when the requirements or the
 interpreter change. The suite runs there as `python -m pytest -q -p no:cacheprovider tests`,
 with the repository root as working directory and as PYTHONPATH, two versions at a time.
+CPython 3.14 runs as Pyodide under Node.js (npm's `pyodide` package in `.venv-check/pyodide/`,
+`--python 3.14` alone), where tests that need threads or subprocesses are skipped.
 
 The lint step uses `.venv-check/tools` (made with the newest of CPython 3.13, 3.12, 3.11)
 to run ruff, mypy and vermin.
@@ -102,6 +104,7 @@ class ExtraSuite(NamedTuple):
     name: str
     run: Callable[[Dict[str, Interpreter]], Result]
     installs: str = ""  # what it installs and where, printed before the run
+    python: str = ""  # the --python value that selects it alone, if any
 
 
 # Extra suites run after the per-version suites (not with --quick or --lint-only).
@@ -134,6 +137,122 @@ def run_wheel(pythons: Dict[str, "Interpreter"]) -> Result:
     status, output = run(command, env=env)
     result = runner_result("wheel", status, output, unittest_summary(output), "unittest")
     return result._replace(detail="{} (CPython {})".format(result.detail, newest[0].version))
+
+
+# CPython 3.14 runs as Pyodide (WebAssembly) under Node.js, both from npm; the pure-Python
+# test requirements come from PyPI as wheels for any platform, unpacked into a folder.
+PYODIDE_VERSION = "314.0.7"
+PYODIDE_REQUIREMENTS = ["hypothesis==6.155.7", "sortedcontainers==2.4.0"]
+
+# Node.js side: load Pyodide, mount the repository and the requirements, run the driver.
+PYODIDE_RUNNER = """\
+import { loadPyodide } from "pyodide";
+import { readFileSync } from "node:fs";
+const [repo, site, driver] = process.argv.slice(2);
+const py = await loadPyodide();
+for (const [root, at] of [[repo, "/repo"], [site, "/site"]]) {
+  py.FS.mkdirTree(at);
+  py.FS.mount(py.FS.filesystems.NODEFS, { root }, at);
+}
+py.setStdout({ batched: (text) => console.log(text) });
+py.setStderr({ batched: (text) => console.log(text) });
+await py.runPythonAsync(readFileSync(driver, "utf8"));
+"""
+
+# Python side: the unittest suite, where a test that fails only because the platform cannot
+# start a thread or a process is recorded as skipped, with that reason, once per test.
+PYODIDE_DRIVER = """\
+import errno, os, sys, unittest
+os.chdir("/repo")
+sys.path[:0] = ["/repo", "/site"]
+os.environ["RELOADER_REAL_HOSTS"] = "0"
+print("python %d.%d.%d" % sys.version_info[:3])
+
+def lacking(error):
+    if isinstance(error, RuntimeError) and "can't start new thread" in str(error):
+        return "needs threads, which Pyodide lacks"
+    if isinstance(error, OSError) and error.errno == errno.ENOTSUP and "processes" in str(error):
+        return "needs subprocesses, which Pyodide lacks"
+    return None
+
+class Result(unittest.TextTestResult):
+    platform_skips = {}
+    def addError(self, test, err):
+        self._platform(test, err) or super().addError(test, err)
+    def addSubTest(self, test, subtest, err):
+        if err is None or not self._platform(test, err):
+            super().addSubTest(test, subtest, err)
+    def _platform(self, test, err):
+        reason = lacking(err[1])
+        if reason and test.id() not in self.platform_skips:
+            self.platform_skips[test.id()] = reason
+            self.addSkip(test, reason)
+        return reason is not None
+
+suite = unittest.defaultTestLoader.discover("tests", top_level_dir=".")
+result = unittest.TextTestRunner(sys.stdout, verbosity=2, resultclass=Result).run(suite)
+failed = len(result.failures) + len(result.errors) + len(result.unexpectedSuccesses)
+skipped = len(result.skipped) + len(result.expectedFailures)
+threads = sum("threads" in reason for reason in Result.platform_skips.values())
+print("platform skips: %d need threads, %d need subprocesses" % (
+    threads, len(Result.platform_skips) - threads))
+print("%d passed, %d failed, %d skipped" % (result.testsRun - failed - skipped, failed, skipped))
+"""
+
+
+def ensure_pyodide() -> Tuple[Path, bool]:
+    """Make `.venv-check/pyodide` (npm's pyodide, the requirements in `site/`) unless there.
+
+    Returns the folder and whether it was made now; raises SetupError.
+    """
+    folder = VENV_ROOT / "pyodide"
+    stamp = folder / "check-stamp"
+    key = hashlib.sha256("\n".join(
+        [PYODIDE_VERSION, PYODIDE_RUNNER, PYODIDE_DRIVER] + PYODIDE_REQUIREMENTS).encode()
+    ).hexdigest()
+    if stamp.exists() and stamp.read_text().strip() == key:
+        return folder, False
+    shutil.rmtree(str(folder), ignore_errors=True)
+    folder.mkdir(parents=True)
+    npm = ["npm", "install", "--prefix", folder, "--no-audit", "--no-fund", "--no-save"]
+    status, output = run(npm + ["pyodide@" + PYODIDE_VERSION])
+    if status != 0:
+        raise SetupError(output)
+    pip = [sys.executable, "-m", "pip", "install", "-q", "--target", folder / "site",
+           "--only-binary", ":all:", "--python-version", "3.14", "--implementation", "py",
+           "--platform", "any", "--no-deps", "--no-compile"]
+    status, output = run(pip + PYODIDE_REQUIREMENTS, env=pip_env())
+    if status != 0:
+        raise SetupError(output)
+    (folder / "run.mjs").write_text(PYODIDE_RUNNER)
+    (folder / "driver.py").write_text(PYODIDE_DRIVER)
+    stamp.write_text(key + "\n")
+    return folder, True
+
+
+def run_pyodide(pythons: Dict[str, "Interpreter"]) -> Result:
+    """The suite on CPython 3.14 as Pyodide under Node.js, without threads and processes."""
+    if not shutil.which("node") or not shutil.which("npm"):
+        return Result("3.14", "absent", "(skipped: Pyodide needs Node.js and npm)")
+    started = time.monotonic()
+    try:
+        folder, made = ensure_pyodide()
+    except SetupError as error:
+        return Result("3.14", "FAIL", "could not make .venv-check/pyodide", error.output)
+    note = f"  [made in {time.monotonic() - started:.0f}s]" if made else ""
+    command = ["node", folder / "run.mjs", REPO, folder / "site", folder / "driver.py"]
+    status, output = run(command)
+    version = re.search(r"^python (\S+)$", output, re.MULTILINE)
+    counts = re.search(r"^(\d+) passed, (\d+) failed, (\d+) skipped$", output, re.MULTILINE)
+    platform = re.search(r"^platform skips: (.*)$", output, re.MULTILINE)
+    label = version.group(1) if version else "3.14"
+    if not counts or not platform:
+        return Result(label, "FAIL", f"node exited with status {status} and no summary", output)
+    passed, failed, skipped = (int(count) for count in counts.groups())
+    detail = "{} (Pyodide {}; {}){}".format(
+        describe(passed, failed, skipped), PYODIDE_VERSION, platform.group(1), note)
+    ok = status == 0 and not failed
+    return Result(label, "ok" if ok else "FAIL", detail, output, passed, failed, skipped)
 
 
 # Flask, FastAPI on uvicorn and Django, pinned with the packages they pull in, each
@@ -172,6 +291,9 @@ EXTRA_SUITES: List[ExtraSuite] = [
     ExtraSuite("wheel", run_wheel,
                "two fresh venvs in a temporary folder, removed after; the wheel built there "
                "with setuptools==80.9.0 from the registry"),
+    ExtraSuite("3.14", run_pyodide,
+               "Pyodide {} from npm and pure-Python wheels ({}) in .venv-check/pyodide/"
+               .format(PYODIDE_VERSION, ", ".join(PYODIDE_REQUIREMENTS)), python="3.14"),
     ExtraSuite("web", run_web_servers,
                ".venv-check/web/: Flask, FastAPI with uvicorn and Django, pinned (about 90 MB), "
                "on CPython 3.12 or 3.13"),
@@ -508,7 +630,7 @@ def parse_args(argv: List[str]) -> argparse.Namespace:
         help="only the running interpreter, without venvs or lint",
     )
     parser.add_argument(
-        "--python", action="append", choices=MINORS, metavar="3.X",
+        "--python", action="append", choices=MINORS + ["3.14"], metavar="3.X",
         help="test only this minor version (repeatable)",
     )
     parser.add_argument("--no-lint", action="store_true", help="skip ruff, mypy and vermin")
@@ -577,6 +699,8 @@ def main(argv: List[str]) -> int:
                     report(tests[-1])
             for suite in EXTRA_SUITES:
                 if args.suite and suite.name not in args.suite:
+                    continue
+                if args.python and suite.python not in args.python:
                     continue
                 tests.append(suite.run(pythons))
                 report(tests[-1])

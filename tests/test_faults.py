@@ -9,6 +9,7 @@ old objects, and the error names the module and the file and line.
 """
 
 import _imp
+import functools
 import importlib
 import os
 import random
@@ -20,8 +21,11 @@ import types
 import unittest
 import uuid
 from typing import Any, Callable, Dict, List, Optional, Tuple
+from unittest import mock
 
 import reloader
+from reloader import _report as reloader_report
+from reloader import _steps, _update
 from tests.support import PackageCase
 
 RELOADER_DIR = os.path.dirname(os.path.realpath(reloader.__file__))
@@ -633,6 +637,345 @@ class WatchedTreeFaults(FaultCase):
                 self.assertIsNotNone(report)
                 assert report is not None
                 self.assert_interpreter_works(held_unchanged=report.error is not None)
+
+
+
+def _line_of(function: Callable[..., Any], text: str) -> Tuple[str, int]:
+    """The file of `function` and the number of the line in it that holds `text`."""
+    filename = function.__code__.co_filename
+    with open(filename) as handle:
+        lines = handle.read().splitlines()
+    first = function.__code__.co_firstlineno
+    return filename, next(n for n in range(first, len(lines) + 1) if text in lines[n - 1])
+
+
+class HostFaults(FaultCase):
+    """A host's hook that raises, or returns no finish: ReloadError, and all put back."""
+
+    def setUp(self) -> None:
+        super().setUp()
+        self.calls: List[str] = []
+
+    def install(self, host: reloader.Host) -> None:
+        self.addCleanup(reloader.use_host(host))
+
+    def install_recording_host(self, name: str) -> None:
+        """A host whose hook succeeds and records its finish."""
+        def hook(names: Any, owned: Any) -> Callable[[bool], None]:
+            self.calls.append(name + " hook")
+            return lambda imported: self.calls.append("{} finish {}".format(name, imported))
+
+        self.install(reloader.Host(name, hooks=[hook]))
+
+    def assert_put_back(self, before: Snapshot, error: reloader.ReloadError) -> None:
+        self.assert_all_old(before)
+        self.assert_hooks_balanced()
+        self.assertEqual(self.registry.log[-1], ("after", self.pkg + ".app"))
+        self.assertTrue(error.report.rolled_back)
+        self.assertEqual(error.report.restored, tuple(self.order))
+
+    def test_a_hook_that_raises(self) -> None:
+        self.install_recording_host("a")
+
+        def failing(names: Any, owned: Any) -> Callable[[bool], None]:
+            raise RuntimeError("host down")
+
+        self.install(reloader.Host("b", hooks=[failing]))
+        self.write_all(2)
+        before = Snapshot(self.names())
+        error = self.fail_reload()
+        self.assert_put_back(before, error)
+        self.assertEqual(self.calls, ["a hook", "a finish False"])
+        path, line = _line_of(failing, "raise RuntimeError")
+        self.assertIsInstance(error.__cause__, RuntimeError)
+        self.assertEqual((error.module, error.filename, error.lineno), (None, path, line))
+        self.assertEqual(error.report.failed_in, "the 'b' host's hook 'failing'")
+        self.assertEqual(
+            str(error),
+            "reloading failed in the 'b' host's hook 'failing' at {}:{}: RuntimeError: host "
+            "down; restored 8 modules to their previous state".format(path, line),
+        )
+
+    def test_a_hook_that_returns_none(self) -> None:
+        self.install_recording_host("a")
+
+        def forgetful(names: Any, owned: Any) -> Any:  # not `-> None`: use_host refuses that
+            self.calls.append("forgetful")
+
+        self.install(reloader.Host("b", hooks=[forgetful]))
+        self.write_all(2)
+        before = Snapshot(self.names())
+        error = self.fail_reload()
+        self.assert_put_back(before, error)
+        self.assertEqual(self.calls, ["a hook", "forgetful", "a finish False"])
+        # No traceback to follow: the place to fix is where the hook is defined.
+        path, line = forgetful.__code__.co_filename, forgetful.__code__.co_firstlineno
+        self.assertIsInstance(error.__cause__, TypeError)
+        self.assertEqual(
+            str(error),
+            "reloading failed in the 'b' host's hook 'forgetful' at {}:{}: TypeError: host "
+            "'b': hook 'forgetful' returned None; a hook returns finish(imported); restored 8 "
+            "modules to their previous state".format(path, line),
+        )
+
+    def test_a_hook_that_returns_something_not_callable(self) -> None:
+        def hook(names: Any, owned: Any) -> object:
+            return "done"
+
+        self.install(reloader.Host("b", hooks=[hook]))  # type: ignore[list-item]
+        self.write_all(2)
+        before = Snapshot(self.names())
+        error = self.fail_reload()
+        self.assert_put_back(before, error)
+        self.assertEqual(str(error.__cause__),
+                         "host 'b': hook 'hook' returned 'done'; a hook returns finish(imported)")
+
+    def test_a_finish_that_raises_keeps_the_new_code(self) -> None:
+        def first(names: Any, owned: Any) -> Callable[[bool], None]:
+            def finish(imported: bool) -> None:
+                self.calls.append("a finish")
+                raise RuntimeError("cannot register")
+            return finish
+
+        def second(names: Any, owned: Any) -> Callable[[bool], None]:
+            def finish(imported: bool) -> None:
+                self.calls.append("b finish")
+                raise LookupError("no menu")
+            return finish
+
+        self.install(reloader.Host("a", hooks=[first]))
+        self.install(reloader.Host("b", hooks=[second]))
+        self.install(reloader.Host(
+            "c", hooks=[lambda names, owned: lambda imported: self.calls.append("c")]))
+        self.write_all(2)
+        before = Snapshot(self.names())
+        error = self.fail_reload()
+        self.assert_all_new(before, 2)
+        # Every host's finish ran; live update completed; the new modules took
+        # their state back.
+        self.assertEqual(self.calls, ["a finish", "b finish", "c"])
+        self.assertEqual(self.held[0](), expected_run(2))
+        self.assert_hooks_balanced()
+        self.assertFalse(error.report.rolled_back)
+        self.assertEqual(error.report.reloaded, tuple(self.order))
+        path, line = _line_of(first, "raise RuntimeError")
+        path2, line2 = _line_of(second, "raise LookupError")
+        self.assertEqual(
+            str(error),
+            "reloading failed in the 'a' host's hook 'first' at {}:{}: RuntimeError: cannot "
+            "register; the new code stays loaded".format(path, line),
+        )
+        self.assertEqual(error.report.warnings, [
+            "the 'b' host's hook 'second' failed at {}:{}: LookupError: no menu".format(
+                path2, line2)
+        ])
+
+
+class UndoFaults(FaultCase):
+    """An undo that fails, at every position of the undo stack."""
+
+    def setUp(self) -> None:
+        super().setUp()
+        self.calls: List[str] = []
+
+        def first(names: Any, owned: Any) -> Callable[[bool], None]:
+            return lambda imported: self.calls.append("undo first")
+
+        def second(names: Any, owned: Any) -> Callable[[bool], None]:
+            return lambda imported: self.calls.append("undo second")
+
+        self.addCleanup(reloader.use_host(reloader.Host("h", hooks=[first, second])))
+        self.write_all(2)
+        # The reload fails in the middle, once every undo has been pushed.
+        with open(self.path("{pkg}/util.py")) as handle:
+            self.write("{pkg}/util.py", handle.read() + "raise RuntimeError('broken')\n")
+
+    def _fail(self, position: int, instead: bool) -> Tuple[reloader.ReloadError, List[str],
+                                                            List[str]]:
+        """Fail the reload; the undo pushed at `position` raises after (or `instead` of) its work.
+
+        Returns the error, what each undo puts back in the order pushed, and
+        the order in which they ran.
+        """
+        pushed: List[str] = []
+        ran: List[str] = []
+        push = _steps.UndoStack.push
+
+        def pushing(stack: Any, what: str, undo: Callable[[], object]) -> None:
+            index = len(pushed)
+            pushed.append(what)
+
+            def run() -> object:
+                ran.append(what)
+                if index == position and instead:
+                    raise OSError("undo {} failed".format(index))
+                result = undo()
+                if index == position:
+                    raise OSError("undo {} failed".format(index))
+                return result
+
+            push(stack, what, run)
+
+        with mock.patch.object(_steps.UndoStack, "push", pushing):
+            error = self.fail_reload()
+        return error, pushed, ran
+
+    def test_a_failing_undo_at_every_position_is_a_warning_and_the_rest_run(self) -> None:
+        _, pushed, _ = self._fail(-1, instead=False)
+        self.assertGreaterEqual(len(pushed), 10, pushed)
+        expected = str(self.fail_reload())
+        for position in range(len(pushed)):
+            with self.subTest(position=position, undo=pushed[position]):
+                before = Snapshot(self.names())
+                self.calls[:] = []
+                self.registry.log[:] = []
+                error, _, ran = self._fail(position, instead=False)
+                self.assertEqual(str(error), expected)
+                self.assertEqual(ran, pushed[::-1])
+                self.assertEqual(len(error.report.warnings), 1, error.report.warnings)
+                path, line = _line_of(self._fail, "raise OSError")
+                self.assertEqual(error.report.warnings[0], (
+                    "putting back {} failed at {}:{}: OSError: undo {} failed".format(
+                        pushed[position], path, line + 3, position)))
+                self.assertEqual(self.calls, ["undo second", "undo first"])
+                self.assert_all_old(before)
+                self.assert_hooks_balanced()
+                self.assertIn(("after", self.pkg + ".app"), self.registry.log)
+
+    def test_a_host_undo_that_fails_instead_of_its_work(self) -> None:
+        _, pushed, _ = self._fail(-1, instead=False)
+        for what, left in (("the 'h' host's hook 'second'", ["undo first"]),
+                           ("the 'h' host's hook 'first'", ["undo second"]),
+                           ("the old modules' state", ["undo second", "undo first"])):
+            with self.subTest(undo=what):
+                before = Snapshot(self.names())
+                self.calls[:] = []
+                self.registry.log[:] = []
+                error, _, ran = self._fail(pushed.index(what), instead=True)
+                self.assertEqual(ran, pushed[::-1])
+                self.assertEqual(self.calls, left)
+                self.assertEqual(len(error.report.warnings), 1)
+                self.assertTrue(error.report.warnings[0].startswith(
+                    "putting back {} failed at ".format(what)))
+                self.assert_all_old(before)
+                handed_back = ("after", self.pkg + ".app") in self.registry.log
+                self.assertEqual(handed_back, what != "the old modules' state")
+
+    def test_an_undo_may_return_warnings(self) -> None:
+        undo = _update.Updater.undo
+
+        def undo_with_warnings(updater: Any) -> List[str]:
+            undo(updater)
+            return ["'tool.Thing.run' could not be put back"]
+
+        before = Snapshot(self.names())
+        with mock.patch.object(_update.Updater, "undo", undo_with_warnings):
+            error = self.fail_reload()
+        self.assertEqual(error.report.warnings, ["'tool.Thing.run' could not be put back"])
+        self.assert_all_old(before)
+        self.assert_hooks_balanced()
+
+
+class ReloaderFaults(FaultCase):
+    """An error inside reloader itself is reported as reloader's, with its place."""
+
+    def test_inside_reloader_during_the_import(self) -> None:
+        self.write_all(2)
+        before = Snapshot(self.names())
+        # int(module) raises in C: the innermost Python frame is reloader's call.
+        with mock.patch.object(_update.Updater, "executed", int):
+            error = self.fail_reload()
+        self.assert_all_old(before)
+        self.assert_hooks_balanced()
+        path, line = _line_of(_steps.Attempt._executed, "self.updater.executed(module)")
+        self.assertEqual((error.filename, error.lineno), (path, line))
+        self.assertTrue(error.report.location.in_reloader)
+        self.assertEqual(
+            str(error),
+            "reloading {!r} failed in reloader itself at {}:{}: {}; restored 8 modules to "
+            "their previous state".format(self.pkg, path, line,
+                                          reloader_report.describe_error(error.__cause__)),
+        )
+
+    def test_inside_reloader_once_the_new_code_is_in(self) -> None:
+        self.write_all(2)
+        before = Snapshot(self.names())
+        with mock.patch.object(_update.Updater, "commit", functools.partial(int, object())):
+            error = self.fail_reload()
+        self.assert_all_new(before, 2)
+        self.assert_hooks_balanced()
+        path, line = _line_of(_steps.Attempt.complete, "updater.commit()")
+        self.assertEqual(
+            str(error),
+            "reloading failed in reloader itself at {}:{}: {}; the new code stays "
+            "loaded".format(path, line, reloader_report.describe_error(error.__cause__)),
+        )
+
+    def test_generated_code_and_the_import_machinery_are_not_the_place(self) -> None:
+        # A frozen dataclass's generated __setattr__ (file "<string>") and
+        # importlib.import_module raise on the user's behalf: the user's line
+        # is the place.
+        text = source("app", 2).replace(
+            "def __before_reload__():\n",
+            "def __before_reload__():\n"
+            "    import importlib\n"
+            "    importlib.import_module('missing_' + __name__.replace('.', '_'))\n",
+        ).replace(
+            "def __after_reload__(state):\n",
+            "import dataclasses\n\n"
+            "@dataclasses.dataclass(frozen=True)\n"
+            "class Point:\n    x: int\n\n"
+            "def __after_reload__(state):\n"
+            "    Point(1).x = 2\n",
+        )
+        path = self.write("{pkg}/app.py", text)
+        lines = text.splitlines()
+        missing = lines.index(
+            "    importlib.import_module('missing_' + __name__.replace('.', '_'))") + 1
+        frozen = lines.index("    Point(1).x = 2") + 1
+        for attempt in ("new hooks", "old hooks"):
+            with self.subTest(attempt):
+                error = self.fail_reload()
+                self.assertEqual((error.filename, error.lineno), (path, frozen))
+                self.assertEqual(
+                    str(error),
+                    "reloading {!r} failed at {}:{}: FrozenInstanceError: cannot assign to "
+                    "field 'x'; the new code stays loaded".format(self.pkg + ".app", path, frozen)
+                )
+        # The second time, the old module's own __before_reload__ ran.
+        self.assertEqual(error.report.warnings, [
+            "__before_reload__ of {!r} failed at {}:{}: ModuleNotFoundError: No module "
+            "named 'missing_{}_app'".format(self.pkg + ".app", path, missing, self.pkg)
+        ])
+
+    def test_the_standard_library_is_not_the_place(self) -> None:
+        text = source("app", 2).replace(
+            "def __before_reload__():\n",
+            "def __before_reload__():\n    import json\n    json.loads('{')\n",
+        )
+        path = self.write("{pkg}/app.py", text)
+        reloader.reload(self.pkg)
+        report = reloader.reload(self.pkg)
+        line = text.splitlines().index("    json.loads('{')") + 1
+        self.assertEqual(len(report.warnings), 1)
+        self.assertTrue(report.warnings[0].startswith(
+            "__before_reload__ of {!r} failed at {}:{}: JSONDecodeError: ".format(
+                self.pkg + ".app", path, line)), report.warnings[0])
+
+    def test_reloader_called_from_the_users_code_is_the_users_place(self) -> None:
+        text = source("app", 2).replace(
+            "def __before_reload__():\n",
+            "def __before_reload__():\n    import reloader\n    reloader.reload(__name__)\n",
+        )
+        path = self.write("{pkg}/app.py", text)
+        reloader.reload(self.pkg)
+        report = reloader.reload(self.pkg)
+        line = text.splitlines().index("    reloader.reload(__name__)") + 1
+        self.assertEqual(len(report.warnings), 1)
+        self.assertTrue(report.warnings[0].startswith(
+            "__before_reload__ of {!r} failed at {}:{}: RuntimeError: reload() was called "
+            "while a reload is running".format(self.pkg + ".app", path, line)),
+            report.warnings[0])
 
 
 if __name__ == "__main__":

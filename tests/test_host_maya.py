@@ -47,6 +47,7 @@ class MayaCase(PackageCase):
         self.cmds: Any = fakes["maya.cmds"]
         self.om: Any = fakes["maya.api.OpenMaya"]
         self.cmds.batch = self.batch
+        self.event_message = self.om.MEventMessage
         sys.path.insert(0, SCRIPTS)
         import reloader_maya
 
@@ -127,11 +128,43 @@ class MenuReloadTest(MayaCase):
         self.assertEqual(len(self.cmds.jobs), 1)
         self.assertEqual(len(self.om.registry), 1)
 
+    def test_message_classes_refuse_new_attributes_so_the_module_holds_stand_ins(self) -> None:
+        with self.assertRaisesRegex(TypeError, "immutable type 'OpenMaya.MEventMessage'"):
+            self.event_message.addEventCallback = print
+        self.assertIsNot(self.om.MEventMessage, self.event_message)
+        self.assertEqual(self.om.MSceneMessage.kAfterOpen, 1)  # other names pass through
+        self.assertEqual(self.om.MEventMessage.__name__, "MEventMessage")
+
+    def test_a_stale_callback_id_is_skipped_and_reported(self) -> None:
+        stale = self.mod("{pkg}").CALLBACK
+        self.om.drop(stale)  # Maya removed it (its node was deleted)
+        self.write("{pkg}/core.py", core("v2"))
+        text = self.printed(lambda: self.adapter.reload_package(self.pkg))
+        self.assertRegex(text, r"^Reloader: reloaded 2 modules in \d+ ms\n"
+                               r"Reloader: skipped callback {}: \(kInvalidParameter\): Object "
+                               r"does not exist\n$".format(stale))
+        self.assertEqual(self.fire(), ["selection v2", "time v2"])
+        self.assertEqual(len(self.om.registry), 1)
+
+    def test_a_failed_reload_puts_back_every_callback_it_removed(self) -> None:
+        on_time = self.mod("{pkg}.core").on_time
+        self.om.MSceneMessage.addCallback(self.om.MSceneMessage.kAfterOpen, on_time)
+        stale = self.mod("{pkg}").CALLBACK
+        self.om.drop(stale)
+        self.write("{pkg}/core.py", core("v2", "undefined_name\n"))
+        text = self.printed(lambda: self.adapter.reload_package(self.pkg))
+        self.assertIn("NameError", text)
+        self.assertIn("Reloader: skipped callback {}: ".format(stale), text)
+        self.assertEqual(sorted(kind for kind, _, _ in self.om.registry.values()), ["scene:1"])
+        self.assertEqual(self.om.fire("scene:1"), 1)
+        self.assertEqual(self.utils.log[-1], "time v1")
+        self.assertEqual(self.fire(), ["selection v1"])  # the dropped one stays dropped
+
     def test_uninstall_unwraps_and_removes_the_menu(self) -> None:
         self.adapter.uninstall()
         self.assertNotIn("reloaderMenu", self.cmds.ui)
         self.assertEqual(self.cmds.scriptJob.__module__, "maya.cmds")
-        self.assertEqual(self.om.MEventMessage.addEventCallback.__module__, "maya.api.OpenMaya")
+        self.assertIs(self.om.MEventMessage, self.event_message)
 
 
 class ReloadOnSaveTest(MayaCase):

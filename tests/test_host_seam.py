@@ -67,7 +67,7 @@ class HostSeamTest(PackageCase):
         error = caught.exception if error is None else error.error
         self.assertIsInstance(error, TypeError)
         self.assertEqual(str(error), "host 'test': hook {!r} returned None; a hook returns "
-                                     "finish(imported)".format(forgetful))
+                                     "finish(imported)".format(forgetful.__name__))
         self.assertIs(sys.modules[self.pkg], old)
         self.assertEqual(old.X, 1)
 

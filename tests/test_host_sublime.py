@@ -1,4 +1,8 @@
-"""The Sublime Text adapter against a fake plugin host: command, main thread, reload, registries, report."""
+"""The Sublime Text adapter against a fake plug-in host, as the 3.8 host and as the 3.14 host.
+
+The fake keeps command instances per window and view as Sublime does, and
+serves zipped packages with the importer of the host under test.
+"""
 
 import os
 import re
@@ -36,14 +40,32 @@ class ToolListener(sublime_plugin.EventListener):
         pass
 """
 
+# A plug-in whose text is a constant taken from a library: only an import
+# statement ties it to the library, no function or class does.
+USER = """
+import sublime
+import sublime_plugin
+
+from {lib} import GREETING
+
+
+class {name}Command(sublime_plugin.TextCommand):
+    def run(self, edit=None):
+        sublime.status_message("{name} " + GREETING)
+"""
+
 
 class SublimeCase(PackageCase):
+    HOST = "3.8"
+
     def setUp(self) -> None:
         super().setUp()
         fakes = install_fakes(self, {"sublime": "fake_sublime.py",
+                                     "sublime_api": "fake_sublime_api.py",
                                      "sublime_plugin": "fake_sublime_plugin.py"})
         self.sublime: Any = fakes["sublime"]
         self.plugin: Any = fakes["sublime_plugin"]
+        self.plugin.use_host(self.HOST)
         self.sublime.data_dir = os.path.join(self.root, "data")
         self.packages = self.sublime.packages_path()
         os.makedirs(self.sublime.installed_packages_path())
@@ -52,29 +74,45 @@ class SublimeCase(PackageCase):
         _cli_install.install("sublime", self.packages, out=lambda line: None)
         self.plugin.load_package("Reloader")
         self.addCleanup(self.plugin.unload_module, sys.modules["Reloader.reloader_commands"])
+        self.commands = sys.modules["Reloader.reloader_commands"]
         self.window = self.sublime.active_window()
+        self.archives: list = []
 
     def write_package(self, version: str = "v1", lib: str = "") -> None:
         self.write("data/Packages/{pkg}/plugin.py", PLUGIN)
         self.write("data/Packages/{pkg}/lib/__init__.py",
                    lib or "def greeting():\n    return {!r}\n".format(version))
 
-    def statuses(self) -> Any:
-        return self.sublime.statuses
+    def write_zip(self, package: str, files: dict) -> str:
+        archive = os.path.join(self.sublime.installed_packages_path(), package + ".sublime-package")
+        with zipfile.ZipFile(archive, "w") as z:
+            for name, text in files.items():
+                z.writestr(name, text)
+        if archive not in self.archives:
+            self.archives.append(archive)
+        self.plugin.update_compressed_packages(self.archives)
+        return archive
 
     def hello(self) -> str:
         self.window.run_command("tool_hello")
         return str(self.sublime.statuses[-1])
 
+    def reload(self, package: str) -> None:
+        self.window.run_command("reloader_reload_package", {"package": package})
+        self.sublime.run_timeouts()
 
-class ReloadCommandTest(SublimeCase):
-    def test_reload_runs_on_the_main_thread_and_replaces_commands_and_listeners(self) -> None:
+
+class EveryHost:
+    """Tests run once on each plug-in host (see the subclasses at the end)."""
+
+    def test_reload_runs_on_the_main_thread_and_replaces_commands_and_listeners(
+        self: Any,
+    ) -> None:
         self.write_package("v1")
         self.plugin.load_package(self.pkg)
         old_plugin = sys.modules[self.pkg + ".plugin"]
         self.assertEqual(self.hello(), "hello v1")
-        lib = self.path("data/Packages/{pkg}/lib/__init__.py")
-        self.window.open_file(lib)
+        self.window.open_file(self.path("data/Packages/{pkg}/lib/__init__.py"))
         self.write_package("v2")
         del self.sublime.statuses[:]
 
@@ -84,12 +122,15 @@ class ReloadCommandTest(SublimeCase):
         self.assertIs(sys.modules[self.pkg + ".plugin"], old_plugin)
         self.assertEqual(self.sublime.statuses, [])
 
-        # 2. The main thread runs it.
-        self.assertEqual(self.sublime.run_timeouts(), 1)
+        # 2. The main thread runs it, then waits for the editor to load the refresh file.
+        self.assertEqual(self.sublime.run_timeouts(), 2)
         new_plugin = sys.modules[self.pkg + ".plugin"]
         self.assertIsNot(new_plugin, old_plugin)
         self.assertEqual(self.sublime.statuses[:2], ["unloaded v1", "loaded v2"])
         self.assertRegex(self.sublime.statuses[2], r"^Reloader: reloaded 3 modules in \d+ ms$")
+        self.assertFalse(os.path.exists(os.path.join(self.packages, "Reloader",
+                                                     "reloader_refresh.py")))
+        self.assertNotIn("Reloader.reloader_refresh", sys.modules)
 
         # 3. Registries hold the new classes once; the old ones are gone.
         self.assertEqual(self.plugin.command_names(), [
@@ -101,6 +142,87 @@ class ReloadCommandTest(SublimeCase):
         self.assertEqual(self.hello(), "hello v2")
         self.assertIsNone(self.window.shown_panel)
 
+    def test_open_views_run_the_new_commands(self: Any) -> None:
+        self.write("data/Packages/{pkg}/lib.py", "GREETING = 'v1'\n")
+        self.write("data/Packages/{pkg}/plugin.py",
+                   USER.format(lib=".lib", name="ToolOld"))
+        self.plugin.load_package(self.pkg)
+        view = self.window.open_file(self.path("data/Packages/{pkg}/plugin.py"))
+        view.run_command("tool_old")
+        self.assertEqual(self.sublime.statuses[-1], "ToolOld v1")
+        self.write("data/Packages/{pkg}/plugin.py", USER.format(lib=".lib", name="ToolNew"))
+
+        self.commands.reload_package(self.pkg)
+        # Sublime's instances of this view are those it made before the reload.
+        with self.assertRaisesRegex(AssertionError, "no command 'tool_new'"):
+            view.run_command("tool_new")
+        self.sublime.run_timeouts()  # the editor loads the refresh file
+        view.run_command("tool_new")
+        self.assertEqual(self.sublime.statuses[-1], "ToolNew v1")
+        with self.assertRaisesRegex(AssertionError, "no command 'tool_old'"):
+            view.run_command("tool_old")
+
+    def test_a_zipped_package_reloads_its_new_contents(self: Any) -> None:
+        files = {"plugin.py": PLUGIN, "lib.py": "def greeting():\n    return 'v1'\n"}
+        archive = self.write_zip(self.pkg, files)
+        self.plugin.load_package(self.pkg)
+        self.assertEqual(self.hello(), "hello v1")
+        lib = sys.modules[self.pkg + ".lib"]
+        self.assertEqual(lib.__spec__.origin, os.path.join(archive, "lib.py"))
+        self.write_zip(self.pkg, dict(files, **{"lib.py": "def greeting():\n    return 'v2'\n"}))
+        self.reload(self.pkg)
+        self.assertEqual(self.hello(), "hello v2")
+        self.assertEqual(self.plugin.command_names().count("tool_hello"), 1)
+
+    def test_a_loose_override_file_wins_over_the_zip(self: Any) -> None:
+        self.write_zip(self.pkg, {"plugin.py": PLUGIN,
+                                  "lib.py": "def greeting():\n    return 'v1'\n"})
+        self.plugin.load_package(self.pkg)
+        self.write("data/Packages/{pkg}/lib.py", "def greeting():\n    return 'override'\n")
+        self.reload(self.pkg)
+        self.assertEqual(self.hello(), "hello override")
+
+    def test_saving_a_library_reloads_it_and_the_loose_and_zipped_packages_using_it(
+        self: Any,
+    ) -> None:
+        library = self.commands.library_path()
+        self.assertEqual(os.path.basename(library), "python{}{}".format(*sys.version_info[:2]))
+        sys.path.insert(0, library)  # Sublime's site.addsitedir
+        lib = "lib" + self.pkg
+        path = self.write("data/Lib/{}/{}.py".format(os.path.basename(library), lib),
+                          "GREETING = 'v1'\n")
+        self.write("data/Packages/{pkg}/plugin.py", USER.format(lib=lib, name="Loose"))
+        self.write_zip("Z" + self.pkg, {"plugin.py": USER.format(lib=lib, name="Zipped")})
+        self.plugin.load_package(self.pkg)
+        self.plugin.load_package("Z" + self.pkg)
+        view = self.window.open_file(path)
+        self.sublime.run_command("reloader_toggle_reload_on_save")
+
+        self.write("data/Lib/{}/{}.py".format(os.path.basename(library), lib), "GREETING = 'v2'\n")
+        self.plugin.on_post_save(view)
+        self.sublime.run_timeouts()
+        self.assertRegex(self.sublime.statuses[-1], r"^Reloader: reloaded 3 modules in ")
+        view.run_command("loose")
+        view.run_command("zipped")
+        self.assertEqual(self.sublime.statuses[-2:], ["Loose v2", "Zipped v2"])
+        self.assertEqual(self.commands.target_of(path), lib)
+
+    def test_a_syntax_error_shows_the_users_line_and_caret_only(self: Any) -> None:
+        self.write_package("v1")
+        self.plugin.load_package(self.pkg)
+        lib = self.write("data/Packages/{pkg}/lib/__init__.py", "def greeting(:\n    return 2\n")
+        self.reload(self.pkg)
+        self.assertEqual(self.hello(), "hello v1")
+        text = self.window.find_output_panel("reloader").text
+        tail = text.split("\n\n")[-1].splitlines()
+        self.assertEqual(tail[:2], ['  File "{}", line 1'.format(lib), "    def greeting(:"])
+        self.assertEqual(tail[2].strip(), "^")
+        self.assertTrue(tail[3].startswith("SyntaxError: "), tail)
+        self.assertNotIn(os.path.join("Reloader", "reloader"), text)
+        self.assertNotIn("<frozen", text)
+
+
+class ReloadCommandTest(SublimeCase):
     def test_a_failing_edit_keeps_the_old_commands_and_shows_file_and_line(self) -> None:
         self.write_package("v1")
         self.plugin.load_package(self.pkg)
@@ -109,8 +231,7 @@ class ReloadCommandTest(SublimeCase):
                          "def greeting():\n    return 'v2'\nundefined_name\n")
         del self.sublime.statuses[:]
 
-        self.window.run_command("reloader_reload_package", {"package": self.pkg})
-        self.sublime.run_timeouts()
+        self.reload(self.pkg)
 
         self.assertIs(sys.modules[self.pkg + ".plugin"], old_plugin)
         self.assertEqual(self.sublime.statuses[:2], ["unloaded v1", "loaded v1"])
@@ -126,19 +247,29 @@ class ReloadCommandTest(SublimeCase):
         regex = panel.settings().get("result_file_regex")
         places = re.findall(regex, panel.text, re.MULTILINE)
         self.assertIn((lib, "3"), [(os.path.realpath(f), n) for f, n in places])
+        self.assertIn("    undefined_name", panel.text.splitlines())
+
+    def test_a_package_with_nothing_loaded_is_named_in_the_status_bar_only(self) -> None:
+        self.reload("NotLoaded")
+        self.assertRegex(self.sublime.statuses[-1], r"^Reloader: .*'NotLoaded'")
+        self.assertIsNone(self.window.find_output_panel("reloader"))
 
     def test_the_active_file_names_the_package(self) -> None:
-        commands = sys.modules["Reloader.reloader_commands"]
-        self.assertEqual(commands.package_of(os.path.join(self.packages, "Tool", "a", "b.py")), "Tool")
+        target_of = self.commands.target_of
+        self.assertEqual(target_of(os.path.join(self.packages, "Tool", "a", "b.py")), "Tool")
         zipped = os.path.join(self.sublime.installed_packages_path(), "Tool.sublime-package", "x.py")
-        self.assertEqual(commands.package_of(zipped), "Tool")
-        self.assertIsNone(commands.package_of(os.path.join(self.root, "elsewhere.py")))
-        self.assertIsNone(commands.package_of(None))
+        self.assertEqual(target_of(zipped), "Tool")
+        library = self.commands.library_path()
+        self.assertEqual(target_of(os.path.join(library, "tool", "x.py")), "tool")
+        other = "python33" if os.path.basename(library) != "python33" else "python38"
+        self.assertIsNone(target_of(os.path.join(os.path.dirname(library), other, "tool.py")))
+        self.assertIsNone(target_of(os.path.join(self.root, "elsewhere.py")))
+        self.assertIsNone(target_of(None))
         self.window.open_file(os.path.join(self.root, "elsewhere.py"))
         self.window.run_command("reloader_reload_package")
         self.assertEqual(self.sublime.pending_timeouts(), [])
-        self.assertEqual(self.sublime.statuses[-1],
-                         "Reloader: the active file is not inside a package")
+        self.assertEqual(self.sublime.statuses[-1], "Reloader: the active file is in no package "
+                         "and not in " + library)
 
 
 class ReloadOnSaveTest(SublimeCase):
@@ -164,34 +295,26 @@ class ReloadOnSaveTest(SublimeCase):
         self.assertEqual(self.sublime.pending_timeouts(), [])
 
 
-class ZippedPackageTest(SublimeCase):
-    def write_zip(self, version: str) -> str:
-        archive = os.path.join(self.sublime.installed_packages_path(), self.pkg + ".sublime-package")
-        with zipfile.ZipFile(archive, "w") as z:
-            z.writestr("plugin.py", PLUGIN)
-            z.writestr("lib.py", "def greeting():\n    return {!r}\n".format(version))
-        return archive
+class Host38Test(EveryHost, SublimeCase):
+    """Builds 4050-4200: zipped packages through ZipLoader."""
 
-    def test_a_sublime_package_zip_reloads_its_new_contents(self) -> None:
-        archive = self.write_zip("v1")
-        self.plugin.update_compressed_packages([archive])
-        self.plugin.load_package(self.pkg)
-        self.assertEqual(self.hello(), "hello v1")
-        self.assertEqual(sys.modules[self.pkg + ".lib"].__spec__.origin, os.path.join(archive, "lib.py"))
-        self.write_zip("v2")
-        self.window.run_command("reloader_reload_package", {"package": self.pkg})
-        self.sublime.run_timeouts()
-        self.assertEqual(self.hello(), "hello v2")
-        self.assertEqual(self.plugin.command_names().count("tool_hello"), 1)
+    HOST = "3.8"
 
-    def test_a_loose_override_file_wins_over_the_zip(self) -> None:
-        archive = self.write_zip("v1")
-        self.plugin.update_compressed_packages([archive])
+
+class Host314Test(EveryHost, SublimeCase):
+    """Build 4203 on: zipped packages through a SourceFileLoader subclass and sublime_api."""
+
+    HOST = "3.14"
+
+    def test_origins_lie_inside_the_archive_and_the_loader_is_the_hosts(self) -> None:
+        archive = self.write_zip(self.pkg, {"plugin.py": PLUGIN, "lib/__init__.py": "",
+                                            "lib/more.py": "def greeting():\n    return 'v1'\n"})
+        self.write("data/Packages/{pkg}/lib/__init__.py", "from .more import greeting\n")
         self.plugin.load_package(self.pkg)
-        self.write("data/Packages/{pkg}/lib.py", "def greeting():\n    return 'override'\n")
-        self.window.run_command("reloader_reload_package", {"package": self.pkg})
-        self.sublime.run_timeouts()
-        self.assertEqual(self.hello(), "hello override")
+        more = sys.modules[self.pkg + ".lib.more"]
+        self.assertIsInstance(more.__spec__.loader, self.plugin.PackageSourceFileLoader)
+        self.assertEqual(more.__spec__.origin, os.path.join(archive, "lib", "more.py"))
+        self.assertFalse(os.path.exists(more.__spec__.origin))
 
 
 if __name__ == "__main__":

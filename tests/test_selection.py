@@ -191,8 +191,8 @@ class ProtectedTest(PackageCase):
         the_plan = reloader.plan(self.pkg)
         self.assertEqual(
             the_plan.skipped["__main__"],
-            "imports {}.util, but the program's main module: it is never "
-            "re-imported".format(self.pkg),
+            "reads VALUE from {}.util at import (line 1), but the program's main module: "
+            "it is never re-imported".format(self.pkg),
         )
         self.assertNotIn("__main__", the_plan.names)
 

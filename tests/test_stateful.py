@@ -263,12 +263,15 @@ else:
                 assert self.broken, "the reload failed with nothing broken: " + report.format()
                 return
             self._check_runs()
-            old = {id(m) for m in before.values()}
+            # Only what the change reaches runs again (and the report says
+            # so); what stays must not hold a module that was replaced.
+            old = {id(m) for n, m in before.items() if sys.modules.get(n) is not m}
             for name, module in sys.modules.items():
                 if not self._ours(name):
                     continue
                 if name in before:
-                    assert module is not before[name], name + " was not reloaded"
+                    replaced = module is not before[name]
+                    assert replaced == (name in report.reloaded), (name, report.format())
                 for key, value in vars(module).items():
                     if isinstance(value, types.ModuleType):
                         assert id(value) not in old, "{}.{} is an old module".format(name, key)

@@ -44,15 +44,17 @@ class DependentsTest(PackageCase):
 
     def test_importers_outside_the_prefix_are_reloaded(self) -> None:
         bystander = self.mod("{pkg}_bystander")
+        chain, late = self.mod("{pkg}_chain"), self.mod("{pkg}_late")
         report = reloader.reload(self.pkg)
         p = self.pkg
-        self.assertEqual(
-            set(report.reloaded),
-            {p, p + ".util", p + "_app", p + "_chain", p + "_late", p + "_runtime"},
-        )
+        # Those whose import-time code read what changed run again; _chain
+        # and _late only use what they import at call time, and stay.
+        self.assertEqual(set(report.reloaded), {p, p + ".util", p + "_app", p + "_runtime"})
         order = list(report.reloaded)
         self.assertLess(order.index(p + ".util"), order.index(p + "_app"))
-        self.assertLess(order.index(p + "_app"), order.index(p + "_chain"))
+        self.assertIs(self.mod("{pkg}_chain"), chain)
+        self.assertIs(getattr(chain, p + "_app"), self.mod("{pkg}_app"))
+        self.assertIs(self.mod("{pkg}_late"), late)
         self.assertEqual(self.mod("{pkg}_app").helper(), 2)
         self.assertEqual(self.mod("{pkg}_chain").chained(), 2)
         self.assertEqual(self.mod("{pkg}_late").run(), 2)
@@ -65,11 +67,13 @@ class DependentsTest(PackageCase):
         reasons = {module.name: module.reason for module in the_plan.modules}
         p = self.pkg
         self.assertEqual(reasons[p + ".util"], "selected")
-        self.assertEqual(reasons[p + "_app"], "imports {}.util".format(p))
-        self.assertEqual(reasons[p + "_chain"], "imports {}_app".format(p))
-        self.assertEqual(reasons[p + "_late"], "imports {}.util".format(p))
-        self.assertEqual(reasons[p + "_runtime"], "imports {}.util".format(p))
-        self.assertNotIn(p + "_bystander", reasons)
+        self.assertEqual(reasons[p + "_app"],
+                         "reads helper from {}.util at import (line 1)".format(p))
+        self.assertEqual(reasons[p + "_runtime"], "holds objects from {}.util".format(p))
+        self.assertEqual(the_plan.kept,
+                         {p + "_chain": "uses {}_app at call time only".format(p)})
+        for name in ("_chain", "_late", "_bystander"):
+            self.assertNotIn(p + name, reasons)
 
     def test_without_dependents(self) -> None:
         app = self.mod("{pkg}_app")
@@ -90,9 +94,10 @@ class GraphShapesTest(PackageCase):
         self.load("{pkg}.a")
         self.write("{pkg}/a.py", "from . import b\nVALUE = 'a2'\n\ndef other():\n    return b.VALUE\n")
         self.write("{pkg}/b.py", "from . import a\nVALUE = 'b2'\n\ndef other():\n    return a.VALUE\n")
-        the_plan = reloader.plan(self.pkg + ".a")
+        # Both were edited; each only uses the other at call time, so both are named.
+        the_plan = reloader.plan(self.pkg + ".a", self.pkg + ".b")
         self.assertEqual(the_plan.cycles, ((self.pkg + ".a", self.pkg + ".b"),))
-        report = reloader.reload(self.pkg + ".a")
+        report = reloader.reload(self.pkg + ".a", self.pkg + ".b")
         self.assertEqual(set(report.reloaded), {self.pkg + ".a", self.pkg + ".b"})
         a, b = self.mod("{pkg}.a"), self.mod("{pkg}.b")
         self.assertEqual((a.other(), b.other()), ("b2", "a2"))
@@ -109,9 +114,12 @@ class GraphShapesTest(PackageCase):
         self.load("{pkg}.a")
         self.write("{pkg}/b.py", "from {pkg} import a\nVALUE = 'b2'\n")
         package = self.mod("{pkg}")
-        report = reloader.reload(self.pkg + ".a")
-        self.assertEqual(report.reloaded, (self.pkg + ".a", self.pkg + ".b"))
+        old_a = self.mod("{pkg}.a")
+        report = reloader.reload(self.pkg + ".b")
+        # a only binds b: it stays, its name pointed at the new b.
+        self.assertEqual(report.reloaded, (self.pkg + ".b",))
         a, b = self.mod("{pkg}.a"), self.mod("{pkg}.b")
+        self.assertIs(a, old_a)
         self.assertIs(self.mod("{pkg}"), package)
         self.assertIs(a.b, b)
         self.assertIs(b.a, a)
@@ -134,20 +142,15 @@ class GraphShapesTest(PackageCase):
         })
         self.load("{pkg}.sub")
         package = self.mod("{pkg}")
+        sub = self.mod("{pkg}.sub")
         self.write("{pkg}/top.py", "VALUE = 20\n")
-        self.write("{pkg}/sub/sibling.py", "VALUE = 2\n")
         report = reloader.reload(self.pkg + ".top")
         p = self.pkg
-        # sub imports inner.mod, which imports top; a re-imported package's
-        # submodules are re-imported with it.
-        self.assertEqual(
-            set(report.reloaded),
-            {p + ".top", p + ".sub.inner.mod", p + ".sub", p + ".sub.inner", p + ".sub.sibling"},
-        )
-        order = list(report.reloaded)
-        self.assertLess(order.index(p + ".top"), order.index(p + ".sub.inner.mod"))
-        self.assertLess(order.index(p + ".sub"), order.index(p + ".sub.inner"))
-        self.assertEqual(self.mod("{pkg}.sub.inner.mod").VALUE, 22)
+        # inner.mod reads top at import and runs again; sub only binds
+        # inner.mod, so it stays and its name is pointed at the new one.
+        self.assertEqual(report.reloaded, (p + ".top", p + ".sub.inner.mod"))
+        self.assertIs(self.mod("{pkg}.sub"), sub)
+        self.assertEqual(self.mod("{pkg}.sub.inner.mod").VALUE, 21)
         self.assertIs(self.mod("{pkg}.sub").m, self.mod("{pkg}.sub.inner.mod"))
         self.assertIs(self.mod("{pkg}.sub.inner").mod, self.mod("{pkg}.sub.inner.mod"))
         self.assertIs(self.mod("{pkg}.sub").inner, self.mod("{pkg}.sub.inner"))
@@ -165,10 +168,12 @@ class GraphShapesTest(PackageCase):
         })
         self.load("{pkg}.a")
         self.write("{pkg}/b.py", "from . import a\nY = 3\n\ndef x():\n    return a.X\n")
-        for target in (self.pkg, self.pkg + ".b", self.pkg + ".a"):
+        a, b = self.pkg + ".a", self.pkg + ".b"
+        # b only uses a at call time: reloading a alone leaves b loaded.
+        for target, expected in ((self.pkg, (a, b)), (b, (a, b)), (a, (a,))):
             with self.subTest(target=target):
                 report = reloader.reload(target)
-                self.assertEqual(report.reloaded[-2:], (self.pkg + ".a", self.pkg + ".b"))
+                self.assertEqual(report.reloaded[-len(expected):], expected)
                 self.assertEqual(self.mod("{pkg}.a").Y, 3)
                 self.assertEqual(self.mod("{pkg}.b").x(), 1)
 
@@ -684,25 +689,25 @@ class ReportTest(PackageCase):
     def test_plan_text(self) -> None:
         self.files({
             "{pkg}/__init__.py": "",
-            "{pkg}/a.py": "from . import b\n",
+            "{pkg}/a.py": "from . import b\nNAME = b.__name__\n",
             "{pkg}/b.py": "from . import a\n",
             "{pkg}_app.py": "import {pkg}.a\n",
         })
         self.load("{pkg}_app")
         the_plan = reloader.plan(self.pkg + ".b")
         p = self.pkg
-        self.assertEqual(str(the_plan), "would reload 3 modules")
+        self.assertEqual(str(the_plan), "would reload 2 modules")
         self.assertEqual(
             the_plan.format().splitlines(),
             [
-                "would reload 3 modules",
-                "  reload  {}.a (imports {}.b)".format(p, p),
+                "would reload 2 modules",
+                "  reload  {}.a (uses b at import (line 2))".format(p),
                 "  reload  {}.b (selected)".format(p),
-                "  reload  {}_app (imports {}.a)".format(p, p),
+                "  keep    {}_app (uses {}.a at call time only)".format(p, p),
                 "  cycle   {0}.a, {0}.b".format(p),
             ],
         )
-        self.assertEqual(repr(the_plan), "<Plan: would reload 3 modules>")
+        self.assertEqual(repr(the_plan), "<Plan: would reload 2 modules>")
 
 
 if __name__ == "__main__":

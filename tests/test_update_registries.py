@@ -117,7 +117,7 @@ class _Probe:
 def registered() -> list:
     probe = _Probe()
     atexit.unregister(probe)
-    return probe.seen
+    return probe.seen[::-1] if sys.version_info >= (3, 14) else probe.seen  # in order
 
 
 class AtexitTest(RegistryCase):

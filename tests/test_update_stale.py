@@ -16,7 +16,7 @@ class StaleTest(PackageCase):
         host.CALLBACKS = [print, len, abs, self.load("{pkg}.ui").on_click]  # type: ignore[attr-defined]
         self.write("{pkg}/ui.py", "def on_click():\n    return 'new'\n")
         report = reloader.reload(self.pkg)
-        found = reloader.stale(report)
+        found = reloader.stale(report, seconds=60)
         self.assertTrue(found.complete)
         self.assertEqual(
             [str(entry) for entry in found],
@@ -37,7 +37,7 @@ class StaleTest(PackageCase):
         host.CARTS = [events.Cart]  # type: ignore[attr-defined]
         # on_sale is updated in place; Cart's layout changed, so it cannot be.
         self.write("{pkg}/events.py", source.format("new", ("a", "b")))
-        found = reloader.stale(reloader.reload(self.pkg))
+        found = reloader.stale(reloader.reload(self.pkg), seconds=60)
         held = sorted(str(entry) for entry in found if entry.holder.startswith("list"))
         self.assertEqual(held, [
             "old {}.events.Cart is held by list at index 0, in {}.CARTS (not updated: runs the "

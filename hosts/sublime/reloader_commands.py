@@ -1,222 +1,173 @@
-"""Reloader for Sublime Text 4: reload a package, its submodules and its dependents.
+"""Reloader for Sublime Text 4: reload a package or a library, and every package importing it.
 
-Commands: `reloader_reload_package` (the package of the active view's file,
-or `package`), `reloader_toggle_reload_on_save`; a save listener. A reload
-runs on the plugin host's main thread (`sublime.set_timeout`). Around the
-purge the package's plugin modules go through Sublime's own registration:
-`sublime_plugin.unload_module` before (so `plugin_unloaded` runs and its
-commands and listeners are removed) and `sublime_plugin.load_module` on the
-new module after (so `plugin_loaded` runs and they are registered once):
-the two halves of `reload_plugin`, with reloader's transaction in between
-instead of its single-module `importlib.reload`. If the new code fails, the
-old modules are registered again. This file only adapts; reloader does the work.
+The target is a package (loose or zipped) or a library of this plug-in host's
+Lib/python3X folder; reloads run on the main thread. A hook takes the plug-in
+modules (`Pkg.file`) through `sublime_plugin.unload_module` before the purge
+and `load_module` after, the halves of `reload_plugin`. Sublime keeps command
+instances per window and view and makes new ones only when it loads a plug-in
+itself, so a successful reload then writes an empty plug-in file, and removes it
+once Sublime loaded it.
 """
 
 import os
 import sys
 import types
-from typing import Callable, Dict, List, Optional, Sequence
+from typing import Any, Callable, List, Optional, Sequence
 
 import sublime
 import sublime_plugin
 
 from . import reloader
 
+OWN = __name__.partition(".")[0]
 PANEL = "reloader"
 SETTINGS = "Reloader.sublime-settings"
-# Makes "  File "/path/x.py", line 12" lines of the panel clickable.
-FILE_REGEX = r'^\s*File "(.+)", line ([0-9]+)'
+REFRESH = "reloader_refresh"  # the plug-in file that makes Sublime rebuild command instances
+FILE_REGEX = r'^\s*File "(.+)", line ([0-9]+)'  # makes traceback lines clickable
 HOST_MODULES = ("sublime", "sublime_plugin", "sublime_api", "sublime_types")
-
-_uninstall: List[Callable[[], None]] = []
-
-
-def _loader_function(name: str) -> Callable[[types.ModuleType], None]:
-    # The plug-in loader's functions are not part of the documented API.
-    function = getattr(sublime_plugin, name, None)
-    if not callable(function):
-        raise RuntimeError(
-            "sublime_plugin has no {!r}; this Sublime Text build is not supported".format(name)
-        )
-    return function  # type: ignore[no-any-return]
+_LOAD: Any = getattr(sublime_plugin, "load_module", None)  # the plug-in loader's own halves of
+_UNLOAD: Any = getattr(sublime_plugin, "unload_module", None)  # reload_plugin, not documented API
+_uninstall: List[Callable[[], None]] = []  # what plugin_unloaded undoes
 
 
-def _plugin_modules(names: List[str]) -> List[types.ModuleType]:
-    """The loaded modules among `names` that Sublime loaded as plugins: 'Pkg.file'."""
-    found = []
-    for name in names:
-        module = sys.modules.get(name)
-        if name.count(".") == 1 and isinstance(module, types.ModuleType):
-            if not hasattr(module, "__path__"):  # a subpackage is no plugin
-                found.append(module)
-    return found
-
-
-def _unregister(names: List[str]) -> Callable[[], None]:
-    plugins = _plugin_modules(names)
-    unload = _loader_function("unload_module")
-    for module in reversed(plugins):  # importers first
-        unload(module)
-
-    def register_old_again() -> None:
-        load = _loader_function("load_module")
-        for module in plugins:
-            load(module)
-
-    return register_old_again
-
-
-def _register(names: List[str]) -> None:
-    load = _loader_function("load_module")
-    for module in _plugin_modules(names):
-        load(module)
+def _plugin_modules(names: Sequence[str]) -> List[types.ModuleType]:
+    """The loaded modules among `names` that Sublime loaded as plug-ins: 'Pkg.file'."""
+    modules = [sys.modules.get(name) for name in names if name.count(".") == 1]
+    return [m for m in modules if isinstance(m, types.ModuleType) and not hasattr(m, "__path__")]
 
 
 def _plugins(names: Sequence[str], owned: object) -> Callable[[bool], None]:
-    register_old_again = _unregister(list(names))
-    return lambda imported: _register(list(names)) if imported else register_old_again()
+    old = _plugin_modules(names)
+    for module in reversed(old):  # importers first
+        _UNLOAD(module)
+
+    def finish(imported: bool) -> None:
+        for module in _plugin_modules(names) if imported else old:
+            _LOAD(module)
+
+    return finish
 
 
-def _refresh_archives(package: str) -> None:
-    """Make the zip importer read the package's .sublime-package again.
+def _refresh_archives(name: str) -> None:
+    """Make the 3.8 host's zip loaders read their .sublime-package again (it reads once)."""
+    for module in [m for n, m in list(sys.modules.items()) if n.split(".")[0] == name]:
+        loader = getattr(getattr(module, "__spec__", None), "loader", None)
+        scan = getattr(loader, "_scan_zip", None)
+        if callable(scan):
+            scan()
 
-    Sublime's `ZipLoader` reads its zip once; the editor builds new loaders
-    when it notices a changed zip, but a reload may come first.
-    """
-    scans: Dict[int, Callable[[], None]] = {}
-    for name, module in list(sys.modules.items()):
-        if name == package or name.startswith(package + "."):
-            loader = getattr(getattr(module, "__spec__", None), "loader", None)
-            scan = getattr(loader, "_scan_zip", None)
-            if callable(scan):
-                scans[id(loader)] = scan
-    for scan in scans.values():
-        scan()
+
+def _rebuild_commands(tries: int = 100) -> None:
+    """Write an empty plug-in file; once Sublime loaded it (and rebuilt commands), remove it."""
+    path = os.path.join(sublime.packages_path(), OWN, REFRESH + ".py")
+    try:
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        open(path, "w").close()
+    except OSError as error:
+        print("Reloader: open views keep their old commands: {}".format(error))
+        return
+
+    def check(left: int) -> None:
+        if OWN + "." + REFRESH not in sys.modules and left:
+            sublime.set_timeout(lambda: check(left - 1), 100)
+        elif os.path.exists(path):
+            os.remove(path)
+
+    sublime.set_timeout(lambda: check(tries), 100)
 
 
 def show(report: reloader.Report) -> None:
-    """One line in the status bar; on failure, the details in an output panel."""
+    """One line in the status bar; if a module failed, the error and the user's traceback too."""
     print("Reloader: " + report.format())
     sublime.status_message("Reloader: {}".format(report))
-    if report.ok:
+    if report.ok or report.failed_module is None and report.location is None:  # or refused
         return
     window = sublime.active_window()
     panel = window.create_output_panel(PANEL)
     panel.settings().set("result_file_regex", FILE_REGEX)
-    lines = [report.message()]
-    if report.location is not None:
-        where = report.location
-        lines.append('  File "{}", line {}'.format(where.filename, where.lineno))
-    lines.extend(["", report.format(), ""])
-    panel.run_command("append", {"characters": "\n".join(lines)})
+    text = "\n".join([report.message(), "", report.format(), ""])
+    panel.run_command("append", {"characters": text})
     window.run_command("show_panel", {"panel": "output." + PANEL})
 
 
-def package_of(path: Optional[str]) -> Optional[str]:
-    """The package a file belongs to: loose under Packages/ or zipped in Installed Packages/."""
-    if not path:
-        return None
-    real = os.path.realpath(path)
-    for root, suffix in ((sublime.packages_path(), ""),
+def library_path() -> str:  # this plug-in host's: Lib/python38 on the 3.8 host, and so on
+    data = os.path.dirname(sublime.packages_path())
+    return os.path.join(data, "Lib", "python{}{}".format(*sys.version_info[:2]))
+
+
+def target_of(path: Optional[str]) -> Optional[str]:
+    """The package or library a file belongs to, or None."""
+    real = os.path.realpath(path) if path else ""
+    for root, suffix in ((sublime.packages_path(), ""), (library_path(), ".py"),
                          (sublime.installed_packages_path(), ".sublime-package")):
         root = os.path.realpath(root)
         try:
-            if os.path.commonpath([real, root]) != root or real == root:
-                continue
-        except ValueError:  # another drive
+            inside = real != root and os.path.commonpath([real, root]) == root
+        except ValueError:  # no path, or another drive
             continue
-        first = os.path.relpath(real, root).split(os.sep)[0]
-        if suffix and first.endswith(suffix):
-            first = first[: -len(suffix)]
-        return first if first and first != ".." else None
+        if inside:
+            first = os.path.relpath(real, root).split(os.sep)[0]
+            return first[: -len(suffix)] if suffix and first.endswith(suffix) else first
     return None
 
 
-def reload_package(package: str) -> Optional[reloader.Report]:
-    """Reload `package`, its submodules and every module importing them; show the report."""
-    module = sys.modules.get(package)
-    if not isinstance(module, types.ModuleType):
-        sublime.status_message(
-            "Reloader: package {!r} has no module loaded in this plugin host".format(package)
-        )
-        return None
-    _refresh_archives(package)
-    try:
-        report = reloader.reload(module)
-    except reloader.ReloadError as error:
-        report = error.report
-    except (ValueError, TypeError, RuntimeError) as error:
-        sublime.status_message("Reloader: {}".format(error))
-        return None
+def reload_package(name: str) -> reloader.Report:
+    """Reload package or library `name` and every module importing it; show the report."""
+    _refresh_archives(name)
+    report = reloader.try_reload(name)
     show(report)
+    if report.ok:
+        _rebuild_commands()
     return report
 
 
-def _schedule(callback: Callable[[], None], delay: float) -> None:
-    sublime.set_timeout(callback, int(delay * 1000))
-
-
-def _reload_later(package: str) -> None:
-    """Reload on the plugin host's main thread, after the current command returns."""
-    sublime.set_timeout(lambda: _ignore(reload_package(package)), 0)
-
-
-def _ignore(_: object) -> None:
-    return None
-
-
-def _settings() -> sublime.Settings:
-    return sublime.load_settings(SETTINGS)
+def _reload_later(name: str) -> None:  # on the main thread, once the command returned
+    sublime.set_timeout(lambda: reload_package(name), 0)
 
 
 class ReloaderReloadPackageCommand(sublime_plugin.WindowCommand):
-    """Reload the package of the active view's file (or the one named)."""
+    """Reload the package or library of the active view's file (or the one named)."""
 
     def run(self, package: str = "") -> None:
         view = self.window.active_view()
-        name = package or package_of(view.file_name() if view is not None else None)
-        if not name:
-            sublime.status_message("Reloader: the active file is not inside a package")
-            return
-        _reload_later(name)
+        name = package or target_of(view.file_name() if view is not None else None)
+        if name:
+            _reload_later(name)
+        else:
+            sublime.status_message("Reloader: the active file is in no package and not in "
+                                   + library_path())
 
 
 class ReloaderToggleReloadOnSaveCommand(sublime_plugin.ApplicationCommand):
-    """Turn reloading a package when one of its Python files is saved on or off."""
+    """Turn reloading a package or library when one of its Python files is saved on or off."""
 
     def run(self) -> None:
-        settings = _settings()
-        enabled = not settings.get("reload_on_save", False)
-        settings.set("reload_on_save", enabled)
+        sublime.load_settings(SETTINGS).set("reload_on_save", not self.is_checked())
         sublime.save_settings(SETTINGS)
-        sublime.status_message("Reloader: reload on save is {}".format("on" if enabled else "off"))
+        state = "on" if self.is_checked() else "off"
+        sublime.status_message("Reloader: reload on save is " + state)
 
     def is_checked(self) -> bool:
-        return bool(_settings().get("reload_on_save", False))
+        return bool(sublime.load_settings(SETTINGS).get("reload_on_save", False))
 
 
 class ReloaderSaveListener(sublime_plugin.EventListener):
-    """Reloads the saved file's package when reload on save is on."""
+    """Reloads the saved file's package or library when reload on save is on."""
 
     def on_post_save(self, view: sublime.View) -> None:
-        path = view.file_name()
-        if not path or not path.endswith(".py") or not _settings().get("reload_on_save", False):
-            return
-        package = package_of(path)
-        if package and package != __name__.partition(".")[0]:
-            _reload_later(package)
+        path = view.file_name() or ""
+        name = target_of(path) if path.endswith(".py") else None
+        if name and name != OWN and sublime.load_settings(SETTINGS).get("reload_on_save"):
+            _reload_later(name)
 
 
 def plugin_loaded() -> None:
-    own = __name__.partition(".")[0]
-    protected = HOST_MODULES + ((own,) if own.isidentifier() else ())
-    _uninstall.append(reloader.use_host(reloader.Host(
-        "sublime",
-        protected=protected,
-        schedule=_schedule,
-        show=show,
-        hooks=(_plugins,),
-    )))
+    if not (callable(_LOAD) and callable(_UNLOAD)):
+        raise RuntimeError("sublime_plugin has no load_module; this build is not supported")
+    protected = HOST_MODULES + ((OWN,) if OWN.isidentifier() else ())
+    host = reloader.Host("sublime", protected=protected, show=show, hooks=(_plugins,),
+                         schedule=lambda run, delay: sublime.set_timeout(run, int(delay * 1000)))
+    _uninstall.append(reloader.use_host(host))
 
 
 def plugin_unloaded() -> None:

@@ -1,7 +1,10 @@
 """A fake of `maya.api.OpenMaya` message classes: add*Callback returns an id, removeCallback takes it.
 
+The classes refuse new attributes, as the C types of API 2.0 do.
 `fire(kind, *args)` calls the callbacks registered for an event or scene
-message, as Maya would. Calls from another thread are refused.
+message, as Maya would; `drop(id)` removes one as Maya does when its node is
+deleted, after which `removeCallback(id)` raises. Calls from another thread
+are refused.
 """
 
 import itertools
@@ -22,7 +25,13 @@ def _add(kind: str, function: Callable[..., Any], client_data: Any) -> int:
     return callback_id
 
 
-class MMessage:
+class _CType(type):
+    def __setattr__(cls, name: str, value: Any) -> None:
+        raise TypeError("cannot set {!r} attribute of immutable type 'OpenMaya.{}'".format(
+            name, cls.__name__))
+
+
+class MMessage(metaclass=_CType):
     kDefaultAction = 0
 
     @staticmethod
@@ -51,6 +60,10 @@ class MSceneMessage(MMessage):
     @staticmethod
     def addCallback(message: int, function: Callable[..., Any], clientData: Any = None) -> int:
         return _add("scene:{}".format(message), function, clientData)
+
+
+def drop(callback_id: int) -> None:
+    del registry[callback_id]
 
 
 def fire(kind: str) -> int:

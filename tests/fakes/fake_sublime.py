@@ -1,13 +1,19 @@
 """A fake of Sublime Text's `sublime` module: the calls the adapter makes, recorded.
 
 `set_timeout` queues callbacks for the plugin host's main thread; the test
-plays that thread with `run_timeouts()`. Windows hold views and output
-panels; views keep their text, settings and file name. `status_message`
-and `log` record what the user would see.
+plays that thread with `run_timeouts()`, which also plays the editor's
+watch on plug-in files between callbacks (`sublime_plugin.notice_plugin_files`).
+Windows hold views and output panels; views keep their text, settings and
+file name. As in Sublime, every window and view keeps its own command
+instances, made when it is created and made again only when the editor
+itself loads or unloads a plug-in (`plugins_changed`): a plug-in loaded
+from Python alone leaves them as they were. `status_message` records what
+the user would see.
 """
 
 import itertools
 import os
+import sys
 import threading
 from typing import Any, Callable, Dict, List, Optional, Tuple
 
@@ -53,12 +59,29 @@ def run_timeouts() -> int:
     main_thread.check("run_timeouts")
     count = 0
     while True:
+        notice_plugin_files()
         with _timeouts_lock:
             if not _timeouts:
                 return count
             _, callback = _timeouts.pop(0)
         callback()
         count += 1
+
+
+def notice_plugin_files() -> None:
+    """The editor's watch on Packages/: it loads new plug-in files and unloads removed ones."""
+    plugin = sys.modules.get("sublime_plugin")
+    if plugin is not None:
+        plugin.notice_plugin_files()
+
+
+def plugins_changed() -> None:
+    """What the editor does after it loaded or unloaded plug-ins: new command instances."""
+    plugin = sys.modules["sublime_plugin"]
+    for window in _windows:
+        window.commands = plugin.create_window_commands(window)
+        for view in window.views_:
+            view.commands = plugin.create_text_commands(view)
 
 
 def status_message(msg: str) -> None:
@@ -91,6 +114,9 @@ class View:
         self.file_name_ = file_name
         self.text = ""
         self.settings_ = Settings()
+        plugin = sys.modules.get("sublime_plugin")
+        self.commands: List[Tuple[Any, str]] = (
+            plugin.create_text_commands(self) if plugin is not None and file_name else [])
 
     def id(self) -> int:
         return self.view_id
@@ -109,7 +135,7 @@ class View:
         if cmd == "append":  # the Default package's text command
             self.text += (args or {})["characters"]
         else:
-            raise AssertionError("the fake view knows no command {!r}".format(cmd))
+            sys.modules["sublime_plugin"].run_command(self.commands, cmd, dict(args or {}))
 
 
 class Window:
@@ -119,6 +145,7 @@ class Window:
         self.panels: Dict[str, View] = {}
         self.shown_panel: Optional[str] = None
         self.commands_run: List[Tuple[str, Dict[str, Any]]] = []
+        self.commands: List[Tuple[Any, str]] = []
 
     def id(self) -> int:
         return self.window_id
@@ -144,16 +171,14 @@ class Window:
         return self.panels.get(name)
 
     def run_command(self, cmd: str, args: Optional[Dict[str, Any]] = None) -> None:
-        """Run a built-in window command, or a plugin's WindowCommand by name."""
+        """Run a built-in window command, or one of this window's plug-in command instances."""
         main_thread.check("Window.run_command")
         args = dict(args or {})
         self.commands_run.append((cmd, args))
         if cmd == "show_panel":
             self.shown_panel = args["panel"]
             return
-        import sublime_plugin
-
-        sublime_plugin.run_window_command(self, cmd, args)
+        sys.modules["sublime_plugin"].run_command(self.commands, cmd, args)
 
 
 _windows: List[Window] = [Window()]

@@ -1,16 +1,30 @@
-"""A fake of Sublime Text 4's `sublime_plugin`: plugin loading, unloading and its zip importer.
+"""A fake of Sublime Text 4's `sublime_plugin`: plugin loading, unloading and its importers.
 
-Follows the editor's own `sublime_plugin.py` (4xxx series): registries of
-command classes and of EventListener instances per event; `load_module`
-scans a module (restricted to `__all__`, else public names), registers its
-commands and listeners, stores them in `m.__plugins__` and calls
-`plugin_loaded`; `unload_module` calls `plugin_unloaded` and removes what
-`__plugins__` lists; `reload_plugin` is unload + `importlib.reload` + load.
-A `MultizipImporter` at the front of `sys.meta_path` serves packages from
-`.sublime-package` zips through one `ZipLoader` each, which reads the zip
-once when created and prefers a loose override file under the Packages
-folder. Loading and unloading must happen on the main thread.
-`plugin_load_order` records every load and unload, for tests.
+Follows the editor's own `sublime_plugin.py` (builds 4180 and 4205):
+registries of command classes and of EventListener instances per event;
+`load_module` scans a module (restricted to `__all__`, else public names),
+registers its commands and listeners, stores them in `m.__plugins__` and
+calls `plugin_loaded`; `unload_module` calls `plugin_unloaded` and removes
+what `__plugins__` lists; `reload_plugin` is unload + `importlib.reload` +
+load. `create_window_commands` and `create_text_commands` make the command
+instances the editor keeps per window and per view.
+
+Packages zipped as `.sublime-package` load through the importer of the
+host chosen with `use_host()`:
+- "3.8" (builds 4050-4200): a `MultizipImporter` serving each archive
+  through one `ZipLoader`, which reads the zip once when created and
+  prefers a loose override file under the Packages folder.
+- "3.14" (build 4203 on): a `PackagePathFinder` and `PackageSourceFileLoader`,
+  a `SourceFileLoader` subclass reading through `sublime_api`'s resources,
+  with the module's origin inside the archive.
+Either sits at the front of `sys.meta_path`.
+
+The editor's side: `load_package` loads a package's plug-in files as the
+editor does at startup, and `notice_plugin_files` loads new and unloads
+removed plug-in files of those packages as its file watch does; both then
+make every window and view build its command instances again. Loading and
+unloading must happen on the main thread. `plugin_load_order` records every
+load and unload, for tests.
 """
 
 import importlib
@@ -22,9 +36,10 @@ import sys
 import traceback
 import types
 import zipfile
-from typing import Any, Dict, List, Optional, Tuple
+from typing import Any, Dict, List, Optional, Set, Tuple
 
 import sublime
+import sublime_api
 
 api_ready = True
 application_command_classes: List[type] = []
@@ -175,7 +190,16 @@ def create_window_commands(window: Any) -> List[Tuple[object, str]]:
     return commands
 
 
-def _run(commands: List[Tuple[Any, str]], cmd: str, args: Dict[str, Any]) -> None:
+def create_text_commands(view: Any) -> List[Tuple[object, str]]:
+    commands = []
+    for cls in text_command_classes:
+        command = cls(view)
+        commands.append((command, command.name()))
+    return commands
+
+
+def run_command(commands: List[Tuple[Any, str]], cmd: str, args: Dict[str, Any]) -> None:
+    """Run the instance named `cmd` among a window's or a view's `commands`."""
     matches = [command for command, name in commands if name == cmd]
     if len(matches) > 1:
         raise AssertionError("command {!r} is registered {} times".format(cmd, len(matches)))
@@ -191,11 +215,7 @@ def _run(commands: List[Tuple[Any, str]], cmd: str, args: Dict[str, Any]) -> Non
 
 
 def run_application_command(cmd: str, args: Dict[str, Any]) -> None:
-    _run(create_application_commands(), cmd, args)
-
-
-def run_window_command(window: Any, cmd: str, args: Dict[str, Any]) -> None:
-    _run(create_window_commands(window), cmd, args)
+    run_command(create_application_commands(), cmd, args)
 
 
 def command_names() -> List[str]:
@@ -317,12 +337,80 @@ class MultizipImporter(importlib.abc.MetaPathFinder):
         return None
 
 
-multi_importer = MultizipImporter()
+class PackagePathFinder(importlib.abc.MetaPathFinder):
+    """The 3.14 host's finder: modules of zipped packages, found as resources."""
+
+    def __init__(self) -> None:
+        self.packages: Dict[str, str] = {}
+
+    def update_packages(self, pkgs: List[str]) -> None:
+        self.packages = {os.path.splitext(os.path.basename(p))[0]: p for p in pkgs}
+
+    def find_spec(self, fullname: str, path: Any, target: Any = None) -> Optional[importlib.machinery.ModuleSpec]:
+        package = self.packages.get(fullname.partition(".")[0])
+        if not package:
+            return None
+        resource = "Packages/" + fullname.replace(".", "/")
+        for candidate, package_file in ((resource + "/__init__.py", True), (resource + ".py", False)):
+            stats = sublime_api.stat_resource_file(candidate)
+            if stats:
+                fullpath, size, mtime = stats
+                is_package = package_file
+                loader: Optional[PackageSourceFileLoader] = PackageSourceFileLoader(
+                    fullname, fullpath, candidate, {"size": size, "mtime": mtime})
+                break
+        else:
+            found = sublime_api.stat_resource_dir(resource)
+            if not found:
+                return None
+            fullpath, loader, is_package = found[0], None, True
+        spec = importlib.util.spec_from_loader(fullname, loader, origin=fullpath, is_package=is_package)
+        assert spec is not None
+        spec.has_location = True
+        if is_package:
+            spec.submodule_search_locations = [package]
+        return spec
+
+
+class PackageSourceFileLoader(importlib.machinery.SourceFileLoader):
+    """Source read through sublime_api; `path` (the origin) lies inside the archive."""
+
+    def __init__(self, fullname: str, path: str, resource_path: str, stats: Dict[str, Any]) -> None:
+        super().__init__(fullname, path)
+        self.resource_path = resource_path
+        self._stats = stats
+
+    def path_stats(self, path: str) -> Dict[str, Any]:
+        return self._stats
+
+    def get_data(self, path: str) -> bytes:
+        if os.path.splitext(path)[1] == ".pyc":  # a cache beside the archive member
+            try:
+                with open(path, "rb") as handle:
+                    return handle.read()
+            except OSError:
+                pass
+        data = sublime_api.load_binary_resource(self.resource_path, -1)
+        return data if isinstance(data, bytes) else b""
+
+
+multi_importer: Any = MultizipImporter()
 sys.meta_path.insert(0, multi_importer)
 
 
+def use_host(version: str) -> None:
+    """Serve zipped packages as the "3.8" or the "3.14" plug-in host does."""
+    global multi_importer
+    sys.meta_path.remove(multi_importer)
+    multi_importer = PackagePathFinder() if version == "3.14" else MultizipImporter()
+    sys.meta_path.insert(0, multi_importer)
+
+
 def update_compressed_packages(pkgs: List[str]) -> None:
-    multi_importer.loaders = [ZipLoader(p) for p in pkgs]
+    if isinstance(multi_importer, PackagePathFinder):
+        multi_importer.update_packages(pkgs)
+    else:
+        multi_importer.loaders = [ZipLoader(p) for p in pkgs]
 
 
 def set_override_path(path: str) -> None:
@@ -330,15 +418,48 @@ def set_override_path(path: str) -> None:
     override_path = path
 
 
+editor_packages: Set[str] = set()  # the packages whose plug-in files the editor watches
+
+
+def _loose_plugins(package: str) -> Set[str]:
+    folder = os.path.join(sublime.packages_path(), package)
+    if not os.path.isdir(folder):
+        return set()
+    return {"{}.{}".format(package, f[:-3]) for f in os.listdir(folder) if f.endswith(".py")}
+
+
 def load_package(package: str) -> None:
     """What the editor does at startup for one package: reload_plugin per top-level file."""
-    names = set()
-    folder = os.path.join(sublime.packages_path(), package)
-    if os.path.isdir(folder):
-        names.update(f[:-3] for f in os.listdir(folder) if f.endswith(".py"))
+    names = _loose_plugins(package)
     archive = os.path.join(sublime.installed_packages_path(), package + ".sublime-package")
     if os.path.isfile(archive):
         with zipfile.ZipFile(archive) as z:
-            names.update(f[:-3] for f in z.namelist() if f.endswith(".py") and "/" not in f)
+            names.update("{}.{}".format(package, f[:-3]) for f in z.namelist()
+                         if f.endswith(".py") and "/" not in f)
     for name in sorted(names):
-        reload_plugin("{}.{}".format(package, name))
+        reload_plugin(name)
+    editor_packages.add(package)
+    sublime.plugins_changed()
+
+
+def notice_plugin_files() -> None:
+    """The editor's file watch: load new loose plug-in files, unload removed ones."""
+    changed = False
+    for package in sorted(editor_packages):
+        present = _loose_plugins(package)
+        for name in sorted(present):
+            if name not in sys.modules:
+                reload_plugin(name)
+                changed = True
+        for name in [n for n in list(sys.modules) if n.startswith(package + ".")]:
+            module = sys.modules[name]
+            if name.count(".") == 1 and name not in present and _is_loose(module):
+                unload_plugin(name)
+                changed = True
+    if changed:
+        sublime.plugins_changed()
+
+
+def _is_loose(module: Any) -> bool:
+    origin = getattr(getattr(module, "__spec__", None), "origin", None) or ""
+    return not hasattr(module, "__path__") and origin.startswith(sublime.packages_path() + os.sep)

@@ -365,6 +365,33 @@ class FlaskTest(ServerCase):
 
 
 @unittest.skipUnless(installed("flask"), "needs flask (tests/check.py installs it)")
+class FlaskPackageTest(FlaskTest):
+    """Flask's documented larger application: the package makes the app, then
+    `import shop.views`, whose functions `@app.route` on the app they import."""
+
+    edited = "shop/views.py"
+
+    def files(self) -> Dict[str, str]:
+        return {
+            "shop/__init__.py": """
+                from flask import Flask
+                app = Flask(__name__)
+                import shop.views
+            """,
+            "store.py": STORE,
+        }
+
+    def command(self, port: int) -> List[str]:
+        return ["-m", "flask", "--app", "shop", "run", "--debug", "--port", str(port)]
+
+    def source(self, version: int, *, extra: bool = False, broken: str = "") -> str:
+        text = super().source(version, extra=extra, broken=broken)
+        # Every route on the app itself, none on a blueprint.
+        return text.replace("from app import app", "from shop import app").replace(
+            "@bp.route", "@app.route")
+
+
+@unittest.skipUnless(installed("flask"), "needs flask (tests/check.py installs it)")
 class FlaskFactoryTest(FlaskTest):
     """Flask's tutorial layout: a package whose create_app() registers blueprints."""
 

@@ -1,22 +1,19 @@
 """Reloader for Maya 2022 and later: a Reloader menu, main-thread reloads, callback cleanup.
 
-`install()` (called from userSetup.py) tells reloader about Maya: Maya's own
-modules are never purged; reloads run through `maya.utils.executeDeferred`,
-or directly in batch mode, where no idle queue runs; reports go to the Script
-Editor. It also starts tracking script jobs and OpenMaya message callbacks:
-Maya hands out only ids, and after a reload the old functions stay
-registered, so `cmds.scriptJob` and the `add*Callback` functions of the
-`maya.api.OpenMaya` message classes are wrapped to record each id with the
-arguments it was registered with. Before a purge, every job or callback
-whose function belongs to a purged module is killed or removed (the re-import
-registers it once again); if the reload fails they are registered again with
-the same arguments (under new ids). This file only adapts; reloader does the work.
+`install()` (from userSetup.py) describes Maya to reloader: Maya's modules are
+never purged, reloads run through `maya.utils.executeDeferred` (directly in
+batch mode), reports go to the Script Editor. Maya hands out only ids for
+script jobs and message callbacks and keeps calling the old functions, so
+`install()` wraps `cmds.scriptJob` and puts a stand-in for each
+`maya.api.OpenMaya` message class into that module (the classes are C types,
+left unpatched) to record each id with its arguments. Before a purge, the
+jobs and callbacks of purged code are removed (an id Maya dropped already is
+skipped and reported); a failed reload registers the removed ones again.
 """
 
+import functools
 import os
 import sys
-import threading
-import types
 from typing import Any, Callable, Dict, List, Optional, Tuple
 
 import maya.cmds as cmds
@@ -27,6 +24,7 @@ import reloader
 MENU = "reloaderMenu"
 TOGGLE = "reloaderMenuReloadOnSave"
 PROTECTED = ("maya", "pymel", "ufe", "reloader_maya")
+Registration = Tuple[Callable[..., Any], Tuple[Any, ...], Dict[str, Any]]  # add, args, kwargs
 
 
 class _State:
@@ -34,59 +32,74 @@ class _State:
         self.last: Optional[str] = None
         self.report: Optional[reloader.Report] = None
         self.watcher: Any = None
-        self.uninstall: List[Callable[[], None]] = []
         self.host: Optional[reloader.Host] = None
+        self.skipped: List[str] = []  # stale ids met while cleaning up, shown with the report
+        self.uninstall: List[Callable[[], None]] = []
 
 
 _state = _State()
 
 
-def _callables(values: Any) -> List[Callable[..., Any]]:
-    """The callables among arguments, looking one level into lists (`event=["idle", fn]`)."""
-    found: List[Callable[..., Any]] = []
-    for value in values:
-        if isinstance(value, (list, tuple)):
-            found.extend(v for v in value if callable(v) and not isinstance(v, str))
-        elif callable(value) and not isinstance(value, str):
-            found.append(value)
-    return found
+def _calls(owned: Callable[[object], bool], *values: Any) -> bool:
+    """Whether an argument, or an item of a list argument (`event=["idle", fn]`), is owned."""
+    items = [v for value in values
+             for v in (value if isinstance(value, (list, tuple)) else [value])]
+    return any(callable(item) and not isinstance(item, str) and owned(item) for item in items)
+
+
+def _anything(_: object) -> bool:
+    return True
+
+
+class _Messages:
+    """Stands in for an OpenMaya message class: add*Callback records, removeCallback forgets."""
+
+    def __init__(self, cls: type, tracker: "Tracker") -> None:
+        self._cls, self._tracker = cls, tracker
+
+    def __getattr__(self, name: str) -> Any:
+        value = getattr(self._cls, name)
+        return functools.partial(self._tracker.record, value) if name.startswith("add") else value
+
+    def removeCallback(self, callback_id: Any) -> None:  # noqa: N802 (Maya's names)
+        self._cls.removeCallback(callback_id)  # type: ignore[attr-defined]
+        self._tracker.callbacks.pop(callback_id, None)
+
+    def removeCallbacks(self, callback_ids: Any) -> None:  # noqa: N802
+        for callback_id in list(callback_ids):
+            self.removeCallback(callback_id)
 
 
 class Tracker:
-    """Remembers script jobs and message callbacks with what they call, by id."""
+    """Remembers script jobs and message callbacks, by id, with what they were given."""
 
     def __init__(self) -> None:
         self.jobs: Dict[int, Dict[str, Any]] = {}
-        # id -> (the original add function, args, kwargs)
-        self.callbacks: Dict[Any, Tuple[Callable[..., Any], Tuple[Any, ...], Dict[str, Any]]] = {}
-        self.untracked: List[str] = []
-        self._script_job: Callable[..., Any] = cmds.scriptJob
-        self._remove: Optional[Callable[[Any], None]] = None
-
-    # -- recording ---------------------------------------------------------
+        self.callbacks: Dict[Any, Registration] = {}
+        self._job: Callable[..., Any] = cmds.scriptJob
+        self._remove: Callable[[Any], object] = _anything
 
     def install(self) -> Callable[[], None]:
-        """Wrap the registration functions; return the callable that unwraps them."""
-        undo: List[Callable[[], None]] = []
-        original_job = self._script_job
-
-        def scriptJob(*args: Any, **kwargs: Any) -> Any:
-            result = original_job(*args, **kwargs)
+        """Wrap scriptJob and stand in for the message classes; return the undo."""
+        def scriptJob(*args: Any, **kwargs: Any) -> Any:  # noqa: N802 (Maya's name)
+            result = self._job(*args, **kwargs)
             killed = kwargs.get("kill", kwargs.get("k"))
             if killed is not None:
                 self.jobs.pop(killed, None)
-            elif isinstance(result, int) and _callables(kwargs.values()):
+            elif isinstance(result, int) and _calls(_anything, *kwargs.values()):
                 self.jobs[result] = dict(kwargs)
             return result
 
+        undo = [functools.partial(setattr, cmds, "scriptJob", self._job)]
         cmds.scriptJob = scriptJob
-        undo.append(lambda: setattr(cmds, "scriptJob", original_job))
-        try:
-            import maya.api.OpenMaya as om
-        except ImportError:
-            self.untracked.append("maya.api.OpenMaya")
-        else:
-            undo.extend(self._wrap_messages(om))
+        om = sys.modules.get("maya.api.OpenMaya")
+        base = getattr(om, "MMessage", None)
+        if isinstance(base, type):
+            self._remove = base.removeCallback  # type: ignore[attr-defined]
+            for name, cls in list(vars(om).items()):
+                if isinstance(cls, type) and issubclass(cls, base):
+                    setattr(om, name, _Messages(cls, self))
+                    undo.append(functools.partial(setattr, om, name, cls))
 
         def unwrap() -> None:
             for step in reversed(undo):
@@ -94,151 +107,71 @@ class Tracker:
 
         return unwrap
 
-    def _wrap(
-        self, owner: Any, attribute: str, replacement: Callable[..., Any]
-    ) -> Optional[Callable[[], None]]:
-        original = owner.__dict__[attribute]
-        try:
-            setattr(owner, attribute, staticmethod(replacement))
-        except (TypeError, AttributeError):  # a type that refuses new attributes
-            self.untracked.append("{}.{}".format(owner.__name__, attribute))
-            return None
-        return lambda: setattr(owner, attribute, original)
+    def record(self, add: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+        result = add(*args, **kwargs)
+        if _calls(_anything, *args, *kwargs.values()):
+            for callback_id in result if isinstance(result, (list, tuple)) else [result]:
+                self.callbacks[callback_id] = (add, args, kwargs)
+        return result
 
-    def _wrap_messages(self, om: types.ModuleType) -> List[Callable[[], None]]:
-        undo: List[Callable[[], None]] = []
-        base = getattr(om, "MMessage", None)
-        if base is None:
-            return undo
-        self._remove = base.removeCallback
-        remove = base.removeCallback
-
-        def removeCallback(callback_id: Any) -> None:
-            remove(callback_id)
-            self.callbacks.pop(callback_id, None)
-
-        def removeCallbacks(callback_ids: Any) -> None:
-            for callback_id in list(callback_ids):
-                removeCallback(callback_id)
-
-        removers = (("removeCallback", removeCallback), ("removeCallbacks", removeCallbacks))
-        for name, replacement in removers:
-            if name in base.__dict__:
-                step = self._wrap(base, name, replacement)
-                if step is not None:
-                    undo.append(step)
-        for cls in vars(om).values():
-            if not (isinstance(cls, type) and issubclass(cls, base) and cls is not base):
-                continue
-            for attribute in sorted(cls.__dict__):
-                if attribute.startswith("add") and callable(getattr(cls, attribute)):
-                    step = self._wrap(cls, attribute, self._recorder(getattr(cls, attribute)))
-                    if step is not None:
-                        undo.append(step)
-        return undo
-
-    def _recorder(self, add: Callable[..., Any]) -> Callable[..., Any]:
-        def add_and_record(*args: Any, **kwargs: Any) -> Any:
-            result = add(*args, **kwargs)
-            if _callables(list(args) + list(kwargs.values())):
-                for callback_id in result if isinstance(result, (list, tuple)) else [result]:
-                    self.callbacks[callback_id] = (add, args, dict(kwargs))
-            return result
-
-        return add_and_record
-
-    # -- cleaning up -------------------------------------------------------
-
-    def _owned_jobs(self, owned: reloader.Host.Owned) -> List[int]:
-        return [
-            i for i, kwargs in self.jobs.items() if any(map(owned, _callables(kwargs.values())))
-        ]
-
-    def _owned_callbacks(self, owned: reloader.Host.Owned) -> List[Any]:
-        return [i for i, (_, args, kwargs) in self.callbacks.items()
-                if any(map(owned, _callables(list(args) + list(kwargs.values()))))]
-
-    def _kill(self, job_ids: List[int]) -> List[Dict[str, Any]]:
-        killed = []
-        for job_id in job_ids:
+    def _take_out(self, owned: Callable[[object], bool]) -> Tuple[List[Any], List[Registration]]:
+        """Kill the owned jobs and remove the owned callbacks; return what was taken out."""
+        jobs, callbacks = [], []
+        for job_id in [i for i, kw in self.jobs.items() if _calls(owned, *kw.values())]:
             kwargs = self.jobs.pop(job_id)
-            if self._script_job(exists=job_id):
-                self._script_job(kill=job_id, force=True)
-            killed.append(kwargs)
-        return killed
-
-    def _drop(
-        self, callback_ids: List[Any]
-    ) -> List[Tuple[Callable[..., Any], Tuple[Any, ...], Dict[str, Any]]]:
-        dropped = []
-        for callback_id in callback_ids:
-            dropped.append(self.callbacks.pop(callback_id))
-            if self._remove is not None:
+            if self._job(exists=job_id):
+                self._job(kill=job_id, force=True)
+                jobs.append(kwargs)
+            else:
+                _state.skipped.append("script job {} no longer exists".format(job_id))
+        for callback_id in [i for i, (_, args, kw) in self.callbacks.items()
+                            if _calls(owned, *args, *kw.values())]:
+            registration = self.callbacks.pop(callback_id)
+            try:
                 self._remove(callback_id)
-        return dropped
+                callbacks.append(registration)
+            except RuntimeError as error:  # (kInvalidParameter): Maya dropped it with its node
+                _state.skipped.append("callback {}: {}".format(callback_id, error))
+        return jobs, callbacks
 
-    def cleanup_jobs(self, names: Any, owned: reloader.Host.Owned) -> reloader.Host.Finish:
-        """Kill the script jobs calling purged code; a failed reload starts them again."""
-        killed = self._kill(self._owned_jobs(owned))
+    def cleanup(self, names: Any, owned: Callable[[object], bool]) -> Callable[[bool], None]:
+        """Take out what purged code registered; a failed reload registers it again."""
+        jobs, callbacks = self._take_out(owned)
 
-        def start_again(imported: bool) -> None:
-            if imported:
-                return
-            self._kill(self._owned_jobs(owned))  # what the failed attempt started
-            for kwargs in killed:
-                self.jobs[self._script_job(**kwargs)] = kwargs
+        def finish(imported: bool) -> None:
+            if not imported:
+                self._take_out(owned)  # what the failed attempt registered
+                for kwargs in jobs:
+                    self.jobs[self._job(**kwargs)] = kwargs
+                for add, args, kwargs in callbacks:
+                    self.record(add, *args, **kwargs)
 
-        return start_again
-
-    def cleanup_callbacks(self, names: Any, owned: reloader.Host.Owned) -> reloader.Host.Finish:
-        """Remove the message callbacks calling purged code; a failed reload adds them again."""
-        dropped = self._drop(self._owned_callbacks(owned))
-
-        def add_again(imported: bool) -> None:
-            if imported:
-                return
-            self._drop(self._owned_callbacks(owned))
-            for add, args, kwargs in dropped:
-                self.callbacks[add(*args, **kwargs)] = (add, args, kwargs)
-
-        return add_again
-
-
-# -- reloading -----------------------------------------------------------------
+        return finish
 
 
 def show(report: reloader.Report) -> None:
     """Print to the Script Editor; a failure also as a warning on the command line."""
     _state.report = report
-    if report.ok:
-        print("Reloader: {}".format(report))
-    else:
-        print(report.format())
+    print("Reloader: {}".format(report) if report.ok else report.format())
+    for note in _state.skipped:
+        print("Reloader: skipped {}".format(note))
+    del _state.skipped[:]
+    if not report.ok:
         cmds.warning("Reloader: {}".format(report.message()))
 
 
-def reload_package(name: str) -> Optional[reloader.Report]:
+def reload_package(name: str) -> reloader.Report:
     """Reload `name` and everything importing it now; show and return the report."""
     _state.last = name
-    try:
-        report = reloader.reload(name)
-    except reloader.ReloadError as error:
-        report = error.report
-    except (ValueError, TypeError, RuntimeError) as error:
-        cmds.warning("Reloader: {}".format(error))
-        return None
+    report = reloader.try_reload(name)
     show(report)
     return report
 
 
 def reload_later(name: str) -> None:
     """Reload `name` on the main thread at the next idle (now in batch mode)."""
-    host = _state.host or reloader.Host("maya")
-    host.call_soon(lambda: _ignore(reload_package(name)))
-
-
-def _ignore(_: object) -> None:
-    return None
+    _state.last = name
+    (_state.host or reloader.Host("maya")).call_soon(lambda: show(reloader.try_reload(name)))
 
 
 def reload_prompt() -> None:
@@ -246,11 +179,8 @@ def reload_prompt() -> None:
     answer = cmds.promptDialog(
         title="Reload Package", message="Package or module name:", text=_state.last or "",
         button=["Reload", "Cancel"], defaultButton="Reload", cancelButton="Cancel",
-        dismissString="Cancel",
-    )
-    if answer != "Reload":
-        return
-    name = str(cmds.promptDialog(query=True, text=True)).strip()
+        dismissString="Cancel")
+    name = str(cmds.promptDialog(query=True, text=True)).strip() if answer == "Reload" else ""
     if name:
         reload_later(name)
 
@@ -258,21 +188,12 @@ def reload_prompt() -> None:
 def reload_last() -> None:
     if _state.last is None:
         cmds.warning("Reloader: no package reloaded yet; use Reload Package... first")
-        return
-    reload_later(_state.last)
+    else:
+        reload_later(_state.last)
 
 
 def show_last() -> None:
     print(_state.report.format() if _state.report is not None else "Reloader: no reload yet")
-
-
-def _folders(name: str) -> List[str]:
-    module = sys.modules.get(name)
-    folders = list(getattr(module, "__path__", None) or [])
-    file = getattr(module, "__file__", None)
-    if not folders and file:
-        folders = [os.path.dirname(str(file))]
-    return folders
 
 
 def toggle_reload_on_save(on: bool) -> bool:
@@ -280,17 +201,18 @@ def toggle_reload_on_save(on: bool) -> bool:
     if _state.watcher is not None:
         _state.watcher.stop()
         _state.watcher = None
-    if on:
-        if _state.last is None or not _folders(_state.last):
-            cmds.warning("Reloader: reload a package once first; reload on save watches it")
-        else:
-            _state.watcher = reloader.Watcher(*_folders(_state.last), on_report=show)
-            _state.watcher.start()
-            print("Reloader: reloading {} on save".format(_state.last))
-    enabled = _state.watcher is not None
+    module = sys.modules.get(_state.last or "")
+    file = getattr(module, "__file__", None)
+    folders = list(getattr(module, "__path__", None) or ([os.path.dirname(file)] if file else []))
+    if on and not folders:
+        cmds.warning("Reloader: reload a package once first; reload on save watches it")
+    elif on:
+        _state.watcher = reloader.Watcher(*folders, on_report=show)
+        _state.watcher.start()
+        print("Reloader: reloading {} on save".format(_state.last))
     if cmds.menuItem(TOGGLE, exists=True):
-        cmds.menuItem(TOGGLE, edit=True, checkBox=enabled)
-    return enabled
+        cmds.menuItem(TOGGLE, edit=True, checkBox=_state.watcher is not None)
+    return _state.watcher is not None
 
 
 def build_menu() -> None:
@@ -301,17 +223,8 @@ def build_menu() -> None:
     cmds.menuItem(label="Reload Package...", command=lambda *_: reload_prompt())
     cmds.menuItem(label="Reload Last", command=lambda *_: reload_last())
     cmds.menuItem(TOGGLE, label="Reload on Save", checkBox=False,
-                  command=lambda checked, *_: _ignore(toggle_reload_on_save(bool(checked))))
+                  command=lambda checked, *_: toggle_reload_on_save(bool(checked)))
     cmds.menuItem(label="Show Last Report", command=lambda *_: show_last())
-
-
-def _schedule(callback: Callable[[], None], delay: float) -> None:
-    if delay > 0:  # executeDeferred may be called from any thread
-        timer = threading.Timer(delay, maya.utils.executeDeferred, (callback,))
-        timer.daemon = True
-        timer.start()
-    else:
-        maya.utils.executeDeferred(callback)
 
 
 def install() -> Callable[[], None]:
@@ -320,16 +233,10 @@ def install() -> Callable[[], None]:
     batch = bool(cmds.about(batch=True))
     tracker = Tracker()
     _state.uninstall.append(tracker.install())
-    _state.host = reloader.Host(
-        "maya",
-        protected=PROTECTED,
-        schedule=None if batch else _schedule,
-        show=show,
-        hooks=(tracker.cleanup_jobs, tracker.cleanup_callbacks),
-    )
+    _state.host = reloader.Host("maya", protected=PROTECTED, show=show, hooks=(tracker.cleanup,),
+                                schedule=None if batch else reloader.Host.post_later(
+                                    maya.utils.executeDeferred))  # callable from any thread
     _state.uninstall.append(reloader.use_host(_state.host))
-    if tracker.untracked:
-        print("Reloader: cannot track {}".format(", ".join(tracker.untracked)))
     if not batch:
         maya.utils.executeDeferred(build_menu)  # the main window exists after start-up
     return uninstall
@@ -338,8 +245,7 @@ def install() -> Callable[[], None]:
 def uninstall() -> None:
     """Undo install(): stop watching, untrack, forget the host, remove the menu."""
     if _state.watcher is not None:
-        _state.watcher.stop()
-        _state.watcher = None
+        toggle_reload_on_save(False)
     while _state.uninstall:
         _state.uninstall.pop()()
     _state.host = None
