@@ -14,8 +14,9 @@ import importlib.util
 import os
 import runpy
 import sys
-from typing import Any, List, Optional, Tuple
+from typing import Any, Callable, List, Optional, Tuple
 
+from . import _web
 from ._report import Report
 from ._watch import Watcher
 
@@ -135,12 +136,16 @@ def _default_watch(script: Optional[str], module: Optional[str]) -> str:
     )
 
 
-def watch_paths(arguments: argparse.Namespace, script: Optional[str], module: Optional[str]
-                ) -> List[str]:
-    """The default folder (unless --no-default-watch), then the --watch paths."""
+def watch_paths(arguments: argparse.Namespace, script: Optional[str], module: Optional[str],
+                default: Optional[str] = None) -> List[str]:
+    """The default folder (unless --no-default-watch), then the --watch paths.
+
+    `default`, when given, replaces the folder the program implies (a web
+    server's app lives in the current folder, not in the server's package).
+    """
     paths = list(arguments.watch)
     if arguments.default_watch or not paths:
-        paths.insert(0, _default_watch(script, module))
+        paths.insert(0, default or _default_watch(script, module))
     return paths
 
 
@@ -189,6 +194,7 @@ def run(arguments: argparse.Namespace) -> int:
         return 2
     module = program[0] if arguments.module else None
     script = None if module else program[0]
+    web = _web.server_for(program, module is not None)  # a web server reloader knows
 
     # 1. Arrange sys.argv and sys.path as `python SCRIPT` or `python -m MODULE` would.
     if script is not None:
@@ -197,7 +203,8 @@ def run(arguments: argparse.Namespace) -> int:
             return 2
         sys.path.insert(0, os.path.dirname(os.path.abspath(script)))
     try:
-        paths = watch_paths(arguments, script, module)
+        default = web.default_watch() if web is not None else None
+        paths = watch_paths(arguments, script, module, default)
         watcher = Watcher(
             *paths,
             debounce=arguments.debounce,
@@ -210,8 +217,11 @@ def run(arguments: argparse.Namespace) -> int:
     sys.argv[:] = program
 
     # 2. Run the program on this thread while the watcher checks on its own.
+    stop_web: Optional[Callable[[], None]] = None
     watcher.start()
     try:
+        if web is not None:
+            stop_web = web.install(watcher)  # the server's app gets a front: see _web
         if module is not None:
             runpy.run_module(module, run_name="__main__", alter_sys=True)
         else:
@@ -228,4 +238,6 @@ def run(arguments: argparse.Namespace) -> int:
         return 1
     finally:
         watcher.stop()
+        if stop_web is not None:
+            stop_web()
     return 0

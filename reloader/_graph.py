@@ -79,6 +79,7 @@ def _statements(
         if dots:
             parts = package.split(".") if package else []
             if dots - 1 > len(parts):
+                yield [], "", []  # beyond the top package: imports nothing
                 continue
             parts = parts[: len(parts) - (dots - 1)]
             if module:
@@ -94,33 +95,85 @@ _TOP_LEVEL = re.compile(
     r"|import[ \t]+([^\n#;]*))",
     re.MULTILINE,
 )
-
-
-def top_level_imports(
-    source: str, name: str, is_package: bool, is_module: Callable[[str], bool]
-) -> List[Tuple[str, bool]]:
-    """What the module's top-level code imports, in order: (name, needs it finished).
-
-    `from m import x` needs `m` finished unless `m.x` is a module (`is_module`):
-    then it only binds the submodule, which a half-run module can provide.
-    """
-    return _needs(list(_statements(_TOP_LEVEL, source, name, is_package)), is_module)
-
+# Names that top-level code binds other than by importing: `def f`, `class C`,
+# `x = ...`, `x: int = ...`, `a, b = ...` at the start of a line.
+_BINDING = re.compile(
+    r"^(?:(?:async[ \t]+)?def[ \t]+(\w+)|class[ \t]+(\w+)"
+    r"|(\w+(?:[ \t]*,[ \t]*\w+)*)[ \t]*(?::[^=\n]*)?=(?!=))",
+    re.MULTILINE,
+)
 
 Statement = Tuple[List[str], str, List[str]]
 
 
+class Need(NamedTuple):
+    """One top-level import of a module, as its cycle meets it.
+
+    `names`: what `from target import ...` takes from `target` (empty when it
+    binds only a module, which a half-run module can provide; "*" for all);
+    `bound`: the names the importing module's own top-level code has bound
+    before this statement, which a module that imports it back can take.
+    """
+
+    target: str
+    names: FrozenSet[str]
+    bound: FrozenSet[str]
+
+
+def _top_level_statements(
+    source: str, name: str, is_package: bool
+) -> Tuple[Tuple[Statement, FrozenSet[str]], ...]:
+    """Each top-level import statement with the names bound before it, in order."""
+    events: List[Tuple[int, object]] = [
+        (m.start(), next(g for g in m.groups() if g is not None))
+        for m in _BINDING.finditer(source)
+    ]
+    starts = [m.start() for m in _TOP_LEVEL.finditer(source)]
+    events += zip(starts, _statements(_TOP_LEVEL, source, name, is_package))
+    events.sort(key=lambda event: event[0])
+    bound: Set[str] = set()
+    found: List[Tuple[Statement, FrozenSet[str]]] = []
+    for _, event in events:
+        if isinstance(event, str):
+            bound.update(word.strip() for word in event.split(","))
+            continue
+        statement: Statement = event  # type: ignore[assignment]
+        found.append((statement, frozenset(bound)))
+        bound.update(_bindings(source, statement))
+    return tuple(found)
+
+
+def _bindings(source: str, statement: Statement) -> List[str]:
+    # What an import binds in the importer: the first part of `import a.b`
+    # (or its `as` name); each name of `from m import x as y`. The as-names
+    # are not kept by _statements, so a renamed import binds nothing here: the
+    # model only errs towards "not bound yet".
+    plain, _, names = statement
+    return [module.partition(".")[0] for module in plain] + list(names)
+
+
+def top_level_imports(
+    source: str, name: str, is_package: bool, is_module: Callable[[str], bool]
+) -> List[Need]:
+    """What the module's top-level code imports, in order (see `Need`).
+
+    `from m import x` takes `x` from `m` unless `m.x` is a module (`is_module`):
+    then it only binds the submodule, which a half-run module can provide.
+    """
+    return _needs(_top_level_statements(source, name, is_package), is_module)
+
+
 def _needs(
-    statements: Sequence[Statement], is_module: Callable[[str], bool]
-) -> List[Tuple[str, bool]]:
-    found: List[Tuple[str, bool]] = []
-    for plain, module, names in statements:
-        found.extend((m, False) for m in plain)
+    statements: Sequence[Tuple[Statement, FrozenSet[str]]], is_module: Callable[[str], bool]
+) -> List[Need]:
+    found: List[Need] = []
+    for (plain, module, names), bound in statements:
+        found.extend(Need(m, frozenset(), bound) for m in plain)
         for word in names:
             if is_module(module + "." + word):
-                found.append((module + "." + word, False))
+                found.append(Need(module + "." + word, frozenset(), bound))
             elif module:
-                found.append((module, True))
+                found.append(Need(module, frozenset((word,)), bound))
     return found
 
 
@@ -128,7 +181,7 @@ class Parsed(NamedTuple):
     """What a module's source imports: every name, and the top-level statements."""
 
     imports: FrozenSet[str]
-    top_level: Tuple[Statement, ...]
+    top_level: Tuple[Tuple[Statement, FrozenSet[str]], ...]
 
 
 _NOTHING = Parsed(frozenset(), ())
@@ -179,7 +232,7 @@ def _parse(name: str, module: types.ModuleType) -> Parsed:
         return _NOTHING
     parsed = Parsed(
         parse_imports(text, name, package),
-        tuple(_statements(_TOP_LEVEL, text, name, package)),
+        _top_level_statements(text, name, package),
     )
     if signature is not None:
         _file_parsed[(info.path, name)] = (signature, parsed)
@@ -192,7 +245,7 @@ _parsed = ModuleMemo(_parse)
 
 def top_level_of(
     name: str, module: types.ModuleType, is_module: Callable[[str], bool]
-) -> List[Tuple[str, bool]]:
+) -> List[Need]:
     """top_level_imports() of a loaded module, from what was read when it was first seen."""
     return _needs(_parsed.get(name, module).top_level, is_module)
 
@@ -479,49 +532,68 @@ def strongly_connected(
 _ENTRY_ATTEMPTS = 32
 
 
-def cycle_entry(
-    group: List[str], top_level: Callable[[str], Sequence[Tuple[str, bool]]]
-) -> Optional[str]:
-    """The first member of `group` (tried in its order) whose import runs the cycle through.
+def cycle_entry(group: List[str], top_level: Callable[[str], Sequence[Need]]) -> Optional[str]:
+    """The member of `group` to import first, so that the cycle's imports run through.
 
     Plays the import of the cycle from each member in turn with the members'
-    top-level imports: a `from m import x` that needs `m` finished while `m`
-    is still running (further up the stack) would fail. None when every
-    entry would.
+    top-level imports: a `from m import x` while `m` is still running
+    (further up the stack) fails unless `m` bound `x` before the import it is
+    paused at. A module bound while it is still running (`from pkg import m`,
+    `import m`) is a risk: the code after the import may read attributes `m`
+    has not set yet (`app.include_router(m.router)`). The first member in
+    `group`'s order whose play runs through with no such risk wins, else the
+    first that runs through at all; None when every entry would fail.
     """
     members = set(group)
 
-    def runs_through(entry: str) -> bool:
-        state: Dict[str, bool] = {}  # member -> finished
+    def play(entry: str) -> Optional[int]:
+        """How many half-run members get bound as modules; None if the play fails."""
+        # member -> the names it has bound so far; None once it has finished
+        state: Dict[str, Optional[FrozenSet[str]]] = {}
+        risks = 0
 
         def run(member: str) -> bool:
+            nonlocal risks
             parent = member.rpartition(".")[0]
             if parent in members and parent not in state and not run(parent):
                 return False
             if member in state:
                 return True  # the parent's code imported it
-            state[member] = False
-            for target, needs_finished in top_level(member):
-                if target not in members:
+            state[member] = frozenset()
+            for need in top_level(member):
+                if need.target not in members:
                     continue
-                if target not in state and not run(target):
+                state[member] = need.bound
+                if need.target not in state and not run(need.target):
                     return False
-                if needs_finished and not state[target]:
+                bound = state[need.target]
+                if bound is not None and not need.names <= bound:
                     return False
-            state[member] = True
+                if bound is not None and not need.names:
+                    risks += 1
+            state[member] = None
             return True
 
-        return all(run(member) for member in [entry] + group if member not in state)
+        if all(run(member) for member in [entry] + group if member not in state):
+            return risks
+        return None
 
     # Each attempt plays the whole cycle: try the likeliest entries only.
-    return next((entry for entry in group[:_ENTRY_ATTEMPTS] if runs_through(entry)), None)
+    fallback = None
+    for entry in group[:_ENTRY_ATTEMPTS]:
+        risks = play(entry)
+        if risks == 0:
+            return entry
+        if risks is not None and fallback is None:
+            fallback = entry
+    return fallback
 
 
 def import_order(
     names: List[str],
     edges: Mapping[str, Iterable[str]],
     rank: Mapping[str, int],
-    top_level: Optional[Callable[[str], Sequence[Tuple[str, bool]]]] = None,
+    top_level: Optional[Callable[[str], Sequence[Need]]] = None,
 ) -> List[List[str]]:
     """Groups of `names`, each an import cycle or a single module, dependencies first.
 

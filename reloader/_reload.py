@@ -32,7 +32,7 @@ import contextlib
 import gc
 import threading
 import time
-from typing import Dict, FrozenSet, Iterator, List, Optional, Sequence, Tuple
+from typing import Dict, FrozenSet, Iterator, List, Optional, Sequence
 
 from . import _discovery, _graph
 from ._report import Plan, PlannedModule, ReloadError, Report
@@ -91,7 +91,7 @@ def _select(targets: Sequence[object], dependents: bool) -> _Selection:
         edges = _graph.with_parents(imports, table.infos)
 
         # 1c. Dependency order; import cycles stay together.
-        def top_level(name: str) -> List[Tuple[str, bool]]:
+        def top_level(name: str) -> List[_graph.Need]:
             module = table.seen[name]
             return _graph.top_level_of(name, module, table.infos.__contains__)  # type: ignore[arg-type]
 

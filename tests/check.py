@@ -255,6 +255,35 @@ def run_pyodide(pythons: Dict[str, "Interpreter"]) -> Result:
     return Result(label, "ok" if ok else "FAIL", detail, output, passed, failed, skipped)
 
 
+# Flask, FastAPI on uvicorn and Django, pinned with the packages they pull in, each
+# served by its own development server under `python -m reloader run`. Django 6 needs
+# CPython 3.12 or later.
+WEB_REQUIREMENTS = [
+    "flask==3.1.3", "werkzeug==3.1.9", "click==8.5.1", "jinja2==3.1.6", "itsdangerous==2.2.0",
+    "fastapi==0.163.2", "starlette==1.10.0", "pydantic==2.14.4", "uvicorn==0.54.0",
+    "h11==0.16.0", "anyio==4.16.0", "websockets==17.4", "django==6.1.3", "asgiref==3.13.0",
+]
+WEB_MINORS = ["3.12", "3.13"]
+
+
+def run_web_servers(pythons: Dict[str, "Interpreter"]) -> Result:
+    """tests/web: real servers edited under load, in a venv with the frameworks pinned."""
+    label = "web"
+    interpreter = next((pythons[m] for m in WEB_MINORS if m in pythons), None)
+    if interpreter is None:
+        return Result(label, "FAIL", "needs CPython " + " or ".join(WEB_MINORS))
+    try:
+        venv_python, _ = ensure_venv("web", interpreter.path, WEB_REQUIREMENTS)
+    except SetupError as error:
+        return Result(label, "FAIL", "could not install the frameworks", error.output, failed=1)
+    command = [venv_python, "-m", "unittest", "-v", "tests.web.test_servers"]
+    status, output = run(command, env=suite_env())
+    result = runner_result(label, status, output, unittest_summary(output), "unittest")
+    if result.skipped:  # every framework is installed here: a skip is a failure
+        return result._replace(status="FAIL", detail=result.detail + " (none may skip)")
+    return result
+
+
 EXTRA_SUITES: List[ExtraSuite] = [
     ExtraSuite("real hosts", run_real_hosts,
                "gdb and vim-nox with apt-get when missing; .venv-hosts/: bpy==5.0.1 on CPython "
@@ -265,6 +294,9 @@ EXTRA_SUITES: List[ExtraSuite] = [
     ExtraSuite("3.14", run_pyodide,
                "Pyodide {} from npm and pure-Python wheels ({}) in .venv-check/pyodide/"
                .format(PYODIDE_VERSION, ", ".join(PYODIDE_REQUIREMENTS)), python="3.14"),
+    ExtraSuite("web", run_web_servers,
+               ".venv-check/web/: Flask, FastAPI with uvicorn and Django, pinned (about 90 MB), "
+               "on CPython 3.12 or 3.13"),
 ]
 
 

@@ -2,6 +2,7 @@
 
 import types
 import unittest
+from typing import List
 
 from reloader import _graph
 
@@ -108,27 +109,90 @@ if __name__ == "__main__":
 
 
 class CycleEntryTest(unittest.TestCase):
-    def test_top_level_imports_in_order_with_what_needs_finishing(self) -> None:
+    def test_top_level_imports_in_order_with_what_they_take(self) -> None:
         source = (
             "import os\n"
             "from . import a\n"
+            "X = 1\n"
             "from .b import Y, Z\n"
             "def later():\n"
             "    from . import c\n"
         )
         found = _graph.top_level_imports(source, "pkg.m", False, {"pkg.a"}.__contains__)
-        self.assertEqual(found, [("os", False), ("pkg.a", False), ("pkg.b", True), ("pkg.b", True)])
+        none, both = frozenset(), frozenset({"os", "a", "X"})
+        self.assertEqual(
+            found,
+            [
+                _graph.Need("os", none, none),
+                _graph.Need("pkg.a", none, frozenset({"os"})),
+                _graph.Need("pkg.b", frozenset({"Y"}), both),
+                _graph.Need("pkg.b", frozenset({"Z"}), both),
+            ],
+        )
+
+    def test_what_top_level_code_binds_before_each_import(self) -> None:
+        source = (
+            "x: int = 1\n"
+            "a, b = 2, 3\n"
+            "if x == 1:\n"
+            "    hidden = 4\n"
+            "async def f(): pass\n"
+            "@decorate\n"
+            "class C: pass\n"
+            "import pkg.util\n"
+            "from pkg.late import name\n"
+        )
+        found = _graph.top_level_imports(source, "pkg.m", False, lambda name: False)
+        self.assertEqual(
+            [need.bound for need in found],
+            [frozenset({"x", "a", "b", "f", "C"}), frozenset({"x", "a", "b", "f", "C", "pkg"})],
+        )
 
     def test_entry_is_the_first_member_whose_imports_run_through(self) -> None:
-        # a needs b finished; b and c only bind modules.
+        # a takes Y from b before b binds it; b and c only bind modules.
+        none = frozenset()
         imports = {
-            "pkg.a": [("pkg.b", True)],
-            "pkg.b": [("pkg.a", False)],
-            "pkg.c": [("pkg.b", False)],
+            "pkg.a": [_graph.Need("pkg.b", frozenset({"Y"}), none)],
+            "pkg.b": [_graph.Need("pkg.a", none, none)],
+            "pkg.c": [_graph.Need("pkg.b", none, none)],
         }
         entry = _graph.cycle_entry(["pkg.c", "pkg.b", "pkg.a"], imports.__getitem__)
         self.assertEqual(entry, "pkg.a")
 
+    def test_a_half_run_member_provides_what_it_bound_before_the_import(self) -> None:
+        # The larger-application layout: app binds `app`, then imports views;
+        # views takes `app` from it. Entered at app it runs through.
+        app = [_graph.Need("views", frozenset(), frozenset({"Flask", "app"}))]
+        views = [_graph.Need("app", frozenset({"app"}), frozenset())]
+        imports = {"app": app, "views": views}
+        self.assertEqual(_graph.cycle_entry(["app", "views"], imports.__getitem__), "app")
+        late = {"app": [_graph.Need("views", frozenset(), frozenset({"Flask"}))], "views": views}
+        self.assertEqual(_graph.cycle_entry(["app", "views"], late.__getitem__), "views")
+
+    def test_a_member_bound_as_a_module_while_it_runs_is_entered_last(self) -> None:
+        # FastAPI's layout: main includes items.router after `from routers
+        # import items`; items takes `settings` from main. Entered at items,
+        # main would read items.router before items set it. Whatever order
+        # the members come in, main goes first.
+        sources = {
+            "main": "from fastapi import FastAPI\nsettings = {}\napp = FastAPI()\n"
+                    "from routers import items\napp.include_router(items.router)\n",
+            "routers.items": "from fastapi import APIRouter\nfrom main import settings\n"
+                             "router = APIRouter()\n",
+        }
+
+        def top_level(name: str) -> List[_graph.Need]:
+            return _graph.top_level_imports(
+                sources[name], name, False, {"routers.items"}.__contains__
+            )
+
+        for group in (["main", "routers.items"], ["routers.items", "main"]):
+            self.assertEqual(_graph.cycle_entry(group, top_level), "main")
+
     def test_no_entry_when_every_one_fails(self) -> None:
-        imports = {"a": [("b", True)], "b": [("a", True)]}
+        none = frozenset()
+        imports = {
+            "a": [_graph.Need("b", frozenset({"x"}), none)],
+            "b": [_graph.Need("a", frozenset({"y"}), none)],
+        }
         self.assertIsNone(_graph.cycle_entry(["a", "b"], imports.__getitem__))
