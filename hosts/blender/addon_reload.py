@@ -64,7 +64,10 @@ def _enabled() -> List[str]:
 
 def addons_hook(names: Sequence[str], owned: reloader.Host.Owned) -> reloader.Host.Finish:
     """Unregister the old add-ons and their leftovers; finish by registering new or old."""
-    addons = [(n, sys.modules[n]) for n in names if n in _enabled() and n in sys.modules]
+    # An add-on whose package stays loaded (only a submodule runs again) is
+    # registered again too: its register() now reaches the new classes.
+    addons = [(a, sys.modules[a]) for a in _enabled() if a in sys.modules
+              and any(n == a or n.startswith(a + ".") for n in names)]
     for name, module in reversed(addons):  # importers first
         _problems.extend(filter(None, [_call("unregister", name, module)]))
     undos = [_remove_classes(owned), _remove_handlers(owned), _remove_timers(names, owned)]
@@ -72,9 +75,9 @@ def addons_hook(names: Sequence[str], owned: reloader.Host.Owned) -> reloader.Ho
     def finish(imported: bool) -> None:
         for name, old in addons if imported else ():
             new = sys.modules.get(name)
-            if new is None or new is old:
+            if new is None:
                 continue
-            for flag in ("__addon_enabled__", "__addon_persistent__"):
+            for flag in ("__addon_enabled__", "__addon_persistent__") if new is not old else ():
                 if hasattr(old, flag):
                     setattr(new, flag, getattr(old, flag))
             if getattr(new, "__file__", None):  # addon_utils reloads a file whose time moved

@@ -281,7 +281,9 @@ class BlenderTest(HostCase):
                          .format(self.demo, self.demo_dir))
         self.assertEqual(results["watching"], [self.demo, None])  # no timer: no event loop
         self.assertIsNone(results["first_check"])
-        self.assertRegex(results["check"], r"^reloaded 2 modules in \d+ ms$")
+        # Only ops.py changed, and the add-on's package uses it at call time
+        # only: ops runs again, the package stays and registers the new classes.
+        self.assertRegex(results["check"], r"^reloaded 1 module in \d+ ms$")
         self.assert_once(results["watched"], "v4")
         self.assertEqual(results["unwatch"], "reload on save is off")
 
