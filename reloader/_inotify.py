@@ -17,6 +17,7 @@ import os
 import select
 import struct
 import sys
+import weakref
 from typing import Dict, Iterable, Optional, Set
 
 # From <sys/inotify.h>.
@@ -77,6 +78,9 @@ class Notifier:
         if self._fd < 0:
             number = ctypes.get_errno()
             raise Unavailable("inotify_init1 failed: {}".format(os.strerror(number)))
+        # A notifier nobody closes gives its descriptor back when it is collected:
+        # a user has few inotify instances (fs.inotify.max_user_instances, 128).
+        self._release = weakref.finalize(self, os.close, self._fd)
         self._folders: Dict[int, str] = {}
         self._roots = tuple(folders)
         self._lost = False
@@ -198,6 +202,6 @@ class Notifier:
     def close(self) -> None:
         """Stop watching; safe to call twice."""
         if self._fd >= 0:
-            os.close(self._fd)
+            self._release()
             self._fd = -1
             self._folders.clear()
