@@ -70,14 +70,15 @@ def add_command(subparsers: Any) -> None:
     parser.add_argument(
         "--interval",
         type=float,
-        default=0.5,
+        default=None,
         metavar="SECONDS",
-        help="how often to look for changes (default: %(default)s)",
+        help="how often to look for changes when the system does not tell of them (default: "
+        "0.5; on Linux, inotify tells of each change at once)",
     )
     parser.add_argument(
         "--debounce",
         type=float,
-        default=0.1,
+        default=0.02,
         metavar="SECONDS",
         help="how long files must stay quiet after a save before reloading, so a "
         "burst of saves makes one reload (default: %(default)s)",

@@ -30,8 +30,9 @@ _log = logging.getLogger("reloader.watch")
 
 PathArgument = Union[str, "os.PathLike[str]"]
 
-#: Default seconds between checks: a polled check stats every watched file,
-#: a notified one that finds nothing reads one descriptor.
+#: Default seconds between checks: a polled check stats every watched file; a
+#: notified one that finds nothing reads one descriptor, so a host's scheduler
+#: can afford it often (on its own thread the watcher is woken by the notifier).
 POLLED_INTERVAL, NOTIFIED_INTERVAL = 0.5, 0.05
 
 
@@ -48,11 +49,11 @@ class Watcher:
     - `debounce`: seconds the files must stay quiet after a change before
       the reload, so a burst of saves makes one reload; each further change
       starts the wait again.
-    - `interval`: seconds between checks once started. Default: 0.5 when
-      polling; 0.05 with notification, where a check that finds nothing is
-      one read of the notifier. A watcher on its own background thread with
-      notification wakes as soon as the operating system tells of a change,
-      whatever the interval.
+    - `interval`: seconds between checks once started. Default: 0.5, but
+      0.05 with notification through a host's scheduler, where a check that
+      finds nothing is one read of the notifier. A watcher on its own
+      background thread with notification wakes as soon as the operating
+      system tells of a change, whatever the interval.
     - `notify`: learn of changes from the operating system where it can
       (Linux inotify); False always polls.
     - `schedule(callback, delay)`: how `start()` runs checks; default: the
@@ -128,7 +129,9 @@ class Watcher:
         """Seconds between checks once started (see the class docstring for the default)."""
         if self._interval is not None:
             return self._interval
-        return NOTIFIED_INTERVAL if self.mode == "inotify" else POLLED_INTERVAL
+        if self.mode == "inotify" and self._thread is None:
+            return NOTIFIED_INTERVAL
+        return POLLED_INTERVAL  # polling, or woken by the notification itself
 
     @property
     def paths(self) -> Tuple[str, ...]:

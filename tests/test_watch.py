@@ -489,9 +489,13 @@ class ModeTest(WatcherCase):
         if not LINUX:
             self.skipTest("inotify is Linux only")
         self.assertEqual((self.watcher.mode, self.watcher.fallback), ("inotify", None))
-        self.assertEqual(self.watcher.interval, 0.05)
+        self.assertEqual(self.watcher.interval, 0.05)  # a check that finds nothing is one read
         self.assertEqual(repr(self.watcher), "<Watcher {!r} (inotify)>".format(
             self.path("{pkg}")))
+        with self.watcher:  # on its own thread, which the notifier wakes
+            self.assertEqual(self.watcher.interval, 0.5)
+            self.assertEqual(repr(self.watcher), "<Watcher {!r} (inotify) running>".format(
+                self.path("{pkg}")))
 
     def test_polling_when_asked(self) -> None:
         watcher = self.watch(notify=False, interval=2)
