@@ -84,6 +84,13 @@ def add_command(subparsers: Any) -> None:
         "burst of saves makes one reload (default: %(default)s)",
     )
     parser.add_argument(
+        "--poll",
+        action="store_true",
+        help="look at the files' stat every interval even where the system can tell of "
+        "changes (for folders whose changes it misses, such as some shared folders of a "
+        "virtual machine)",
+    )
+    parser.add_argument(
         "--quiet",
         action="store_true",
         help="print only errors and warnings, not a line per successful reload",
@@ -203,6 +210,7 @@ def run(arguments: argparse.Namespace) -> int:
             *paths,
             debounce=arguments.debounce,
             interval=arguments.interval,
+            notify=not arguments.poll,
             on_report=lambda report: print_report(report, quiet=arguments.quiet),
         )
     except (ImportError, OSError, ValueError) as error:
