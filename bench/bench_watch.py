@@ -172,9 +172,8 @@ def ipython_reloader() -> Optional[Any]:
 
 def no_change_rows(folder: str, repeat: int) -> Dict[str, float]:
     """Medians of a check that finds nothing, both ways, against the baselines."""
-    quiet = {"on_report": lambda report: None, "debounce": 0}
-    notified = reloader.Watcher(folder, notify=True, **quiet)  # type: ignore[arg-type]
-    polled = reloader.Watcher(folder, notify=False, **quiet)  # type: ignore[arg-type]
+    notified = reloader.Watcher(folder, notify=True, debounce=0, on_report=lambda r: None)
+    polled = reloader.Watcher(folder, notify=False, debounce=0, on_report=lambda r: None)
     if notified.mode != "inotify":
         print("  (no notification here: {})".format(notified.fallback))
     notified.check()  # the first check also looks at every loaded module, once

@@ -157,6 +157,7 @@ class Scanner:
             except OSError:
                 signature = None
             old = self._signatures.get(path)
+            self._digests.pop(path, None)  # the event tells, the content need not
             if signature is None:
                 if old is not None:
                     deleted.append(path)
