@@ -1,7 +1,9 @@
 """The watcher: which modules a change reloads, bursts, failures, and scheduling."""
 
 import os
+import shutil
 import struct
+import subprocess
 import sys
 import threading
 import time
@@ -637,6 +639,50 @@ class NotifiedTest(WatcherCase):
         self.assertEqual(self.mod("{pkg}.views").SHOWN, 40)
 
 
+class EditorSaveTest(WatcherCase):
+    """Real editors' saves, each its own way, seen as one edit of the file."""
+
+    def save_with(self, command: List[str], script: str = "") -> None:
+        """Run the editor on util.py (`script` on its standard input) to make VALUE 2."""
+        program = shutil.which(command[0])
+        if program is None:
+            self.skipTest("{} is not installed".format(command[0]))
+        path = self.path("{pkg}/util.py")
+        inode = os.stat(path).st_ino
+        subprocess.run([program] + command[1:] + [path], input=script, text=True, check=True,
+                       timeout=60, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        with open(path) as handle:
+            self.assertEqual(handle.read(), "VALUE = 2\n")
+        report = self.watcher.check()
+        assert report is not None
+        self.assertTrue(report.ok, report)
+        self.assertEqual(report.reloaded, (self.name("{pkg}.util"), self.name("{pkg}.views")))
+        self.assertEqual(self.mod("{pkg}.views").SHOWN, 20)
+        self.assertIsNone(self.watcher.check())  # one save, one reload
+        self.inode_changed = os.stat(path).st_ino != inode
+
+    def vim(self, options: str) -> List[str]:
+        # backupskip= : Vim skips the backup dance for files under /tmp by default.
+        return ["vim", "-Nu", "NONE", "-i", "NONE", "-es", "-c", "set " + options,
+                "-c", "%s/VALUE = 1/VALUE = 2/", "-c", "wq"]
+
+    def test_vim_writing_in_place(self) -> None:
+        self.save_with(self.vim("backupcopy=yes writebackup backupskip="))
+        self.assertFalse(self.inode_changed)
+
+    def test_vim_renaming_the_original_and_writing_a_new_file(self) -> None:
+        self.save_with(self.vim("backupcopy=no writebackup backupskip="))
+        self.assertTrue(self.inode_changed)
+
+    def test_sed_renaming_a_temporary_file_over_it(self) -> None:
+        self.save_with(["sed", "-i", "s/VALUE = 1/VALUE = 2/"])
+        self.assertTrue(self.inode_changed)
+
+    def test_ed_truncating_and_writing(self) -> None:
+        self.save_with(["ed", "-s"], ",s/VALUE = 1/VALUE = 2/\nw\nq\n")
+        self.assertFalse(self.inode_changed)
+
+
 class BackgroundThreadTest(unittest.TestCase):
     def test_callbacks_run_in_due_order_and_close_drops_the_rest(self) -> None:
         from reloader._schedule import BackgroundThread
@@ -693,6 +739,10 @@ class PollingFailureTest(FailureTest):
 
 
 class PollingScheduleTest(ScheduleTest):
+    notify = False
+
+
+class PollingEditorSaveTest(EditorSaveTest):
     notify = False
 
 
