@@ -166,14 +166,17 @@ class Notifier:
                 if mask & _IGNORED:
                     del self._folders[descriptor]
                     continue
-                path = os.path.join(folder, os.fsdecode(name)) if name else folder
+                base = os.fsdecode(name)
+                path = os.path.join(folder, base) if name else folder
                 touched.add(path)
-                if mask & _ISDIR and mask & (_CREATE | _MOVED_TO):
+                if mask & _ISDIR and mask & (_CREATE | _MOVED_TO) and base not in _SKIP \
+                        and not base.startswith("."):
                     # A new folder: watch it, and its files count as touched,
                     # since some may have been written before the watch began.
                     self._watch_tree(path)
                     for inner, children, files in os.walk(path):
-                        children[:] = [c for c in children if c not in _SKIP]
+                        children[:] = [c for c in children
+                                       if c not in _SKIP and not c.startswith(".")]
                         touched.update(os.path.join(inner, f) for f in files)
                 if mask & _ISDIR and mask & _MOVED_FROM or mask & _MOVE_SELF:
                     lost = True  # a watched folder moved: its watch names the old path

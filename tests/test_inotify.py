@@ -68,6 +68,13 @@ class NotifierTest(unittest.TestCase):
         write(inner, "X = 5\n")
         self.assertEqual(self.notifier.pending(), {inner})
 
+    def test_a_new_cache_or_hidden_folder_is_not_watched(self) -> None:
+        for name in ("__pycache__", ".hidden"):
+            inner = write(os.path.join(self.root, "pkg", name, "mod.py"))
+            self.assertIn(os.path.dirname(inner), self.notifier.pending())
+            write(inner, "X = 8\n")
+            self.assertEqual(self.notifier.pending(), set())
+
     def test_a_moved_folder_means_look_at_everything_then_it_goes_on(self) -> None:
         os.rename(os.path.join(self.root, "pkg"), os.path.join(self.root, "moved"))
         self.assertIsNone(self.notifier.pending())
