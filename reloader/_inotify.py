@@ -13,6 +13,7 @@ libc, too many watches, a network filesystem) creating one raises
 import ctypes
 import ctypes.util
 import errno
+import math
 import os
 import select
 import struct
@@ -140,8 +141,11 @@ class Notifier:
         """
         if self._fd < 0:
             return None
-        if timeout > 0 and not select.select([self._fd], [], [], timeout)[0]:
-            return set()
+        if timeout > 0:
+            poller = select.poll()  # not select: it refuses descriptors from 1024 on
+            poller.register(self._fd, select.POLLIN)
+            if not poller.poll(math.ceil(timeout * 1000)):
+                return set()
         touched: Set[str] = set()
         lost = self._lost
         self._lost = False

@@ -14,6 +14,7 @@ was given. Nothing here knows about files or reloads.
 import heapq
 import itertools
 import logging
+import math
 import os
 import select
 import threading
@@ -134,13 +135,32 @@ class BackgroundThread:
                     continue
                 pipe = self._pipe[0]
             # Wait outside the lock, so that callers can schedule and close meanwhile.
-            readable = select.select([descriptor, pipe], [], [], wait)[0]
+            try:
+                readable = _readable([descriptor, pipe], wait)
+            except (OSError, ValueError):
+                _log.exception("%r cannot wait on descriptor %r; it keeps to its clock",
+                               self.name, descriptor)
+                self._wake = None
+                continue
             if pipe in readable:
                 os.read(pipe, 4096)
             if descriptor in readable:
                 with self._condition:
                     if self._queue and not self._closed:
                         return heapq.heappop(self._queue)[2]
+
+
+def _readable(descriptors: List[int], timeout: Optional[float]) -> List[int]:
+    """Which of `descriptors` become readable within `timeout` seconds (None: no limit)."""
+    if not hasattr(select, "poll"):  # Windows
+        return list(select.select(descriptors, [], [], timeout)[0])
+    # poll, not select: select refuses descriptors numbered 1024 and above,
+    # and a server may have that many open.
+    poller = select.poll()
+    for descriptor in descriptors:
+        poller.register(descriptor, select.POLLIN)
+    milliseconds = None if timeout is None else math.ceil(timeout * 1000)
+    return [fd for fd, events in poller.poll(milliseconds) if events & select.POLLIN]
 
 
 class Repeat:

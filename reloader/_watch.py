@@ -8,9 +8,9 @@ round and never raises; `start()` repeats it through a scheduler (the
 host's, or a background thread). The first check also asks `_sources`
 which loaded modules run older source than their files hold (edits saved
 before the watcher existed); after that, a check that finds nothing never
-looks at `sys.modules`, and looks at no file either when notified. A module whose file is
-gone is kept loaded and reported missing, not purged: the file may be on its
-way back.
+looks at `sys.modules`, nor at any file when notified. A module whose file
+is gone is kept loaded and reported missing, not purged: the file may be on
+its way back.
 """
 
 import logging

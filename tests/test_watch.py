@@ -699,13 +699,48 @@ class BackgroundThreadTest(unittest.TestCase):
         with self.assertRaisesRegex(RuntimeError, "is closed"):
             thread(lambda: None, 0)
 
-    @unittest.skipUnless(os.name == "posix", "waits on a pipe with select")
+    @unittest.skipUnless(os.name == "posix", "waits on a pipe")
     def test_a_readable_descriptor_runs_the_next_callback_at_once(self) -> None:
-        from reloader._schedule import BackgroundThread
-
         read, write = os.pipe()
         self.addCleanup(os.close, read)
         self.addCleanup(os.close, write)
+        self.wake_on(read, write)
+
+    @unittest.skipUnless(os.name == "posix", "waits on a pipe")
+    def test_a_descriptor_numbered_past_what_select_takes(self) -> None:
+        import resource
+
+        soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+        if hard != resource.RLIM_INFINITY and hard < 2048:
+            self.skipTest("at most {} open files here".format(hard))
+        if soft != resource.RLIM_INFINITY and soft < 2048:
+            resource.setrlimit(resource.RLIMIT_NOFILE, (2048, hard))
+            self.addCleanup(resource.setrlimit, resource.RLIMIT_NOFILE, (soft, hard))
+        read, write = os.pipe()
+        self.addCleanup(os.close, write)
+        high = 1500
+        os.dup2(read, high)  # as in a server with many connections open
+        os.close(read)
+        self.addCleanup(os.close, high)
+        self.wake_on(high, write)
+
+    @unittest.skipUnless(os.name == "posix", "waits on a pipe")
+    def test_a_descriptor_it_cannot_wait_on_leaves_it_to_its_clock(self) -> None:
+        from reloader import _schedule
+
+        thread = _schedule.BackgroundThread("test", wake=lambda: 12345)
+        done = threading.Event()
+        with mock.patch.object(_schedule, "_readable", side_effect=OSError("bad descriptor")), \
+                self.assertLogs("reloader.schedule", "ERROR") as logs:
+            thread(done.set, 0.5)
+            self.assertTrue(done.wait(20))
+        thread.close(timeout=20)
+        self.assertIn("'test' cannot wait on descriptor 12345; it keeps to its clock",
+                      logs.output[0])
+
+    def wake_on(self, read: int, write: int) -> None:
+        from reloader._schedule import BackgroundThread
+
         thread = BackgroundThread("test", wake=lambda: read)
         ran: List[bytes] = []
         done = threading.Event()
