@@ -124,9 +124,6 @@ class UnavailableTest(unittest.TestCase):
                 _inotify.Notifier([tempfile.gettempdir()])
 
 
-if __name__ == "__main__":
-    unittest.main()
-
 
 @unittest.skipUnless(LINUX, "inotify is Linux only")
 class NotifiedScannerTest(test_changes.ScannerTest):
@@ -143,3 +140,7 @@ def _notified(roots: Any, **options: Any) -> Any:
     scanner = _Scanner(roots, notify=True, **options)
     assert scanner.mode == "inotify", scanner.fallback
     return scanner
+
+
+if __name__ == "__main__":
+    unittest.main()
