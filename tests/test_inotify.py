@@ -5,6 +5,7 @@ import errno
 import os
 import shutil
 import struct
+import subprocess
 import sys
 import tempfile
 import unittest
@@ -118,6 +119,19 @@ class NotifierTest(unittest.TestCase):
 
 
 class UnavailableTest(unittest.TestCase):
+    @unittest.skipUnless(LINUX, "inotify is Linux only")
+    def test_a_python_without_ctypes_polls_and_says_why(self) -> None:
+        program = ("import sys; sys.modules['_ctypes'] = None\n"
+                   "import reloader\n"
+                   "watcher = reloader.Watcher({!r})\n"
+                   "print(watcher.mode); print(watcher.fallback)\n").format(tempfile.gettempdir())
+        root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+        done = subprocess.run([sys.executable, "-c", program], cwd=root, capture_output=True,
+                              text=True, timeout=60)
+        self.assertEqual(done.returncode, 0, done.stderr)
+        self.assertEqual(done.stdout.splitlines(), [
+            "polling", "no ctypes in this Python: import of _ctypes halted; None in sys.modules"])
+
     def test_other_systems(self) -> None:
         with mock.patch.object(sys, "platform", "darwin"):
             with self.assertRaisesRegex(_inotify.Unavailable, "Linux only .this is darwin"):
