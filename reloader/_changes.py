@@ -232,38 +232,37 @@ class Scanner:
         while stack:
             here = stack.pop()
             try:
-                listing = os.scandir(here)
+                with os.scandir(here) as listing:
+                    for entry in listing:
+                        name = entry.name
+                        try:
+                            if name.endswith(_SUFFIXES) and name[0] != ".":
+                                # What each file costs a scan: keep it lean.
+                                if entry.is_file(follow_symlinks=False):
+                                    result = entry.stat()
+                                    mtime = result.st_mtime_ns
+                                    found[entry.path] = (mtime, result.st_size, result.st_ctime_ns
+                                                         if _POSIX else 0, result.st_ino)
+                                    if mtime > since:
+                                        recent.append(entry.path)
+                                elif entry.is_symlink() and entry.is_file():
+                                    # Paths are kept resolved, as module paths are.
+                                    path = os.path.realpath(entry.path)
+                                    result = os.stat(path)
+                                    found[path] = _signature(result)
+                                    if result.st_mtime_ns > since:
+                                        recent.append(path)
+                            elif entry.is_dir():
+                                if name[0] == "." or name in _SKIP_FOLDERS:
+                                    continue
+                                inode = entry.stat().st_ino
+                                if inode in seen:  # a symlink loop
+                                    continue
+                                seen.add(inode)
+                                link = entry.is_symlink()
+                                stack.append(os.path.realpath(entry.path) if link
+                                             else entry.path)
+                        except OSError:  # gone between listing and stat: it is not there
+                            continue
             except OSError:  # deleted or unreadable while we looked
                 continue
-            with listing:
-                for entry in listing:
-                    name = entry.name
-                    try:
-                        if name.endswith(_SUFFIXES) and name[0] != ".":
-                            # What each file costs a scan: keep it lean.
-                            if entry.is_file(follow_symlinks=False):
-                                result = entry.stat()
-                                mtime = result.st_mtime_ns
-                                found[entry.path] = (mtime, result.st_size,
-                                                     result.st_ctime_ns if _POSIX else 0,
-                                                     result.st_ino)
-                                if mtime > since:
-                                    recent.append(entry.path)
-                            elif entry.is_symlink() and entry.is_file():
-                                # Paths are kept resolved, as module paths are.
-                                path = os.path.realpath(entry.path)
-                                result = os.stat(path)
-                                found[path] = _signature(result)
-                                if result.st_mtime_ns > since:
-                                    recent.append(path)
-                        elif entry.is_dir():
-                            if name[0] == "." or name in _SKIP_FOLDERS:
-                                continue
-                            inode = entry.stat().st_ino
-                            if inode in seen:  # a symlink loop
-                                continue
-                            seen.add(inode)
-                            link = entry.is_symlink()
-                            stack.append(os.path.realpath(entry.path) if link else entry.path)
-                    except OSError:  # gone between listing and stat: it is not there
-                        continue
