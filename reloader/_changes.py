@@ -55,6 +55,12 @@ def _digest(path: str) -> Optional[bytes]:
         return None
 
 
+def _latest(result: os.stat_result) -> int:
+    """When the file last changed: a rewrite that set mtime back moves only ctime,
+    whose tick may be coarse (Pyodide's is a millisecond)."""
+    return max(result.st_mtime_ns, result.st_ctime_ns)
+
+
 def _signature(result: os.stat_result) -> Signature:
     return (result.st_mtime_ns, result.st_size, result.st_ctime_ns if _POSIX else 0,
             result.st_ino)
@@ -143,9 +149,9 @@ class Scanner:
                 inside = path + os.sep
                 files.update(p for p in self._signatures if p.startswith(inside))
                 if os.path.isdir(path):
-                    found: List[Tuple[str, os.stat_result]] = []
-                    self._walk(path, found)
-                    files.update(p for p, _ in found)
+                    found: Dict[str, Signature] = {}
+                    self._walk(path, found, [], 0)
+                    files.update(found)
         added: List[str] = []
         modified: List[str] = []
         deleted: List[str] = []
@@ -157,6 +163,7 @@ class Scanner:
             except OSError:
                 signature = None
             old = self._signatures.get(path)
+            self._digests.pop(path, None)  # the event tells, the content need not
             if signature is None:
                 if old is not None:
                     deleted.append(path)
@@ -183,77 +190,85 @@ class Scanner:
     def _full_scan(self) -> Changes:
         previous, known = self._signatures, self._digests
         current: Dict[str, Signature] = {}
-        digests: Dict[str, Optional[bytes]] = {}
-        added: List[str] = []
-        modified: List[str] = []
-        recent = time.time_ns() - _RECENT_NS
-        # This loop is what a check that finds nothing costs: keep it lean.
-        for path, result in self._stat_all():
-            # A rewrite that set mtime back moves only ctime, whose tick may be coarse.
-            mtime = max(result.st_mtime_ns, result.st_ctime_ns)
-            signature = _signature(result)
-            current[path] = signature
-            old = previous.get(path)
-            if old is None:
-                added.append(path)
-            elif old != signature:
-                modified.append(path)
-            elif path in known:
-                # Stat cannot tell this content from a write within the same
-                # tick as the last look: compare the content itself.
-                digest = _digest(path)
-                if digest != known[path]:
-                    modified.append(path)
-                if mtime > recent:
-                    digests[path] = digest
-                continue
-            if mtime > recent:
-                digests[path] = _digest(path)
-        deleted = [path for path in previous if path not in current]
-        self._signatures, self._digests = current, digests
-        return Changes(tuple(added), tuple(deleted), tuple(modified))
-
-    def _stat_all(self) -> List[Tuple[str, os.stat_result]]:
-        found: List[Tuple[str, os.stat_result]] = []
+        recent: List[str] = []  # written so lately that stat may miss a second write
+        since = time.time_ns() - _RECENT_NS
         for root in self.roots:
             try:
                 result = os.stat(root)
             except OSError:
                 continue
             if stat_module.S_ISDIR(result.st_mode):
-                self._walk(root, found)
+                self._walk(root, current, recent, since)
             elif stat_module.S_ISREG(result.st_mode):
-                found.append((root, result))
-        return found
+                current[root] = _signature(result)
+                if _latest(result) > since:
+                    recent.append(root)
+        self._signatures = current
+        # What a check that finds nothing costs is the walk above and this
+        # one comparison, made in C: keep both lean.
+        if current == previous and not known and not recent:
+            return Changes((), (), ())
+        added: List[str] = []
+        modified: List[str] = []
+        for path, signature in current.items():
+            old = previous.get(path)
+            if old is None:
+                added.append(path)
+            elif old != signature:
+                modified.append(path)
+        digests: Dict[str, Optional[bytes]] = {}
+        for path, digest in known.items():
+            if path in current and previous.get(path) == current[path]:
+                # Stat cannot tell this content from a write within the same
+                # tick as the last look: compare the content itself.
+                digests[path] = _digest(path)
+                if digests[path] != digest:
+                    modified.append(path)
+        self._digests = {path: digests[path] if path in digests else _digest(path)
+                         for path in recent}
+        deleted = [path for path in previous if path not in current]
+        return Changes(tuple(sorted(added)), tuple(sorted(deleted)), tuple(sorted(modified)))
 
-    def _walk(self, folder: str, found: List[Tuple[str, os.stat_result]]) -> None:
+    def _walk(self, folder: str, found: Dict[str, Signature], recent: List[str],
+              since: int) -> None:
+        """Add the signature of each source file under `folder` to `found`, and
+        to `recent` the paths of those whose mtime is after `since`."""
         stack = [folder]
         seen: Set[int] = set()
         while stack:
             here = stack.pop()
             try:
-                entries = list(os.scandir(here))
+                with os.scandir(here) as listing:
+                    for entry in listing:
+                        name = entry.name
+                        try:
+                            if name.endswith(_SUFFIXES) and name[0] != ".":
+                                # What each file costs a scan: keep it lean.
+                                if entry.is_file(follow_symlinks=False):
+                                    result = entry.stat()
+                                    mtime = result.st_mtime_ns
+                                    found[entry.path] = (mtime, result.st_size, result.st_ctime_ns
+                                                         if _POSIX else 0, result.st_ino)
+                                    if mtime > since or result.st_ctime_ns > since:
+                                        recent.append(entry.path)
+                                elif entry.is_symlink() and entry.is_file():
+                                    # Paths are kept resolved, as module paths are.
+                                    path = os.path.realpath(entry.path)
+                                    result = os.stat(path)
+                                    found[path] = _signature(result)
+                                    if _latest(result) > since:
+                                        recent.append(path)
+                            elif entry.is_dir():
+                                if name[0] == "." or name in _SKIP_FOLDERS:
+                                    continue
+                                inode = entry.stat().st_ino
+                                if inode in seen:  # a symlink loop
+                                    continue
+                                seen.add(inode)
+                                link = entry.is_symlink()
+                                stack.append(os.path.realpath(entry.path) if link
+                                             else entry.path)
+                        except OSError:  # gone between listing and stat: it is not there
+                            continue
             except OSError:  # deleted or unreadable while we looked
                 continue
-            for entry in entries:
-                name = entry.name
-                try:
-                    if name.endswith(_SUFFIXES):
-                        if name[0] == "." or not entry.is_file():
-                            continue
-                        if entry.is_symlink():
-                            found.append((os.path.realpath(entry.path), entry.stat()))
-                        else:
-                            found.append((entry.path, entry.stat()))
-                    elif entry.is_dir():
-                        if name[0] == "." or name in _SKIP_FOLDERS:
-                            continue
-                        inode = entry.stat().st_ino
-                        if inode in seen:  # a symlink loop
-                            continue
-                        seen.add(inode)
-                        # Paths are kept resolved, as module paths are.
-                        link = entry.is_symlink()
-                        stack.append(os.path.realpath(entry.path) if link else entry.path)
-                except OSError:  # gone between listing and stat: it is not there
-                    continue

@@ -71,17 +71,25 @@ def add_command(subparsers: Any) -> None:
     parser.add_argument(
         "--interval",
         type=float,
-        default=0.5,
+        default=None,
         metavar="SECONDS",
-        help="how often to look for changes (default: %(default)s)",
+        help="how often to look for changes when the system does not tell of them (default: "
+        "0.5; on Linux, inotify tells of each change at once)",
     )
     parser.add_argument(
         "--debounce",
         type=float,
-        default=0.1,
+        default=0.02,
         metavar="SECONDS",
         help="how long files must stay quiet after a save before reloading, so a "
         "burst of saves makes one reload (default: %(default)s)",
+    )
+    parser.add_argument(
+        "--poll",
+        action="store_true",
+        help="look at the files' stat every interval even where the system can tell of "
+        "changes (for folders whose changes it misses, such as some shared folders of a "
+        "virtual machine)",
     )
     parser.add_argument(
         "--quiet",
@@ -209,6 +217,7 @@ def run(arguments: argparse.Namespace) -> int:
             *paths,
             debounce=arguments.debounce,
             interval=arguments.interval,
+            notify=not arguments.poll,
             on_report=lambda report: print_report(report, quiet=arguments.quiet),
         )
     except (ImportError, OSError, ValueError) as error:

@@ -10,14 +10,22 @@ libc, too many watches, a network filesystem) creating one raises
 `Unavailable` with the reason, and the caller polls.
 """
 
-import ctypes
-import ctypes.util
 import errno
+import math
 import os
 import select
 import struct
 import sys
-from typing import Dict, Iterable, Optional, Set
+import weakref
+from typing import Dict, Iterable, List, Optional, Set
+
+try:
+    import ctypes
+    import ctypes.util
+except ImportError as error:  # some embedded interpreters are built without it
+    _NO_CTYPES: Optional[str] = str(error)
+else:
+    _NO_CTYPES = None
 
 # From <sys/inotify.h>.
 _MODIFY, _ATTRIB, _CLOSE_WRITE = 0x2, 0x4, 0x8
@@ -30,10 +38,12 @@ _MASK = (_MODIFY | _ATTRIB | _CLOSE_WRITE | _MOVED_FROM | _MOVED_TO | _CREATE | 
          | _DELETE_SELF | _MOVE_SELF | _ONLYDIR | _DONT_FOLLOW)
 _HEADER = struct.Struct("iIII")  # wd, mask, cookie, len
 
-# statfs f_type of filesystems whose changes made elsewhere inotify never sees.
+# statfs f_type of filesystems whose changes made elsewhere inotify never sees
+# (FUSE covers sshfs, virtiofs and most shared folders of virtual machines).
 _REMOTE = {0x6969: "NFS", 0x517B: "SMB", 0xFF534D42: "CIFS", 0xFE534D42: "SMB2",
            0x65735546: "FUSE", 0x01021997: "9P", 0x564C: "NCP", 0x47504653: "GPFS",
-           0x00C36400: "Ceph", 0x5346414F: "AFS", 0x6B414653: "AFS"}
+           0x00C36400: "Ceph", 0x5346414F: "AFS", 0x6B414653: "AFS",
+           0x786F4256: "VirtualBox shared folder", 0x7C7C6673: "Parallels shared folder"}
 # Folders that never hold the program's own source (as the scanner skips them).
 _SKIP = frozenset(("__pycache__", "node_modules", "site-packages", "dist-packages", ".git"))
 
@@ -42,17 +52,29 @@ class Unavailable(OSError):
     """Notification cannot work here; the text says why."""
 
 
+_loaded: List["ctypes.CDLL"] = []  # the C library, once found
+
+
 def _libc() -> "ctypes.CDLL":
     if not sys.platform.startswith("linux"):
         raise Unavailable("inotify is Linux only (this is {})".format(sys.platform))
+    if _NO_CTYPES is not None:
+        raise Unavailable("no ctypes in this Python: {}".format(_NO_CTYPES))
+    if _loaded:
+        return _loaded[0]
     try:
-        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True)
+        # The interpreter's own symbols include the C library's; finding it
+        # by name may run ldconfig.
+        libc = ctypes.CDLL(None, use_errno=True)
+        if not hasattr(libc, "inotify_init1"):
+            libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True)
         for function in ("inotify_init1", "inotify_add_watch", "inotify_rm_watch"):
             getattr(libc, function)
     except (OSError, AttributeError) as error:
         raise Unavailable("no inotify in the C library: {}".format(error)) from None
     libc.inotify_add_watch.argtypes = [ctypes.c_int, ctypes.c_char_p, ctypes.c_uint32]
     libc.inotify_add_watch.restype = ctypes.c_int
+    _loaded.append(libc)
     return libc
 
 
@@ -77,6 +99,9 @@ class Notifier:
         if self._fd < 0:
             number = ctypes.get_errno()
             raise Unavailable("inotify_init1 failed: {}".format(os.strerror(number)))
+        # A notifier nobody closes gives its descriptor back when it is collected:
+        # a user has few inotify instances (fs.inotify.max_user_instances, 128).
+        self._release = weakref.finalize(self, os.close, self._fd)
         self._folders: Dict[int, str] = {}
         self._roots = tuple(folders)
         self._lost = False
@@ -136,8 +161,11 @@ class Notifier:
         """
         if self._fd < 0:
             return None
-        if timeout > 0 and not select.select([self._fd], [], [], timeout)[0]:
-            return set()
+        if timeout > 0:
+            poller = select.poll()  # not select: it refuses descriptors from 1024 on
+            poller.register(self._fd, select.POLLIN)
+            if not poller.poll(math.ceil(timeout * 1000)):
+                return set()
         touched: Set[str] = set()
         lost = self._lost
         self._lost = False
@@ -162,14 +190,17 @@ class Notifier:
                 if mask & _IGNORED:
                     del self._folders[descriptor]
                     continue
-                path = os.path.join(folder, os.fsdecode(name)) if name else folder
+                base = os.fsdecode(name)
+                path = os.path.join(folder, base) if name else folder
                 touched.add(path)
-                if mask & _ISDIR and mask & (_CREATE | _MOVED_TO):
+                if mask & _ISDIR and mask & (_CREATE | _MOVED_TO) and base not in _SKIP \
+                        and not base.startswith("."):
                     # A new folder: watch it, and its files count as touched,
                     # since some may have been written before the watch began.
                     self._watch_tree(path)
                     for inner, children, files in os.walk(path):
-                        children[:] = [c for c in children if c not in _SKIP]
+                        children[:] = [c for c in children
+                                       if c not in _SKIP and not c.startswith(".")]
                         touched.update(os.path.join(inner, f) for f in files)
                 if mask & _ISDIR and mask & _MOVED_FROM or mask & _MOVE_SELF:
                     lost = True  # a watched folder moved: its watch names the old path
@@ -198,6 +229,6 @@ class Notifier:
     def close(self) -> None:
         """Stop watching; safe to call twice."""
         if self._fd >= 0:
-            os.close(self._fd)
+            self._release()
             self._fd = -1
             self._folders.clear()

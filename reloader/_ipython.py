@@ -187,9 +187,14 @@ class Extension:
         if self.watcher is None:
             lines = ["automatic mode is off"]
         else:
-            lines = ["automatic mode is on: before each cell, polling the source files "
-                     "under {} (no notification: each check looks at the files' stat)".format(
-                         ", ".join(self.watcher.paths))]
+            watcher = self.watcher
+            if watcher.mode == "inotify":
+                how = "inotify: the system tells of changes, an empty check reads no file"
+            else:
+                how = "polling: each check looks at the files' stat{}".format(
+                    "; " + watcher.fallback if watcher.fallback else "")
+            lines = ["automatic mode is on: before each cell, checking the source files "
+                     "under {} ({})".format(", ".join(watcher.paths), how)]
         if self.last is None:
             lines.append("last report: none yet")
         else:

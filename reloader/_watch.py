@@ -1,15 +1,16 @@
 """Watch folders and reload exactly the loaded modules whose files changed.
 
-A `Watcher` asks `_changes` what moved on disk, waits for a burst of saves to
+A `Watcher` asks `_changes` what moved on disk (told by the operating
+system where it can, else by polling), waits for a burst of saves to
 settle, maps the changed files to the loaded modules they were imported from
 and hands those to `reload()` with their dependents. `check()` does one
 round and never raises; `start()` repeats it through a scheduler (the
 host's, or a background thread). The first check also asks `_sources`
 which loaded modules run older source than their files hold (edits saved
-before the watcher existed); after that, a check that finds nothing looks
-only at the watched folders, never at `sys.modules`. A module whose file is
-gone is kept loaded and reported missing, not purged: the file may be on its
-way back.
+before the watcher existed); after that, a check that finds nothing never
+looks at `sys.modules`, nor at any file when notified. A module whose file
+is gone is kept loaded and reported missing, not purged: the file may be on
+its way back.
 """
 
 import logging
@@ -29,6 +30,11 @@ _log = logging.getLogger("reloader.watch")
 
 PathArgument = Union[str, "os.PathLike[str]"]
 
+#: Default seconds between checks: a polled check stats every watched file; a
+#: notified one that finds nothing reads one descriptor, so a host's scheduler
+#: can afford it often (on its own thread the watcher is woken by the notifier).
+POLLED_INTERVAL, NOTIFIED_INTERVAL = 0.5, 0.05
+
 
 def _log_report(report: object) -> None:
     if isinstance(report, Report) and not report.ok:
@@ -41,8 +47,15 @@ class Watcher:
     """Reload the loaded modules whose source files under `paths` change.
 
     - `debounce`: seconds the files must stay quiet after a change before
-      the reload, so a burst of saves makes one reload.
-    - `interval`: seconds between checks once started.
+      the reload, so a burst of saves makes one reload; each further change
+      starts the wait again.
+    - `interval`: seconds between checks once started. Default: 0.5, but
+      0.05 with notification through a host's scheduler, where a check that
+      finds nothing is one read of the notifier. A watcher on its own
+      background thread with notification wakes as soon as the operating
+      system tells of a change, whatever the interval.
+    - `notify`: learn of changes from the operating system where it can
+      (Linux inotify); False always polls.
     - `schedule(callback, delay)`: how `start()` runs checks; default: the
       installed host's, else a background thread.
     - `on_report(report)`: called with every report a check produces;
@@ -53,14 +66,17 @@ class Watcher:
     reloads the modules whose files were edited after they were imported, so
     no edit is lost, whenever the watcher was made. A module whose file is
     deleted stays loaded and is reported `missing` until the file returns,
-    then it is reloaded with its dependents.
+    then it is reloaded with its dependents. `mode` says how changes are
+    learnt ("inotify" or "polling") and `fallback` why it polls although
+    notification was asked for.
     """
 
     def __init__(
         self,
         *paths: PathArgument,
-        debounce: float = 0.1,
-        interval: float = 0.5,
+        debounce: float = 0.02,
+        interval: Optional[float] = None,
+        notify: bool = True,
         schedule: Optional[_host.Schedule] = None,
         on_report: Optional[Callable[[Report], None]] = None,
         clock: Callable[[], float] = time.monotonic,
@@ -77,19 +93,19 @@ class Watcher:
                     "watched path {!r} does not exist; give an existing folder or file".format(raw)
                 )
             roots.append(raw)
-        if debounce < 0 or interval <= 0:
+        if debounce < 0 or interval is not None and interval <= 0:
             raise ValueError(
                 "debounce must be >= 0 and interval > 0 seconds, not {!r} and {!r}".format(
                     debounce, interval
                 )
             )
         self.debounce = float(debounce)
-        self.interval = float(interval)
+        self._interval = None if interval is None else float(interval)
         self._schedule = schedule
         self._on_report = on_report
         self._clock = clock
         self._lock = threading.RLock()
-        self._scanner = Scanner(roots)
+        self._scanner = Scanner(roots, notify=notify)
         self._pending: Set[str] = set()  # changed since the last reload
         self._held: Set[str] = set()  # part of a reload that failed
         self._caught_up = False  # edits saved before this watcher was made are taken
@@ -97,6 +113,25 @@ class Watcher:
         self._index: Dict[str, List[str]] = {}  # resolved path -> loaded module names
         self._repeat: Optional[Repeat] = None
         self._thread: Optional[BackgroundThread] = None
+
+    @property
+    def mode(self) -> str:
+        """How changes are learnt: "inotify" (the operating system tells) or "polling"."""
+        return self._scanner.mode
+
+    @property
+    def fallback(self) -> Optional[str]:
+        """Why the watcher polls although notification was asked for; else None."""
+        return self._scanner.fallback
+
+    @property
+    def interval(self) -> float:
+        """Seconds between checks once started (see the class docstring for the default)."""
+        if self._interval is not None:
+            return self._interval
+        if self.mode == "inotify" and self._thread is None:
+            return NOTIFIED_INTERVAL
+        return POLLED_INTERVAL  # polling, or woken by the notification itself
 
     @property
     def paths(self) -> Tuple[str, ...]:
@@ -109,8 +144,11 @@ class Watcher:
         return self._repeat is not None and self._repeat.running
 
     def __repr__(self) -> str:
-        return "<Watcher {}{}>".format(
-            ", ".join(repr(p) for p in self.paths), " running" if self.running else ""
+        fallback = self.fallback
+        return "<Watcher {} ({}){}>".format(
+            ", ".join(repr(p) for p in self.paths),
+            self.mode + (": " + fallback if fallback else ""),
+            " running" if self.running else "",
         )
 
     # ----------------------------------------------------------------------
@@ -274,6 +312,10 @@ class Watcher:
     def start(self) -> Callable[[], None]:
         """Check every `interval` seconds from now on; return the callable that stops.
 
+        On its own background thread with notification, a change wakes the
+        watcher at once: the reload starts `debounce` seconds after the
+        last save of a burst.
+
         When the installed host has no running event loop (its `schedule` is
         None), nothing can run later: this checks once, at once, and the
         program calls `check()` itself whenever it can.
@@ -290,7 +332,9 @@ class Watcher:
                 if host is not None:
                     schedule = host.schedule
                 else:
-                    self._thread = BackgroundThread("reloader watcher")
+                    # A change notification wakes the thread at once.
+                    self._thread = BackgroundThread(
+                        "reloader watcher", wake=self._scanner.fileno)
                     schedule = self._thread
             assert schedule is not None
             self._repeat = Repeat(schedule, self._step)

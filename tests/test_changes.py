@@ -5,7 +5,7 @@ import shutil
 import tempfile
 import time
 import unittest
-from typing import Tuple
+from typing import Iterator, Tuple
 from unittest import mock
 
 from reloader import _changes
@@ -29,6 +29,37 @@ class FolderCase(unittest.TestCase):
 
 
 class ScannerTest(FolderCase):
+    def test_a_folder_that_goes_while_it_is_listed_is_skipped(self) -> None:
+        a = self.write("a.py", "A = 1\n")
+        self.write("gone/b.py", "B = 1\n")
+        scanner = _changes.Scanner([self.root])
+        real_scandir = os.scandir
+
+        class Vanishing:
+            """A listing whose folder is removed after its first entry."""
+
+            def __init__(self, path: str) -> None:
+                self.listing = real_scandir(path)
+
+            def __enter__(self) -> "Vanishing":
+                return self
+
+            def __exit__(self, *_: object) -> None:
+                self.listing.close()
+
+            def __iter__(self) -> Iterator["os.DirEntry[str]"]:
+                yield next(iter(self.listing))
+                raise FileNotFoundError(2, "No such file or directory")
+
+        def scandir(path: str) -> object:
+            gone = path == os.path.join(self.root, "gone")
+            return Vanishing(path) if gone else real_scandir(path)
+
+        with mock.patch.object(os, "scandir", scandir):
+            changes = scanner.scan()
+        self.assertEqual(changes.deleted, ())  # b.py was listed first
+        self.assertEqual(sorted(scanner.paths), sorted([a, os.path.join(self.root, "gone", "b.py")]))
+
     def test_first_scan_is_the_baseline(self) -> None:
         a = self.write("a.py", "A = 1\n")
         scanner = _changes.Scanner([self.root])

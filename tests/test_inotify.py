@@ -5,6 +5,7 @@ import errno
 import os
 import shutil
 import struct
+import subprocess
 import sys
 import tempfile
 import unittest
@@ -68,6 +69,13 @@ class NotifierTest(unittest.TestCase):
         write(inner, "X = 5\n")
         self.assertEqual(self.notifier.pending(), {inner})
 
+    def test_a_new_cache_or_hidden_folder_is_not_watched(self) -> None:
+        for name in ("__pycache__", ".hidden"):
+            inner = write(os.path.join(self.root, "pkg", name, "mod.py"))
+            self.assertIn(os.path.dirname(inner), self.notifier.pending())
+            write(inner, "X = 8\n")
+            self.assertEqual(self.notifier.pending(), set())
+
     def test_a_moved_folder_means_look_at_everything_then_it_goes_on(self) -> None:
         os.rename(os.path.join(self.root, "pkg"), os.path.join(self.root, "moved"))
         self.assertIsNone(self.notifier.pending())
@@ -111,14 +119,24 @@ class NotifierTest(unittest.TestCase):
 
 
 class UnavailableTest(unittest.TestCase):
+    @unittest.skipUnless(LINUX, "inotify is Linux only")
+    def test_a_python_without_ctypes_polls_and_says_why(self) -> None:
+        program = ("import sys; sys.modules['_ctypes'] = None\n"
+                   "import reloader\n"
+                   "watcher = reloader.Watcher({!r})\n"
+                   "print(watcher.mode); print(watcher.fallback)\n").format(tempfile.gettempdir())
+        root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+        done = subprocess.run([sys.executable, "-c", program], cwd=root, capture_output=True,
+                              text=True, timeout=60)
+        self.assertEqual(done.returncode, 0, done.stderr)
+        self.assertEqual(done.stdout.splitlines(), [
+            "polling", "no ctypes in this Python: import of _ctypes halted; None in sys.modules"])
+
     def test_other_systems(self) -> None:
         with mock.patch.object(sys, "platform", "darwin"):
             with self.assertRaisesRegex(_inotify.Unavailable, "Linux only .this is darwin"):
                 _inotify.Notifier([tempfile.gettempdir()])
 
-
-if __name__ == "__main__":
-    unittest.main()
 
 
 @unittest.skipUnless(LINUX, "inotify is Linux only")
@@ -136,3 +154,7 @@ def _notified(roots: Any, **options: Any) -> Any:
     scanner = _Scanner(roots, notify=True, **options)
     assert scanner.mode == "inotify", scanner.fallback
     return scanner
+
+
+if __name__ == "__main__":
+    unittest.main()

@@ -22,6 +22,12 @@ from reloader import _names
 from .fakes.fake_ipython import FakeShell
 from .support import PackageCase
 
+#: How `%reload --status` says the watcher learns of changes on this system.
+HOW = ("inotify: the system tells of changes, an empty check reads no file"
+       if sys.platform.startswith("linux") else
+       "polling: each check looks at the files' stat; inotify is Linux only (this is {})".format(
+           sys.platform))
+
 
 class NotebookBehaviour:
     """Needs: self.shell (with user_ns), self.cell(code) -> (stdout, stderr); PackageCase."""
@@ -398,9 +404,8 @@ class NotebookBehaviour:
         case: Any = self
         out, _ = self.do("%reload --status")
         case.assertEqual(out.splitlines(), [
-            "reloader: automatic mode is on: before each cell, polling the source files under "
-            "{} (no notification: each check looks at the files' stat)".format(
-                os.path.realpath(case.root)),
+            "reloader: automatic mode is on: before each cell, checking the source files "
+            "under {} ({})".format(os.path.realpath(case.root), HOW),
             "reloader: last report: none yet",
             "reloader: not listening for editors",
         ])

@@ -67,6 +67,15 @@ class CommandLineTest(FolderCase):
         self.assertEqual(done.stdout, "['--flag', '-x', 'value']\n")
         self.assertEqual(done.returncode, 3)
 
+    def test_the_watcher_is_notified_where_it_can_and_polls_when_asked(self) -> None:
+        self.write("tool.py", "import gc, reloader\n"
+                              "[watcher] = [o for o in gc.get_objects()"
+                              " if isinstance(o, reloader.Watcher)]\n"
+                              "print(watcher.mode, watcher.running)\n")
+        notified = "inotify" if sys.platform.startswith("linux") else "polling"
+        self.assertEqual(self.reloader("tool.py").stdout, notified + " True\n")
+        self.assertEqual(self.reloader("--poll", "tool.py").stdout, "polling True\n")
+
     def test_module_runs_as_main(self) -> None:
         self.write("app/__init__.py", "")
         self.write("app/cli.py", "import sys\nprint(__name__, sys.argv[1:])\n")

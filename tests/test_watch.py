@@ -1,16 +1,22 @@
 """The watcher: which modules a change reloads, bursts, failures, and scheduling."""
 
 import os
+import shutil
+import struct
+import subprocess
 import sys
 import threading
+import time
 import unittest
-from typing import Callable, List, Optional, Tuple
+from typing import Any, Callable, List, Optional, Tuple
 from unittest import mock
 
 import reloader
-from reloader import _watch
+from reloader import _discovery, _inotify, _watch
 
 from .support import PackageCase
+
+LINUX = sys.platform.startswith("linux")
 
 
 class FakeClock:
@@ -38,7 +44,13 @@ class FakeSchedule:
 
 
 class WatcherCase(PackageCase):
-    """A package `pkg` with a leaf `util`, `views` importing it, and an unrelated `other`."""
+    """A package `pkg` with a leaf `util`, `views` importing it, and an unrelated `other`.
+
+    The watcher is told of changes by the operating system where it can; the
+    Polling* copies of each test class below run every test polling.
+    """
+
+    notify = True
 
     def setUp(self) -> None:
         super().setUp()
@@ -53,9 +65,14 @@ class WatcherCase(PackageCase):
         self.reports: List[reloader.Report] = []
         self.clock = FakeClock()
         self.watcher = self.watch()
+        if self.notify and LINUX:
+            self.assertEqual(self.watcher.mode, "inotify", self.watcher.fallback)
+        else:
+            self.assertEqual(self.watcher.mode, "polling")
 
     def watch(self, **options: object) -> reloader.Watcher:
         options.setdefault("debounce", 0)
+        options.setdefault("notify", self.notify)
         options.setdefault("on_report", self.reports.append)
         options.setdefault("clock", self.clock)
         return reloader.Watcher(self.path("{pkg}"), **options)  # type: ignore[arg-type]
@@ -467,6 +484,206 @@ class ScheduleTest(WatcherCase):
         self.assertEqual(self.mod("{pkg}.views").SHOWN, 20)
 
 
+class ModeTest(WatcherCase):
+    """Which way the watcher learns of changes, and why it polls."""
+
+    def test_notification_where_it_works(self) -> None:
+        if not LINUX:
+            self.skipTest("inotify is Linux only")
+        self.assertEqual((self.watcher.mode, self.watcher.fallback), ("inotify", None))
+        self.assertEqual(self.watcher.interval, 0.05)  # a check that finds nothing is one read
+        self.assertEqual(repr(self.watcher), "<Watcher {!r} (inotify)>".format(
+            self.path("{pkg}")))
+        with self.watcher:  # on its own thread, which the notifier wakes
+            self.assertEqual(self.watcher.interval, 0.5)
+            self.assertEqual(repr(self.watcher), "<Watcher {!r} (inotify) running>".format(
+                self.path("{pkg}")))
+
+    def test_polling_when_asked(self) -> None:
+        watcher = self.watch(notify=False, interval=2)
+        self.assertEqual((watcher.mode, watcher.fallback), ("polling", None))
+        self.assertEqual(watcher.interval, 2.0)
+        self.assertEqual(self.watch(notify=False).interval, 0.5)
+        self.assertEqual(repr(watcher), "<Watcher {!r} (polling)>".format(self.path("{pkg}")))
+
+    def test_polling_with_the_reason_where_notification_cannot_work(self) -> None:
+        with mock.patch.object(sys, "platform", "darwin"):
+            watcher = self.watch(notify=True)
+        self.assertEqual(watcher.mode, "polling")
+        self.assertEqual(watcher.fallback, "inotify is Linux only (this is darwin)")
+        self.assertEqual(watcher.interval, 0.5)
+        self.assertEqual(
+            repr(watcher),
+            "<Watcher {!r} (polling: inotify is Linux only (this is darwin))>".format(
+                self.path("{pkg}")))
+        self.write("{pkg}/util.py", "VALUE = 2\n")
+        report = watcher.check()
+        assert report is not None
+        self.assertEqual(self.mod("{pkg}.views").SHOWN, 20)
+
+
+@unittest.skipUnless(LINUX, "inotify is Linux only")
+class NotifiedTest(WatcherCase):
+    """With notification, a check that finds nothing reads nothing, and no change is lost."""
+
+    def test_a_check_that_finds_nothing_reads_no_file_and_no_module(self) -> None:
+        self.assertIsNone(self.watcher.check())  # the first check looks at sys.modules once
+
+        def refuse(*_: Any, **__: Any) -> None:
+            raise AssertionError("looked at files or modules with nothing to look at")
+
+        with mock.patch("os.stat", refuse), mock.patch("os.lstat", refuse), \
+                mock.patch("os.scandir", refuse), mock.patch("os.walk", refuse), \
+                mock.patch.object(_discovery, "describe_loaded", refuse), \
+                mock.patch.object(_discovery, "describe", refuse):
+            for _ in range(3):
+                self.assertIsNone(self.watcher.check())
+                self.assertIsNone(self.watcher.poll())
+        self.write("{pkg}/util.py", "VALUE = 2\n")
+        self.assertIsNotNone(self.watcher.check())
+        self.assertEqual(self.mod("{pkg}.views").SHOWN, 20)
+
+    def test_lost_events_mean_one_full_scan_never_a_missed_change(self) -> None:
+        self.assertIsNone(self.watcher.check())
+        self.write("{pkg}/util.py", "VALUE = 2\n")
+        self.write("{pkg}/other.py", "OTHER = 2\n")
+        real_read, reads = os.read, [0]
+
+        def overflowing(fd: int, size: int) -> bytes:
+            # What the kernel does when the queue is full: events dropped, one marker.
+            reads[0] += 1
+            if reads[0] > 1:
+                raise BlockingIOError
+            while True:
+                try:
+                    real_read(fd, size)
+                except BlockingIOError:
+                    return struct.pack("iIII", -1, 0x4000, 0, 0)  # IN_Q_OVERFLOW
+
+        with mock.patch.object(_inotify.os, "read", overflowing), \
+                mock.patch.object(_watch.Scanner, "_full_scan", autospec=True,
+                                  side_effect=_watch.Scanner._full_scan) as full_scan:
+            report = self.watcher.check()
+        assert report is not None
+        self.assertEqual(full_scan.call_count, 1)
+        self.assertEqual(sorted(report.reloaded), sorted(
+            [self.name("{pkg}.util"), self.name("{pkg}.views"), self.name("{pkg}.other")]))
+        self.assertEqual((self.mod("{pkg}.views").SHOWN, self.mod("{pkg}.other").OTHER), (20, 2))
+        self.assertIsNone(self.watcher.check())
+        self.write("{pkg}/util.py", "VALUE = 3\n")  # notified again after the full scan
+        self.assertIsNotNone(self.watcher.check())
+        self.assertEqual((self.watcher.mode, self.mod("{pkg}.views").SHOWN), ("inotify", 30))
+
+    def test_a_moved_folder_means_one_full_scan(self) -> None:
+        self.write("{pkg}/data/__init__.py", "")
+        self.assertIsNone(self.watcher.check())
+        os.rename(self.path("{pkg}/data"), self.path("{pkg}/moved"))
+        self.write("{pkg}/util.py", "VALUE = 2\n")
+        report = self.watcher.check()
+        assert report is not None
+        self.assertEqual(report.reloaded, (self.name("{pkg}.util"), self.name("{pkg}.views")))
+        self.write("{pkg}/moved/__init__.py", "X = 1\n")
+        self.write("{pkg}/util.py", "VALUE = 3\n")
+        self.assertIsNotNone(self.watcher.check())
+        self.assertEqual((self.watcher.mode, self.mod("{pkg}.views").SHOWN), ("inotify", 30))
+
+    def test_too_many_watches_on_the_way_falls_back_to_polling(self) -> None:
+        self.assertIsNone(self.watcher.check())
+        reason = "too many inotify watches (fs.inotify.max_user_watches); raise it with sysctl"
+
+        def refuse(*_: Any) -> None:
+            raise _inotify.Unavailable(reason)
+
+        with mock.patch.object(_inotify.Notifier, "_watch", refuse):
+            self.write("{pkg}/sub/__init__.py", "")  # a new folder needs a new watch
+            self.write("{pkg}/util.py", "VALUE = 2\n")
+            report = self.watcher.check()
+        assert report is not None
+        self.assertEqual(self.mod("{pkg}.views").SHOWN, 20)
+        self.assertEqual((self.watcher.mode, self.watcher.fallback), ("polling", reason))
+        self.assertEqual(self.watcher.interval, 0.5)
+        self.write("{pkg}/util.py", "VALUE = 3\n")
+        self.assertIsNotNone(self.watcher.check())
+        self.assertEqual(self.mod("{pkg}.views").SHOWN, 30)
+
+    def test_delete_and_recreate_in_one_burst_is_one_edit(self) -> None:
+        watcher = self.watch(debounce=0.5)
+        os.remove(self.path("{pkg}/util.py"))
+        self.assertIsNone(watcher.poll())
+        self.clock.now += 0.1
+        self.write("{pkg}/util.py", "VALUE = 6\n")
+        self.assertIsNone(watcher.poll())
+        self.clock.now += 0.5
+        report = watcher.poll()
+        assert report is not None
+        self.assertEqual(report.missing, ())
+        self.assertEqual(report.reloaded, (self.name("{pkg}.util"), self.name("{pkg}.views")))
+        self.assertEqual(self.mod("{pkg}.views").SHOWN, 60)
+
+    def test_a_change_notification_wakes_the_background_thread(self) -> None:
+        reports: List[reloader.Report] = []
+        done = threading.Event()
+        views = self.name("{pkg}.views")
+
+        def on_report(report: reloader.Report) -> None:
+            reports.append(report)
+            if sys.modules[views].SHOWN == 40:  # the last save is running
+                done.set()
+
+        # Only a change can wake it: the first scheduled check is an hour away.
+        watcher = self.watch(on_report=on_report, interval=3600, debounce=0.05,
+                             clock=time.monotonic)
+        with watcher:
+            for value in (2, 3, 4):
+                self.write("{pkg}/util.py", "VALUE = {}\n".format(value))
+            self.assertTrue(done.wait(20), "the notification did not wake the watcher")
+        self.assertTrue(all(report.ok for report in reports), reports)
+
+
+class EditorSaveTest(WatcherCase):
+    """Real editors' saves, each its own way, seen as one edit of the file."""
+
+    def save_with(self, command: List[str], script: str = "") -> None:
+        """Run the editor on util.py (`script` on its standard input) to make VALUE 2."""
+        program = shutil.which(command[0])
+        if program is None:
+            self.skipTest("{} is not installed".format(command[0]))
+        path = self.path("{pkg}/util.py")
+        inode = os.stat(path).st_ino
+        subprocess.run([program] + command[1:] + [path], input=script, text=True, check=True,
+                       timeout=60, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        with open(path) as handle:
+            self.assertEqual(handle.read(), "VALUE = 2\n")
+        report = self.watcher.check()
+        assert report is not None
+        self.assertTrue(report.ok, report)
+        self.assertEqual(report.reloaded, (self.name("{pkg}.util"), self.name("{pkg}.views")))
+        self.assertEqual(self.mod("{pkg}.views").SHOWN, 20)
+        self.assertIsNone(self.watcher.check())  # one save, one reload
+        self.inode_changed = os.stat(path).st_ino != inode
+
+    def vim(self, options: str) -> List[str]:
+        # backupskip= : Vim skips the backup dance for files under /tmp by default.
+        return ["vim", "-Nu", "NONE", "-i", "NONE", "-es", "-c", "set " + options,
+                "-c", "%s/VALUE = 1/VALUE = 2/", "-c", "wq"]
+
+    def test_vim_writing_in_place(self) -> None:
+        self.save_with(self.vim("backupcopy=yes writebackup backupskip="))
+        self.assertFalse(self.inode_changed)
+
+    def test_vim_renaming_the_original_and_writing_a_new_file(self) -> None:
+        self.save_with(self.vim("backupcopy=no writebackup backupskip="))
+        self.assertTrue(self.inode_changed)
+
+    def test_sed_renaming_a_temporary_file_over_it(self) -> None:
+        self.save_with(["sed", "-i", "s/VALUE = 1/VALUE = 2/"])
+        self.assertTrue(self.inode_changed)
+
+    def test_ed_truncating_and_writing(self) -> None:
+        self.save_with(["ed", "-s"], ",s/VALUE = 1/VALUE = 2/\nw\nq\n")
+        self.assertFalse(self.inode_changed)
+
+
 class BackgroundThreadTest(unittest.TestCase):
     def test_callbacks_run_in_due_order_and_close_drops_the_rest(self) -> None:
         from reloader._schedule import BackgroundThread
@@ -482,6 +699,87 @@ class BackgroundThreadTest(unittest.TestCase):
         self.assertEqual(ran, ["first", "second"])
         with self.assertRaisesRegex(RuntimeError, "is closed"):
             thread(lambda: None, 0)
+
+    @unittest.skipUnless(os.name == "posix", "waits on a pipe")
+    def test_a_readable_descriptor_runs_the_next_callback_at_once(self) -> None:
+        read, write = os.pipe()
+        self.addCleanup(os.close, read)
+        self.addCleanup(os.close, write)
+        self.wake_on(read, write)
+
+    @unittest.skipUnless(os.name == "posix", "waits on a pipe")
+    def test_a_descriptor_numbered_past_what_select_takes(self) -> None:
+        import resource
+
+        soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+        if hard != resource.RLIM_INFINITY and hard < 2048:
+            self.skipTest("at most {} open files here".format(hard))
+        if soft != resource.RLIM_INFINITY and soft < 2048:
+            resource.setrlimit(resource.RLIMIT_NOFILE, (2048, hard))
+            self.addCleanup(resource.setrlimit, resource.RLIMIT_NOFILE, (soft, hard))
+        read, write = os.pipe()
+        self.addCleanup(os.close, write)
+        high = 1500
+        os.dup2(read, high)  # as in a server with many connections open
+        os.close(read)
+        self.addCleanup(os.close, high)
+        self.wake_on(high, write)
+
+    @unittest.skipUnless(os.name == "posix", "waits on a pipe")
+    def test_a_descriptor_it_cannot_wait_on_leaves_it_to_its_clock(self) -> None:
+        from reloader import _schedule
+
+        thread = _schedule.BackgroundThread("test", wake=lambda: 12345)
+        done = threading.Event()
+        with mock.patch.object(_schedule, "_readable", side_effect=OSError("bad descriptor")), \
+                self.assertLogs("reloader.schedule", "ERROR") as logs:
+            thread(done.set, 0.5)
+            self.assertTrue(done.wait(20))
+        thread.close(timeout=20)
+        self.assertIn("'test' cannot wait on descriptor 12345; it keeps to its clock",
+                      logs.output[0])
+
+    def wake_on(self, read: int, write: int) -> None:
+        from reloader._schedule import BackgroundThread
+
+        thread = BackgroundThread("test", wake=lambda: read)
+        ran: List[bytes] = []
+        done = threading.Event()
+        thread(lambda: (ran.append(os.read(read, 10)), done.set()), 3600)
+        thread(lambda: ran.append(b"later"), 7200)
+        os.write(write, b"x")
+        self.assertTrue(done.wait(20), "the readable descriptor did not wake the thread")
+        self.assertEqual(ran, [b"x"])
+        thread.close(timeout=20)  # interrupts the wait for the descriptor
+        worker = thread._thread
+        assert worker is not None
+        self.assertFalse(worker.is_alive())
+        self.assertEqual(ran, [b"x"])
+
+
+# Every watcher behaviour holds when polling, too.
+class PollingDetectionTest(DetectionTest):
+    notify = False
+
+
+class PollingEarlierEditsTest(EarlierEditsTest):
+    notify = False
+
+
+class PollingBurstTest(BurstTest):
+    notify = False
+
+
+class PollingFailureTest(FailureTest):
+    notify = False
+
+
+class PollingScheduleTest(ScheduleTest):
+    notify = False
+
+
+class PollingEditorSaveTest(EditorSaveTest):
+    notify = False
 
 
 if __name__ == "__main__":

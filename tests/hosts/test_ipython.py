@@ -15,7 +15,7 @@ import unittest
 from typing import Any, List, Tuple
 
 from ..support import PackageCase
-from ..test_notebook import NotebookBehaviour
+from ..test_notebook import HOW, NotebookBehaviour
 from ._real import ROOT, VENVS, HostCase, skip_if_disabled, unavailable
 
 
@@ -273,9 +273,8 @@ class KernelTest(HostCase):
         self.assertRegex(outputs[2]["stdout"], r"^reloader: reloaded 1 module in \d+ ms\n$")
         self.assertEqual(outputs[2]["result"], "(2, 2, 'a', 'new')")
         self.assertEqual(outputs[3]["stdout"].splitlines()[0],
-                         "reloader: automatic mode is on: before each cell, polling the source "
-                         "files under {} (no notification: each check looks at the files' "
-                         "stat)".format(os.path.realpath(lib)))
+                         "reloader: automatic mode is on: before each cell, checking the "
+                         "source files under {} ({})".format(os.path.realpath(lib), HOW))
         self.assertRegex(outputs[3]["stdout"].splitlines()[1],
                          r"^reloader: last report: reloaded 1 module in \d+ ms$")
         self.assertEqual(outputs[4], {
