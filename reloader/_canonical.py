@@ -65,11 +65,11 @@ class Canon:
         """Point a new module's names, and what they hold, at the canonical objects."""
         if not self.new:
             return
+        new = self.new
         for key in list(namespace):
             value = namespace[key]
-            canonical = self.get(value)
-            if canonical is not value:
-                namespace[key] = canonical  # the new module: nothing to undo
+            if new.get(id(value), _MISSING) is value:
+                namespace[key] = self.old[id(value)]  # the new module: nothing to undo
                 continue
             kind = type(value)
             if key[:2] == "__" or kind in _SKIPPED:

@@ -24,7 +24,16 @@ from typing import Any, Dict, FrozenSet, List, Optional, Sequence, Set, Tuple
 from . import _generations
 from ._canonical import Canon
 from ._journal import MISSING, Journal
-from ._pairing import CALLABLES, Pairer, cell_value, functions_of, qualname, same_values, wrapped
+from ._pairing import (
+    CALLABLES,
+    Pairer,
+    cell_value,
+    functions_of,
+    qualname,
+    same_function,
+    same_values,
+    wrapped,
+)
 
 #: Metaclasses whose classes are known to be safe to patch.
 _SAFE = (type, abc.ABCMeta, enum.EnumMeta)
@@ -134,7 +143,6 @@ class ClassPatcher:
         is_enum = isinstance(old, enum.EnumMeta)
         members = getattr(new, "_member_map_", {}) if is_enum else {}
         fields = old_dict.get("__dataclass_fields__"), old_dict.get("_fields")
-        where = qualname(old)
         for key, value in list(new_dict.items()):
             current = old_dict.get(key, MISSING)
             if current is value:
@@ -146,7 +154,10 @@ class ClassPatcher:
                 if value.__defaults__ or value.__kwdefaults__:
                     canon.defaults(value)
                 if type(current) is types.FunctionType:
-                    self.pairer.pair(current, value)
+                    if current.__closure__ is None and same_function(current, value):
+                        self.pairer.keep(current, value)  # most methods of a reload
+                    else:
+                        self.pairer.pair(current, value)
                 journal.set_class_attribute(old, key, value)
                 continue
             if key in _OWN or (is_enum and (key in _ENUM_OWN or key in members)):
@@ -169,7 +180,7 @@ class ClassPatcher:
             elif kind is new:
                 instances.append(value)  # made at import time: re-classed below
             elif kind in _CONTAINERS and not (key[:1] == "_" and key[-1:] == "_"):
-                self.containers.append((value, "{}.{}".format(where, key)))
+                self.containers.append((value, "{}.{}".format(qualname(old), key)))
             elif kind not in _PLAIN and not issubclass(kind, type) and _tied(value, new):
                 raise _Refused(
                     "its new body built {!r}, state tied to the new class that the old "

@@ -30,10 +30,10 @@ from ._journal import MISSING, Journal
 from ._pairing import CALLABLES, Pairer, qualname, wrapped
 
 #: Values of a module namespace that are never instances of the module's classes.
-_NOT_INSTANCES = (
+_NOT_INSTANCES = frozenset((
     type(None), str, int, float, bool, bytes, tuple, list, dict, set, frozenset,
-    types.ModuleType, types.FunctionType, types.BuiltinFunctionType,
-)
+    types.ModuleType, types.FunctionType, types.BuiltinFunctionType, type,
+))
 
 _lock = threading.Lock()
 _namespaces: List[MutableMapping[str, Any]] = []
@@ -149,12 +149,13 @@ class Updater:
     def commit(self) -> List[Tuple[str, Callable[[], Any]]]:
         """Finish a successful reload; return weak references to the replaced old objects."""
         canon = self.canon
-        for module in self.new_modules:  # names bound before their module ran (cycles)
-            names = module.__dict__
-            for key in list(names):
-                value = names[key]
-                if canon.get(value) is not value:
-                    names[key] = canon.get(value)
+        if canon:
+            for module in self.new_modules:  # names bound before their module ran (cycles)
+                names = module.__dict__
+                for key in list(names):
+                    value = names[key]
+                    if canon.new.get(id(value), MISSING) is value:
+                        names[key] = canon.old[id(value)]
         for name, old_module in self.old_modules.items():
             new_module = sys.modules.get(name)
             if new_module is not None and new_module is not old_module:
@@ -171,9 +172,11 @@ class Updater:
         canon.registries()
         self.journal.forget()
         tracked: List[Tuple[str, Callable[[], Any]]] = []
-        for old, _new, name in self.replaced.values():
-            if isinstance(old, (types.ModuleType, type)):
-                tracked.append((name or qualname(old), weakref.ref(old)))
+        entry = None
+        for entry in self.replaced.values():
+            if isinstance(entry[0], (types.ModuleType, type)):
+                tracked.append((entry[2] or qualname(entry[0]), weakref.ref(entry[0])))
+        del entry
         self.replaced.clear()
         for cls, keys in self.classes.bodies:
             _generations.remember_body(cls, keys)
