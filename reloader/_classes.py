@@ -77,6 +77,37 @@ class ClassPatcher:
         self.containers: List[Tuple[Any, str]] = []
         #: (old class, the keys its new body made), remembered after success.
         self.bodies: List[Tuple[type, FrozenSet[str]]] = []
+        #: Modules of this reload whose new code has not finished running.
+        self.running: Set[str] = set()
+        #: Classes waiting for their bases or metaclass to be patched first.
+        self.waiting: List[Tuple[type, type, List[Any]]] = []
+        self.waiting_ids: Set[int] = set()
+
+    def update_later(self, old: type, new: type, instances: Sequence[Any]) -> None:
+        """`update`, once the modules that made `new`'s bases and metaclass finished.
+
+        In an import cycle a module can subclass a class of one that has not
+        finished running; that base is patched (or not) only then.
+        """
+        for base in new.__bases__ + (type(new),):
+            if self.canon.get(base) is base and (
+                base.__module__ in self.running or id(base) in self.waiting_ids
+            ):
+                self.waiting.append((old, new, list(instances)))
+                self.waiting_ids.add(id(new))
+                self._adopt_metaclass(new)
+                return
+        self.update(old, new, instances)
+
+    def retry(self, final: bool = False) -> None:
+        """Update the waiting classes whose bases are done; with `final`, all of them."""
+        waiting, self.waiting = self.waiting, []
+        self.waiting_ids = set()
+        for old, new, instances in waiting:
+            if final:
+                self.update(old, new, instances)
+            else:
+                self.update_later(old, new, instances)
 
     def update(self, old: type, new: type, instances: Sequence[Any] = ()) -> bool:
         """Patch `old` with `new`'s body, and re-class `instances` of `new`; or report why not."""
@@ -107,7 +138,19 @@ class ClassPatcher:
         self.notes[qualname(old)] = why + _SPLIT
         self.replaced[id(old)] = (old, new, qualname(old))
         self.split.add(id(new))
+        self._adopt_metaclass(new)
         return False
+
+    def _adopt_metaclass(self, new: type) -> None:
+        # A new class in use beside (or before) its old one, made by a
+        # metaclass already patched: it must be of the patched metaclass, or a
+        # class naming that metaclass and deriving from it meets two.
+        meta = self.canon.get(type(new))
+        if meta is not type(new):
+            try:
+                self.journal.set_class(new, meta)
+            except TypeError:
+                pass  # its metaclass conflict, if any, is the new code's to report
 
     def _refusal(self, old: type, new: type) -> Optional[str]:
         if self.canon.get(type(new)) is not type(old):
@@ -150,7 +193,7 @@ class ClassPatcher:
             kind = type(value)
             if kind is types.FunctionType:  # the common case, kept short
                 if value.__closure__:
-                    self._fix_class_cell(value, new, old)
+                    value = _for_class(value, new, old)
                 if value.__defaults__ or value.__kwdefaults__:
                     canon.defaults(value)
                 if type(current) is types.FunctionType:
@@ -174,13 +217,16 @@ class ClassPatcher:
                     if self.update(current, value):
                         continue  # the old nested class stays, patched
             elif kind in _WRAPPERS:
+                value = _wrapper_for_class(value, new, old)
                 for function in functions_of(value):
-                    self._fix_class_cell(function, new, old)
                     canon.defaults(function)
             elif kind is new:
                 instances.append(value)  # made at import time: re-classed below
-            elif kind in _CONTAINERS and not (key[:1] == "_" and key[-1:] == "_"):
-                self.containers.append((value, "{}.{}".format(qualname(old), key)))
+            elif kind is tuple or kind is frozenset:
+                value = canon.rebuilt(value)  # (Cls, int): the class itself, canonical
+            elif kind in _CONTAINERS:
+                if not (key[:1] == "_" and key[-1:] == "_"):
+                    self.containers.append((value, "{}.{}".format(qualname(old), key)))
             elif kind not in _PLAIN and not issubclass(kind, type) and _tied(value, new):
                 raise _Refused(
                     "its new body built {!r}, state tied to the new class that the old "
@@ -221,15 +267,6 @@ class ClassPatcher:
             if body is None and not _made_by_body(old, value):
                 continue
             self.journal.delete_class_attribute(old, key)
-
-    def _fix_class_cell(self, function: types.FunctionType, new: type, old: type) -> None:
-        # super() without arguments reads the __class__ cell; the new class is discarded.
-        code = function.__code__
-        if "__class__" in code.co_freevars and function.__closure__:
-            cell = function.__closure__[code.co_freevars.index("__class__")]
-            if cell_value(cell) is new:
-                cell.cell_contents = old
-                self.journal.log(_set_cell, cell, new)
 
     def _note_fields(self, old: type, before: Tuple[Any, Any], new: type) -> None:
         # Instances made before the reload keep the fields they were made with.
@@ -318,8 +355,48 @@ def _made_by_body(cls: type, value: Any) -> bool:
     return bool(functions) and all(f.__qualname__.startswith(prefix) for f in functions)
 
 
-def _set_cell(cell: Any, value: Any) -> None:
-    cell.cell_contents = value
+def _for_class(function: types.FunctionType, new: type, old: type) -> types.FunctionType:
+    """`function` as the old class's own: its super() (the __class__ cell) finds `old`.
+
+    A copy, never the new function changed: the new class may stay in use
+    (a class it could not be merged into, made by a metaclass defined here).
+    """
+    code = function.__code__
+    closure = function.__closure__
+    if closure is None or "__class__" not in code.co_freevars:
+        return function
+    index = code.co_freevars.index("__class__")
+    if cell_value(closure[index]) is not new:
+        return function
+    cells = closure[:index] + (_cell(old),) + closure[index + 1:]
+    copy = types.FunctionType(code, function.__globals__, function.__name__,
+                              function.__defaults__, cells)
+    copy.__kwdefaults__ = function.__kwdefaults__
+    copy.__qualname__ = function.__qualname__
+    copy.__module__ = function.__module__
+    copy.__doc__ = function.__doc__
+    copy.__annotations__ = function.__annotations__
+    copy.__dict__.update(function.__dict__)
+    return copy
+
+
+def _wrapper_for_class(wrapper: Any, new: type, old: type) -> Any:
+    kind = type(wrapper)
+    if kind is property:
+        parts = [_for_class(f, new, old) if type(f) is types.FunctionType else f
+                 for f in (wrapper.fget, wrapper.fset, wrapper.fdel)]
+        if all(a is b for a, b in zip(parts, (wrapper.fget, wrapper.fset, wrapper.fdel))):
+            return wrapper
+        return property(parts[0], parts[1], parts[2], wrapper.__doc__)
+    function = wrapper.__func__
+    if type(function) is not types.FunctionType:
+        return wrapper
+    copy = _for_class(function, new, old)
+    return wrapper if copy is function else kind(copy)
+
+
+def _cell(value: Any) -> Any:
+    return (lambda: value).__closure__[0]  # type: ignore[index]
 
 
 def _restore_enum(cls: Any, saved: Tuple[Dict[str, Any], List[str], Dict[Any, Any]]) -> None:

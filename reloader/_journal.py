@@ -58,8 +58,11 @@ class Journal:
     def set_class(self, instance: Any, cls: type) -> None:
         """Make `instance` an instance of `cls`, past a frozen class's `__setattr__`."""
         before = type(instance)
-        object.__setattr__(instance, "__class__", cls)
-        self.log(object.__setattr__, instance, "__class__", before)
+        try:
+            object.__setattr__(instance, "__class__", cls)
+        except TypeError:  # a built-in base with its own __setattr__ (threading.local)
+            instance.__class__ = cls
+        self.log(_put_class, instance, before)
 
     def mark(self) -> int:
         return len(self.entries)
@@ -88,6 +91,13 @@ class Journal:
     def forget(self) -> None:
         """The update stands: nothing will be taken back."""
         self.entries = []
+
+
+def _put_class(instance: Any, cls: type) -> None:
+    try:
+        object.__setattr__(instance, "__class__", cls)
+    except TypeError:
+        instance.__class__ = cls
 
 
 def put_class_attribute(cls: type, key: str, value: Any) -> None:
