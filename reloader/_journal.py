@@ -58,10 +58,7 @@ class Journal:
     def set_class(self, instance: Any, cls: type) -> None:
         """Make `instance` an instance of `cls`, past a frozen class's `__setattr__`."""
         before = type(instance)
-        try:
-            object.__setattr__(instance, "__class__", cls)
-        except TypeError:  # a built-in base with its own __setattr__ (threading.local)
-            instance.__class__ = cls
+        _put_class(instance, cls)
         self.log(_put_class, instance, before)
 
     def mark(self) -> int:
@@ -94,8 +91,11 @@ class Journal:
 
 
 def _put_class(instance: Any, cls: type) -> None:
+    # Past any Python __setattr__ (a frozen dataclass, a metaclass that
+    # intercepts writes); a built-in one (threading.local) is the way in.
+    setter = type.__setattr__ if isinstance(instance, type) else object.__setattr__
     try:
-        object.__setattr__(instance, "__class__", cls)
+        setter(instance, "__class__", cls)
     except TypeError:
         instance.__class__ = cls
 
