@@ -459,7 +459,7 @@ class MustReloadTest(UpdateCase):
         self.assertEqual((props.label(), rna.Props().label(), rna.WRITES), ("props", "props", []))
         self.assertEqual(
             report.not_updated["{}.rna.Props".format(self.pkg)],
-            "its metaclass {0}.rna.RNAMeta intercepts attribute writes".format(self.pkg)
+            "its metaclass {}.rna.RNAMeta intercepts attribute writes".format(self.pkg)
             + _SPLIT,
         )
 
