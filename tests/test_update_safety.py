@@ -344,13 +344,14 @@ class ClassesTest(UpdateCase):
             """,
         )
         t = self.load("{pkg}.t")
-        old = t.Pair((1, 2))
+        Pair, old = t.Pair, t.Pair((1, 2))
         report = self.reload()
         t = self.mod("{pkg}.t")
         self.assertTrue(t.is_pair(t.ORIGIN))
         self.assertIs(type(t.ORIGIN), t.Pair)
         self.assertEqual((t.ORIGIN.first(), old.first()), (0, 1))
-        self.assertIn("{}.t.Pair".format(self.pkg), report.not_updated)
+        if t.Pair is not Pair:  # Python 3.13 can re-class it; older ones cannot
+            self.assertIn("{}.t.Pair".format(self.pkg), report.not_updated)
 
     def test_a_metaclass_using_super_survives_reloads(self) -> None:
         # As sympy's metaclasses.
