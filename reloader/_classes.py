@@ -23,16 +23,18 @@ from typing import Any, Dict, FrozenSet, List, Optional, Sequence, Set, Tuple
 
 from . import _generations
 from ._canonical import Canon
+from ._enums import update_enum
 from ._journal import MISSING, Journal
 from ._pairing import (
     CALLABLES,
     Pairer,
-    cell_value,
+    for_class,
     functions_of,
     qualname,
     same_function,
     same_values,
     wrapped,
+    wrapper_for_class,
 )
 
 #: Metaclasses whose classes are known to be safe to patch.
@@ -193,7 +195,7 @@ class ClassPatcher:
             kind = type(value)
             if kind is types.FunctionType:  # the common case, kept short
                 if value.__closure__:
-                    value = _for_class(value, new, old)
+                    value = for_class(value, new, old)
                 if value.__defaults__ or value.__kwdefaults__:
                     canon.defaults(value)
                 if type(current) is types.FunctionType:
@@ -217,7 +219,7 @@ class ClassPatcher:
                     if self.update(current, value):
                         continue  # the old nested class stays, patched
             elif kind in _WRAPPERS:
-                value = _wrapper_for_class(value, new, old)
+                value = wrapper_for_class(value, new, old)
                 for function in functions_of(value):
                     canon.defaults(function)
             elif kind is new:
@@ -239,7 +241,7 @@ class ClassPatcher:
             journal.set_class_attribute(old, key, canon.get(value))
         self._drop(old, new, is_enum)
         if is_enum:
-            self._update_enum(old, new)
+            update_enum(old, new, self.canon, self.journal, self.notes)
         for instance in instances:
             if type(instance) is new:
                 journal.set_class(instance, old)
@@ -278,64 +280,6 @@ class ClassPatcher:
                     "keep the old fields".format(", ".join(fields), ", ".join(after))
                 )
 
-    def _update_enum(self, old: Any, new: Any) -> None:
-        # The old members stay the members: new code that names Color.RED gets
-        # the very member old objects hold.
-        old_map, new_map = old._member_map_, new._member_map_
-        if len(old_map) == len(new_map) and all(
-            name in old_map and old_map[name]._value_ == member._value_
-            for name, member in new_map.items()
-        ):
-            for name, member in new_map.items():  # the usual case: same members, values
-                self.canon.map(member, old_map[name])
-            return
-        saved = (dict(old_map), list(old._member_names_), dict(old._value2member_map_))
-        try:
-            self._reconcile_enum(old, new)
-        except BaseException:
-            _restore_enum(old, saved)
-            raise
-        self.journal.log(_restore_enum, old, saved)
-
-    def _reconcile_enum(self, old: Any, new: Any) -> None:
-        old_map, new_map = old._member_map_, new._member_map_
-        for name, member in new_map.items():
-            current = old_map.get(name)
-            if current is not None:
-                self.canon.map(member, current)
-                if current._value_ != member._value_:
-                    if old._member_type_ is object:
-                        before = current._value_
-                        object.__setattr__(current, "_value_", member._value_)
-                        self.journal.log(object.__setattr__, current, "_value_", before)
-                    else:
-                        self.notes[qualname(old) + "." + name] = (
-                            "its value changed and a {} member cannot change value in "
-                            "place".format(old._member_type_.__name__)
-                        )
-                continue
-            self.journal.set_class(member, old)
-            old_map[name] = member
-            old._member_names_.append(name)
-            self.journal.set_class_attribute(old, name, member)
-        for name in [n for n in old_map if n not in new_map]:
-            self.notes[qualname(old) + "." + name] = (
-                "the member was removed; objects holding it keep a member of no enum"
-            )
-            del old_map[name]
-            if name in old.__dict__:
-                self.journal.delete_class_attribute(old, name)
-        old._member_names_[:] = [n for n in new._member_names_ if n in old_map]
-        values = old._value2member_map_
-        values.clear()
-        for name in old._member_names_:
-            member = old_map[name]
-            try:
-                values.setdefault(member._value_, member)
-            except TypeError:
-                pass  # unhashable values are looked up by a linear search
-
-
 def _tied(value: Any, new: type) -> bool:
     """Whether `value` (or the dict of one it holds) refers to the new class itself."""
     for held in gc.get_referents(value):
@@ -353,56 +297,3 @@ def _made_by_body(cls: type, value: Any) -> bool:
     functions = functions_of(value)
     prefix = cls.__qualname__ + "."
     return bool(functions) and all(f.__qualname__.startswith(prefix) for f in functions)
-
-
-def _for_class(function: types.FunctionType, new: type, old: type) -> types.FunctionType:
-    """`function` as the old class's own: its super() (the __class__ cell) finds `old`.
-
-    A copy, never the new function changed: the new class may stay in use
-    (a class it could not be merged into, made by a metaclass defined here).
-    """
-    code = function.__code__
-    closure = function.__closure__
-    if closure is None or "__class__" not in code.co_freevars:
-        return function
-    index = code.co_freevars.index("__class__")
-    if cell_value(closure[index]) is not new:
-        return function
-    cells = closure[:index] + (_cell(old),) + closure[index + 1:]
-    copy = types.FunctionType(code, function.__globals__, function.__name__,
-                              function.__defaults__, cells)
-    copy.__kwdefaults__ = function.__kwdefaults__
-    copy.__qualname__ = function.__qualname__
-    copy.__module__ = function.__module__
-    copy.__doc__ = function.__doc__
-    copy.__annotations__ = function.__annotations__
-    copy.__dict__.update(function.__dict__)
-    return copy
-
-
-def _wrapper_for_class(wrapper: Any, new: type, old: type) -> Any:
-    kind = type(wrapper)
-    if kind is property:
-        parts = [_for_class(f, new, old) if type(f) is types.FunctionType else f
-                 for f in (wrapper.fget, wrapper.fset, wrapper.fdel)]
-        if all(a is b for a, b in zip(parts, (wrapper.fget, wrapper.fset, wrapper.fdel))):
-            return wrapper
-        return property(parts[0], parts[1], parts[2], wrapper.__doc__)
-    function = wrapper.__func__
-    if type(function) is not types.FunctionType:
-        return wrapper
-    copy = _for_class(function, new, old)
-    return wrapper if copy is function else kind(copy)
-
-
-def _cell(value: Any) -> Any:
-    return (lambda: value).__closure__[0]  # type: ignore[index]
-
-
-def _restore_enum(cls: Any, saved: Tuple[Dict[str, Any], List[str], Dict[Any, Any]]) -> None:
-    members, names, values = saved
-    cls._member_map_.clear()
-    cls._member_map_.update(members)
-    cls._member_names_[:] = names
-    cls._value2member_map_.clear()
-    cls._value2member_map_.update(values)

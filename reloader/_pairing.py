@@ -222,3 +222,47 @@ def _put_function(
     function.__annotations__ = annotations
     if function.__dict__ is not attributes:
         function.__dict__ = attributes
+
+
+def for_class(function: types.FunctionType, new: type, old: type) -> types.FunctionType:
+    """`function` as the old class's own: its super() (the __class__ cell) finds `old`.
+
+    A copy, never the new function changed: the new class may stay in use
+    (a class it could not be merged into, made by a metaclass defined here).
+    """
+    code = function.__code__
+    closure = function.__closure__
+    if closure is None or "__class__" not in code.co_freevars:
+        return function
+    index = code.co_freevars.index("__class__")
+    if cell_value(closure[index]) is not new:
+        return function
+    cells = closure[:index] + (_cell(old),) + closure[index + 1:]
+    copy = types.FunctionType(code, function.__globals__, function.__name__,
+                              function.__defaults__, cells)
+    copy.__kwdefaults__ = function.__kwdefaults__
+    copy.__qualname__ = function.__qualname__
+    copy.__module__ = function.__module__
+    copy.__doc__ = function.__doc__
+    copy.__annotations__ = function.__annotations__
+    copy.__dict__.update(function.__dict__)
+    return copy
+
+
+def wrapper_for_class(wrapper: Any, new: type, old: type) -> Any:
+    kind = type(wrapper)
+    if kind is property:
+        parts = [for_class(f, new, old) if type(f) is types.FunctionType else f
+                 for f in (wrapper.fget, wrapper.fset, wrapper.fdel)]
+        if all(a is b for a, b in zip(parts, (wrapper.fget, wrapper.fset, wrapper.fdel))):
+            return wrapper
+        return property(parts[0], parts[1], parts[2], wrapper.__doc__)
+    function = wrapper.__func__
+    if type(function) is not types.FunctionType:
+        return wrapper
+    copy = for_class(function, new, old)
+    return wrapper if copy is function else kind(copy)
+
+
+def _cell(value: Any) -> Any:
+    return (lambda: value).__closure__[0]  # type: ignore[index]
