@@ -19,12 +19,12 @@ import abc
 import enum
 import gc
 import types
-from typing import Any, Dict, FrozenSet, List, Optional, Sequence, Set, Tuple
+from typing import Any, Dict, List, Optional, Sequence, Set, Tuple
 
 from . import _generations
 from ._canonical import Canon
 from ._enums import update_enum
-from ._journal import MISSING, Journal
+from ._journal import MISSING, Journal, put_class_attribute
 from ._pairing import (
     CALLABLES,
     Pairer,
@@ -77,8 +77,8 @@ class ClassPatcher:
         self.split: Set[int] = set()
         #: Registries in class bodies, canonicalised once the module's classes are done.
         self.containers: List[Tuple[Any, str]] = []
-        #: (old class, the keys its new body made), remembered after success.
-        self.bodies: List[Tuple[type, FrozenSet[str]]] = []
+        #: old class, new class, old, new...: whose body keys are remembered after success.
+        self.bodies: List[type] = []
         #: Modules of this reload whose new code has not finished running.
         self.running: Set[str] = set()
         #: Classes waiting for their bases or metaclass to be patched first.
@@ -91,8 +91,9 @@ class ClassPatcher:
         In an import cycle a module can subclass a class of one that has not
         finished running; that base is patched (or not) only then.
         """
+        mapped = self.canon.new
         for base in new.__bases__ + (type(new),):
-            if self.canon.get(base) is base and (
+            if mapped.get(id(base)) is not base and (
                 base.__module__ in self.running or id(base) in self.waiting_ids
             ):
                 self.waiting.append((old, new, list(instances)))
@@ -188,7 +189,8 @@ class ClassPatcher:
         is_enum = isinstance(old, enum.EnumMeta)
         members = getattr(new, "_member_map_", {}) if is_enum else {}
         fields = old_dict.get("__dataclass_fields__"), old_dict.get("_fields")
-        for key, value in list(new_dict.items()):
+        record = journal.entries.append
+        for key, value in new_dict.items():
             current = old_dict.get(key, MISSING)
             if current is value:
                 continue  # Enum.__new__ and the like, shared by both versions
@@ -203,7 +205,12 @@ class ClassPatcher:
                         self.pairer.keep(current, value)  # most methods of a reload
                     else:
                         self.pairer.pair(current, value)
-                journal.set_class_attribute(old, key, value)
+                type.__setattr__(old, key, value)
+                record(old)  # the journal entry set_class_attribute makes, inline
+                record(key)
+                record(current)
+                record(3)
+                record(put_class_attribute)
                 continue
             if key in _OWN or (is_enum and (key in _ENUM_OWN or key in members)):
                 continue
@@ -246,7 +253,8 @@ class ClassPatcher:
             if type(instance) is new:
                 journal.set_class(instance, old)
         self._note_fields(old, fields, new)
-        self.bodies.append((old, frozenset(new_dict)))
+        self.bodies.append(old)
+        self.bodies.append(new)
 
     def _drop(self, old: type, new: type, is_enum: bool) -> None:
         """Delete what the old body made and the new one does not."""

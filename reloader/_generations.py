@@ -15,7 +15,7 @@ It holds nothing alive: only weak references.
 import sys
 import types
 import weakref
-from typing import Any, Dict, FrozenSet, List, Optional, Tuple
+from typing import Any, Dict, List, Optional, Tuple
 
 #: id(newest version) -> (weak reference to it, weak references to the earlier
 #: versions still held). Keyed by id: looked up for every function a reload pairs.
@@ -24,8 +24,10 @@ _older: Dict[int, Tuple[Any, List[Any]]] = {}
 #: Module name -> old functions of that module still held, for their globals.
 _by_module: "Dict[str, weakref.WeakSet[types.FunctionType]]" = {}
 
-#: id(class) -> (weak reference to the class, the keys its body made).
-_body_keys: Dict[int, Any] = {}
+#: id(class) -> (its qualified name, the keys its body made). No weak
+#: reference: one per class and reload would cost more than a rare mix-up of
+#: two classes of one name at one address, which costs a guess.
+_body_keys: Dict[int, Tuple[str, Tuple[str, ...]]] = {}
 
 
 def older_versions(function: types.FunctionType) -> List[types.FunctionType]:
@@ -95,23 +97,16 @@ def old_namespaces(name: str, old_module: types.ModuleType) -> List[Dict[str, An
     return list(namespaces.values())
 
 
-def body_keys(cls: type) -> Optional[FrozenSet[str]]:
+def body_keys(cls: type) -> Optional[Tuple[str, ...]]:
     """The keys `cls`'s body made, when a reload saw them; None when unknown."""
     entry = _body_keys.get(id(cls))
-    if entry is None or entry[0]() is not cls:
+    if entry is None or entry[0] != cls.__qualname__:
         return None
-    keys: FrozenSet[str] = entry[1]
-    return keys
+    return entry[1]
 
 
-def remember_body(cls: type, keys: FrozenSet[str]) -> None:
-    key = id(cls)
-
-    def forget(_ref: Any) -> None:
-        if _body_keys.get(key, (None,))[0] is _ref:
-            del _body_keys[key]
-
-    try:
-        _body_keys[key] = (weakref.ref(cls, forget), keys)
-    except TypeError:
-        pass  # a metaclass without weak references: run-time attributes are guessed
+def remember_bodies(pairs: List[Any]) -> None:
+    """Remember the keys each new class's body made (old, new, old, new...)."""
+    for index in range(0, len(pairs), 2):
+        old = pairs[index]
+        _body_keys[id(old)] = (old.__qualname__, tuple(pairs[index + 1].__dict__))

@@ -87,7 +87,7 @@ class Updater:
         name = module.__name__
         old_module = self.old_modules.get(name)
         new_dict = module.__dict__
-        if not self.new_modules[:-1]:
+        if len(self.new_modules) == 1:
             self.classes.running = set(self.old_modules)
         self.classes.running.discard(name)
         if old_module is not None and old_module is not module:
@@ -137,7 +137,8 @@ class Updater:
                 later.append(key)
         # Metaclasses first, then bases before the classes made from them,
         # whatever order the names were bound in.
-        classes.sort(key=lambda pair: (not issubclass(pair[1], type), len(pair[1].__mro__)))
+        if len(classes) > 1:
+            classes.sort(key=lambda pair: (not issubclass(pair[1], type), len(pair[1].__mro__)))
         for old, new in classes:
             self.classes.update_later(old, new, instances.get(id(new), ()))
         # 2. Anything else callable (lambdas, what a decorator made), by name,
@@ -194,8 +195,7 @@ class Updater:
                 tracked.append((entry[2] or qualname(entry[0]), weakref.ref(entry[0])))
         del entry
         self.replaced.clear()
-        for cls, keys in self.classes.bodies:
-            _generations.remember_body(cls, keys)
+        _generations.remember_bodies(self.classes.bodies)
         self.classes.bodies = []
         pairs, self.pairer.pairs = self.pairer.pairs, []
         for function in _generations.remember(pairs):
@@ -231,11 +231,13 @@ def _defined_in(cls: type, namespace: Dict[str, Any]) -> bool:
     (a package re-exporting it), and in an import cycle a module can hold a
     class of another that has not finished running.
     """
+    if namespace.get("__name__") == cls.__module__:
+        return True
     for value in cls.__dict__.values():
         for function in functions_of(value):
             if function.__globals__ is namespace:
                 return True
-    return namespace.get("__name__") == cls.__module__
+    return False
 
 
 def _mirror(old: Dict[str, Any], new: Dict[str, Any]) -> None:
