@@ -24,10 +24,10 @@ _older: Dict[int, Tuple[Any, List[Any]]] = {}
 #: Module name -> old functions of that module still held, for their globals.
 _by_module: "Dict[str, weakref.WeakSet[types.FunctionType]]" = {}
 
-#: id(class) -> (its qualified name, the keys its body made). No weak
-#: reference: one per class and reload would cost more than a rare mix-up of
-#: two classes of one name at one address, which costs a guess.
-_body_keys: Dict[int, Tuple[str, Tuple[str, ...]]] = {}
+#: id(class) -> (weak reference to the class, the keys its body made).
+_body_keys: Dict[int, Tuple[Any, Tuple[str, ...]]] = {}
+#: Dead classes' entries are swept when the table grows past this.
+_sweep_at = 1024
 
 
 def older_versions(function: types.FunctionType) -> List[types.FunctionType]:
@@ -100,13 +100,23 @@ def old_namespaces(name: str, old_module: types.ModuleType) -> List[Dict[str, An
 def body_keys(cls: type) -> Optional[Tuple[str, ...]]:
     """The keys `cls`'s body made, when a reload saw them; None when unknown."""
     entry = _body_keys.get(id(cls))
-    if entry is None or entry[0] != cls.__qualname__:
+    if entry is None or entry[0]() is not cls:
         return None
-    return entry[1]
+    keys: Tuple[str, ...] = entry[1]
+    return keys
 
 
 def remember_bodies(pairs: List[Any]) -> None:
     """Remember the keys each new class's body made (old, new, old, new...)."""
+    global _sweep_at
     for index in range(0, len(pairs), 2):
         old = pairs[index]
-        _body_keys[id(old)] = (old.__qualname__, tuple(pairs[index + 1].__dict__))
+        try:
+            ref = weakref.ref(old)
+        except TypeError:  # a metaclass without weak references: run-time keys are guessed
+            continue
+        _body_keys[id(old)] = (ref, tuple(pairs[index + 1].__dict__))
+    if len(_body_keys) > _sweep_at:
+        for key in [key for key, entry in _body_keys.items() if entry[0]() is None]:
+            del _body_keys[key]
+        _sweep_at = max(1024, 2 * len(_body_keys))
