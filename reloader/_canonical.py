@@ -90,12 +90,12 @@ class Canon:
         if issubclass(kind, (list, dict, set)):
             self.container(member, where)
         elif kind is types.FunctionType:
-            self.defaults(member)
+            self.function(member)
         elif kind in (classmethod, staticmethod, property):
             from ._pairing import functions_of
 
             for function in functions_of(member):
-                self.defaults(function)
+                self.function(function)
 
     def rebuilt(self, items: Any) -> Any:
         """A tuple or frozenset like `items` holding canonical objects, or `items` itself."""
@@ -155,6 +155,27 @@ class Canon:
         container.clear()
         self.journal.log(_refill, container, before)
         container.update(rebuilt)
+
+    def function(self, function: types.FunctionType, depth: int = 0) -> None:
+        """Point a new function's defaults and closure cells at the canonical objects.
+
+        A decorator's closure holds what it was given (`@expect(State.ANY)`):
+        an enum member there must be the one the module's names give.
+        """
+        self.defaults(function)
+        closure = function.__closure__
+        if not closure or not self.new:
+            return
+        new = self.new
+        for cell in closure:
+            try:
+                value = cell.cell_contents
+            except ValueError:  # an empty cell
+                continue
+            if new.get(id(value), _MISSING) is value:
+                cell.cell_contents = self.old[id(value)]  # a new object: nothing to undo
+            elif type(value) is types.FunctionType and depth < 3:
+                self.function(value, depth + 1)
 
     def defaults(self, function: types.FunctionType) -> None:
         new = self.new

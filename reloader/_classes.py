@@ -24,7 +24,7 @@ from typing import Any, Dict, List, Optional, Sequence, Set, Tuple
 from . import _generations
 from ._canonical import Canon
 from ._enums import update_enum
-from ._journal import MISSING, Journal, put_class_attribute
+from ._journal import MISSING, Journal, restore_class_dict
 from ._pairing import (
     CALLABLES,
     Pairer,
@@ -75,8 +75,10 @@ class ClassPatcher:
         self.patched: Set[int] = set()
         #: ids of new classes that stand beside their old version.
         self.split: Set[int] = set()
-        #: Registries in class bodies, canonicalised once the module's classes are done.
+        #: Registries in class bodies, and functions with closures or defaults,
+        #: canonicalised once the module's classes are done.
         self.containers: List[Tuple[Any, str]] = []
+        self.functions: List[types.FunctionType] = []
         #: old class, new class, old, new...: whose body keys are remembered after success.
         self.bodies: List[type] = []
         #: Modules of this reload whose new code has not finished running.
@@ -189,7 +191,11 @@ class ClassPatcher:
         is_enum = isinstance(old, enum.EnumMeta)
         members = getattr(new, "_member_map_", {}) if is_enum else {}
         fields = old_dict.get("__dataclass_fields__"), old_dict.get("_fields")
-        record = journal.entries.append
+        # The whole dictionary comes back on undo: also what the rest of the
+        # new code writes on the old class while the reload goes on (a
+        # registry kept as class attributes). Logged before the writes, as
+        # putting a copy back is right however far they got.
+        journal.log(restore_class_dict, old, dict(old_dict))
         for key, value in new_dict.items():
             current = old_dict.get(key, MISSING)
             if current is value:
@@ -198,19 +204,15 @@ class ClassPatcher:
             if kind is types.FunctionType:  # the common case, kept short
                 if value.__closure__:
                     value = for_class(value, new, old)
-                if value.__defaults__ or value.__kwdefaults__:
-                    canon.defaults(value)
+                    self.functions.append(value)  # its cells once the module's enums are done
+                elif value.__defaults__ or value.__kwdefaults__:
+                    self.functions.append(value)
                 if type(current) is types.FunctionType:
                     if current.__closure__ is None and same_function(current, value):
                         self.pairer.keep(current, value)  # most methods of a reload
                     else:
                         self.pairer.pair(current, value)
                 type.__setattr__(old, key, value)
-                record(old)  # the journal entry set_class_attribute makes, inline
-                record(key)
-                record(current)
-                record(3)
-                record(put_class_attribute)
                 continue
             if key in _OWN or (is_enum and (key in _ENUM_OWN or key in members)):
                 continue
@@ -227,8 +229,7 @@ class ClassPatcher:
                         continue  # the old nested class stays, patched
             elif kind in _WRAPPERS:
                 value = wrapper_for_class(value, new, old)
-                for function in functions_of(value):
-                    canon.defaults(function)
+                self.functions.extend(functions_of(value))
             elif kind is new:
                 instances.append(value)  # made at import time: re-classed below
             elif kind is tuple or kind is frozenset:
@@ -245,7 +246,7 @@ class ClassPatcher:
                 issubclass(type(current), CALLABLES) or wrapped(current) is not None
             ):
                 self.pairer.pair(current, value)
-            journal.set_class_attribute(old, key, canon.get(value))
+            type.__setattr__(old, key, canon.get(value))
         self._drop(old, new, is_enum)
         if is_enum:
             update_enum(old, new, self.canon, self.journal, self.notes)
@@ -276,7 +277,7 @@ class ClassPatcher:
                 continue  # set at run time, not by the body
             if body is None and not _made_by_body(old, value):
                 continue
-            self.journal.delete_class_attribute(old, key)
+            type.__delattr__(old, key)
 
     def _note_fields(self, old: type, before: Tuple[Any, Any], new: type) -> None:
         # Instances made before the reload keep the fields they were made with.

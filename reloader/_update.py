@@ -17,6 +17,7 @@ module namespaces, class dictionaries and what hangs from their functions
 (wrappers, closure cells).
 """
 
+import struct
 import sys
 import threading
 import types
@@ -34,6 +35,8 @@ _NOT_INSTANCES = frozenset((
     type(None), str, int, float, bool, bytes, tuple, list, dict, set, frozenset,
     types.ModuleType, types.FunctionType, types.BuiltinFunctionType, type,
 ))
+
+_POINTER = struct.calcsize("P")
 
 _lock = threading.Lock()
 _namespaces: List[MutableMapping[str, Any]] = []
@@ -98,6 +101,9 @@ class Updater:
         containers, self.classes.containers = self.classes.containers, []
         for container, where in containers:  # class attributes, now that every class is patched
             self.canon.container(container, where)
+        functions, self.classes.functions = self.classes.functions, []
+        for function in functions:
+            self.canon.function(function)
         self.canon.namespace(name, new_dict, self.classes.patched)
 
     def _update_namespace(self, old_dict: Dict[str, Any], new_dict: Dict[str, Any]) -> None:
@@ -141,6 +147,8 @@ class Updater:
             classes.sort(key=lambda pair: (not issubclass(pair[1], type), len(pair[1].__mro__)))
         for old, new in classes:
             self.classes.update_later(old, new, instances.get(id(new), ()))
+        if instances:
+            self._update_instances(old_dict, new_dict)
         # 2. Anything else callable (lambdas, what a decorator made), by name,
         #    when neither side is already taken by another name.
         for key in later:
@@ -150,6 +158,29 @@ class Updater:
             used.add(id(new))
             self.replaced[id(old)] = (old, new, "")
             self.pairer.pair(old, new)
+
+    def _update_instances(self, old_dict: Dict[str, Any], new_dict: Dict[str, Any]) -> None:
+        """Module-level instances of a patched class, under the same name in both versions.
+
+        A stateless one (a sentinel such as `missing = _Missing()`) is one
+        object: the old one stands for the new, as old data holds it. Others
+        stay new, and functions they hold (a command's callback) are paired.
+        """
+        patched = self.classes.patched
+        for key, new in new_dict.items():
+            old = old_dict.get(key, MISSING)
+            kind = type(old)
+            if kind is not type(new) or id(kind) not in patched or old is new:
+                continue
+            old_vars, new_vars = _attributes(old), _attributes(new)
+            if old_vars is None or new_vars is None:
+                continue
+            if not old_vars and not new_vars and not _has_slots(kind):
+                self.canon.map(new, old)
+                continue
+            for name, value in old_vars.items():
+                if type(value) is types.FunctionType:
+                    self.pairer.pair(value, new_vars.get(name))
 
     def undo(self) -> List[str]:
         """Put every old object back as it was; return what could not be put back.
@@ -238,6 +269,23 @@ def _defined_in(cls: type, namespace: Dict[str, Any]) -> bool:
             if function.__globals__ is namespace:
                 return True
     return False
+
+
+def _attributes(thing: Any) -> Optional[Dict[str, Any]]:
+    try:
+        attributes = object.__getattribute__(thing, "__dict__")
+    except Exception:  # no __dict__, or a proxy whose lookup raises
+        return None
+    return attributes if type(attributes) is dict else None
+
+
+def _has_slots(cls: type) -> bool:
+    """Whether instances hold data besides their __dict__ (slots, a built-in base)."""
+    return (
+        cls.__itemsize__ != 0
+        or cls.__basicsize__ > object.__basicsize__ + 2 * _POINTER
+        or any("__slots__" in vars(base) for base in cls.__mro__[:-1])
+    )
 
 
 def _mirror(old: Dict[str, Any], new: Dict[str, Any]) -> None:
