@@ -56,6 +56,10 @@ _PLAIN = (str, int, float, bool, bytes, type(None))
 _SPLIT = "; the new class is a different object and old instances keep the old code"
 
 
+class TwoHierarchies(TypeError):
+    """A class cannot be patched while a base class of it was: the reload must fail."""
+
+
 class _Refused(Exception):
     """The class cannot be patched; the message says why."""
 
@@ -127,6 +131,8 @@ class ClassPatcher:
             self.canon.map(new, old)
             try:
                 self._patch(old, new, list(instances))
+            except TwoHierarchies:
+                raise
             except Exception as error:
                 failures = self.journal.undo(marks[0])
                 self.canon.rollback(marks[1])
@@ -140,6 +146,20 @@ class ClassPatcher:
             else:
                 self.patched.add(id(old))
                 return True
+        bases = tuple(self.canon.get(base) for base in new.__bases__)
+        if bases != new.__bases__:
+            try:  # the new class made from the patched bases, as new code names them
+                self.journal.set(new, "__bases__", bases)
+            except TypeError:
+                pass
+        for base in new.__mro__[1:]:
+            if self.canon.new.get(id(base)) is base:
+                raise TwoHierarchies(
+                    "cannot update class {!r}: {}; its base class {!r} was updated in place, "
+                    "so old and new code would meet two class hierarchies".format(
+                        qualname(old), why, qualname(base)
+                    )
+                )
         self.notes[qualname(old)] = why + _SPLIT
         self.replaced[id(old)] = (old, new, qualname(old))
         self.split.add(id(new))

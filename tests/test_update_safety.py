@@ -353,6 +353,35 @@ class ClassesTest(UpdateCase):
         if t.Pair is not Pair:  # Python 3.13 can re-class it; older ones cannot
             self.assertIn("{}.t.Pair".format(self.pkg), report.not_updated)
 
+    def test_a_subclass_that_cannot_follow_its_patched_base_refuses_the_reload(self) -> None:
+        self.write(
+            "{pkg}/t.py",
+            """
+            class Base(tuple):
+                def first(self):
+                    return self[0]
+            class Pair(Base):
+                pass
+            ORIGIN = Pair((0, 0))
+            """,
+        )
+        t = self.load("{pkg}.t")
+        Base, origin = t.Base, t.ORIGIN
+        try:
+            report = reloader.reload(self.pkg)
+        except reloader.ReloadError as error:  # Python before 3.13 cannot re-class ORIGIN
+            self.assertIs(self.mod("{pkg}.t"), t)
+            self.assertIn(
+                "cannot update class '{0}.t.Pair': it could not be patched (TypeError: "
+                "__class__ assignment: 'Pair' object layout differs from 'Pair'); its base "
+                "class '{0}.t.Base' was updated in place".format(self.pkg),
+                str(error),
+            )
+        else:
+            self.assertEqual(report.not_updated, {})
+            self.assertIsInstance(self.mod("{pkg}.t").ORIGIN, Base)
+        self.assertEqual((origin.first(), t.Base((5,)).first()), (0, 5))
+
     def test_a_metaclass_using_super_survives_reloads(self) -> None:
         # As sympy's metaclasses.
         self.write(
