@@ -83,6 +83,8 @@ class ClassPatcher:
         #: canonicalised once the module's classes are done.
         self.containers: List[Tuple[Any, str]] = []
         self.functions: List[types.FunctionType] = []
+        #: class, key, value, ...: other attributes set, canonicalised at that time too.
+        self.attributes: List[Any] = []
         #: old class, new class, old, new...: whose body keys are remembered after success.
         self.bodies: List[type] = []
         #: Modules of this reload whose new code has not finished running.
@@ -266,7 +268,10 @@ class ClassPatcher:
                 issubclass(type(current), CALLABLES) or wrapped(current) is not None
             ):
                 self.pairer.pair(current, value)
-            type.__setattr__(old, key, canon.get(value))
+            value = canon.get(value)
+            type.__setattr__(old, key, value)
+            if kind not in _PLAIN:
+                self.attributes += (old, key, value)
         self._drop(old, new, is_enum)
         if is_enum:
             update_enum(old, new, self.canon, self.journal, self.notes)

@@ -104,6 +104,11 @@ class Updater:
         functions, self.classes.functions = self.classes.functions, []
         for function in functions:
             self.canon.function(function)
+        attributes, self.classes.attributes = self.classes.attributes, []
+        for index in range(0, len(attributes), 3):  # members of enums patched after the class
+            cls, key, value = attributes[index:index + 3]
+            if self.canon.get(value) is not value and cls.__dict__.get(key) is value:
+                type.__setattr__(cls, key, self.canon.get(value))
         self.canon.namespace(name, new_dict, self.classes.patched)
 
     def _update_namespace(self, old_dict: Dict[str, Any], new_dict: Dict[str, Any]) -> None:
@@ -141,11 +146,9 @@ class Updater:
                 self.pairer.pair(old, new)
             elif issubclass(old_kind, CALLABLES) or wrapped(old) is not None:
                 later.append(key)
-        # Metaclasses first, then bases before the classes made from them,
-        # whatever order the names were bound in.
-        if len(classes) > 1:
-            classes.sort(key=lambda pair: (not issubclass(pair[1], type), len(pair[1].__mro__)))
-        for old, new in classes:
+        # In the order of the names, but metaclasses and bases before the
+        # classes made from them.
+        for old, new in _bases_first(classes) if len(classes) > 1 else classes:
             self.classes.update_later(old, new, instances.get(id(new), ()))
         if instances:
             self._update_instances(old_dict, new_dict)
@@ -269,6 +272,25 @@ def _defined_in(cls: type, namespace: Dict[str, Any]) -> bool:
             if function.__globals__ is namespace:
                 return True
     return False
+
+
+def _bases_first(classes: List[Tuple[type, type]]) -> List[Tuple[type, type]]:
+    pairs = {id(new): (old, new) for old, new in classes}
+    ordered: List[Tuple[type, type]] = []
+    placed: Set[int] = set()
+
+    def place(pair: Tuple[type, type]) -> None:
+        new = pair[1]
+        if id(new) not in placed:
+            placed.add(id(new))
+            for base in new.__bases__ + (type(new),):
+                if id(base) in pairs:
+                    place(pairs[id(base)])
+            ordered.append(pair)
+
+    for pair in classes:
+        place(pair)
+    return ordered
 
 
 def _attributes(thing: Any) -> Optional[Dict[str, Any]]:
