@@ -172,10 +172,13 @@ class Canon:
                 value = cell.cell_contents
             except ValueError:  # an empty cell
                 continue
+            kind = type(value)
             if new.get(id(value), _MISSING) is value:
                 cell.cell_contents = self.old[id(value)]  # a new object: nothing to undo
-            elif type(value) is types.FunctionType:
+            elif kind is types.FunctionType:
                 self.function(value, depth + 1)
+            elif kind is tuple or kind is frozenset:
+                cell.cell_contents = self.rebuilt(value)  # (State.ACTIVE, State.PREPARED)
         # A function made with exec() in a small namespace of its own (a
         # decorator library's generated wrapper) holds what it calls there.
         namespace = function.__globals__

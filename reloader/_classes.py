@@ -227,8 +227,8 @@ class ClassPatcher:
                 if value.__closure__:
                     value = for_class(value, new, old)
                     self.functions.append(value)  # its cells once the module's enums are done
-                elif value.__defaults__ or value.__kwdefaults__:
-                    self.functions.append(value)
+                elif value.__defaults__ or value.__kwdefaults__ or value.__dict__:
+                    self.functions.append(value)  # or a wrapper (functools.wraps)
                 if type(current) is types.FunctionType:
                     if current.__closure__ is None and same_function(current, value):
                         self.pairer.keep(current, value)  # most methods of a reload
