@@ -163,18 +163,17 @@ class Updater:
             self.pairer.pair(old, new)
 
     def _update_instances(self, old_dict: Dict[str, Any], new_dict: Dict[str, Any]) -> None:
-        """Module-level instances of a patched class, under the same name in both versions.
+        """Module-level instances of one class, under the same name in both versions.
 
         A stateless one (a sentinel such as `missing = _Missing()`) is one
         object: the old one stands for the new, as old data holds it. Others
         stay new, and functions they hold (a command's callback) are paired.
         """
-        patched = self.classes.patched
         for key, new in new_dict.items():
             old = old_dict.get(key, MISSING)
             kind = type(old)
-            if kind is not type(new) or id(kind) not in patched or old is new:
-                continue
+            if kind is not type(new) or old is new or kind in _NOT_INSTANCES:
+                continue  # only one class, patched or not reloaded
             old_vars, new_vars = _attributes(old), _attributes(new)
             if old_vars is None or new_vars is None:
                 continue
