@@ -306,6 +306,8 @@ class ClassPatcher:
 
     def _note_fields(self, old: type, before: Tuple[Any, Any], new: type) -> None:
         # Instances made before the reload keep the fields they were made with.
+        if before[0] is None and before[1] is None:
+            return
         for attribute, fields in zip(("__dataclass_fields__", "_fields"), before):
             after = new.__dict__.get(attribute)
             if fields is not None and after is not None and list(fields) != list(after):

@@ -39,8 +39,11 @@ def update_enum(old: Any, new: Any, canon: Canon, journal: Journal, notes: Dict[
 def _pseudo_members(old: Any, new: Any, canon: Canon, journal: Journal) -> None:
     # Flag combinations the new code made at import (READ | WRITE): the old
     # enum's own where it has one, else of the old enum.
+    new_values = new._value2member_map_
+    if len(new_values) <= len(new._member_names_):
+        return  # one value per member: no combination was made
     old_values = old._value2member_map_
-    for value, member in list(new._value2member_map_.items()):
+    for value, member in list(new_values.items()):
         if type(member) is not new or canon.get(member) is not member:
             continue
         try:

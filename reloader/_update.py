@@ -115,9 +115,11 @@ class Updater:
         # Instances the module made at import time, by id(class): re-classed
         # with their class, or the class is not patched.
         instances: Dict[int, List[Any]] = {}
-        for value in new_dict.values():
+        keys = []
+        for key, value in new_dict.items():
             if type(value) not in _NOT_INSTANCES:  # classes too, made by a metaclass here
                 instances.setdefault(id(type(value)), []).append(value)
+                keys.append(key)
         # 1. Definitions: a class or function bound to the name it was defined as.
         classes: List[Tuple[type, type]] = []
         later = []
@@ -150,8 +152,8 @@ class Updater:
         # classes made from them.
         for old, new in _bases_first(classes) if len(classes) > 1 else classes:
             self.classes.update_later(old, new, instances.get(id(new), ()))
-        if instances:
-            self._update_instances(old_dict, new_dict)
+        if keys:
+            self._update_instances(old_dict, new_dict, keys)
         # 2. Anything else callable (lambdas, what a decorator made), by name,
         #    when neither side is already taken by another name.
         for key in later:
@@ -162,17 +164,20 @@ class Updater:
             self.replaced[id(old)] = (old, new, "")
             self.pairer.pair(old, new)
 
-    def _update_instances(self, old_dict: Dict[str, Any], new_dict: Dict[str, Any]) -> None:
+    def _update_instances(
+        self, old_dict: Dict[str, Any], new_dict: Dict[str, Any], keys: List[str]
+    ) -> None:
         """Module-level instances of one class, under the same name in both versions.
 
         A stateless one (a sentinel such as `missing = _Missing()`) is one
         object: the old one stands for the new, as old data holds it. Others
         stay new, and functions they hold (a command's callback) are paired.
         """
-        for key, new in new_dict.items():
+        for key in keys:
+            new = new_dict[key]
             old = old_dict.get(key, MISSING)
             kind = type(old)
-            if kind is not type(new) or old is new or kind in _NOT_INSTANCES:
+            if kind is not type(new) or old is new or issubclass(kind, type):
                 continue  # only one class, patched or not reloaded
             old_vars, new_vars = _attributes(old), _attributes(new)
             if old_vars is None or new_vars is None:
@@ -275,6 +280,10 @@ def _defined_in(cls: type, namespace: Dict[str, Any]) -> bool:
 
 def _bases_first(classes: List[Tuple[type, type]]) -> List[Tuple[type, type]]:
     pairs = {id(new): (old, new) for old, new in classes}
+    if not any(
+        id(base) in pairs for _, new in classes for base in new.__bases__ + (type(new),)
+    ):
+        return classes  # no class made from another of these
     ordered: List[Tuple[type, type]] = []
     placed: Set[int] = set()
 
