@@ -270,7 +270,7 @@ class ClassPatcher:
                 self.pairer.pair(current, value)
             value = canon.get(value)
             type.__setattr__(old, key, value)
-            if kind not in _PLAIN:
+            if getattr(kind, "__module__", None) == old.__module__:  # an enum member of here
                 self.attributes += (old, key, value)
         self._drop(old, new, is_enum)
         if is_enum:

@@ -102,6 +102,7 @@ class Updater:
         for container, where in containers:  # class attributes, now that every class is patched
             self.canon.container(container, where)
         functions, self.classes.functions = self.classes.functions, []
+        self.canon.home = new_dict
         for function in functions:
             self.canon.function(function)
         attributes, self.classes.attributes = self.classes.attributes, []
