@@ -270,7 +270,8 @@ class ClassPatcher:
                 self.pairer.pair(current, value)
             value = canon.get(value)
             type.__setattr__(old, key, value)
-            if getattr(kind, "__module__", None) == old.__module__:  # an enum member of here
+            module = getattr(kind, "__module__", None)
+            if module == old.__module__ or module in self.running:  # an enum member, maybe
                 self.attributes += (old, key, value)
         self._drop(old, new, is_enum)
         if is_enum:

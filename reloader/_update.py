@@ -105,12 +105,21 @@ class Updater:
         self.canon.home = new_dict
         for function in functions:
             self.canon.function(function)
-        attributes, self.classes.attributes = self.classes.attributes, []
-        for index in range(0, len(attributes), 3):  # members of enums patched after the class
-            cls, key, value = attributes[index:index + 3]
-            if self.canon.get(value) is not value and cls.__dict__.get(key) is value:
-                type.__setattr__(cls, key, self.canon.get(value))
+        self._class_attributes(final=False)
         self.canon.namespace(name, new_dict, self.classes.patched)
+
+    def _class_attributes(self, final: bool) -> None:
+        """Class attributes set to what was patched later (an enum's members): canonical."""
+        attributes, self.classes.attributes = self.classes.attributes, []
+        running = self.classes.running
+        for index in range(0, len(attributes), 3):
+            cls, key, value = attributes[index:index + 3]
+            canonical = self.canon.get(value)
+            if canonical is not value:
+                if cls.__dict__.get(key) is value:
+                    type.__setattr__(cls, key, canonical)  # the class dictionary's undo covers it
+            elif not final and type(value).__module__ in running:
+                self.classes.attributes += (cls, key, value)  # its module has not finished
 
     def _update_namespace(self, old_dict: Dict[str, Any], new_dict: Dict[str, Any]) -> None:
         # Instances the module made at import time, by id(class): re-classed
@@ -204,6 +213,7 @@ class Updater:
     def commit(self) -> List[Tuple[str, Callable[[], Any]]]:
         """Finish a successful reload; return weak references to the replaced old objects."""
         self.classes.retry(final=True)
+        self._class_attributes(final=True)
         canon = self.canon
         if canon:
             for module in self.new_modules:  # names bound before their module ran (cycles)
