@@ -123,7 +123,7 @@ class ClassPatcher:
             return False
         why = refusal(old, new, self.canon, self.split)
         if why is None:
-            marks = (self.journal.mark(), self.canon.mark(), len(self.pairer.pairs),
+            marks = (len(self.journal.entries), len(self.canon.new), len(self.pairer.pairs),
                      len(self.containers), len(self.bodies))
             self.canon.map(new, old)
             try:

@@ -31,16 +31,14 @@ def match(update: Any, old_dict: Dict[str, Any], new_dict: Dict[str, Any]) -> No
     # with their class, or the class is not patched.
     instances: Dict[int, List[Any]] = {}
     keys = []
-    for key, value in new_dict.items():
-        if type(value) not in _NOT_INSTANCES:  # classes too, made by a metaclass here
-            instances.setdefault(id(type(value)), []).append(value)
-            keys.append(key)
     # 1. Definitions: a class or function bound to the name it was defined as.
     classes: List[Tuple[type, type]] = []
     later = []
     used: Set[int] = set()
-    for key in list(new_dict):
-        new = new_dict[key]
+    for key, new in new_dict.items():  # nothing below binds a name
+        if type(new) not in _NOT_INSTANCES:  # classes too, made by a metaclass here
+            instances.setdefault(id(type(new)), []).append(new)
+            keys.append(key)
         old = old_dict.get(key, MISSING)
         if old is MISSING or old is new:
             continue
@@ -123,9 +121,10 @@ def _defined_in(cls: type, namespace: Dict[str, Any]) -> bool:
 
 def _bases_first(classes: List[Tuple[type, type]]) -> List[Tuple[type, type]]:
     pairs = {id(new): (old, new) for old, new in classes}
-    if not any(
-        id(base) in pairs for _, new in classes for base in new.__bases__ + (type(new),)
-    ):
+    for _, new in classes:
+        if id(type(new)) in pairs or any(id(base) in pairs for base in new.__bases__):
+            break
+    else:
         return classes  # no class made from another of these
     ordered: List[Tuple[type, type]] = []
     placed: Set[int] = set()
