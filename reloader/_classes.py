@@ -1,0 +1,298 @@
+"""Patch an old class in place from its new version, where that is known to be safe.
+
+Patched, the old class object takes the new body (functions, descriptors,
+constants; enum members are reconciled so the old members stay the members)
+and stands for the new class everywhere: old instances, new code and
+`from x import Cls` names meet one class. A class is patched only where
+`_safety` finds it safe and every write succeeds, import-time instances
+included; otherwise every write to it is taken back, and the new class
+stays beside the old one: new code gets the new class, old instances keep
+the old code, and the report says why. Attributes set on the old class at
+run time, not by its body, stay.
+
+It must not touch a class the new module did not make again.
+"""
+
+import enum
+import types
+from typing import Any, Dict, List, Sequence, Set, Tuple
+
+from . import _generations
+from ._canonical import Canon
+from ._enums import update_enum
+from ._journal import MISSING, Journal, restore_class_dict
+from ._pairing import (
+    CALLABLES,
+    Pairer,
+    for_class,
+    functions_of,
+    qualname,
+    same_function,
+    same_values,
+    wrapped,
+    wrapper_for_class,
+)
+from ._safety import refusal, tied
+
+#: Class dictionary entries that belong to one class object and are never copied.
+_OWN = frozenset(
+    ("__dict__", "__weakref__", "_abc_impl", "_abc_registry", "_abc_cache",
+     "_abc_negative_cache", "_abc_negative_cache_version")
+)
+#: Enum bookkeeping that `_update_enum` keeps on the old class.
+_ENUM_OWN = frozenset(
+    ("_member_map_", "_member_names_", "_value2member_map_", "_unhashable_values_",
+     "_unhashable_values_map_", "_member_type_", "_new_member_", "_use_args_", "_value_repr_")
+)
+_DESCRIPTORS = (types.MemberDescriptorType, types.GetSetDescriptorType)
+_WRAPPERS = (classmethod, staticmethod, property)
+_CONTAINERS = (list, dict, set)
+_PLAIN = (str, int, float, bool, bytes, type(None))
+_SPLIT = "; the new class is a different object and old instances keep the old code"
+
+
+class TwoHierarchies(TypeError):
+    """A class cannot be patched while a base class of it was: the reload must fail."""
+
+
+class _Refused(Exception):
+    """The class cannot be patched; the message says why."""
+
+
+class ClassPatcher:
+    """Patches old classes, or leaves them whole beside their new version."""
+
+    def __init__(
+        self, journal: Journal, canon: Canon, pairer: Pairer, notes: Dict[str, str],
+        replaced: Dict[int, Tuple[Any, Any, str]],
+    ) -> None:
+        self.journal = journal
+        self.canon = canon
+        self.pairer = pairer
+        self.notes = notes
+        self.replaced = replaced
+        self.patched: Set[int] = set()
+        #: ids of new classes that stand beside their old version.
+        self.split: Set[int] = set()
+        #: Registries in class bodies, and functions with closures or defaults,
+        #: canonicalised once the module's classes are done.
+        self.containers: List[Tuple[Any, str]] = []
+        self.functions: List[types.FunctionType] = []
+        #: class, key, value, ...: other attributes set, canonicalised at that time too.
+        self.attributes: List[Any] = []
+        #: old class, new class, old, new...: whose body keys are remembered after success.
+        self.bodies: List[type] = []
+        #: Modules of this reload whose new code has not finished running.
+        self.running: Set[str] = set()
+        #: Classes waiting for their bases or metaclass to be patched first.
+        self.waiting: List[Tuple[type, type, List[Any]]] = []
+        self.waiting_ids: Set[int] = set()
+
+    def update_later(self, old: type, new: type, instances: Sequence[Any]) -> None:
+        """`update`, once the modules that made `new`'s bases and metaclass finished.
+
+        In an import cycle a module can subclass a class of one that has not
+        finished running; that base is patched (or not) only then.
+        """
+        mapped = self.canon.new
+        for base in new.__bases__ + (type(new),):
+            if mapped.get(id(base)) is not base and (
+                base.__module__ in self.running or id(base) in self.waiting_ids
+            ):
+                self.waiting.append((old, new, list(instances)))
+                self.waiting_ids.add(id(new))
+                self._adopt_metaclass(new)
+                return
+        self.update(old, new, instances)
+
+    def retry(self, final: bool = False) -> None:
+        """Update the waiting classes whose bases are done; with `final`, all of them."""
+        waiting, self.waiting = self.waiting, []
+        self.waiting_ids = set()
+        for old, new, instances in waiting:
+            if final:
+                self.update(old, new, instances)
+            else:
+                self.update_later(old, new, instances)
+
+    def update(self, old: type, new: type, instances: Sequence[Any] = ()) -> bool:
+        """Patch `old` with `new`'s body, and re-class `instances` of `new`; or report why not."""
+        if self.canon.new.get(id(new)) is new:
+            return self.canon.old[id(new)] is old
+        if old.__qualname__ != new.__qualname__ or id(new) in self.split:
+            return False
+        why = refusal(old, new, self.canon, self.split)
+        if why is None:
+            marks = (len(self.journal.entries), len(self.canon.new), len(self.pairer.pairs),
+                     len(self.containers), len(self.bodies))
+            self.canon.map(new, old)
+            try:
+                self._patch(old, new, list(instances))
+            except TwoHierarchies:
+                raise
+            except Exception as error:
+                failures = self.journal.undo(marks[0])
+                self.canon.rollback(marks[1])
+                del self.pairer.pairs[marks[2]:]
+                del self.containers[marks[3]:]
+                del self.bodies[marks[4]:]
+                why = str(error) if isinstance(error, _Refused) else (
+                    "it could not be patched ({}: {})".format(type(error).__name__, error)
+                )
+                why += "".join("; " + failure for failure in failures)
+            else:
+                self.patched.add(id(old))
+                return True
+        bases = tuple(self.canon.get(base) for base in new.__bases__)
+        if bases != new.__bases__:
+            try:  # the new class made from the patched bases, as new code names them
+                self.journal.set(new, "__bases__", bases)
+            except TypeError:
+                pass
+        for base in new.__mro__[1:]:
+            if self.canon.new.get(id(base)) is base:
+                raise TwoHierarchies(
+                    "cannot update class {!r}: {}; its base class {!r} was updated in place, "
+                    "so old and new code would meet two class hierarchies".format(
+                        qualname(old), why, qualname(base)
+                    )
+                )
+        self.notes[qualname(old)] = why + _SPLIT
+        self.replaced[id(old)] = (old, new, qualname(old))
+        self.split.add(id(new))
+        self._adopt_metaclass(new)
+        return False
+
+    def _adopt_metaclass(self, new: type) -> None:
+        # A new class in use beside (or before) its old one, made by a
+        # metaclass already patched: it must be of the patched metaclass, or a
+        # class naming that metaclass and deriving from it meets two.
+        meta = self.canon.get(type(new))
+        if meta is not type(new):
+            try:
+                self.journal.set_class(new, meta)
+            except TypeError:
+                pass  # its metaclass conflict, if any, is the new code's to report
+
+    def _patch(self, old: type, new: type, instances: List[Any]) -> None:
+        journal, canon = self.journal, self.canon
+        old_dict = old.__dict__
+        new_dict = new.__dict__
+        if new.__bases__ != old.__bases__:
+            bases = tuple(canon.get(b) for b in new.__bases__)
+            if bases != old.__bases__:
+                journal.set(old, "__bases__", bases)
+        is_enum = isinstance(old, enum.EnumMeta)
+        members = getattr(new, "_member_map_", {}) if is_enum else {}
+        fields = old_dict.get("__dataclass_fields__"), old_dict.get("_fields")
+        # The whole dictionary comes back on undo: also what the rest of the
+        # new code writes on the old class while the reload goes on (a
+        # registry kept as class attributes). Logged before the writes, as
+        # putting a copy back is right however far they got.
+        journal.log(restore_class_dict, old, dict(old_dict))
+        for key, value in new_dict.items():
+            current = old_dict.get(key, MISSING)
+            if current is value:
+                continue  # Enum.__new__ and the like, shared by both versions
+            kind = type(value)
+            if kind is types.FunctionType:  # the common case, kept short
+                if value.__closure__:
+                    value = for_class(value, new, old)
+                    self.functions.append(value)  # its cells once the module's enums are done
+                elif value.__defaults__ or value.__kwdefaults__ or value.__dict__:
+                    self.functions.append(value)  # or a wrapper (functools.wraps)
+                if type(current) is types.FunctionType:
+                    if current.__closure__ is None and same_function(current, value):
+                        self.pairer.keep(current, value)  # most methods of a reload
+                    else:
+                        self.pairer.pair(current, value)
+                type.__setattr__(old, key, value)
+                continue
+            if key in _OWN or (is_enum and (key in _ENUM_OWN or key in members)):
+                continue
+            if kind is type(current) and (
+                (kind in _PLAIN and current == value)
+                or (kind is tuple and same_values(current, value))
+            ):
+                continue  # setting a class attribute is not free: leave what is equal
+            if kind in _DESCRIPTORS and getattr(value, "__objclass__", None) is new:
+                continue  # a slot or __dict__ of the new layout: the old one is the same
+            if issubclass(kind, type) and issubclass(type(current), type):
+                if current.__qualname__ == "{}.{}".format(old.__qualname__, key):
+                    if self.update(current, value):
+                        continue  # the old nested class stays, patched
+            elif kind in _WRAPPERS:
+                value = wrapper_for_class(value, new, old)
+                self.functions.extend(functions_of(value))
+            elif kind is new:
+                instances.append(value)  # made at import time: re-classed below
+            elif kind is tuple or kind is frozenset:
+                value = canon.rebuilt(value)  # (Cls, int): the class itself, canonical
+            elif kind in _CONTAINERS:
+                if not (key[:1] == "_" and key[-1:] == "_"):
+                    self.containers.append((value, "{}.{}".format(qualname(old), key)))
+            elif kind not in _PLAIN and not issubclass(kind, type) and tied(value, new):
+                raise _Refused(
+                    "its new body built {!r}, state tied to the new class that the old "
+                    "class cannot share".format(key)
+                )
+            if current is not MISSING and (
+                issubclass(type(current), CALLABLES) or wrapped(current) is not None
+            ):
+                self.pairer.pair(current, value)
+            value = canon.get(value)
+            type.__setattr__(old, key, value)
+            module = getattr(kind, "__module__", None)
+            if module == old.__module__ or module in self.running:  # an enum member, maybe
+                self.attributes += (old, key, value)
+        self._drop(old, new, is_enum)
+        if is_enum:
+            update_enum(old, new, self.canon, self.journal, self.notes)
+        for instance in instances:
+            if type(instance) is new:
+                journal.set_class(instance, old)
+        self._note_fields(old, fields, new)
+        self.bodies.append(old)
+        self.bodies.append(new)
+
+    def _drop(self, old: type, new: type, is_enum: bool) -> None:
+        """Delete what the old body made and the new one does not."""
+        old_dict = old.__dict__
+        new_dict = new.__dict__
+        dropped = [k for k in old_dict if k not in new_dict]
+        if not dropped:
+            return
+        body = _generations.body_keys(old)
+        for key in dropped:
+            value = old_dict[key]
+            if key in _OWN or (is_enum and key in _ENUM_OWN):
+                continue
+            if isinstance(value, _DESCRIPTORS) and getattr(value, "__objclass__", None) is old:
+                continue
+            if is_enum and key in getattr(old, "_member_map_", {}):
+                continue  # members are reconciled in _update_enum
+            if body is not None and key not in body:
+                continue  # set at run time, not by the body
+            if body is None and not _made_by_body(old, value):
+                continue
+            type.__delattr__(old, key)
+
+    def _note_fields(self, old: type, before: Tuple[Any, Any], new: type) -> None:
+        # Instances made before the reload keep the fields they were made with.
+        if before[0] is None and before[1] is None:
+            return
+        for attribute, fields in zip(("__dataclass_fields__", "_fields"), before):
+            after = new.__dict__.get(attribute)
+            if fields is not None and after is not None and list(fields) != list(after):
+                self.notes[qualname(old) + " instances"] = (
+                    "its fields changed from ({}) to ({}); instances made before the reload "
+                    "keep the old fields".format(", ".join(fields), ", ".join(after))
+                )
+
+def _made_by_body(cls: type, value: Any) -> bool:
+    """Without a record of the body: a method of the class or a constant was in it."""
+    if type(value) in _PLAIN:
+        return True
+    functions = functions_of(value)
+    prefix = cls.__qualname__ + "."
+    return bool(functions) and all(f.__qualname__.startswith(prefix) for f in functions)

@@ -1,0 +1,127 @@
+"""Remember earlier versions of functions and classes that the program still holds.
+
+After a reload, an old function something still holds (a host's callback
+list, a bound method) is remembered as an earlier version of the very new
+function it was paired with, and so are that one's own earlier versions: the
+next reload updates the whole chain from the one pair it makes, never by
+looking names up again. The old module namespaces those functions read
+their globals from are found through them, to mirror the newest namespace.
+For classes, it remembers which keys their body made, so that attributes
+set on a class at run time are told apart from ones an edit removed.
+
+It holds nothing alive: only weak references.
+"""
+
+import sys
+import types
+import weakref
+from typing import Any, Dict, List, Optional, Tuple
+
+#: id(newest version) -> (weak reference to it, weak references to the earlier
+#: versions still held). Keyed by id: looked up for every function a reload pairs.
+_older: Dict[int, Tuple[Any, List[Any]]] = {}
+
+#: Module name -> old functions of that module still held, for their globals.
+_by_module: "Dict[str, weakref.WeakSet[types.FunctionType]]" = {}
+
+#: id(class) -> (weak reference to the class, the keys its body made).
+_body_keys: Dict[int, Tuple[Any, Tuple[str, ...]]] = {}
+#: Dead classes' entries are swept when the table grows past this.
+_sweep_at = 1024
+
+
+def older_versions(function: types.FunctionType) -> List[types.FunctionType]:
+    """The earlier versions of `function` that something still holds."""
+    entry = _older.get(id(function))
+    if entry is None or entry[0]() is not function:
+        return []
+    found = []
+    for ref in entry[1]:
+        older = ref()
+        if older is not None:
+            found.append(older)
+    return found
+
+
+def remember(pairs: List[Any]) -> List[types.FunctionType]:
+    """Remember the old functions of `pairs` (old, new, old, new...) still held.
+
+    Returns the held ones. Each becomes an earlier version of its new
+    function, with its own earlier versions.
+    """
+    held: List[types.FunctionType] = []
+    old: Any = None
+    # What an object held by one local variable alone shows: 2 on most
+    # interpreters, 1 on those that borrow the argument's reference (3.14).
+    probe = object()
+    alone = sys.getrefcount(probe)
+    del probe
+    for index in range(0, len(pairs), 2):
+        old, new = pairs[index], pairs[index + 1]
+        pairs[index] = None  # a wrapper dies here, and the function it wraps with it
+        # Held by `old` alone, it dies with this list: skip it, as weak
+        # references to thousands of such functions would cost more than the
+        # update itself.
+        entry = _older.get(id(old)) if _older else None
+        chain = [] if entry is None or entry[0]() is not old else [
+            ref for ref in entry[1] if ref() is not None
+        ]
+        if sys.getrefcount(old) > alone:
+            chain.insert(0, weakref.ref(old))
+            held.append(old)
+            name = old.__globals__.get("__name__")
+            if isinstance(name, str):
+                _by_module.setdefault(name, weakref.WeakSet()).add(old)
+        if chain:
+            for older in older_versions(new):
+                if all(ref() is not older for ref in chain):
+                    chain.append(weakref.ref(older))
+            _older[id(new)] = (weakref.ref(new, _forget_older(id(new))), chain)
+    del old
+    return held
+
+
+def _forget_older(key: int) -> Any:
+    def forget(ref: Any) -> None:
+        entry = _older.get(key)
+        if entry is not None and entry[0] is ref:
+            del _older[key]
+
+    return forget
+
+
+def old_namespaces(name: str, old_module: types.ModuleType) -> List[Dict[str, Any]]:
+    """The old module's namespace and every older one still held through a function.
+
+    An old namespace that kept pointing at the modules of its own time would
+    keep each generation alive: the caller makes them mirror the newest one.
+    """
+    namespaces = {id(old_module.__dict__): old_module.__dict__}
+    for function in list(_by_module.get(name, ())):
+        namespaces.setdefault(id(function.__globals__), function.__globals__)
+    return list(namespaces.values())
+
+
+def body_keys(cls: type) -> Optional[Tuple[str, ...]]:
+    """The keys `cls`'s body made, when a reload saw them; None when unknown."""
+    entry = _body_keys.get(id(cls))
+    if entry is None or entry[0]() is not cls:
+        return None
+    keys: Tuple[str, ...] = entry[1]
+    return keys
+
+
+def remember_bodies(pairs: List[Any]) -> None:
+    """Remember the keys each new class's body made (old, new, old, new...)."""
+    global _sweep_at
+    for index in range(0, len(pairs), 2):
+        old = pairs[index]
+        try:
+            ref = weakref.ref(old)
+        except TypeError:  # a metaclass without weak references: run-time keys are guessed
+            continue
+        _body_keys[id(old)] = (ref, tuple(pairs[index + 1].__dict__))
+    if len(_body_keys) > _sweep_at:
+        for key in [key for key, entry in _body_keys.items() if entry[0]() is None]:
+            del _body_keys[key]
+        _sweep_at = max(1024, 2 * len(_body_keys))
