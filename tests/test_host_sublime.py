@@ -301,6 +301,8 @@ class ReloadOnSaveTest(SublimeCase):
         self.assertEqual(self.sublime.pending_timeouts(), [])
 
 
+@unittest.skipIf(sys.platform == "emscripten",
+                 "needs threads (the listener), which this platform lacks")
 class ListenTest(SublimeCase):
     def test_the_toggle_listens_runs_requests_on_the_main_thread_and_is_remembered(self) -> None:
         from reloader import _wire

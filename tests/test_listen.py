@@ -26,6 +26,10 @@ from tests.fakes.fake_ipython import FakeShell
 from tests.support import PackageCase
 from tests.test_host_nuke import NukeCase
 
+#: The listener runs on a thread; Pyodide (CPython 3.14 here) has none.
+needs_threads = unittest.skipIf(sys.platform == "emscripten",
+                                "needs threads (the listener), which this platform lacks")
+
 
 class RuntimeCase(PackageCase):
     """A private runtime folder for connection files, and a module `shop` to reload."""
@@ -67,6 +71,7 @@ class RuntimeCase(PackageCase):
         return answers
 
 
+@needs_threads
 class HostListenTest(RuntimeCase):
     def setUp(self) -> None:
         super().setUp()
@@ -132,6 +137,7 @@ class HostListenTest(RuntimeCase):
         self.assertIs(_serve.listening(), other)
 
 
+@needs_threads
 class NukeListenTest(RuntimeCase, NukeCase):
     def setUp(self) -> None:
         self.home = tempfile.mkdtemp()
@@ -193,6 +199,7 @@ class NukeTerminalListenTest(RuntimeCase, NukeCase):
         self.assertIsNone(_serve.listening())
 
 
+@needs_threads
 class IPythonListenTest(RuntimeCase):
     def setUp(self) -> None:
         super().setUp()
