@@ -119,7 +119,23 @@ def run_real_hosts(pythons: Dict[str, "Interpreter"]) -> Result:
     return Result("real hosts", "ok" if ok else "FAIL", detail, output, passed, failed)
 
 
-EXTRA_SUITES: List[ExtraSuite] = [ExtraSuite("real hosts", run_real_hosts)]
+def run_real_packages(pythons: Dict[str, "Interpreter"]) -> Result:
+    """Widely used PyPI packages, pinned, reloaded with and without edits (CPython 3.11)."""
+    command = [sys.executable, str(REPO / "tests" / "real_packages" / "run.py")]
+    status, output = run(command, env=pip_env())
+    lines = output.strip().splitlines()
+    match = re.match(r"^(\d+) passed, (\d+) failed$", lines[-1]) if lines else None
+    passed, failed = (int(match.group(1)), int(match.group(2))) if match else (0, 1)
+    ok = status == 0 and match is not None and not failed
+    detail = "{} packages: {}".format(passed + failed, lines[-1]) if match else (
+        lines[-1] if lines else "no output")
+    return Result("real packages", "ok" if ok else "FAIL", detail, output, passed, failed)
+
+
+EXTRA_SUITES: List[ExtraSuite] = [
+    ExtraSuite("real hosts", run_real_hosts),
+    ExtraSuite("real packages", run_real_packages),
+]
 
 
 class SetupError(Exception):
