@@ -29,7 +29,7 @@ import shutil
 import site
 import sys
 import traceback
-from typing import Any, Callable, Dict, List, Optional, Tuple
+from typing import Any, Callable, Dict, List, Tuple
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 REPO = os.path.dirname(os.path.dirname(HERE))
@@ -166,7 +166,7 @@ class Checker:
             problems.append("smoke use gives {!r}, first {!r}".format(smoke, self.first_smoke))
         for label, use in (("held objects", self.use), ("new user code on held objects",
                                                        self.user_module().use)):
-            got = self.safely(lambda: use(self.held))
+            got = self.safely(lambda use=use: use(self.held))  # type: ignore[misc]
             if got != self.first_use:
                 problems.append("{} give {!r}, first {!r}".format(label, got, self.first_use))
         if not problems:
