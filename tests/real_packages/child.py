@@ -143,6 +143,11 @@ class Checker:
         module = importlib.import_module(self.user)
         # Reload what the package's import loaded (toolz's tlz is imported on demand).
         self.targets = tuple(name for name in self.targets if name in sys.modules)
+        for name in self.targets:
+            path = os.path.realpath(getattr(sys.modules[name], "__file__", None) or "")
+            if os.path.commonpath([path, os.path.realpath(self.workdir)]) \
+                    != os.path.realpath(self.workdir):
+                raise RuntimeError("{} was imported from {}, not from the copy".format(name, path))
         self.first_smoke = module.smoke()
         self.held = module.hold()
         self.use: Callable[[Dict[str, Any]], Any] = module.use
