@@ -1,0 +1,202 @@
+"""Make the new code's names and containers point at the objects that stand for the new ones.
+
+When an old class was patched in place, or an old enum member kept, it is
+the canonical object and the new one is discarded. This module keeps that
+map (new object -> canonical old object) and rewrites what the new code
+made before the map existed: module names, one level of the lists, dicts
+(keys and values), sets and tuples a module or class holds (registries
+filled at import time), function defaults, and the standard library's
+registries (warnings filters, logging handlers). A container that refuses
+the rewrite is reported, never half-rewritten.
+
+It must not walk the heap, and must not change anything but those.
+"""
+
+import logging
+import types
+import warnings
+from typing import Any, Dict, List
+
+from ._journal import Journal
+
+_MISSING = object()
+_SKIPPED = (types.ModuleType, str, int, float, bytes, bool, type(None))
+
+
+class Canon:
+    """The map from discarded new objects to the old objects that stand for them."""
+
+    def __init__(self, journal: Journal, notes: Dict[str, str]) -> None:
+        self.journal = journal
+        self.notes = notes
+        #: id(new object) -> new object, and -> the old object that stands for it
+        #: (two dictionaries, no tuple per entry: see Journal).
+        self.new: Dict[int, Any] = {}
+        self.old: Dict[int, Any] = {}
+
+    def map(self, new: Any, old: Any) -> None:
+        self.new[id(new)] = new
+        self.old[id(new)] = old
+
+    def unmap(self, new: Any) -> None:
+        if self.new.get(id(new)) is new:
+            del self.new[id(new)]
+            del self.old[id(new)]
+
+    def mark(self) -> int:
+        return len(self.new)
+
+    def rollback(self, mark: int) -> None:
+        """Forget what was mapped since `mark` (a class that could not be patched)."""
+        for key in list(self.new)[mark:]:
+            del self.new[key]
+            del self.old[key]
+
+    def get(self, thing: Any) -> Any:
+        """The object that stands for `thing`: itself unless it was discarded."""
+        if self.new.get(id(thing), _MISSING) is thing:
+            return self.old[id(thing)]
+        return thing
+
+    def __bool__(self) -> bool:
+        return bool(self.new)
+
+    def namespace(self, name: str, namespace: Dict[str, Any], patched: Any) -> None:
+        """Point a new module's names, and what they hold, at the canonical objects."""
+        if not self.new:
+            return
+        for key in list(namespace):
+            value = namespace[key]
+            canonical = self.get(value)
+            if canonical is not value:
+                namespace[key] = canonical  # the new module: nothing to undo
+                continue
+            kind = type(value)
+            if key[:2] == "__" or kind in _SKIPPED:
+                continue  # __builtins__, __spec__...: nothing of the new code
+            if kind is tuple or kind is frozenset:
+                rebuilt = self.rebuilt(value)
+                if rebuilt is not value:
+                    namespace[key] = rebuilt
+            elif isinstance(value, type):
+                if value.__module__ == name and id(value) not in patched:
+                    for member in list(value.__dict__.values()):
+                        self.member(member, "{}.{}".format(name, value.__qualname__))
+            else:
+                self.member(value, "{}.{}".format(name, key))
+
+    def member(self, member: Any, where: str) -> None:
+        kind = type(member)
+        if kind is list or kind is dict or kind is set:
+            self.container(member, where)
+        elif kind is types.FunctionType:
+            self.defaults(member)
+        elif kind in (classmethod, staticmethod, property):
+            from ._pairing import functions_of
+
+            for function in functions_of(member):
+                self.defaults(function)
+
+    def rebuilt(self, items: Any) -> Any:
+        """A tuple or frozenset like `items` holding canonical objects, or `items` itself."""
+        get = self.get
+        if any(get(item) is not item for item in items):
+            return type(items)(get(item) for item in items)
+        return items
+
+    def container(self, container: Any, where: str) -> None:
+        """Rewrite one level of a list, dict or set; report it if it refuses."""
+        get = self.get
+        if isinstance(container, list):
+            changes = [(i, x) for i, x in enumerate(container) if get(x) is not x]
+        elif isinstance(container, dict):
+            changes = [
+                (k, v) for k, v in container.items() if get(k) is not k or get(v) is not v
+            ]
+        elif isinstance(container, (set, frozenset)):
+            changes = [(x, x) for x in container if get(x) is not x]
+        else:
+            return
+        if not changes:
+            return
+        mark = self.journal.mark()
+        try:
+            if isinstance(container, dict) and any(get(k) is not k for k, _ in changes):
+                self._rekey(container)
+            elif isinstance(container, dict):
+                for key, item in changes:
+                    container[key] = get(item)
+                    self.journal.log(_put_item, container, key, item)
+            elif isinstance(container, list):
+                for index, item in changes:
+                    container[index] = get(item)
+                    self.journal.log(_put_item, container, index, item)
+            else:
+                for item, _ in changes:
+                    container.discard(item)
+                    self.journal.log(container.add, item)
+                    container.add(get(item))
+                    self.journal.log(container.discard, get(item))
+        except Exception as error:  # a container that refuses writes
+            failures = self.journal.undo(mark)
+            self.notes[where] = (
+                "holds new objects that replace old ones and refused the rewrite "
+                "({}: {}); code that looks them up there may not find the old ones{}".format(
+                    type(error).__name__, error, "".join("; " + f for f in failures)
+                )
+            )
+
+    def _rekey(self, container: Dict[Any, Any]) -> None:
+        # Keys that are replaced objects (enum members): the dict is rebuilt
+        # in its order, as lookups by the old objects must find them.
+        get = self.get
+        before = list(container.items())
+        rebuilt = [(get(k), get(v)) for k, v in before]
+        container.clear()
+        self.journal.log(_refill, container, before)
+        container.update(rebuilt)
+
+    def defaults(self, function: types.FunctionType) -> None:
+        new = self.new
+        defaults = function.__defaults__
+        if defaults:
+            for default in defaults:
+                if id(default) in new:
+                    self.journal.set(function, "__defaults__", self.rebuilt(defaults))
+                    break
+        keywords = function.__kwdefaults__
+        if keywords:
+            for default in keywords.values():
+                if id(default) in new:
+                    mapped = {k: self.get(v) for k, v in keywords.items()}
+                    self.journal.set(function, "__kwdefaults__", mapped)
+                    break
+
+    def registries(self) -> None:
+        """What the new code registered while it ran names the new classes."""
+        filters: List[Any] = warnings.filters  # type: ignore[assignment]
+        for index, entry in enumerate(list(filters)):
+            category = self.get(entry[2])
+            if category is not entry[2]:
+                filters[index] = entry[:2] + (category,) + entry[3:]
+        manager = logging.Logger.manager
+        loggers = [logging.getLogger()] + list(manager.loggerDict.values())
+        for logger in loggers:
+            for thing in getattr(logger, "handlers", []) + getattr(logger, "filters", []):
+                old_class = self.get(type(thing))
+                if old_class is not type(thing):
+                    try:
+                        object.__setattr__(thing, "__class__", old_class)
+                    except (TypeError, AttributeError) as error:
+                        self.notes["{}.{} instances".format(
+                            old_class.__module__, old_class.__qualname__
+                        )] = str(error)
+
+
+def _put_item(container: Any, key: Any, value: Any) -> None:
+    container[key] = value
+
+
+def _refill(container: Dict[Any, Any], items: List[Any]) -> None:
+    container.clear()
+    container.update(items)

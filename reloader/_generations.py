@@ -1,0 +1,103 @@
+"""Remember earlier versions of functions and classes that the program still holds.
+
+After a reload, an old function something still holds (a host's callback
+list, a bound method) is remembered as an earlier version of the very new
+function it was paired with, and so are that one's own earlier versions: the
+next reload updates the whole chain from the one pair it makes, never by
+looking names up again. The old module namespaces those functions read
+their globals from are found through them, to mirror the newest namespace.
+For classes, it remembers which keys their body made, so that attributes
+set on a class at run time are told apart from ones an edit removed.
+
+It holds nothing alive: only weak references.
+"""
+
+import sys
+import types
+import weakref
+from typing import Any, Dict, FrozenSet, List, Optional
+
+#: Newest version -> weak references to the earlier versions still held.
+_older: "weakref.WeakKeyDictionary[types.FunctionType, List[weakref.ref[types.FunctionType]]]"
+_older = weakref.WeakKeyDictionary()
+
+#: Module name -> old functions of that module still held, for their globals.
+_by_module: "Dict[str, weakref.WeakSet[types.FunctionType]]" = {}
+
+#: id(class) -> (weak reference to the class, the keys its body made).
+_body_keys: Dict[int, Any] = {}
+
+
+def older_versions(function: types.FunctionType) -> List[types.FunctionType]:
+    """The earlier versions of `function` that something still holds."""
+    refs = _older.get(function)
+    if not refs:
+        return []
+    found = []
+    for ref in refs:
+        older = ref()
+        if older is not None:
+            found.append(older)
+    return found
+
+
+def remember(pairs: List[Any]) -> List[types.FunctionType]:
+    """Remember the old functions of `pairs` (old, new, old, new...) still held.
+
+    Returns the held ones. Each becomes an earlier version of its new
+    function, with its own earlier versions.
+    """
+    held: List[types.FunctionType] = []
+    old: Any = None
+    for index in range(0, len(pairs), 2):
+        old, new = pairs[index], pairs[index + 1]
+        # Held by: `pairs`, `old`, getrefcount's argument. Weak references
+        # to thousands of functions that die with this list would cost more
+        # than the update itself.
+        chain = [ref for ref in _older.get(old, ()) if ref() is not None]
+        if sys.getrefcount(old) > 3:
+            chain.insert(0, weakref.ref(old))
+            held.append(old)
+            name = old.__globals__.get("__name__")
+            if isinstance(name, str):
+                _by_module.setdefault(name, weakref.WeakSet()).add(old)
+        if chain:
+            if new in _older:
+                chain.extend(ref for ref in _older[new] if ref not in chain)
+            _older[new] = chain
+    del old
+    return held
+
+
+def old_namespaces(name: str, old_module: types.ModuleType) -> List[Dict[str, Any]]:
+    """The old module's namespace and every older one still held through a function.
+
+    An old namespace that kept pointing at the modules of its own time would
+    keep each generation alive: the caller makes them mirror the newest one.
+    """
+    namespaces = {id(old_module.__dict__): old_module.__dict__}
+    for function in list(_by_module.get(name, ())):
+        namespaces.setdefault(id(function.__globals__), function.__globals__)
+    return list(namespaces.values())
+
+
+def body_keys(cls: type) -> Optional[FrozenSet[str]]:
+    """The keys `cls`'s body made, when a reload saw them; None when unknown."""
+    entry = _body_keys.get(id(cls))
+    if entry is None or entry[0]() is not cls:
+        return None
+    keys: FrozenSet[str] = entry[1]
+    return keys
+
+
+def remember_body(cls: type, keys: FrozenSet[str]) -> None:
+    key = id(cls)
+
+    def forget(_ref: Any) -> None:
+        if _body_keys.get(key, (None,))[0] is _ref:
+            del _body_keys[key]
+
+    try:
+        _body_keys[key] = (weakref.ref(cls, forget), keys)
+    except TypeError:
+        pass  # a metaclass without weak references: run-time attributes are guessed

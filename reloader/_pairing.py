@@ -1,0 +1,221 @@
+"""Pair each old function with the new one that is surely the same definition.
+
+A pair is made only by position: the same name in a module or class
+namespace, the same free variable of a decorator's wrapper, the function a
+method, descriptor, `functools.partial` or `functools.wraps` wrapper holds,
+and the earlier versions remembered for the old function. Two definitions
+that share a qualified name (lambdas, wrappers one decorator made without
+`functools.wraps`) are thus never confused. The old function then runs the
+new code: its code, defaults, docstring and attributes become the new ones,
+each change written to the journal. `same_function` is the one test of
+"nothing to do".
+
+It must not look anything up by name across objects.
+"""
+
+import functools
+import types
+from typing import Any, Dict, List, Optional, Set
+
+from . import _generations
+from ._journal import Journal
+
+_PLAIN = (str, int, float, bool, bytes, type(None))
+DESCRIBED = (types.FunctionType, classmethod, staticmethod, property)
+CALLABLES = (
+    types.FunctionType,
+    types.MethodType,
+    classmethod,
+    staticmethod,
+    property,
+    functools.partial,
+)
+
+
+def qualname(thing: Any) -> str:
+    return "{}.{}".format(
+        getattr(thing, "__module__", "?"), getattr(thing, "__qualname__", type(thing).__name__)
+    )
+
+
+def same_values(old: Any, new: Any) -> bool:
+    """Whether two tuples hold the same objects, or equal plain constants."""
+    if old is new:
+        return True
+    if type(old) is not type(new) or len(old) != len(new):
+        return False
+    for index in range(len(old)):  # no generator: this runs for most functions
+        a = old[index]
+        b = new[index]
+        if a is not b and not (type(a) is type(b) and type(a) in _PLAIN and a == b):
+            return False
+    return True
+
+
+def _same_keywords(old: Optional[Dict[str, Any]], new: Optional[Dict[str, Any]]) -> bool:
+    if old is None or new is None:
+        return old is new
+    return old.keys() == new.keys() and same_values(
+        tuple(old.values()), tuple(new[key] for key in old)
+    )
+
+
+def same_function(old: types.FunctionType, new: types.FunctionType) -> bool:
+    """Whether `old` already does what `new` does: same code, defaults, doc, no attributes.
+
+    Code objects compare by value (bytecode, constants, names, first line);
+    the globals differ, but the old module's namespace will mirror the new
+    one. What the closure cells hold is paired on its own.
+    """
+    return (
+        old.__code__ == new.__code__
+        and same_values(old.__defaults__, new.__defaults__)
+        and _same_keywords(old.__kwdefaults__, new.__kwdefaults__)
+        and old.__doc__ == new.__doc__
+        and not old.__dict__
+        and not new.__dict__
+    )
+
+
+def functions_of(thing: Any) -> List[types.FunctionType]:
+    """The plain functions inside a class member: itself, or what a descriptor wraps."""
+    if type(thing) is types.FunctionType:
+        return [thing]
+    if not isinstance(thing, DESCRIBED):
+        return []
+    if isinstance(thing, types.FunctionType):
+        return [thing]
+    if isinstance(thing, (classmethod, staticmethod)):
+        return functions_of(thing.__func__)
+    if isinstance(thing, property):
+        return [f for part in (thing.fget, thing.fset, thing.fdel) for f in functions_of(part)]
+    return []
+
+
+def wrapped(thing: Any) -> Any:
+    """What `functools.wraps` or `lru_cache` left in `__wrapped__`, or None."""
+    if not callable(thing):
+        return None  # and no AttributeError raised and caught for every constant
+    try:
+        attributes = object.__getattribute__(thing, "__dict__")
+    except Exception:  # no __dict__, or a proxy whose lookup raises
+        return None
+    return attributes.get("__wrapped__") if type(attributes) is dict else None
+
+
+def cell_value(cell: Any) -> Any:
+    try:
+        return cell.cell_contents
+    except ValueError:  # an empty cell
+        return None
+
+
+class Pairer:
+    """Gives old functions the new code, following each pair into what it holds."""
+
+    def __init__(self, journal: Journal, canon: Any, notes: Dict[str, str]) -> None:
+        self.journal = journal
+        self.canon = canon
+        self.notes = notes
+        self.seen: Set[int] = set()
+        #: old, new, old, new...: every old function paired, for the memory of versions.
+        self.pairs: List[Any] = []
+
+    def pair(self, old: Any, new: Any) -> None:
+        """Make `old` run what `new` runs, looking through wrappers and descriptors."""
+        if old is new or old is None or new is None or id(old) in self.seen:
+            return
+        self.seen.add(id(old))
+        if isinstance(old, types.FunctionType) and isinstance(new, types.FunctionType):
+            self.pairs.append(old)
+            self.pairs.append(new)
+            if not same_function(old, new):
+                self._update(old, new)
+            if old.__closure__ and new.__closure__:
+                self._pair_cells(old, new)
+            if old.__dict__ or new.__dict__:
+                self.pair(wrapped(old), wrapped(new))
+            for older in _generations.older_versions(old):  # still held from reloads before
+                self.pair(older, new)
+            return
+        if isinstance(old, types.MethodType) and isinstance(new, types.MethodType):
+            self.pair(old.__func__, new.__func__)
+        elif isinstance(old, (classmethod, staticmethod)) and type(old) is type(new):
+            self.pair(old.__func__, new.__func__)
+        elif isinstance(old, property) and isinstance(new, property):
+            self.pair(old.fget, new.fget)
+            self.pair(old.fset, new.fset)
+            self.pair(old.fdel, new.fdel)
+        elif isinstance(old, functools.partial) and isinstance(new, functools.partial):
+            self.pair(old.func, new.func)
+        if not isinstance(old, type):
+            self.pair(wrapped(old), wrapped(new))
+
+    def keep(self, old: types.FunctionType, new: types.FunctionType) -> None:
+        """`new` takes the place of `old`, which already does the same (maybe held)."""
+        self.pairs.append(old)
+        self.pairs.append(new)
+
+    def _pair_cells(self, old: types.FunctionType, new: types.FunctionType) -> None:
+        # A decorator's wrapper holds the decorated function in a cell.
+        old_cells = old.__closure__ or ()
+        new_cells = new.__closure__ or ()
+        old_names = old.__code__.co_freevars
+        new_names = new.__code__.co_freevars
+        for index in range(len(old_cells)):
+            name = old_names[index]
+            if name == "__class__" or name not in new_names:
+                continue
+            value = cell_value(old_cells[index])
+            if callable(value) or isinstance(value, CALLABLES):
+                self.pair(value, cell_value(new_cells[new_names.index(name)]))
+
+    def _update(self, old: types.FunctionType, new: types.FunctionType) -> None:
+        if old.__code__.co_freevars != new.__code__.co_freevars:
+            if old.__code__.co_filename == new.__code__.co_filename != "<string>":
+                self.notes[qualname(old)] = (
+                    "its closure changed from ({}) to ({}); the old function object "
+                    "keeps running the old code".format(
+                        ", ".join(old.__code__.co_freevars), ", ".join(new.__code__.co_freevars)
+                    )
+                )
+            return
+        canon = self.canon.get
+        defaults = new.__defaults__
+        if defaults and any(canon(d) is not d for d in defaults):
+            defaults = tuple(canon(d) for d in defaults)
+        keywords = new.__kwdefaults__
+        if keywords and any(canon(v) is not v for v in keywords.values()):
+            keywords = {k: canon(v) for k, v in keywords.items()}
+        attributes = old.__dict__
+        if attributes or new.__dict__:
+            attributes = dict(new.__dict__)
+            if "__wrapped__" in old.__dict__:
+                attributes["__wrapped__"] = old.__dict__["__wrapped__"]  # keep the old chain
+        before = (
+            old.__code__, old.__defaults__, old.__kwdefaults__, old.__doc__,
+            old.__annotations__, old.__dict__,
+        )
+        try:
+            _put_function(
+                old, new.__code__, defaults, keywords, new.__doc__, new.__annotations__,
+                attributes,
+            )
+        except Exception as error:  # a function whose attributes refuse the new values
+            _put_function(old, *before)
+            self.notes[qualname(old)] = "its new code could not be set: {}".format(error)
+            return
+        self.journal.log(_put_function, old, *before)
+
+
+def _put_function(
+    function: types.FunctionType, code: types.CodeType, defaults: Any, kwdefaults: Any,
+    doc: Any, annotations: Any, attributes: Any,
+) -> None:
+    function.__code__ = code
+    function.__defaults__ = defaults
+    function.__kwdefaults__ = kwdefaults
+    function.__doc__ = doc
+    function.__annotations__ = annotations
+    if function.__dict__ is not attributes:
+        function.__dict__ = attributes
