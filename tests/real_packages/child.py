@@ -162,7 +162,7 @@ class Checker:
 
         before = dict(sys.modules)
         try:
-            report = reloader.reload(*targets)
+            report = self.report = reloader.reload(*targets)
         except reloader.ReloadError as error:
             return self.check_restored(error, before)
         problems = []
@@ -182,14 +182,18 @@ class Checker:
             # Later reloads are held to what the old objects give now.
             self.first_use = self.use(self.held)
             return "partial", "not updated: " + listed + "; " + problems[0]
-        return "FAIL", "; ".join(problems) + " (report: {})".format(report.format()[:1500])
+        return "FAIL", "; ".join(problems) + " (report: {}{})".format(
+            report, "".join("; warning: " + w for w in report.warnings))
 
     @staticmethod
     def safely(call: Callable[[], Any]) -> Any:
         try:
             return call()
         except Exception:
-            return "raised " + tail()
+            kind, error, trace = sys.exc_info()
+            frames = traceback.extract_tb(trace)
+            where = " at {}:{}".format(frames[-1].filename, frames[-1].lineno) if frames else ""
+            return "raised {}: {}{}".format(getattr(kind, "__name__", kind), error, where)
 
     def check_restored(self, error: Any, before: Dict[str, Any]) -> Tuple[str, str]:
         problems = []
@@ -254,6 +258,9 @@ class Checker:
                 missing.append(label)
         if not missing:
             return status, detail
+        if "user module" not in missing and self.report.not_updated:
+            return "partial", "the edit of {} is not visible through {}; not updated: {}".format(
+                target, ", ".join(missing), list(self.report.not_updated)[:3])
         return "FAIL", "the edit of {} is not visible through {}".format(
             target, ", ".join(missing))
 
@@ -286,12 +293,12 @@ class Checker:
             return self.check_restored(error, before)
         module = self.user_module()
         got = self.safely(lambda: module.edited(self.held))
-        if got is True:
+        if got == [True, True]:
             return "ok", ""
-        if report.not_updated:
-            return "partial", "not updated: {}; edited() gave {!r}".format(
-                list(report.not_updated)[:3], got)
-        return "FAIL", "edited() gave {!r}".format(got)
+        if got == [False, True] and report.not_updated:
+            return "partial", "the edit is not visible through held objects; not updated: {}" \
+                .format(list(report.not_updated)[:3])
+        return "FAIL", "edited() gave {!r} ([held objects, new module] see the edit)".format(got)
 
     def run(self) -> Dict[str, Any]:
         sys.reloader_probe_hits = []  # type: ignore[attr-defined]
