@@ -396,6 +396,9 @@ edit("props.py", '    label: bpy.props.StringProperty(default="start")',
 outcome = addon_reload.reload_addon(ADDON)
 results["reload"] = [outcome.text, outcome.failed, outcome.problems]
 results["reloaded"] = state()
+outcome = addon_reload.reload_addon(ADDON)
+results["again"] = [outcome.text, outcome.failed, outcome.problems]
+results["reloaded again"] = state()
 with open(os.path.join(HERE, "results.json"), "w") as handle:
     json.dump(results, handle)
 """
@@ -431,11 +434,20 @@ class PropertyGroupTest(HostCase):
             "settings_is_current": True, "enabled": [True, True]})
         text, failed, problems = results["reload"]
         self.assertFalse(failed, text)
-        self.assertRegex(text, r"^reloaded 2 modules in \d+ ms$")
+        # The old PropertyGroup class may be left to the old code (Blender's metaclass
+        # refuses class-attribute writes); the report then counts it as not updated.
+        self.assertRegex(text, r"^reloaded 2 modules(, 1 not updated)? in \d+ ms$")
         self.assertEqual(problems, [])
         # The scene keeps its values, shows the new property, and runs the new operator.
         self.assertEqual(results["reloaded"], {
             "count": 18, "label": "kept", "extra": 2.5, "verbose": True,
+            "settings_is_current": True, "enabled": [True, True]})
+        # A reload with no edit changes nothing.
+        text, failed, problems = results["again"]
+        self.assertFalse(failed, text)
+        self.assertEqual(problems, [])
+        self.assertEqual(results["reloaded again"], {
+            "count": 28, "label": "kept", "extra": 2.5, "verbose": True,
             "settings_is_current": True, "enabled": [True, True]})
 
 
