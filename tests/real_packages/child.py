@@ -122,6 +122,8 @@ def tail() -> str:
 
 
 class Checker:
+    """Runs the phases for one case and keeps their outcomes ("status: detail")."""
+
     def __init__(self, case: Dict[str, Any], workdir: str) -> None:
         self.case = case
         self.workdir = workdir
