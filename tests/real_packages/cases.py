@@ -1031,3 +1031,25 @@ def use(h):
     return [h["encode"]("bücher.example"),
             issubclass(h["error"], sys.modules["idna"].IDNAError)]
 """)
+
+case("numpy", "numpy", "numpy numpy.libs", "numpy.lib._shape_base_impl:column_stack", """
+import sys
+
+import numpy as np
+
+
+def smoke():
+    a = np.arange(6).reshape(2, 3)
+    return [a.sum(axis=0).tolist(), np.column_stack([[1, 2], [3, 4]]).tolist(),
+            str(np.float64(1.5)), np.dtype("int32").name]
+
+
+def hold():
+    return {"array": np.ones(3), "column_stack": np.column_stack, "dtype": np.dtype("float32"),
+            "ndarray": np.ndarray}
+
+
+def use(h):
+    return [h["array"].tolist(), h["column_stack"]([h["array"], h["array"]]).shape,
+            isinstance(h["array"], sys.modules["numpy"].ndarray), h["dtype"].itemsize]
+""")
