@@ -65,11 +65,11 @@ class Canon:
         """Point a new module's names, and what they hold, at the canonical objects."""
         if not self.new:
             return
+        new = self.new
         for key in list(namespace):
             value = namespace[key]
-            canonical = self.get(value)
-            if canonical is not value:
-                namespace[key] = canonical  # the new module: nothing to undo
+            if new.get(id(value), _MISSING) is value:
+                namespace[key] = self.old[id(value)]  # the new module: nothing to undo
                 continue
             kind = type(value)
             if key[:2] == "__" or kind in _SKIPPED:
@@ -78,7 +78,7 @@ class Canon:
                 rebuilt = self.rebuilt(value)
                 if rebuilt is not value:
                     namespace[key] = rebuilt
-            elif isinstance(value, type):
+            elif issubclass(kind, type):
                 if value.__module__ == name and id(value) not in patched:
                     for member in list(value.__dict__.values()):
                         self.member(member, "{}.{}".format(name, value.__qualname__))
@@ -87,7 +87,7 @@ class Canon:
 
     def member(self, member: Any, where: str) -> None:
         kind = type(member)
-        if kind is list or kind is dict or kind is set:
+        if issubclass(kind, (list, dict, set)):
             self.container(member, where)
         elif kind is types.FunctionType:
             self.defaults(member)

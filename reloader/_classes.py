@@ -23,8 +23,19 @@ from typing import Any, Dict, FrozenSet, List, Optional, Sequence, Set, Tuple
 
 from . import _generations
 from ._canonical import Canon
+from ._enums import update_enum
 from ._journal import MISSING, Journal
-from ._pairing import CALLABLES, Pairer, cell_value, functions_of, qualname, same_values, wrapped
+from ._pairing import (
+    CALLABLES,
+    Pairer,
+    for_class,
+    functions_of,
+    qualname,
+    same_function,
+    same_values,
+    wrapped,
+    wrapper_for_class,
+)
 
 #: Metaclasses whose classes are known to be safe to patch.
 _SAFE = (type, abc.ABCMeta, enum.EnumMeta)
@@ -68,6 +79,37 @@ class ClassPatcher:
         self.containers: List[Tuple[Any, str]] = []
         #: (old class, the keys its new body made), remembered after success.
         self.bodies: List[Tuple[type, FrozenSet[str]]] = []
+        #: Modules of this reload whose new code has not finished running.
+        self.running: Set[str] = set()
+        #: Classes waiting for their bases or metaclass to be patched first.
+        self.waiting: List[Tuple[type, type, List[Any]]] = []
+        self.waiting_ids: Set[int] = set()
+
+    def update_later(self, old: type, new: type, instances: Sequence[Any]) -> None:
+        """`update`, once the modules that made `new`'s bases and metaclass finished.
+
+        In an import cycle a module can subclass a class of one that has not
+        finished running; that base is patched (or not) only then.
+        """
+        for base in new.__bases__ + (type(new),):
+            if self.canon.get(base) is base and (
+                base.__module__ in self.running or id(base) in self.waiting_ids
+            ):
+                self.waiting.append((old, new, list(instances)))
+                self.waiting_ids.add(id(new))
+                self._adopt_metaclass(new)
+                return
+        self.update(old, new, instances)
+
+    def retry(self, final: bool = False) -> None:
+        """Update the waiting classes whose bases are done; with `final`, all of them."""
+        waiting, self.waiting = self.waiting, []
+        self.waiting_ids = set()
+        for old, new, instances in waiting:
+            if final:
+                self.update(old, new, instances)
+            else:
+                self.update_later(old, new, instances)
 
     def update(self, old: type, new: type, instances: Sequence[Any] = ()) -> bool:
         """Patch `old` with `new`'s body, and re-class `instances` of `new`; or report why not."""
@@ -98,7 +140,19 @@ class ClassPatcher:
         self.notes[qualname(old)] = why + _SPLIT
         self.replaced[id(old)] = (old, new, qualname(old))
         self.split.add(id(new))
+        self._adopt_metaclass(new)
         return False
+
+    def _adopt_metaclass(self, new: type) -> None:
+        # A new class in use beside (or before) its old one, made by a
+        # metaclass already patched: it must be of the patched metaclass, or a
+        # class naming that metaclass and deriving from it meets two.
+        meta = self.canon.get(type(new))
+        if meta is not type(new):
+            try:
+                self.journal.set_class(new, meta)
+            except TypeError:
+                pass  # its metaclass conflict, if any, is the new code's to report
 
     def _refusal(self, old: type, new: type) -> Optional[str]:
         if self.canon.get(type(new)) is not type(old):
@@ -134,7 +188,6 @@ class ClassPatcher:
         is_enum = isinstance(old, enum.EnumMeta)
         members = getattr(new, "_member_map_", {}) if is_enum else {}
         fields = old_dict.get("__dataclass_fields__"), old_dict.get("_fields")
-        where = qualname(old)
         for key, value in list(new_dict.items()):
             current = old_dict.get(key, MISSING)
             if current is value:
@@ -142,11 +195,14 @@ class ClassPatcher:
             kind = type(value)
             if kind is types.FunctionType:  # the common case, kept short
                 if value.__closure__:
-                    self._fix_class_cell(value, new, old)
+                    value = for_class(value, new, old)
                 if value.__defaults__ or value.__kwdefaults__:
                     canon.defaults(value)
                 if type(current) is types.FunctionType:
-                    self.pairer.pair(current, value)
+                    if current.__closure__ is None and same_function(current, value):
+                        self.pairer.keep(current, value)  # most methods of a reload
+                    else:
+                        self.pairer.pair(current, value)
                 journal.set_class_attribute(old, key, value)
                 continue
             if key in _OWN or (is_enum and (key in _ENUM_OWN or key in members)):
@@ -163,13 +219,16 @@ class ClassPatcher:
                     if self.update(current, value):
                         continue  # the old nested class stays, patched
             elif kind in _WRAPPERS:
+                value = wrapper_for_class(value, new, old)
                 for function in functions_of(value):
-                    self._fix_class_cell(function, new, old)
                     canon.defaults(function)
             elif kind is new:
                 instances.append(value)  # made at import time: re-classed below
-            elif kind in _CONTAINERS and not (key[:1] == "_" and key[-1:] == "_"):
-                self.containers.append((value, "{}.{}".format(where, key)))
+            elif kind is tuple or kind is frozenset:
+                value = canon.rebuilt(value)  # (Cls, int): the class itself, canonical
+            elif kind in _CONTAINERS:
+                if not (key[:1] == "_" and key[-1:] == "_"):
+                    self.containers.append((value, "{}.{}".format(qualname(old), key)))
             elif kind not in _PLAIN and not issubclass(kind, type) and _tied(value, new):
                 raise _Refused(
                     "its new body built {!r}, state tied to the new class that the old "
@@ -182,7 +241,7 @@ class ClassPatcher:
             journal.set_class_attribute(old, key, canon.get(value))
         self._drop(old, new, is_enum)
         if is_enum:
-            self._update_enum(old, new)
+            update_enum(old, new, self.canon, self.journal, self.notes)
         for instance in instances:
             if type(instance) is new:
                 journal.set_class(instance, old)
@@ -211,15 +270,6 @@ class ClassPatcher:
                 continue
             self.journal.delete_class_attribute(old, key)
 
-    def _fix_class_cell(self, function: types.FunctionType, new: type, old: type) -> None:
-        # super() without arguments reads the __class__ cell; the new class is discarded.
-        code = function.__code__
-        if "__class__" in code.co_freevars and function.__closure__:
-            cell = function.__closure__[code.co_freevars.index("__class__")]
-            if cell_value(cell) is new:
-                cell.cell_contents = old
-                self.journal.log(_set_cell, cell, new)
-
     def _note_fields(self, old: type, before: Tuple[Any, Any], new: type) -> None:
         # Instances made before the reload keep the fields they were made with.
         for attribute, fields in zip(("__dataclass_fields__", "_fields"), before):
@@ -229,64 +279,6 @@ class ClassPatcher:
                     "its fields changed from ({}) to ({}); instances made before the reload "
                     "keep the old fields".format(", ".join(fields), ", ".join(after))
                 )
-
-    def _update_enum(self, old: Any, new: Any) -> None:
-        # The old members stay the members: new code that names Color.RED gets
-        # the very member old objects hold.
-        old_map, new_map = old._member_map_, new._member_map_
-        if len(old_map) == len(new_map) and all(
-            name in old_map and old_map[name]._value_ == member._value_
-            for name, member in new_map.items()
-        ):
-            for name, member in new_map.items():  # the usual case: same members, values
-                self.canon.map(member, old_map[name])
-            return
-        saved = (dict(old_map), list(old._member_names_), dict(old._value2member_map_))
-        try:
-            self._reconcile_enum(old, new)
-        except BaseException:
-            _restore_enum(old, saved)
-            raise
-        self.journal.log(_restore_enum, old, saved)
-
-    def _reconcile_enum(self, old: Any, new: Any) -> None:
-        old_map, new_map = old._member_map_, new._member_map_
-        for name, member in new_map.items():
-            current = old_map.get(name)
-            if current is not None:
-                self.canon.map(member, current)
-                if current._value_ != member._value_:
-                    if old._member_type_ is object:
-                        before = current._value_
-                        object.__setattr__(current, "_value_", member._value_)
-                        self.journal.log(object.__setattr__, current, "_value_", before)
-                    else:
-                        self.notes[qualname(old) + "." + name] = (
-                            "its value changed and a {} member cannot change value in "
-                            "place".format(old._member_type_.__name__)
-                        )
-                continue
-            self.journal.set_class(member, old)
-            old_map[name] = member
-            old._member_names_.append(name)
-            self.journal.set_class_attribute(old, name, member)
-        for name in [n for n in old_map if n not in new_map]:
-            self.notes[qualname(old) + "." + name] = (
-                "the member was removed; objects holding it keep a member of no enum"
-            )
-            del old_map[name]
-            if name in old.__dict__:
-                self.journal.delete_class_attribute(old, name)
-        old._member_names_[:] = [n for n in new._member_names_ if n in old_map]
-        values = old._value2member_map_
-        values.clear()
-        for name in old._member_names_:
-            member = old_map[name]
-            try:
-                values.setdefault(member._value_, member)
-            except TypeError:
-                pass  # unhashable values are looked up by a linear search
-
 
 def _tied(value: Any, new: type) -> bool:
     """Whether `value` (or the dict of one it holds) refers to the new class itself."""
@@ -305,16 +297,3 @@ def _made_by_body(cls: type, value: Any) -> bool:
     functions = functions_of(value)
     prefix = cls.__qualname__ + "."
     return bool(functions) and all(f.__qualname__.startswith(prefix) for f in functions)
-
-
-def _set_cell(cell: Any, value: Any) -> None:
-    cell.cell_contents = value
-
-
-def _restore_enum(cls: Any, saved: Tuple[Dict[str, Any], List[str], Dict[Any, Any]]) -> None:
-    members, names, values = saved
-    cls._member_map_.clear()
-    cls._member_map_.update(members)
-    cls._member_names_[:] = names
-    cls._value2member_map_.clear()
-    cls._value2member_map_.update(values)

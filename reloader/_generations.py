@@ -15,11 +15,11 @@ It holds nothing alive: only weak references.
 import sys
 import types
 import weakref
-from typing import Any, Dict, FrozenSet, List, Optional
+from typing import Any, Dict, FrozenSet, List, Optional, Tuple
 
-#: Newest version -> weak references to the earlier versions still held.
-_older: "weakref.WeakKeyDictionary[types.FunctionType, List[weakref.ref[types.FunctionType]]]"
-_older = weakref.WeakKeyDictionary()
+#: id(newest version) -> (weak reference to it, weak references to the earlier
+#: versions still held). Keyed by id: looked up for every function a reload pairs.
+_older: Dict[int, Tuple[Any, List[Any]]] = {}
 
 #: Module name -> old functions of that module still held, for their globals.
 _by_module: "Dict[str, weakref.WeakSet[types.FunctionType]]" = {}
@@ -30,11 +30,11 @@ _body_keys: Dict[int, Any] = {}
 
 def older_versions(function: types.FunctionType) -> List[types.FunctionType]:
     """The earlier versions of `function` that something still holds."""
-    refs = _older.get(function)
-    if not refs:
+    entry = _older.get(id(function))
+    if entry is None or entry[0]() is not function:
         return []
     found = []
-    for ref in refs:
+    for ref in entry[1]:
         older = ref()
         if older is not None:
             found.append(older)
@@ -51,22 +51,36 @@ def remember(pairs: List[Any]) -> List[types.FunctionType]:
     old: Any = None
     for index in range(0, len(pairs), 2):
         old, new = pairs[index], pairs[index + 1]
-        # Held by: `pairs`, `old`, getrefcount's argument. Weak references
+        pairs[index] = None  # a wrapper dies here, and the function it wraps with it
+        # Held by: `old`, getrefcount's argument. Weak references
         # to thousands of functions that die with this list would cost more
         # than the update itself.
-        chain = [ref for ref in _older.get(old, ()) if ref() is not None]
-        if sys.getrefcount(old) > 3:
+        entry = _older.get(id(old)) if _older else None
+        chain = [] if entry is None or entry[0]() is not old else [
+            ref for ref in entry[1] if ref() is not None
+        ]
+        if sys.getrefcount(old) > 2:
             chain.insert(0, weakref.ref(old))
             held.append(old)
             name = old.__globals__.get("__name__")
             if isinstance(name, str):
                 _by_module.setdefault(name, weakref.WeakSet()).add(old)
         if chain:
-            if new in _older:
-                chain.extend(ref for ref in _older[new] if ref not in chain)
-            _older[new] = chain
+            for older in older_versions(new):
+                if all(ref() is not older for ref in chain):
+                    chain.append(weakref.ref(older))
+            _older[id(new)] = (weakref.ref(new, _forget_older(id(new))), chain)
     del old
     return held
+
+
+def _forget_older(key: int) -> Any:
+    def forget(ref: Any) -> None:
+        entry = _older.get(key)
+        if entry is not None and entry[0] is ref:
+            del _older[key]
+
+    return forget
 
 
 def old_namespaces(name: str, old_module: types.ModuleType) -> List[Dict[str, Any]]:

@@ -79,15 +79,16 @@ def same_function(old: types.FunctionType, new: types.FunctionType) -> bool:
 
 def functions_of(thing: Any) -> List[types.FunctionType]:
     """The plain functions inside a class member: itself, or what a descriptor wraps."""
-    if type(thing) is types.FunctionType:
+    kind = type(thing)
+    if kind is types.FunctionType:
         return [thing]
-    if not isinstance(thing, DESCRIBED):
+    if not issubclass(kind, DESCRIBED):
         return []
-    if isinstance(thing, types.FunctionType):
+    if issubclass(kind, types.FunctionType):
         return [thing]
-    if isinstance(thing, (classmethod, staticmethod)):
+    if issubclass(kind, (classmethod, staticmethod)):
         return functions_of(thing.__func__)
-    if isinstance(thing, property):
+    if issubclass(kind, property):
         return [f for part in (thing.fget, thing.fset, thing.fdel) for f in functions_of(part)]
     return []
 
@@ -126,7 +127,9 @@ class Pairer:
         if old is new or old is None or new is None or id(old) in self.seen:
             return
         self.seen.add(id(old))
-        if isinstance(old, types.FunctionType) and isinstance(new, types.FunctionType):
+        # Types, not isinstance: a proxy's __class__ may raise, or lie.
+        old_kind, new_kind = type(old), type(new)
+        if issubclass(old_kind, types.FunctionType) and issubclass(new_kind, types.FunctionType):
             self.pairs.append(old)
             self.pairs.append(new)
             if not same_function(old, new):
@@ -138,17 +141,17 @@ class Pairer:
             for older in _generations.older_versions(old):  # still held from reloads before
                 self.pair(older, new)
             return
-        if isinstance(old, types.MethodType) and isinstance(new, types.MethodType):
+        if issubclass(old_kind, types.MethodType) and issubclass(new_kind, types.MethodType):
             self.pair(old.__func__, new.__func__)
-        elif isinstance(old, (classmethod, staticmethod)) and type(old) is type(new):
+        elif issubclass(old_kind, (classmethod, staticmethod)) and old_kind is new_kind:
             self.pair(old.__func__, new.__func__)
-        elif isinstance(old, property) and isinstance(new, property):
+        elif issubclass(old_kind, property) and issubclass(new_kind, property):
             self.pair(old.fget, new.fget)
             self.pair(old.fset, new.fset)
             self.pair(old.fdel, new.fdel)
-        elif isinstance(old, functools.partial) and isinstance(new, functools.partial):
+        elif issubclass(old_kind, functools.partial) and issubclass(new_kind, functools.partial):
             self.pair(old.func, new.func)
-        if not isinstance(old, type):
+        if not issubclass(old_kind, type):
             self.pair(wrapped(old), wrapped(new))
 
     def keep(self, old: types.FunctionType, new: types.FunctionType) -> None:
@@ -167,7 +170,7 @@ class Pairer:
             if name == "__class__" or name not in new_names:
                 continue
             value = cell_value(old_cells[index])
-            if callable(value) or isinstance(value, CALLABLES):
+            if callable(value) or issubclass(type(value), CALLABLES):
                 self.pair(value, cell_value(new_cells[new_names.index(name)]))
 
     def _update(self, old: types.FunctionType, new: types.FunctionType) -> None:
@@ -219,3 +222,47 @@ def _put_function(
     function.__annotations__ = annotations
     if function.__dict__ is not attributes:
         function.__dict__ = attributes
+
+
+def for_class(function: types.FunctionType, new: type, old: type) -> types.FunctionType:
+    """`function` as the old class's own: its super() (the __class__ cell) finds `old`.
+
+    A copy, never the new function changed: the new class may stay in use
+    (a class it could not be merged into, made by a metaclass defined here).
+    """
+    code = function.__code__
+    closure = function.__closure__
+    if closure is None or "__class__" not in code.co_freevars:
+        return function
+    index = code.co_freevars.index("__class__")
+    if cell_value(closure[index]) is not new:
+        return function
+    cells = closure[:index] + (_cell(old),) + closure[index + 1:]
+    copy = types.FunctionType(code, function.__globals__, function.__name__,
+                              function.__defaults__, cells)
+    copy.__kwdefaults__ = function.__kwdefaults__
+    copy.__qualname__ = function.__qualname__
+    copy.__module__ = function.__module__
+    copy.__doc__ = function.__doc__
+    copy.__annotations__ = function.__annotations__
+    copy.__dict__.update(function.__dict__)
+    return copy
+
+
+def wrapper_for_class(wrapper: Any, new: type, old: type) -> Any:
+    kind = type(wrapper)
+    if kind is property:
+        parts = [for_class(f, new, old) if type(f) is types.FunctionType else f
+                 for f in (wrapper.fget, wrapper.fset, wrapper.fdel)]
+        if all(a is b for a, b in zip(parts, (wrapper.fget, wrapper.fset, wrapper.fdel))):
+            return wrapper
+        return property(parts[0], parts[1], parts[2], wrapper.__doc__)
+    function = wrapper.__func__
+    if type(function) is not types.FunctionType:
+        return wrapper
+    copy = for_class(function, new, old)
+    return wrapper if copy is function else kind(copy)
+
+
+def _cell(value: Any) -> Any:
+    return (lambda: value).__closure__[0]  # type: ignore[index]

@@ -27,13 +27,13 @@ from . import _generations
 from ._canonical import Canon
 from ._classes import ClassPatcher
 from ._journal import MISSING, Journal
-from ._pairing import CALLABLES, Pairer, qualname, wrapped
+from ._pairing import CALLABLES, Pairer, functions_of, qualname, wrapped
 
 #: Values of a module namespace that are never instances of the module's classes.
-_NOT_INSTANCES = (
+_NOT_INSTANCES = frozenset((
     type(None), str, int, float, bool, bytes, tuple, list, dict, set, frozenset,
-    types.ModuleType, types.FunctionType, types.BuiltinFunctionType,
-)
+    types.ModuleType, types.FunctionType, types.BuiltinFunctionType, type,
+))
 
 _lock = threading.Lock()
 _namespaces: List[MutableMapping[str, Any]] = []
@@ -87,9 +87,14 @@ class Updater:
         name = module.__name__
         old_module = self.old_modules.get(name)
         new_dict = module.__dict__
+        if not self.new_modules[:-1]:
+            self.classes.running = set(self.old_modules)
+        self.classes.running.discard(name)
         if old_module is not None and old_module is not module:
             self.replaced[id(old_module)] = (old_module, module, name)
             self._update_namespace(old_module.__dict__, new_dict)
+        if self.classes.waiting:
+            self.classes.retry()
         containers, self.classes.containers = self.classes.containers, []
         for container, where in containers:  # class attributes, now that every class is patched
             self.canon.container(container, where)
@@ -100,9 +105,10 @@ class Updater:
         # with their class, or the class is not patched.
         instances: Dict[int, List[Any]] = {}
         for value in new_dict.values():
-            if type(value) not in _NOT_INSTANCES and not issubclass(type(value), type):
+            if type(value) not in _NOT_INSTANCES:  # classes too, made by a metaclass here
                 instances.setdefault(id(type(value)), []).append(value)
         # 1. Definitions: a class or function bound to the name it was defined as.
+        classes: List[Tuple[type, type]] = []
         later = []
         used: Set[int] = set()
         for key in list(new_dict):
@@ -112,8 +118,12 @@ class Updater:
                 continue
             old_kind = type(old)
             if issubclass(old_kind, type):
-                if issubclass(type(new), type) and old.__module__ == new.__module__:
-                    self.classes.update(old, new, instances.get(id(new), ()))
+                if (
+                    issubclass(type(new), type)
+                    and _defined_in(new, new_dict)
+                    and _defined_in(old, old_dict)
+                ):
+                    classes.append((old, new))
             elif (
                 old_kind is types.FunctionType
                 and type(new) is types.FunctionType
@@ -125,6 +135,11 @@ class Updater:
                 self.pairer.pair(old, new)
             elif issubclass(old_kind, CALLABLES) or wrapped(old) is not None:
                 later.append(key)
+        # Metaclasses first, then bases before the classes made from them,
+        # whatever order the names were bound in.
+        classes.sort(key=lambda pair: (not issubclass(pair[1], type), len(pair[1].__mro__)))
+        for old, new in classes:
+            self.classes.update_later(old, new, instances.get(id(new), ()))
         # 2. Anything else callable (lambdas, what a decorator made), by name,
         #    when neither side is already taken by another name.
         for key in later:
@@ -148,13 +163,15 @@ class Updater:
 
     def commit(self) -> List[Tuple[str, Callable[[], Any]]]:
         """Finish a successful reload; return weak references to the replaced old objects."""
+        self.classes.retry(final=True)
         canon = self.canon
-        for module in self.new_modules:  # names bound before their module ran (cycles)
-            names = module.__dict__
-            for key in list(names):
-                value = names[key]
-                if canon.get(value) is not value:
-                    names[key] = canon.get(value)
+        if canon:
+            for module in self.new_modules:  # names bound before their module ran (cycles)
+                names = module.__dict__
+                for key in list(names):
+                    value = names[key]
+                    if canon.new.get(id(value), MISSING) is value:
+                        names[key] = canon.old[id(value)]
         for name, old_module in self.old_modules.items():
             new_module = sys.modules.get(name)
             if new_module is not None and new_module is not old_module:
@@ -171,9 +188,11 @@ class Updater:
         canon.registries()
         self.journal.forget()
         tracked: List[Tuple[str, Callable[[], Any]]] = []
-        for old, _new, name in self.replaced.values():
-            if isinstance(old, (types.ModuleType, type)):
-                tracked.append((name or qualname(old), weakref.ref(old)))
+        entry = None
+        for entry in self.replaced.values():
+            if isinstance(entry[0], (types.ModuleType, type)):
+                tracked.append((entry[2] or qualname(entry[0]), weakref.ref(entry[0])))
+        del entry
         self.replaced.clear()
         for cls, keys in self.classes.bodies:
             _generations.remember_body(cls, keys)
@@ -203,6 +222,20 @@ class Updater:
         self.classes = ClassPatcher(
             self.journal, self.canon, self.pairer, self.not_updated, self.replaced
         )
+
+
+def _defined_in(cls: type, namespace: Dict[str, Any]) -> bool:
+    """Whether `cls` was made by the module whose namespace is `namespace`.
+
+    Its methods read that namespace; `__module__` can name another module
+    (a package re-exporting it), and in an import cycle a module can hold a
+    class of another that has not finished running.
+    """
+    for value in cls.__dict__.values():
+        for function in functions_of(value):
+            if function.__globals__ is namespace:
+                return True
+    return namespace.get("__name__") == cls.__module__
 
 
 def _mirror(old: Dict[str, Any], new: Dict[str, Any]) -> None:

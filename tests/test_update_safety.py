@@ -1,0 +1,562 @@
+"""Live update never leaves a program worse than a plain re-import, and never silently.
+
+Each test stands for a way real packages broke, written with the standard
+library only: the same shapes (a dict subclass that refuses writes, state a
+metaclass builds per class, a class re-exported under another module name,
+enum-keyed dicts...) in throwaway packages.
+"""
+
+import reloader
+from tests.support import PackageCase
+
+_SPLIT = "; the new class is a different object and old instances keep the old code"
+
+
+class UpdateCase(PackageCase):
+    def setUp(self) -> None:
+        super().setUp()
+        self.write("{pkg}/__init__.py")
+
+    def reload(self) -> reloader.Report:
+        report = reloader.reload(self.pkg)
+        self.assertTrue(report.ok, report)
+        return report
+
+
+class PairingTest(UpdateCase):
+    def test_wrappers_of_one_decorator_without_wraps_keep_their_own_code(self) -> None:
+        self.write(
+            "{pkg}/ops.py",
+            """
+            def logged(f):
+                def wrapper(*args):
+                    return f(*args)
+                return wrapper
+            @logged
+            def add(a, b):
+                return a + b
+            @logged
+            def mul(a, b):
+                return a * b
+            square = lambda x: x * x
+            cube = lambda x: x * x * x
+            """,
+        )
+        ops = self.load("{pkg}.ops")
+        held = {"add": ops.add, "mul": ops.mul, "square": ops.square, "cube": ops.cube}
+        for _ in range(3):
+            self.reload()
+            self.assertEqual(
+                [held["add"](3, 4), held["mul"](3, 4), held["square"](2), held["cube"](2)],
+                [7, 12, 4, 8],
+            )
+        ops = self.mod("{pkg}.ops")
+        self.assertEqual((ops.add(3, 4), ops.mul(3, 4)), (7, 12))
+
+    def test_an_edit_reaches_every_held_version_of_the_right_wrapper(self) -> None:
+        body = """
+            def logged(f):
+                def wrapper(*args):
+                    return f(*args)
+                return wrapper
+            @logged
+            def add(a, b):
+                return a + b + {extra}
+            @logged
+            def mul(a, b):
+                return a * b
+            """
+        self.write("{pkg}/ops.py", body.replace("{extra}", "0"))
+        ops = self.load("{pkg}.ops")
+        first = (ops.add, ops.mul)
+        self.reload()
+        second = (self.mod("{pkg}.ops").add, self.mod("{pkg}.ops").mul)
+        self.write("{pkg}/ops.py", body.replace("{extra}", "100"))
+        self.reload()
+        for add, mul in (first, second):
+            self.assertEqual((add(3, 4), mul(3, 4)), (107, 12))
+
+    def test_a_name_rebound_to_another_function_pairs_nothing_twice(self) -> None:
+        self.write("{pkg}/a.py", "def f():\n    return 'f'\ndef g():\n    return 'g'\nh = f\n")
+        a = self.load("{pkg}.a")
+        f, g = a.f, a.g
+        self.write("{pkg}/a.py", "def f():\n    return 'f'\ndef g():\n    return 'g'\nh = g\n")
+        self.reload()
+        self.assertEqual((f(), g(), self.mod("{pkg}.a").h()), ("f", "g", "g"))
+
+
+class NoEditTest(UpdateCase):
+    """Reloading three times with no edit changes no behaviour."""
+
+    SOURCE = """
+        import abc, dataclasses, enum, functools
+        class Scope(enum.Enum):
+            SESSION = 's'
+            FUNCTION = 'f'
+        ORDER = {scope: index for index, scope in enumerate(Scope)}
+        WIDE = frozenset({Scope.SESSION})
+        class Shape(abc.ABC):
+            @abc.abstractmethod
+            def area(self): ...
+            def describe(self):
+                return 'shape of ' + str(self.area())
+        class Square(Shape):
+            def __init__(self, side=2):
+                self.side = side
+            def area(self):
+                return self.side ** 2
+            @property
+            def doubled(self):
+                return 2 * self.area()
+            @classmethod
+            def unit(cls):
+                return cls(1)
+        @dataclasses.dataclass(frozen=True)
+        class Point:
+            x: int = 0
+            def moved(self):
+                return Point(self.x + 1)
+        ORIGIN = Point()
+        def twice(f):
+            def wrapper(*args):
+                return f(f(*args))
+            return wrapper
+        @twice
+        def inc(x):
+            return x + 1
+        @functools.lru_cache(maxsize=None)
+        def cached(x):
+            return x * 3
+        def rank(scope):
+            return ORDER[scope]
+        """
+
+    def snapshot(self, held: dict) -> list:
+        m = self.mod("{pkg}.m")
+        return [
+            held["square"].describe(), held["doubled"](), held["Square"].unit().area(),
+            isinstance(held["square"], m.Square), isinstance(m.Square(), held["Shape"]),
+            issubclass(m.Square, held["Shape"]), held["origin"].moved(), held["origin"] == m.ORIGIN,
+            isinstance(held["origin"], m.Point), held["inc"](1), held["cached"](2),
+            held["rank"](held["function"]), m.rank(held["function"]), m.ORDER[held["function"]],
+            held["function"] is m.Scope.FUNCTION, m.Scope("f") is held["function"],
+            held["session"] in m.WIDE, held["bound"](),
+        ]
+
+    def test_three_reloads_without_an_edit_change_nothing(self) -> None:
+        self.write("{pkg}/m.py", self.SOURCE)
+        m = self.load("{pkg}.m")
+        square = m.Square()
+        held = {
+            "square": square, "doubled": lambda: square.doubled, "Square": m.Square,
+            "Shape": m.Shape, "origin": m.ORIGIN, "inc": m.inc, "cached": m.cached,
+            "rank": m.rank, "function": m.Scope.FUNCTION, "session": m.Scope.SESSION,
+            "bound": square.describe,
+        }
+        before = self.snapshot(held)
+        self.assertEqual(before[0], "shape of 4")
+        for _ in range(3):
+            report = self.reload()
+            self.assertEqual(report.not_updated, {})
+            self.assertEqual(self.snapshot(held), before)
+
+
+class ClassesTest(UpdateCase):
+    def test_state_a_metaclass_built_for_the_new_class_is_never_copied(self) -> None:
+        # As pydantic: a validator compiled per class, making instances of it.
+        self.write(
+            "{pkg}/models.py",
+            """
+            class Validator:
+                def __init__(self, cls):
+                    self.cls = cls
+                def validate(self, data):
+                    return self.cls(**data)
+            class ModelMeta(type):
+                def __new__(mcs, name, bases, namespace):
+                    cls = super().__new__(mcs, name, bases, namespace)
+                    cls.__validator__ = Validator(cls)
+                    return cls
+            class Model(metaclass=ModelMeta):
+                def __init__(self, **data):
+                    self.__dict__.update(data)
+                @classmethod
+                def model_validate(cls, data):
+                    return cls.__validator__.validate(data)
+            class User(Model):
+                def hello(self):
+                    return 'hello ' + self.name
+            """,
+        )
+        models = self.load("{pkg}.models")
+        old_user = models.User(name="old")
+        report = self.reload()
+        models = self.mod("{pkg}.models")
+        made = models.User.model_validate({"name": "ann"})
+        self.assertIsInstance(made, models.User)
+        self.assertEqual(made.hello(), "hello ann")
+        self.assertEqual(old_user.hello(), "hello old")  # whole, on the old code
+        self.assertEqual(
+            report.not_updated["{}.models.Model".format(self.pkg)],
+            "its new body built '__validator__', state tied to the new class that the old "
+            "class cannot share" + _SPLIT,
+        )
+
+    def test_state_an_init_subclass_built_is_never_copied(self) -> None:
+        # As an ORM mapper: a manager per class that instruments __init__.
+        self.write(
+            "{pkg}/orm.py",
+            """
+            class Manager:
+                def __init__(self, cls):
+                    self.class_ = cls
+                    self.original_init = cls.__init__
+                    def __init__(instance, **kw):
+                        instance._sa_state = cls
+                        self.original_init(instance, **kw)
+                    cls.__init__ = __init__
+            class Base:
+                def __init_subclass__(cls, **kw):
+                    super().__init_subclass__(**kw)
+                    cls._sa_class_manager = Manager(cls)
+            class Item(Base):
+                def __init__(self, **kw):
+                    self.__dict__.update(kw)
+            """,
+        )
+        orm = self.load("{pkg}.orm")
+        Item = orm.Item
+        report = self.reload()
+        item = self.mod("{pkg}.orm").Item(name="x")
+        self.assertEqual(item.name, "x")
+        self.assertIs(item._sa_state, self.mod("{pkg}.orm").Item)
+        self.assertEqual(Item(name="y")._sa_state, Item)
+        self.assertIn("{}.orm.Item".format(self.pkg), report.not_updated)
+
+    def test_a_class_whose_module_names_the_package_stays_one_class(self) -> None:
+        # As httpx and anyio: classes re-exported with __module__ set to the package.
+        self.write("{pkg}/__init__.py", "from ._client import Client, Transport\n")
+        self.write(
+            "{pkg}/_client.py",
+            """
+            class Transport:
+                pass
+            class Client:
+                def __init__(self):
+                    self.transport = Transport()
+                def send(self):
+                    if not isinstance(self.transport, Transport):
+                        raise RuntimeError('sync request with an async transport')
+                    return 'sent'
+            for cls in (Client, Transport):
+                cls.__module__ = '{pkg}'
+            """,
+        )
+        package = self.load("{pkg}")
+        Client, client = package.Client, package.Client()
+        for _ in range(2):
+            self.reload()
+        self.assertIs(self.mod("{pkg}").Client, Client)
+        self.assertIs(self.mod("{pkg}._client").Client, Client)
+        self.assertEqual((client.send(), self.mod("{pkg}").Client().send()), ("sent", "sent"))
+
+    def test_dict_keys_and_set_members_that_are_enum_members(self) -> None:
+        # As pytest's scopes: a dict keyed by members, built at import.
+        self.write(
+            "{pkg}/scope.py",
+            """
+            import enum
+            class Scope(enum.Enum):
+                Session = 'session'
+                Function = 'function'
+            _INDEX = {scope: i for i, scope in enumerate(Scope)}
+            HIGH = {Scope.Session}
+            def index(scope):
+                return _INDEX[scope]
+            """,
+        )
+        self.write("{pkg}/use.py", "from {pkg}.scope import Scope\nTABLE = {Scope.Function: 'f'}\n")
+        scope = self.load("{pkg}.scope")
+        self.load("{pkg}.use")
+        function, session = scope.Scope.Function, scope.Scope.Session
+        self.reload()
+        scope = self.mod("{pkg}.scope")
+        self.assertEqual((scope.index(function), scope.index(session)), (1, 0))
+        self.assertIn(session, scope.HIGH)
+        self.assertEqual(self.mod("{pkg}.use").TABLE[function], "f")
+
+    def test_a_dict_that_refuses_writes_is_reported_not_half_rewritten(self) -> None:
+        # As SQLAlchemy's immutabledict.
+        self.write(
+            "{pkg}/frozen.py",
+            """
+            import enum
+            class frozendict(dict):
+                def __setitem__(self, key, value):
+                    raise TypeError('frozendict is immutable')
+                def clear(self):
+                    raise TypeError('frozendict is immutable')
+            class Kind(enum.Enum):
+                A = 1
+            NAMES = frozendict({Kind.A: 'a'})
+            """,
+        )
+        self.load("{pkg}.frozen")
+        report = self.reload()
+        frozen = self.mod("{pkg}.frozen")
+        self.assertEqual(dict(frozen.NAMES), {list(frozen.NAMES)[0]: "a"})
+        self.assertIn("refused the rewrite (TypeError: frozendict is immutable)",
+                      report.not_updated["{}.frozen.NAMES".format(self.pkg)])
+
+    def test_class_attributes_set_at_run_time_stay(self) -> None:
+        # As tqdm's lock, made the first time it is asked for.
+        body = """
+            class Bar:
+                _instances = []
+                {extra}
+                @classmethod
+                def get_lock(cls):
+                    if not hasattr(cls, '_lock'):
+                        cls._lock = object()
+                    return cls._lock
+            """
+        self.write("{pkg}/bar.py", body.replace("{extra}", "speed = 1"))
+        Bar = self.load("{pkg}.bar").Bar
+        lock = Bar.get_lock()
+        self.reload()
+        Bar.count = 5
+        self.write("{pkg}/bar.py", body.replace("{extra}", "pass"))
+        self.reload()
+        self.assertIs(self.mod("{pkg}.bar").Bar.get_lock(), lock)
+        self.assertEqual(Bar.count, 5)
+        self.assertFalse(hasattr(Bar, "speed"))  # removed from the body by the edit
+
+    def test_a_tuple_subclass_that_cannot_be_reclassed_is_not_half_updated(self) -> None:
+        self.write(
+            "{pkg}/t.py",
+            """
+            class Pair(tuple):
+                def first(self):
+                    return self[0]
+            ORIGIN = Pair((0, 0))
+            def is_pair(value):
+                return isinstance(value, Pair)
+            """,
+        )
+        t = self.load("{pkg}.t")
+        Pair, old = t.Pair, t.Pair((1, 2))
+        report = self.reload()
+        t = self.mod("{pkg}.t")
+        self.assertTrue(t.is_pair(t.ORIGIN))
+        self.assertIs(type(t.ORIGIN), t.Pair)
+        self.assertEqual((t.ORIGIN.first(), old.first()), (0, 1))
+        if t.Pair is not Pair:  # Python 3.13 can re-class it; older ones cannot
+            self.assertIn("{}.t.Pair".format(self.pkg), report.not_updated)
+
+    def test_a_metaclass_using_super_survives_reloads(self) -> None:
+        # As sympy's metaclasses.
+        self.write(
+            "{pkg}/meta.py",
+            """
+            class Meta(type):
+                def __new__(mcs, name, bases, namespace):
+                    namespace.setdefault('tag', name.lower())
+                    return super().__new__(mcs, name, bases, namespace)
+                def __init__(cls, name, bases, namespace):
+                    super().__init__(name, bases, namespace)
+            class Base(metaclass=Meta):
+                def hello(self):
+                    return 'base'
+            """,
+        )
+        self.write(
+            "{pkg}/leaf.py",
+            "from {pkg}.meta import Base, Meta\n"
+            "class Leaf(Base):\n    pass\n"
+            "class Named(Base, metaclass=Meta):\n    pass\n",
+        )
+        self.load("{pkg}.leaf")
+        for _ in range(3):
+            self.reload()
+            meta = self.mod("{pkg}.meta")
+            late = meta.Meta("Late", (self.mod("{pkg}.leaf").Leaf,), {})
+            self.assertEqual((late.tag, late().hello()), ("late", "base"))
+            self.assertIs(type(self.mod("{pkg}.leaf").Named), meta.Meta)
+
+
+class MustReloadTest(UpdateCase):
+    """Packages that reload, even where their objects cannot be updated in place."""
+
+    def test_module_level_frozen_dataclass_instance(self) -> None:
+        self.write(
+            "{pkg}/cfg.py",
+            "import dataclasses\n"
+            "@dataclasses.dataclass(frozen=True)\nclass Config:\n    debug: bool = False\n"
+            "DEFAULT = Config()\n",
+        )
+        cfg = self.load("{pkg}.cfg")
+        held = cfg.DEFAULT
+        self.reload()
+        cfg = self.mod("{pkg}.cfg")
+        self.assertIsInstance(cfg.DEFAULT, cfg.Config)
+        self.assertIsInstance(held, cfg.Config)
+
+    def test_class_with_a_name_property(self) -> None:
+        # As toolz's curry and typing_extensions.
+        self.write(
+            "{pkg}/c.py",
+            """
+            class curry:
+                def __init__(self, func):
+                    self.func = func
+                def __call__(self, *args):
+                    return self.func(*args)
+                @property
+                def __name__(self):
+                    return self.func.__name__
+            inc = curry(lambda x: x + 1)
+            """,
+        )
+        old = self.load("{pkg}.c").inc
+        report = self.reload()
+        c = self.mod("{pkg}.c")
+        self.assertEqual((old(1), c.inc(1), c.curry(len)("ab")), (2, 2, 2))
+        self.assertIsInstance(c.inc, c.curry)
+        self.assertIn("{}.c.curry".format(self.pkg), report.not_updated)
+
+    def test_metaclass_that_refuses_type_setattr(self) -> None:
+        # ctypes.Structure, like Blender's PropertyGroup, has a C __setattr__.
+        self.write(
+            "{pkg}/s.py",
+            "import ctypes\n"
+            "class Point(ctypes.Structure):\n"
+            "    _fields_ = [('x', ctypes.c_int)]\n"
+            "    def double(self):\n        return self.x * 2\n",
+        )
+        point = self.load("{pkg}.s").Point(3)
+        report = self.reload()
+        s = self.mod("{pkg}.s")
+        self.assertEqual((point.double(), s.Point(4).double()), (6, 8))
+        self.assertIn("{}.s.Point".format(self.pkg), report.not_updated)
+
+    def test_metaclass_that_intercepts_attribute_writes(self) -> None:
+        # Like an RNA-registering metaclass: writes on its classes have effects.
+        self.write(
+            "{pkg}/rna.py",
+            """
+            WRITES = []
+            class RNAMeta(type):
+                def __setattr__(cls, key, value):
+                    WRITES.append(key)
+                    super().__setattr__(key, value)
+            class Props(metaclass=RNAMeta):
+                def label(self):
+                    return 'props'
+            """,
+        )
+        props = self.load("{pkg}.rna").Props()
+        report = self.reload()
+        rna = self.mod("{pkg}.rna")
+        self.assertEqual((props.label(), rna.Props().label(), rna.WRITES), ("props", "props", []))
+        self.assertEqual(
+            report.not_updated["{}.rna.Props".format(self.pkg)],
+            "its metaclass {}.rna.RNAMeta intercepts attribute writes".format(self.pkg)
+            + _SPLIT,
+        )
+
+    def test_object_whose_dict_lookup_raises(self) -> None:
+        # As werkzeug's LocalProxy outside a request.
+        self.write(
+            "{pkg}/proxy.py",
+            """
+            class LocalProxy:
+                def __getattr__(self, name):
+                    raise RuntimeError('working outside of application context')
+                @property
+                def __dict__(self):
+                    raise RuntimeError('working outside of application context')
+                def __call__(self):
+                    raise RuntimeError('working outside of application context')
+            current_app = LocalProxy()
+            class Holder:
+                app = current_app
+                def run(self):
+                    return 'run'
+            """,
+        )
+        run = self.load("{pkg}.proxy").Holder().run
+        self.reload()
+        self.assertEqual(run(), "run")
+
+
+class RollbackTest(UpdateCase):
+    def test_a_failed_reload_puts_back_every_old_object(self) -> None:
+        self.write(
+            "{pkg}/a.py",
+            """
+            import enum
+            class frozendict(dict):
+                def __setitem__(self, key, value):
+                    raise TypeError('frozendict is immutable')
+            class Kind(enum.Enum):
+                A = 1
+            NAMES = frozendict({Kind.A: 'a'})
+            class Widget:
+                def draw(self):
+                    return 'old'
+            def callback():
+                return 'old'
+            """,
+        )
+        self.write("{pkg}/b.py", "from {pkg}.a import Widget\nVALUE = 1\n")
+        a = self.load("{pkg}.a")
+        self.load("{pkg}.b")
+        widget, callback, names = a.Widget(), a.callback, dict(a.NAMES)
+        self.write("{pkg}/a.py", self.read_a().replace("'old'", "'new'"))
+        self.write("{pkg}/b.py", "from {pkg}.a import Widget\nVALUE = 1 / 0\n")
+        with self.assertRaises(reloader.ReloadError) as caught:
+            reloader.reload(self.pkg)
+        self.assertIs(self.mod("{pkg}.a"), a)
+        self.assertEqual((widget.draw(), callback(), dict(a.NAMES)), ("old", "old", names))
+        self.assertIsInstance(caught.exception.report, reloader.Report)
+
+    def read_a(self) -> str:
+        with open(self.path("{pkg}/a.py"), encoding="utf-8") as handle:
+            return handle.read()
+
+
+class JournalTest(UpdateCase):
+    def test_every_undo_step_runs_and_failures_come_back_as_warnings(self) -> None:
+        from reloader._journal import Journal
+
+        journal = Journal()
+        done = []
+
+        def refuse(what: str) -> None:
+            raise TypeError("{} refuses".format(what))
+
+        journal.log(done.append, 1)
+        journal.log(refuse, "first")
+        journal.log(done.append, 2)
+        journal.log(refuse, "second")
+        self.assertEqual(
+            journal.undo(),
+            ["could not put back a str object: TypeError: second refuses",
+             "could not put back a str object: TypeError: first refuses"],
+        )
+        self.assertEqual(done, [2, 1])
+        self.assertEqual(journal.undo(), [])
+
+    def test_a_write_that_fails_is_not_journaled(self) -> None:
+        from reloader._journal import Journal
+
+        class Locked:
+            x = 0
+
+            def __setattr__(self, key: str, value: object) -> None:
+                raise AttributeError("locked")
+
+        journal = Journal()
+        with self.assertRaises(AttributeError):
+            journal.set(Locked(), "x", 1)
+        self.assertEqual(journal.entries, [])
