@@ -13,6 +13,7 @@ It must not walk the heap, and must not change anything but those.
 """
 
 import logging
+import sys
 import types
 import warnings
 from typing import Any, Dict, List
@@ -90,12 +91,12 @@ class Canon:
         if issubclass(kind, (list, dict, set)):
             self.container(member, where)
         elif kind is types.FunctionType:
-            self.defaults(member)
+            self.function(member)
         elif kind in (classmethod, staticmethod, property):
             from ._pairing import functions_of
 
             for function in functions_of(member):
-                self.defaults(function)
+                self.function(function)
 
     def rebuilt(self, items: Any) -> Any:
         """A tuple or frozenset like `items` holding canonical objects, or `items` itself."""
@@ -155,6 +156,39 @@ class Canon:
         container.clear()
         self.journal.log(_refill, container, before)
         container.update(rebuilt)
+
+    def function(self, function: types.FunctionType, depth: int = 0) -> None:
+        """Point a new function's defaults and closure cells at the canonical objects.
+
+        A decorator's closure holds what it was given (`@expect(State.ANY)`):
+        an enum member there must be the one the module's names give.
+        """
+        self.defaults(function)
+        if not self.new or depth > 3:
+            return
+        new = self.new
+        for cell in function.__closure__ or ():
+            try:
+                value = cell.cell_contents
+            except ValueError:  # an empty cell
+                continue
+            if new.get(id(value), _MISSING) is value:
+                cell.cell_contents = self.old[id(value)]  # a new object: nothing to undo
+            elif type(value) is types.FunctionType:
+                self.function(value, depth + 1)
+        # A function made with exec() in a small namespace of its own (a
+        # decorator library's generated wrapper) holds what it calls there.
+        namespace = function.__globals__
+        module = sys.modules.get(namespace.get("__name__"))  # type: ignore[arg-type]
+        if getattr(module, "__dict__", None) is not namespace and len(namespace) < 32:
+            for key, value in list(namespace.items()):
+                if new.get(id(value), _MISSING) is value:
+                    namespace[key] = self.old[id(value)]
+                elif type(value) is types.FunctionType and value is not function:
+                    self.function(value, depth + 1)
+        wrapped = function.__dict__.get("__wrapped__") if function.__dict__ else None
+        if type(wrapped) is types.FunctionType:
+            self.function(wrapped, depth + 1)
 
     def defaults(self, function: types.FunctionType) -> None:
         new = self.new

@@ -19,12 +19,12 @@ import abc
 import enum
 import gc
 import types
-from typing import Any, Dict, FrozenSet, List, Optional, Sequence, Set, Tuple
+from typing import Any, Dict, List, Optional, Sequence, Set, Tuple
 
 from . import _generations
 from ._canonical import Canon
 from ._enums import update_enum
-from ._journal import MISSING, Journal
+from ._journal import MISSING, Journal, restore_class_dict
 from ._pairing import (
     CALLABLES,
     Pairer,
@@ -56,6 +56,10 @@ _PLAIN = (str, int, float, bool, bytes, type(None))
 _SPLIT = "; the new class is a different object and old instances keep the old code"
 
 
+class TwoHierarchies(TypeError):
+    """A class cannot be patched while a base class of it was: the reload must fail."""
+
+
 class _Refused(Exception):
     """The class cannot be patched; the message says why."""
 
@@ -75,10 +79,14 @@ class ClassPatcher:
         self.patched: Set[int] = set()
         #: ids of new classes that stand beside their old version.
         self.split: Set[int] = set()
-        #: Registries in class bodies, canonicalised once the module's classes are done.
+        #: Registries in class bodies, and functions with closures or defaults,
+        #: canonicalised once the module's classes are done.
         self.containers: List[Tuple[Any, str]] = []
-        #: (old class, the keys its new body made), remembered after success.
-        self.bodies: List[Tuple[type, FrozenSet[str]]] = []
+        self.functions: List[types.FunctionType] = []
+        #: class, key, value, ...: other attributes set, canonicalised at that time too.
+        self.attributes: List[Any] = []
+        #: old class, new class, old, new...: whose body keys are remembered after success.
+        self.bodies: List[type] = []
         #: Modules of this reload whose new code has not finished running.
         self.running: Set[str] = set()
         #: Classes waiting for their bases or metaclass to be patched first.
@@ -91,8 +99,9 @@ class ClassPatcher:
         In an import cycle a module can subclass a class of one that has not
         finished running; that base is patched (or not) only then.
         """
+        mapped = self.canon.new
         for base in new.__bases__ + (type(new),):
-            if self.canon.get(base) is base and (
+            if mapped.get(id(base)) is not base and (
                 base.__module__ in self.running or id(base) in self.waiting_ids
             ):
                 self.waiting.append((old, new, list(instances)))
@@ -124,6 +133,8 @@ class ClassPatcher:
             self.canon.map(new, old)
             try:
                 self._patch(old, new, list(instances))
+            except TwoHierarchies:
+                raise
             except Exception as error:
                 failures = self.journal.undo(marks[0])
                 self.canon.rollback(marks[1])
@@ -137,6 +148,20 @@ class ClassPatcher:
             else:
                 self.patched.add(id(old))
                 return True
+        bases = tuple(self.canon.get(base) for base in new.__bases__)
+        if bases != new.__bases__:
+            try:  # the new class made from the patched bases, as new code names them
+                self.journal.set(new, "__bases__", bases)
+            except TypeError:
+                pass
+        for base in new.__mro__[1:]:
+            if self.canon.new.get(id(base)) is base:
+                raise TwoHierarchies(
+                    "cannot update class {!r}: {}; its base class {!r} was updated in place, "
+                    "so old and new code would meet two class hierarchies".format(
+                        qualname(old), why, qualname(base)
+                    )
+                )
         self.notes[qualname(old)] = why + _SPLIT
         self.replaced[id(old)] = (old, new, qualname(old))
         self.split.add(id(new))
@@ -188,7 +213,12 @@ class ClassPatcher:
         is_enum = isinstance(old, enum.EnumMeta)
         members = getattr(new, "_member_map_", {}) if is_enum else {}
         fields = old_dict.get("__dataclass_fields__"), old_dict.get("_fields")
-        for key, value in list(new_dict.items()):
+        # The whole dictionary comes back on undo: also what the rest of the
+        # new code writes on the old class while the reload goes on (a
+        # registry kept as class attributes). Logged before the writes, as
+        # putting a copy back is right however far they got.
+        journal.log(restore_class_dict, old, dict(old_dict))
+        for key, value in new_dict.items():
             current = old_dict.get(key, MISSING)
             if current is value:
                 continue  # Enum.__new__ and the like, shared by both versions
@@ -196,14 +226,15 @@ class ClassPatcher:
             if kind is types.FunctionType:  # the common case, kept short
                 if value.__closure__:
                     value = for_class(value, new, old)
-                if value.__defaults__ or value.__kwdefaults__:
-                    canon.defaults(value)
+                    self.functions.append(value)  # its cells once the module's enums are done
+                elif value.__defaults__ or value.__kwdefaults__:
+                    self.functions.append(value)
                 if type(current) is types.FunctionType:
                     if current.__closure__ is None and same_function(current, value):
                         self.pairer.keep(current, value)  # most methods of a reload
                     else:
                         self.pairer.pair(current, value)
-                journal.set_class_attribute(old, key, value)
+                type.__setattr__(old, key, value)
                 continue
             if key in _OWN or (is_enum and (key in _ENUM_OWN or key in members)):
                 continue
@@ -220,8 +251,7 @@ class ClassPatcher:
                         continue  # the old nested class stays, patched
             elif kind in _WRAPPERS:
                 value = wrapper_for_class(value, new, old)
-                for function in functions_of(value):
-                    canon.defaults(function)
+                self.functions.extend(functions_of(value))
             elif kind is new:
                 instances.append(value)  # made at import time: re-classed below
             elif kind is tuple or kind is frozenset:
@@ -238,7 +268,10 @@ class ClassPatcher:
                 issubclass(type(current), CALLABLES) or wrapped(current) is not None
             ):
                 self.pairer.pair(current, value)
-            journal.set_class_attribute(old, key, canon.get(value))
+            value = canon.get(value)
+            type.__setattr__(old, key, value)
+            if kind not in _PLAIN:
+                self.attributes += (old, key, value)
         self._drop(old, new, is_enum)
         if is_enum:
             update_enum(old, new, self.canon, self.journal, self.notes)
@@ -246,7 +279,8 @@ class ClassPatcher:
             if type(instance) is new:
                 journal.set_class(instance, old)
         self._note_fields(old, fields, new)
-        self.bodies.append((old, frozenset(new_dict)))
+        self.bodies.append(old)
+        self.bodies.append(new)
 
     def _drop(self, old: type, new: type, is_enum: bool) -> None:
         """Delete what the old body made and the new one does not."""
@@ -268,7 +302,7 @@ class ClassPatcher:
                 continue  # set at run time, not by the body
             if body is None and not _made_by_body(old, value):
                 continue
-            self.journal.delete_class_attribute(old, key)
+            type.__delattr__(old, key)
 
     def _note_fields(self, old: type, before: Tuple[Any, Any], new: type) -> None:
         # Instances made before the reload keep the fields they were made with.

@@ -15,7 +15,7 @@ It holds nothing alive: only weak references.
 import sys
 import types
 import weakref
-from typing import Any, Dict, FrozenSet, List, Optional, Tuple
+from typing import Any, Dict, List, Optional, Tuple
 
 #: id(newest version) -> (weak reference to it, weak references to the earlier
 #: versions still held). Keyed by id: looked up for every function a reload pairs.
@@ -25,7 +25,9 @@ _older: Dict[int, Tuple[Any, List[Any]]] = {}
 _by_module: "Dict[str, weakref.WeakSet[types.FunctionType]]" = {}
 
 #: id(class) -> (weak reference to the class, the keys its body made).
-_body_keys: Dict[int, Any] = {}
+_body_keys: Dict[int, Tuple[Any, Tuple[str, ...]]] = {}
+#: Dead classes' entries are swept when the table grows past this.
+_sweep_at = 1024
 
 
 def older_versions(function: types.FunctionType) -> List[types.FunctionType]:
@@ -95,23 +97,26 @@ def old_namespaces(name: str, old_module: types.ModuleType) -> List[Dict[str, An
     return list(namespaces.values())
 
 
-def body_keys(cls: type) -> Optional[FrozenSet[str]]:
+def body_keys(cls: type) -> Optional[Tuple[str, ...]]:
     """The keys `cls`'s body made, when a reload saw them; None when unknown."""
     entry = _body_keys.get(id(cls))
     if entry is None or entry[0]() is not cls:
         return None
-    keys: FrozenSet[str] = entry[1]
+    keys: Tuple[str, ...] = entry[1]
     return keys
 
 
-def remember_body(cls: type, keys: FrozenSet[str]) -> None:
-    key = id(cls)
-
-    def forget(_ref: Any) -> None:
-        if _body_keys.get(key, (None,))[0] is _ref:
+def remember_bodies(pairs: List[Any]) -> None:
+    """Remember the keys each new class's body made (old, new, old, new...)."""
+    global _sweep_at
+    for index in range(0, len(pairs), 2):
+        old = pairs[index]
+        try:
+            ref = weakref.ref(old)
+        except TypeError:  # a metaclass without weak references: run-time keys are guessed
+            continue
+        _body_keys[id(old)] = (ref, tuple(pairs[index + 1].__dict__))
+    if len(_body_keys) > _sweep_at:
+        for key in [key for key, entry in _body_keys.items() if entry[0]() is None]:
             del _body_keys[key]
-
-    try:
-        _body_keys[key] = (weakref.ref(cls, forget), keys)
-    except TypeError:
-        pass  # a metaclass without weak references: run-time attributes are guessed
+        _sweep_at = max(1024, 2 * len(_body_keys))

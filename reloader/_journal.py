@@ -11,7 +11,7 @@ It must not decide what to change; it only makes and records the changes.
 """
 
 import types
-from typing import Any, Callable, List
+from typing import Any, Callable, Dict, List
 
 #: What `before` holds when the attribute did not exist.
 MISSING = object()
@@ -98,6 +98,25 @@ def _put_class(instance: Any, cls: type) -> None:
         setter(instance, "__class__", cls)
     except TypeError:
         instance.__class__ = cls
+
+
+def restore_class_dict(cls: type, saved: Dict[str, Any]) -> None:
+    """Put a class dictionary back as `saved`: every key, even when one fails."""
+    current = cls.__dict__
+    failed = []
+    for key in [key for key in current if key not in saved]:
+        try:
+            type.__delattr__(cls, key)
+        except (TypeError, AttributeError) as error:
+            failed.append("{}: {}".format(key, error))
+    for key, value in saved.items():
+        if current.get(key, MISSING) is not value:
+            try:
+                type.__setattr__(cls, key, value)
+            except (TypeError, AttributeError) as error:
+                failed.append("{}: {}".format(key, error))
+    if failed:
+        raise TypeError("; ".join(failed))
 
 
 def put_class_attribute(cls: type, key: str, value: Any) -> None:

@@ -67,14 +67,15 @@ def same_function(old: types.FunctionType, new: types.FunctionType) -> bool:
     the globals differ, but the old module's namespace will mirror the new
     one. What the closure cells hold is paired on its own.
     """
-    return (
-        old.__code__ == new.__code__
-        and same_values(old.__defaults__, new.__defaults__)
-        and _same_keywords(old.__kwdefaults__, new.__kwdefaults__)
-        and old.__doc__ == new.__doc__
-        and not old.__dict__
-        and not new.__dict__
-    )
+    if old.__code__ != new.__code__ or old.__doc__ != new.__doc__ or old.__dict__ or new.__dict__:
+        return False
+    defaults = old.__defaults__
+    if defaults is not None and not same_values(defaults, new.__defaults__):
+        return False
+    if defaults is None and new.__defaults__ is not None:
+        return False
+    keywords = old.__kwdefaults__
+    return keywords is new.__kwdefaults__ or _same_keywords(keywords, new.__kwdefaults__)
 
 
 def functions_of(thing: Any) -> List[types.FunctionType]:
@@ -252,9 +253,10 @@ def for_class(function: types.FunctionType, new: type, old: type) -> types.Funct
 def wrapper_for_class(wrapper: Any, new: type, old: type) -> Any:
     kind = type(wrapper)
     if kind is property:
+        functions = (wrapper.fget, wrapper.fset, wrapper.fdel)
         parts = [for_class(f, new, old) if type(f) is types.FunctionType else f
-                 for f in (wrapper.fget, wrapper.fset, wrapper.fdel)]
-        if all(a is b for a, b in zip(parts, (wrapper.fget, wrapper.fset, wrapper.fdel))):
+                 for f in functions]
+        if parts[0] is functions[0] and parts[1] is functions[1] and parts[2] is functions[2]:
             return wrapper
         return property(parts[0], parts[1], parts[2], wrapper.__doc__)
     function = wrapper.__func__

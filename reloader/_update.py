@@ -17,6 +17,7 @@ module namespaces, class dictionaries and what hangs from their functions
 (wrappers, closure cells).
 """
 
+import struct
 import sys
 import threading
 import types
@@ -34,6 +35,8 @@ _NOT_INSTANCES = frozenset((
     type(None), str, int, float, bool, bytes, tuple, list, dict, set, frozenset,
     types.ModuleType, types.FunctionType, types.BuiltinFunctionType, type,
 ))
+
+_POINTER = struct.calcsize("P")
 
 _lock = threading.Lock()
 _namespaces: List[MutableMapping[str, Any]] = []
@@ -87,7 +90,7 @@ class Updater:
         name = module.__name__
         old_module = self.old_modules.get(name)
         new_dict = module.__dict__
-        if not self.new_modules[:-1]:
+        if len(self.new_modules) == 1:
             self.classes.running = set(self.old_modules)
         self.classes.running.discard(name)
         if old_module is not None and old_module is not module:
@@ -98,6 +101,14 @@ class Updater:
         containers, self.classes.containers = self.classes.containers, []
         for container, where in containers:  # class attributes, now that every class is patched
             self.canon.container(container, where)
+        functions, self.classes.functions = self.classes.functions, []
+        for function in functions:
+            self.canon.function(function)
+        attributes, self.classes.attributes = self.classes.attributes, []
+        for index in range(0, len(attributes), 3):  # members of enums patched after the class
+            cls, key, value = attributes[index:index + 3]
+            if self.canon.get(value) is not value and cls.__dict__.get(key) is value:
+                type.__setattr__(cls, key, self.canon.get(value))
         self.canon.namespace(name, new_dict, self.classes.patched)
 
     def _update_namespace(self, old_dict: Dict[str, Any], new_dict: Dict[str, Any]) -> None:
@@ -135,11 +146,12 @@ class Updater:
                 self.pairer.pair(old, new)
             elif issubclass(old_kind, CALLABLES) or wrapped(old) is not None:
                 later.append(key)
-        # Metaclasses first, then bases before the classes made from them,
-        # whatever order the names were bound in.
-        classes.sort(key=lambda pair: (not issubclass(pair[1], type), len(pair[1].__mro__)))
-        for old, new in classes:
+        # In the order of the names, but metaclasses and bases before the
+        # classes made from them.
+        for old, new in _bases_first(classes) if len(classes) > 1 else classes:
             self.classes.update_later(old, new, instances.get(id(new), ()))
+        if instances:
+            self._update_instances(old_dict, new_dict)
         # 2. Anything else callable (lambdas, what a decorator made), by name,
         #    when neither side is already taken by another name.
         for key in later:
@@ -149,6 +161,29 @@ class Updater:
             used.add(id(new))
             self.replaced[id(old)] = (old, new, "")
             self.pairer.pair(old, new)
+
+    def _update_instances(self, old_dict: Dict[str, Any], new_dict: Dict[str, Any]) -> None:
+        """Module-level instances of a patched class, under the same name in both versions.
+
+        A stateless one (a sentinel such as `missing = _Missing()`) is one
+        object: the old one stands for the new, as old data holds it. Others
+        stay new, and functions they hold (a command's callback) are paired.
+        """
+        patched = self.classes.patched
+        for key, new in new_dict.items():
+            old = old_dict.get(key, MISSING)
+            kind = type(old)
+            if kind is not type(new) or id(kind) not in patched or old is new:
+                continue
+            old_vars, new_vars = _attributes(old), _attributes(new)
+            if old_vars is None or new_vars is None:
+                continue
+            if not old_vars and not new_vars and not _has_slots(kind):
+                self.canon.map(new, old)
+                continue
+            for name, value in old_vars.items():
+                if type(value) is types.FunctionType:
+                    self.pairer.pair(value, new_vars.get(name))
 
     def undo(self) -> List[str]:
         """Put every old object back as it was; return what could not be put back.
@@ -194,8 +229,7 @@ class Updater:
                 tracked.append((entry[2] or qualname(entry[0]), weakref.ref(entry[0])))
         del entry
         self.replaced.clear()
-        for cls, keys in self.classes.bodies:
-            _generations.remember_body(cls, keys)
+        _generations.remember_bodies(self.classes.bodies)
         self.classes.bodies = []
         pairs, self.pairer.pairs = self.pairer.pairs, []
         for function in _generations.remember(pairs):
@@ -231,11 +265,49 @@ def _defined_in(cls: type, namespace: Dict[str, Any]) -> bool:
     (a package re-exporting it), and in an import cycle a module can hold a
     class of another that has not finished running.
     """
+    if namespace.get("__name__") == cls.__module__:
+        return True
     for value in cls.__dict__.values():
         for function in functions_of(value):
             if function.__globals__ is namespace:
                 return True
-    return namespace.get("__name__") == cls.__module__
+    return False
+
+
+def _bases_first(classes: List[Tuple[type, type]]) -> List[Tuple[type, type]]:
+    pairs = {id(new): (old, new) for old, new in classes}
+    ordered: List[Tuple[type, type]] = []
+    placed: Set[int] = set()
+
+    def place(pair: Tuple[type, type]) -> None:
+        new = pair[1]
+        if id(new) not in placed:
+            placed.add(id(new))
+            for base in new.__bases__ + (type(new),):
+                if id(base) in pairs:
+                    place(pairs[id(base)])
+            ordered.append(pair)
+
+    for pair in classes:
+        place(pair)
+    return ordered
+
+
+def _attributes(thing: Any) -> Optional[Dict[str, Any]]:
+    try:
+        attributes = object.__getattribute__(thing, "__dict__")
+    except Exception:  # no __dict__, or a proxy whose lookup raises
+        return None
+    return attributes if type(attributes) is dict else None
+
+
+def _has_slots(cls: type) -> bool:
+    """Whether instances hold data besides their __dict__ (slots, a built-in base)."""
+    return (
+        cls.__itemsize__ != 0
+        or cls.__basicsize__ > object.__basicsize__ + 2 * _POINTER
+        or any("__slots__" in vars(base) for base in cls.__mro__[:-1])
+    )
 
 
 def _mirror(old: Dict[str, Any], new: Dict[str, Any]) -> None:

@@ -353,6 +353,35 @@ class ClassesTest(UpdateCase):
         if t.Pair is not Pair:  # Python 3.13 can re-class it; older ones cannot
             self.assertIn("{}.t.Pair".format(self.pkg), report.not_updated)
 
+    def test_a_subclass_that_cannot_follow_its_patched_base_refuses_the_reload(self) -> None:
+        self.write(
+            "{pkg}/t.py",
+            """
+            class Base(tuple):
+                def first(self):
+                    return self[0]
+            class Pair(Base):
+                pass
+            ORIGIN = Pair((0, 0))
+            """,
+        )
+        t = self.load("{pkg}.t")
+        Base, origin = t.Base, t.ORIGIN
+        try:
+            report = reloader.reload(self.pkg)
+        except reloader.ReloadError as error:  # Python before 3.13 cannot re-class ORIGIN
+            self.assertIs(self.mod("{pkg}.t"), t)
+            self.assertIn(
+                "cannot update class '{0}.t.Pair': it could not be patched (TypeError: "
+                "__class__ assignment: 'Pair' object layout differs from 'Pair'); its base "
+                "class '{0}.t.Base' was updated in place".format(self.pkg),
+                str(error),
+            )
+        else:
+            self.assertEqual(report.not_updated, {})
+            self.assertIsInstance(self.mod("{pkg}.t").ORIGIN, Base)
+        self.assertEqual((origin.first(), t.Base((5,)).first()), (0, 5))
+
     def test_a_metaclass_using_super_survives_reloads(self) -> None:
         # As sympy's metaclasses.
         self.write(
@@ -382,6 +411,80 @@ class ClassesTest(UpdateCase):
             late = meta.Meta("Late", (self.mod("{pkg}.leaf").Leaf,), {})
             self.assertEqual((late.tag, late().hello()), ("late", "base"))
             self.assertIs(type(self.mod("{pkg}.leaf").Named), meta.Meta)
+
+
+class HeldObjectsTest(UpdateCase):
+    def test_enum_member_in_a_decorators_closure_is_the_modules_member(self) -> None:
+        self.write(
+            "{pkg}/states.py",
+            """
+            import enum
+            def declare(expected):
+                def decorate(function):
+                    def go(self):
+                        return 'any' if expected is State.ANY else 'specific'
+                    return go
+                return decorate
+            class Transaction:
+                @declare(1)
+                def begin(self):
+                    pass
+            class State(enum.Enum):
+                ANY = 1
+                CLOSED = 2
+            class Session:
+                @declare(State.ANY)
+                def close(self):
+                    pass
+            """,
+        )
+        held = self.load("{pkg}.states").Session()
+        self.assertEqual(held.close(), "any")
+        for _ in range(2):
+            self.reload()
+            self.assertEqual((held.close(), self.mod("{pkg}.states").Session().close()),
+                             ("any", "any"))
+
+    def test_a_sentinel_stays_the_one_old_data_holds(self) -> None:
+        # As marshmallow's `missing`.
+        self.write(
+            "{pkg}/fields.py",
+            """
+            class _Missing:
+                def __repr__(self):
+                    return '<missing>'
+            missing = _Missing()
+            class Field:
+                def __init__(self, default=missing):
+                    self.default = default
+                def value(self):
+                    return None if self.default is missing else self.default
+            """,
+        )
+        field = self.load("{pkg}.fields").Field()
+        for _ in range(2):
+            self.reload()
+            fields = self.mod("{pkg}.fields")
+            self.assertEqual((field.value(), fields.Field().value()), (None, None))
+            self.assertIs(fields.Field().default, field.default)
+
+    def test_function_held_by_an_object_a_decorator_made(self) -> None:
+        # As click's Command holding its callback.
+        body = """
+            class Command:
+                def __init__(self, callback):
+                    self.callback = callback
+            def command(function):
+                return Command(function)
+            @command
+            def hello():
+                return '{v}'
+            """
+        self.write("{pkg}/cli.py", body.replace("{v}", "hi"))
+        held = self.load("{pkg}.cli").hello
+        self.write("{pkg}/cli.py", body.replace("{v}", "hey"))
+        self.reload()
+        self.assertEqual((held.callback(), self.mod("{pkg}.cli").hello.callback()), ("hey", "hey"))
 
 
 class MustReloadTest(UpdateCase):
@@ -523,6 +626,33 @@ class RollbackTest(UpdateCase):
     def read_a(self) -> str:
         with open(self.path("{pkg}/a.py"), encoding="utf-8") as handle:
             return handle.read()
+
+
+class RegistryRollbackTest(UpdateCase):
+    def test_what_new_code_wrote_on_a_patched_class_is_undone(self) -> None:
+        # As sympy's S: singletons kept as attributes of the registry's class.
+        self.write(
+            "{pkg}/registry.py",
+            """
+            class Registry:
+                def register(self, cls):
+                    setattr(type(self), cls.__name__, cls())
+            S = Registry()
+            """,
+        )
+        self.write(
+            "{pkg}/nums.py",
+            "from {pkg}.registry import S\nclass One:\n    pass\nS.register(One)\n",
+        )
+        self.write("{pkg}/z.py", "from {pkg} import nums\n")
+        registry = self.load("{pkg}.registry")
+        self.load("{pkg}.z")
+        before = dict(vars(registry.Registry))
+        self.write("{pkg}/z.py", "from {pkg} import nums\nFAIL = 1 / 0\n")
+        with self.assertRaises(reloader.ReloadError):
+            reloader.reload(self.pkg)
+        self.assertEqual(dict(vars(registry.Registry)), before)
+        self.assertIs(registry.S.One, before["One"])
 
 
 class JournalTest(UpdateCase):
