@@ -16,7 +16,7 @@ import logging
 import sys
 import types
 import warnings
-from typing import Any, Dict, List
+from typing import Any, Dict, List, Optional
 
 from ._journal import Journal
 
@@ -34,6 +34,8 @@ class Canon:
         #: (two dictionaries, no tuple per entry: see Journal).
         self.new: Dict[int, Any] = {}
         self.old: Dict[int, Any] = {}
+        #: The namespace of the module being updated.
+        self.home: Optional[Dict[str, Any]] = None
 
     def map(self, new: Any, old: Any) -> None:
         self.new[id(new)] = new
@@ -172,15 +174,22 @@ class Canon:
                 value = cell.cell_contents
             except ValueError:  # an empty cell
                 continue
+            kind = type(value)
             if new.get(id(value), _MISSING) is value:
                 cell.cell_contents = self.old[id(value)]  # a new object: nothing to undo
-            elif type(value) is types.FunctionType:
+            elif kind is types.FunctionType:
                 self.function(value, depth + 1)
+            elif kind is tuple or kind is frozenset:
+                cell.cell_contents = self.rebuilt(value)  # (State.ACTIVE, State.PREPARED)
         # A function made with exec() in a small namespace of its own (a
         # decorator library's generated wrapper) holds what it calls there.
         namespace = function.__globals__
-        module = sys.modules.get(namespace.get("__name__"))  # type: ignore[arg-type]
-        if getattr(module, "__dict__", None) is not namespace and len(namespace) < 32:
+        if namespace is self.home:
+            pass  # the module's own namespace, canonicalised on its own
+        elif len(namespace) < 32 and getattr(
+            sys.modules.get(namespace.get("__name__")),  # type: ignore[arg-type]
+            "__dict__", None,
+        ) is not namespace:
             for key, value in list(namespace.items()):
                 if new.get(id(value), _MISSING) is value:
                     namespace[key] = self.old[id(value)]

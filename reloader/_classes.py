@@ -3,23 +3,19 @@
 Patched, the old class object takes the new body (functions, descriptors,
 constants; enum members are reconciled so the old members stay the members)
 and stands for the new class everywhere: old instances, new code and
-`from x import Cls` names meet one class. A class is patched only when its
-metaclass is `type`, `abc.ABCMeta`, `enum.EnumMeta`, or one that neither
-intercepts attribute writes nor built state tied to the new class (a
-mapper's class manager, a compiled validator), and when every write
-succeeds, import-time instances included. Otherwise every write to it is
-taken back, and the new class stays beside the old one: new code gets the
-new class, old instances keep the old code, and the report says why.
-Attributes set on the old class at run time, not by its body, stay.
+`from x import Cls` names meet one class. A class is patched only where
+`_safety` finds it safe and every write succeeds, import-time instances
+included; otherwise every write to it is taken back, and the new class
+stays beside the old one: new code gets the new class, old instances keep
+the old code, and the report says why. Attributes set on the old class at
+run time, not by its body, stay.
 
 It must not touch a class the new module did not make again.
 """
 
-import abc
 import enum
-import gc
 import types
-from typing import Any, Dict, List, Optional, Sequence, Set, Tuple
+from typing import Any, Dict, List, Sequence, Set, Tuple
 
 from . import _generations
 from ._canonical import Canon
@@ -36,9 +32,8 @@ from ._pairing import (
     wrapped,
     wrapper_for_class,
 )
+from ._safety import refusal, tied
 
-#: Metaclasses whose classes are known to be safe to patch.
-_SAFE = (type, abc.ABCMeta, enum.EnumMeta)
 #: Class dictionary entries that belong to one class object and are never copied.
 _OWN = frozenset(
     ("__dict__", "__weakref__", "_abc_impl", "_abc_registry", "_abc_cache",
@@ -126,9 +121,9 @@ class ClassPatcher:
             return self.canon.old[id(new)] is old
         if old.__qualname__ != new.__qualname__ or id(new) in self.split:
             return False
-        why = self._refusal(old, new)
+        why = refusal(old, new, self.canon, self.split)
         if why is None:
-            marks = (self.journal.mark(), self.canon.mark(), len(self.pairer.pairs),
+            marks = (len(self.journal.entries), len(self.canon.new), len(self.pairer.pairs),
                      len(self.containers), len(self.bodies))
             self.canon.map(new, old)
             try:
@@ -179,29 +174,6 @@ class ClassPatcher:
             except TypeError:
                 pass  # its metaclass conflict, if any, is the new code's to report
 
-    def _refusal(self, old: type, new: type) -> Optional[str]:
-        if self.canon.get(type(new)) is not type(old):
-            return "its metaclass changed from {} to {}".format(
-                qualname(type(old)), qualname(type(new))
-            )
-        if (
-            old.__basicsize__ != new.__basicsize__
-            or old.__itemsize__ != new.__itemsize__
-            or old.__dictoffset__ != new.__dictoffset__
-            or old.__weakrefoffset__ != new.__weakrefoffset__
-            or old.__dict__.get("__slots__") != new.__dict__.get("__slots__")
-        ):
-            return "its instance layout changed (__slots__ or a built-in base)"
-        for base in new.__bases__:
-            if id(base) in self.split:
-                return "its base class {} could not be patched".format(qualname(base))
-        for meta in type(old).__mro__:
-            if meta in _SAFE:
-                break
-            if "__setattr__" in meta.__dict__ or "__delattr__" in meta.__dict__:
-                return "its metaclass {} intercepts attribute writes".format(qualname(meta))
-        return None
-
     def _patch(self, old: type, new: type, instances: List[Any]) -> None:
         journal, canon = self.journal, self.canon
         old_dict = old.__dict__
@@ -227,8 +199,8 @@ class ClassPatcher:
                 if value.__closure__:
                     value = for_class(value, new, old)
                     self.functions.append(value)  # its cells once the module's enums are done
-                elif value.__defaults__ or value.__kwdefaults__:
-                    self.functions.append(value)
+                elif value.__defaults__ or value.__kwdefaults__ or value.__dict__:
+                    self.functions.append(value)  # or a wrapper (functools.wraps)
                 if type(current) is types.FunctionType:
                     if current.__closure__ is None and same_function(current, value):
                         self.pairer.keep(current, value)  # most methods of a reload
@@ -259,7 +231,7 @@ class ClassPatcher:
             elif kind in _CONTAINERS:
                 if not (key[:1] == "_" and key[-1:] == "_"):
                     self.containers.append((value, "{}.{}".format(qualname(old), key)))
-            elif kind not in _PLAIN and not issubclass(kind, type) and _tied(value, new):
+            elif kind not in _PLAIN and not issubclass(kind, type) and tied(value, new):
                 raise _Refused(
                     "its new body built {!r}, state tied to the new class that the old "
                     "class cannot share".format(key)
@@ -270,7 +242,8 @@ class ClassPatcher:
                 self.pairer.pair(current, value)
             value = canon.get(value)
             type.__setattr__(old, key, value)
-            if kind not in _PLAIN:
+            module = getattr(kind, "__module__", None)
+            if module == old.__module__ or module in self.running:  # an enum member, maybe
                 self.attributes += (old, key, value)
         self._drop(old, new, is_enum)
         if is_enum:
@@ -306,6 +279,8 @@ class ClassPatcher:
 
     def _note_fields(self, old: type, before: Tuple[Any, Any], new: type) -> None:
         # Instances made before the reload keep the fields they were made with.
+        if before[0] is None and before[1] is None:
+            return
         for attribute, fields in zip(("__dataclass_fields__", "_fields"), before):
             after = new.__dict__.get(attribute)
             if fields is not None and after is not None and list(fields) != list(after):
@@ -313,16 +288,6 @@ class ClassPatcher:
                     "its fields changed from ({}) to ({}); instances made before the reload "
                     "keep the old fields".format(", ".join(fields), ", ".join(after))
                 )
-
-def _tied(value: Any, new: type) -> bool:
-    """Whether `value` (or the dict of one it holds) refers to the new class itself."""
-    for held in gc.get_referents(value):
-        if held is new:
-            return True
-        if type(held) is dict and any(item is new for item in list(held.values())):
-            return True
-    return False
-
 
 def _made_by_body(cls: type, value: Any) -> bool:
     """Without a record of the body: a method of the class or a constant was in it."""

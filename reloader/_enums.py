@@ -26,6 +26,7 @@ def update_enum(old: Any, new: Any, canon: Canon, journal: Journal, notes: Dict[
     ):
         for name, member in new_map.items():  # the usual case: same members, values
             canon.map(member, old_map[name])
+        _pseudo_members(old, new, canon, journal)
         return
     saved = (dict(old_map), list(old._member_names_), dict(old._value2member_map_))
     try:
@@ -34,6 +35,26 @@ def update_enum(old: Any, new: Any, canon: Canon, journal: Journal, notes: Dict[
         _restore_enum(old, saved)
         raise
     journal.log(_restore_enum, old, saved)
+
+def _pseudo_members(old: Any, new: Any, canon: Canon, journal: Journal) -> None:
+    # Flag combinations the new code made at import (READ | WRITE): the old
+    # enum's own where it has one, else of the old enum.
+    new_values = new._value2member_map_
+    if len(new_values) <= len(new._member_names_):
+        return  # one value per member: no combination was made
+    old_values = old._value2member_map_
+    for value, member in list(new_values.items()):
+        if type(member) is not new or canon.get(member) is not member:
+            continue
+        try:
+            current = old_values.get(value)
+        except TypeError:  # an unhashable value
+            continue
+        if type(current) is old:
+            canon.map(member, current)
+        else:
+            journal.set_class(member, old)
+
 
 def _reconcile(
     old: Any, new: Any, canon: Canon, journal: Journal, notes: Dict[str, str]

@@ -130,7 +130,9 @@ class Pairer:
         self.seen.add(id(old))
         # Types, not isinstance: a proxy's __class__ may raise, or lie.
         old_kind, new_kind = type(old), type(new)
-        if issubclass(old_kind, types.FunctionType) and issubclass(new_kind, types.FunctionType):
+        if (old_kind is new_kind is types.FunctionType) or (
+            issubclass(old_kind, types.FunctionType) and issubclass(new_kind, types.FunctionType)
+        ):
             self.pairs.append(old)
             self.pairs.append(new)
             if not same_function(old, new):

@@ -1,9 +1,10 @@
 """Make old functions, classes and instances run the new code after a reload.
 
 An `Updater` is told, right after each re-imported module's code ran, about
-the new module, and updates the old module's objects in four parts:
-pairing old functions with their new versions (`_pairing`), patching old
-classes and enums in place (`_classes`), pointing the new code at the old
+the new module, and updates the old module's objects in parts: matching
+the old and new namespaces name by name (`_matching`), pairing old
+functions with their new versions (`_pairing`), patching old classes
+(`_classes`) and enums (`_enums`) in place, pointing the new code at the old
 objects that stand for new ones (`_canonical`), and remembering the earlier
 versions still held (`_generations`). Every change to an object that existed
 before goes into the undo journal (`_journal`); `undo()` plays it back when
@@ -17,26 +18,17 @@ module namespaces, class dictionaries and what hangs from their functions
 (wrappers, closure cells).
 """
 
-import struct
 import sys
 import threading
 import types
 import weakref
-from typing import Any, Callable, Dict, List, MutableMapping, Optional, Set, Tuple
+from typing import Any, Callable, Dict, List, MutableMapping, Optional, Tuple
 
-from . import _generations
+from . import _generations, _matching
 from ._canonical import Canon
 from ._classes import ClassPatcher
 from ._journal import MISSING, Journal
-from ._pairing import CALLABLES, Pairer, functions_of, qualname, wrapped
-
-#: Values of a module namespace that are never instances of the module's classes.
-_NOT_INSTANCES = frozenset((
-    type(None), str, int, float, bool, bytes, tuple, list, dict, set, frozenset,
-    types.ModuleType, types.FunctionType, types.BuiltinFunctionType, type,
-))
-
-_POINTER = struct.calcsize("P")
+from ._pairing import Pairer, qualname
 
 _lock = threading.Lock()
 _namespaces: List[MutableMapping[str, Any]] = []
@@ -95,95 +87,31 @@ class Updater:
         self.classes.running.discard(name)
         if old_module is not None and old_module is not module:
             self.replaced[id(old_module)] = (old_module, module, name)
-            self._update_namespace(old_module.__dict__, new_dict)
+            _matching.match(self, old_module.__dict__, new_dict)
         if self.classes.waiting:
             self.classes.retry()
         containers, self.classes.containers = self.classes.containers, []
         for container, where in containers:  # class attributes, now that every class is patched
             self.canon.container(container, where)
         functions, self.classes.functions = self.classes.functions, []
+        self.canon.home = new_dict
         for function in functions:
             self.canon.function(function)
-        attributes, self.classes.attributes = self.classes.attributes, []
-        for index in range(0, len(attributes), 3):  # members of enums patched after the class
-            cls, key, value = attributes[index:index + 3]
-            if self.canon.get(value) is not value and cls.__dict__.get(key) is value:
-                type.__setattr__(cls, key, self.canon.get(value))
+        self._class_attributes(final=False)
         self.canon.namespace(name, new_dict, self.classes.patched)
 
-    def _update_namespace(self, old_dict: Dict[str, Any], new_dict: Dict[str, Any]) -> None:
-        # Instances the module made at import time, by id(class): re-classed
-        # with their class, or the class is not patched.
-        instances: Dict[int, List[Any]] = {}
-        for value in new_dict.values():
-            if type(value) not in _NOT_INSTANCES:  # classes too, made by a metaclass here
-                instances.setdefault(id(type(value)), []).append(value)
-        # 1. Definitions: a class or function bound to the name it was defined as.
-        classes: List[Tuple[type, type]] = []
-        later = []
-        used: Set[int] = set()
-        for key in list(new_dict):
-            new = new_dict[key]
-            old = old_dict.get(key, MISSING)
-            if old is MISSING or old is new:
-                continue
-            old_kind = type(old)
-            if issubclass(old_kind, type):
-                if (
-                    issubclass(type(new), type)
-                    and _defined_in(new, new_dict)
-                    and _defined_in(old, old_dict)
-                ):
-                    classes.append((old, new))
-            elif (
-                old_kind is types.FunctionType
-                and type(new) is types.FunctionType
-                and old.__qualname__ == key == new.__qualname__
-                and old.__module__ == new.__module__
-            ):
-                self.replaced[id(old)] = (old, new, "")  # rebound in namespaces like __main__
-                used.add(id(new))
-                self.pairer.pair(old, new)
-            elif issubclass(old_kind, CALLABLES) or wrapped(old) is not None:
-                later.append(key)
-        # In the order of the names, but metaclasses and bases before the
-        # classes made from them.
-        for old, new in _bases_first(classes) if len(classes) > 1 else classes:
-            self.classes.update_later(old, new, instances.get(id(new), ()))
-        if instances:
-            self._update_instances(old_dict, new_dict)
-        # 2. Anything else callable (lambdas, what a decorator made), by name,
-        #    when neither side is already taken by another name.
-        for key in later:
-            old, new = old_dict[key], new_dict[key]
-            if id(old) in self.pairer.seen or id(new) in used:
-                continue
-            used.add(id(new))
-            self.replaced[id(old)] = (old, new, "")
-            self.pairer.pair(old, new)
-
-    def _update_instances(self, old_dict: Dict[str, Any], new_dict: Dict[str, Any]) -> None:
-        """Module-level instances of a patched class, under the same name in both versions.
-
-        A stateless one (a sentinel such as `missing = _Missing()`) is one
-        object: the old one stands for the new, as old data holds it. Others
-        stay new, and functions they hold (a command's callback) are paired.
-        """
-        patched = self.classes.patched
-        for key, new in new_dict.items():
-            old = old_dict.get(key, MISSING)
-            kind = type(old)
-            if kind is not type(new) or id(kind) not in patched or old is new:
-                continue
-            old_vars, new_vars = _attributes(old), _attributes(new)
-            if old_vars is None or new_vars is None:
-                continue
-            if not old_vars and not new_vars and not _has_slots(kind):
-                self.canon.map(new, old)
-                continue
-            for name, value in old_vars.items():
-                if type(value) is types.FunctionType:
-                    self.pairer.pair(value, new_vars.get(name))
+    def _class_attributes(self, final: bool) -> None:
+        """Class attributes set to what was patched later (an enum's members): canonical."""
+        attributes, self.classes.attributes = self.classes.attributes, []
+        running = self.classes.running
+        for index in range(0, len(attributes), 3):
+            cls, key, value = attributes[index:index + 3]
+            canonical = self.canon.get(value)
+            if canonical is not value:
+                if cls.__dict__.get(key) is value:
+                    type.__setattr__(cls, key, canonical)  # the class dictionary's undo covers it
+            elif not final and type(value).__module__ in running:
+                self.classes.attributes += (cls, key, value)  # its module has not finished
 
     def undo(self) -> List[str]:
         """Put every old object back as it was; return what could not be put back.
@@ -199,6 +127,7 @@ class Updater:
     def commit(self) -> List[Tuple[str, Callable[[], Any]]]:
         """Finish a successful reload; return weak references to the replaced old objects."""
         self.classes.retry(final=True)
+        self._class_attributes(final=True)
         canon = self.canon
         if canon:
             for module in self.new_modules:  # names bound before their module ran (cycles)
@@ -256,58 +185,6 @@ class Updater:
         self.classes = ClassPatcher(
             self.journal, self.canon, self.pairer, self.not_updated, self.replaced
         )
-
-
-def _defined_in(cls: type, namespace: Dict[str, Any]) -> bool:
-    """Whether `cls` was made by the module whose namespace is `namespace`.
-
-    Its methods read that namespace; `__module__` can name another module
-    (a package re-exporting it), and in an import cycle a module can hold a
-    class of another that has not finished running.
-    """
-    if namespace.get("__name__") == cls.__module__:
-        return True
-    for value in cls.__dict__.values():
-        for function in functions_of(value):
-            if function.__globals__ is namespace:
-                return True
-    return False
-
-
-def _bases_first(classes: List[Tuple[type, type]]) -> List[Tuple[type, type]]:
-    pairs = {id(new): (old, new) for old, new in classes}
-    ordered: List[Tuple[type, type]] = []
-    placed: Set[int] = set()
-
-    def place(pair: Tuple[type, type]) -> None:
-        new = pair[1]
-        if id(new) not in placed:
-            placed.add(id(new))
-            for base in new.__bases__ + (type(new),):
-                if id(base) in pairs:
-                    place(pairs[id(base)])
-            ordered.append(pair)
-
-    for pair in classes:
-        place(pair)
-    return ordered
-
-
-def _attributes(thing: Any) -> Optional[Dict[str, Any]]:
-    try:
-        attributes = object.__getattribute__(thing, "__dict__")
-    except Exception:  # no __dict__, or a proxy whose lookup raises
-        return None
-    return attributes if type(attributes) is dict else None
-
-
-def _has_slots(cls: type) -> bool:
-    """Whether instances hold data besides their __dict__ (slots, a built-in base)."""
-    return (
-        cls.__itemsize__ != 0
-        or cls.__basicsize__ > object.__basicsize__ + 2 * _POINTER
-        or any("__slots__" in vars(base) for base in cls.__mro__[:-1])
-    )
 
 
 def _mirror(old: Dict[str, Any], new: Dict[str, Any]) -> None:

@@ -432,18 +432,28 @@ class HeldObjectsTest(UpdateCase):
             class State(enum.Enum):
                 ANY = 1
                 CLOSED = 2
+            def allow(allowed):
+                def decorate(function):
+                    def go(self):
+                        return 'allowed' if State.ANY in allowed else 'refused'
+                    return go
+                return decorate
             class Session:
                 @declare(State.ANY)
                 def close(self):
                     pass
+                @allow((State.ANY, State.CLOSED))
+                def begin(self):
+                    pass
             """,
         )
         held = self.load("{pkg}.states").Session()
-        self.assertEqual(held.close(), "any")
+        self.assertEqual((held.close(), held.begin()), ("any", "allowed"))
         for _ in range(2):
             self.reload()
-            self.assertEqual((held.close(), self.mod("{pkg}.states").Session().close()),
-                             ("any", "any"))
+            new = self.mod("{pkg}.states").Session()
+            self.assertEqual((held.close(), new.close(), held.begin(), new.begin()),
+                             ("any", "any", "allowed", "allowed"))
 
     def test_a_sentinel_stays_the_one_old_data_holds(self) -> None:
         # As marshmallow's `missing`.
@@ -481,10 +491,19 @@ class HeldObjectsTest(UpdateCase):
                 return '{v}'
             """
         self.write("{pkg}/cli.py", body.replace("{v}", "hi"))
-        held = self.load("{pkg}.cli").hello
+        self.write("framework_{pkg}.py", body.split("@command")[0])
+        self.write("{pkg}/app.py", "from framework_{pkg} import command\n@command\n"
+                   "def hello():\n    return '{v}'\n")
+        held = [self.load("{pkg}.cli").hello, self.load("{pkg}.app").hello]
         self.write("{pkg}/cli.py", body.replace("{v}", "hey"))
+        self.write("{pkg}/app.py", self.read("{pkg}/app.py").replace("{v}", "hey"))
         self.reload()
-        self.assertEqual((held.callback(), self.mod("{pkg}.cli").hello.callback()), ("hey", "hey"))
+        self.assertEqual([command.callback() for command in held], ["hey", "hey"])
+        self.assertEqual(self.mod("{pkg}.cli").hello.callback(), "hey")
+
+    def read(self, relative: str) -> str:
+        with open(self.path(relative), encoding="utf-8") as handle:
+            return handle.read()
 
 
 class MustReloadTest(UpdateCase):

@@ -1,0 +1,160 @@
+"""Match an old module namespace with the new one, name by name, and update what matches.
+
+Classes defined in the module under the same name go to the class patcher,
+bases and metaclasses first; a function bound to the name it was defined as
+is paired first, then lambdas and what decorators made, each old and new
+object at most once; instances the module made at import time go with their
+class, a stateless one (a sentinel) stays the old object, and functions an
+instance holds (a command's callback) are paired by attribute name.
+
+It must not look past the two namespaces and what their objects hold directly.
+"""
+
+import struct
+import types
+from typing import Any, Dict, List, Optional, Set, Tuple
+
+from ._journal import MISSING
+from ._pairing import CALLABLES, functions_of, wrapped
+
+#: Values of a module namespace that are never instances of the module's classes.
+_NOT_INSTANCES = frozenset((
+    type(None), str, int, float, bool, bytes, tuple, list, dict, set, frozenset,
+    types.ModuleType, types.FunctionType, types.BuiltinFunctionType, type,
+))
+_POINTER = struct.calcsize("P")
+
+
+def match(update: Any, old_dict: Dict[str, Any], new_dict: Dict[str, Any]) -> None:
+    """Pair what `old_dict` and `new_dict` bind to the same names, and update it."""
+    # Instances the module made at import time, by id(class): re-classed
+    # with their class, or the class is not patched.
+    instances: Dict[int, List[Any]] = {}
+    keys = []
+    # 1. Definitions: a class or function bound to the name it was defined as.
+    classes: List[Tuple[type, type]] = []
+    later = []
+    used: Set[int] = set()
+    for key, new in new_dict.items():  # nothing below binds a name
+        if type(new) not in _NOT_INSTANCES:  # classes too, made by a metaclass here
+            instances.setdefault(id(type(new)), []).append(new)
+            keys.append(key)
+        old = old_dict.get(key, MISSING)
+        if old is MISSING or old is new:
+            continue
+        old_kind = type(old)
+        if issubclass(old_kind, type):
+            if (
+                issubclass(type(new), type)
+                and _defined_in(new, new_dict)
+                and _defined_in(old, old_dict)
+            ):
+                classes.append((old, new))
+        elif (
+            old_kind is types.FunctionType
+            and type(new) is types.FunctionType
+            and old.__qualname__ == key == new.__qualname__
+            and old.__module__ == new.__module__
+        ):
+            update.replaced[id(old)] = (old, new, "")  # rebound in namespaces like __main__
+            used.add(id(new))
+            update.pairer.pair(old, new)
+        elif issubclass(old_kind, CALLABLES) or wrapped(old) is not None:
+            later.append(key)
+    # In the order of the names, but metaclasses and bases before the
+    # classes made from them.
+    for old, new in _bases_first(classes) if len(classes) > 1 else classes:
+        update.classes.update_later(old, new, instances.get(id(new), ()))
+    if keys:
+        _match_instances(update, old_dict, new_dict, keys)
+    # 2. Anything else callable (lambdas, what a decorator made), by name,
+    #    when neither side is already taken by another name.
+    for key in later:
+        old, new = old_dict[key], new_dict[key]
+        if id(old) in update.pairer.seen or id(new) in used:
+            continue
+        used.add(id(new))
+        update.replaced[id(old)] = (old, new, "")
+        update.pairer.pair(old, new)
+
+def _match_instances(
+    update: Any, old_dict: Dict[str, Any], new_dict: Dict[str, Any], keys: List[str]
+) -> None:
+    """Module-level instances of one class, under the same name in both versions.
+
+    A stateless one (a sentinel such as `missing = _Missing()`) is one
+    object: the old one stands for the new, as old data holds it. Others
+    stay new, and functions they hold (a command's callback) are paired.
+    """
+    for key in keys:
+        new = new_dict[key]
+        old = old_dict.get(key, MISSING)
+        kind = type(old)
+        if kind is not type(new) or old is new or issubclass(kind, type):
+            continue  # only one class, patched or not reloaded
+        old_vars, new_vars = _attributes(old), _attributes(new)
+        if old_vars is None or new_vars is None:
+            continue
+        if not old_vars and not new_vars and not _has_slots(kind):
+            update.canon.map(new, old)
+            continue
+        for name, value in old_vars.items():
+            if type(value) is types.FunctionType:
+                update.pairer.pair(value, new_vars.get(name))
+
+
+def _defined_in(cls: type, namespace: Dict[str, Any]) -> bool:
+    """Whether `cls` was made by the module whose namespace is `namespace`.
+
+    Its methods read that namespace; `__module__` can name another module
+    (a package re-exporting it), and in an import cycle a module can hold a
+    class of another that has not finished running.
+    """
+    if namespace.get("__name__") == cls.__module__:
+        return True
+    for value in cls.__dict__.values():
+        for function in functions_of(value):
+            if function.__globals__ is namespace:
+                return True
+    return False
+
+
+def _bases_first(classes: List[Tuple[type, type]]) -> List[Tuple[type, type]]:
+    pairs = {id(new): (old, new) for old, new in classes}
+    for _, new in classes:
+        if id(type(new)) in pairs or any(id(base) in pairs for base in new.__bases__):
+            break
+    else:
+        return classes  # no class made from another of these
+    ordered: List[Tuple[type, type]] = []
+    placed: Set[int] = set()
+
+    def place(pair: Tuple[type, type]) -> None:
+        new = pair[1]
+        if id(new) not in placed:
+            placed.add(id(new))
+            for base in new.__bases__ + (type(new),):
+                if id(base) in pairs:
+                    place(pairs[id(base)])
+            ordered.append(pair)
+
+    for pair in classes:
+        place(pair)
+    return ordered
+
+
+def _attributes(thing: Any) -> Optional[Dict[str, Any]]:
+    try:
+        attributes = object.__getattribute__(thing, "__dict__")
+    except Exception:  # no __dict__, or a proxy whose lookup raises
+        return None
+    return attributes if type(attributes) is dict else None
+
+
+def _has_slots(cls: type) -> bool:
+    """Whether instances hold data besides their __dict__ (slots, a built-in base)."""
+    return (
+        cls.__itemsize__ != 0
+        or cls.__basicsize__ > object.__basicsize__ + 2 * _POINTER
+        or any("__slots__" in vars(base) for base in cls.__mro__[:-1])
+    )

@@ -1,0 +1,61 @@
+"""Decide whether an old class can be patched in place from its new version.
+
+Known safe: classes made by `type`, `abc.ABCMeta` or `enum.EnumMeta`, and by
+metaclasses that do not intercept attribute writes, with the same instance
+layout, whose bases could be patched. A new body that built state tied to
+the new class (a mapper's class manager, a compiled validator, an object
+that refers to the class) cannot be shared by the old class either; the
+caller asks `tied` for each such value. Writes that fail are the caller's
+to take back.
+
+It decides only; it changes nothing.
+"""
+
+import abc
+import enum
+import gc
+from typing import Any, Optional, Set
+
+from ._canonical import Canon
+from ._pairing import qualname
+
+#: Metaclasses whose classes are known to be safe to patch.
+_SAFE = (type, abc.ABCMeta, enum.EnumMeta)
+
+
+def refusal(old: type, new: type, canon: Canon, split: Set[int]) -> Optional[str]:
+    """Why `old` cannot be patched from `new`, or None when it can be tried.
+
+    `split` holds the ids of new classes already left beside their old one.
+    """
+    if canon.get(type(new)) is not type(old):
+        return "its metaclass changed from {} to {}".format(
+            qualname(type(old)), qualname(type(new))
+        )
+    if (
+        old.__basicsize__ != new.__basicsize__
+        or old.__itemsize__ != new.__itemsize__
+        or old.__dictoffset__ != new.__dictoffset__
+        or old.__weakrefoffset__ != new.__weakrefoffset__
+        or old.__dict__.get("__slots__") != new.__dict__.get("__slots__")
+    ):
+        return "its instance layout changed (__slots__ or a built-in base)"
+    for base in new.__bases__:
+        if id(base) in split:
+            return "its base class {} could not be patched".format(qualname(base))
+    for meta in type(old).__mro__:
+        if meta in _SAFE:
+            break
+        if "__setattr__" in meta.__dict__ or "__delattr__" in meta.__dict__:
+            return "its metaclass {} intercepts attribute writes".format(qualname(meta))
+    return None
+
+
+def tied(value: Any, new: type) -> bool:
+    """Whether `value` (or the dict of one it holds) refers to the new class itself."""
+    for held in gc.get_referents(value):
+        if held is new:
+            return True
+        if type(held) is dict and any(item is new for item in list(held.values())):
+            return True
+    return False
