@@ -284,6 +284,19 @@ def run_web_servers(pythons: Dict[str, "Interpreter"]) -> Result:
     return result
 
 
+def run_real_packages(pythons: Dict[str, "Interpreter"]) -> Result:
+    """Widely used PyPI packages, pinned, reloaded with and without edits (CPython 3.11)."""
+    command = [sys.executable, str(REPO / "tests" / "real_packages" / "run.py")]
+    status, output = run(command, env=pip_env())
+    lines = output.strip().splitlines()
+    match = re.match(r"^(\d+) passed, (\d+) failed$", lines[-1]) if lines else None
+    passed, failed = (int(match.group(1)), int(match.group(2))) if match else (0, 1)
+    ok = status == 0 and match is not None and not failed
+    detail = "{} packages: {}".format(passed + failed, lines[-1]) if match else (
+        lines[-1] if lines else "no output")
+    return Result("real packages", "ok" if ok else "FAIL", detail, output, passed, failed)
+
+
 EXTRA_SUITES: List[ExtraSuite] = [
     ExtraSuite("real hosts", run_real_hosts,
                "gdb and vim-nox with apt-get when missing; .venv-hosts/: bpy==5.0.1 on CPython "
@@ -297,6 +310,9 @@ EXTRA_SUITES: List[ExtraSuite] = [
     ExtraSuite("web", run_web_servers,
                ".venv-check/web/: Flask, FastAPI with uvicorn and Django, pinned (about 90 MB), "
                "on CPython 3.12 or 3.13"),
+    ExtraSuite("real packages", run_real_packages,
+               ".venv-check/real-packages/: 32 PyPI packages and what they need, pinned in "
+               "tests/real_packages/requirements.txt (about 400 MB), on CPython 3.11"),
 ]
 
 

@@ -1,0 +1,1055 @@
+"""What the real-packages suite does with each package: the user module that uses it.
+
+Each case names the distribution (`dist`), the top-level modules copied out of
+site-packages and reloaded (`copy`), the function of the package the edit marks
+(`edit`, "module:qualname", pure Python, called by the user module's `smoke` and
+`use`), and the user module's source. That module defines:
+
+  smoke()    a use of the package through the current modules; plain data back
+  hold()     a dict of objects a program keeps: functions, classes, instances,
+             bound methods
+  use(held)  plain data from the held objects, with isinstance checks against the
+             current classes
+  edited(held)  (cases with `user_edit`) [whether the user's edit shows through the
+             held objects, whether it shows through the new module]
+
+`user_edit` lists (old, new) text replacements in the user module. The cases cover
+decorators, dataclasses and attrs, enums, metaclasses and ORMs, validation, plugin
+systems, lazy attributes, C speedups and mypyc-compiled modules.
+"""
+
+from typing import Any, Dict
+
+CASES: Dict[str, Dict[str, Any]] = {}
+
+
+def case(name: str, dist: str, copy: str, edit: str, user: str, user_edit: Any = None) -> None:
+    CASES[name] = {"name": name, "dist": dist, "copy": copy.split(), "edit": edit,
+                   "user": user.lstrip("\n"), "user_edit": user_edit}
+
+
+case("attrs", "attrs", "attr attrs", "attr._funcs:asdict", """
+import dataclasses
+import enum
+import sys
+
+import attrs
+
+
+class Color(enum.Enum):
+    RED = 1
+    BLUE = 2
+
+
+NAMES = {Color.RED: "red", Color.BLUE: "blue"}
+
+
+@dataclasses.dataclass(frozen=True)
+class Config:
+    size: int = 3
+
+    def double(self):
+        return self.size * 2
+
+
+DEFAULT = Config()
+
+
+@attrs.define
+class Point:
+    x: int
+    y: int = 0
+
+    def norm(self):
+        return self.x + self.y
+
+
+@attrs.frozen
+class Frozen:
+    a: int
+
+
+def smoke():
+    p = Point(1, 2)
+    return [p.norm(), attrs.asdict(p), repr(Frozen(3)), attrs.has(Point),
+            attrs.evolve(p, x=5).x, DEFAULT.double(), NAMES[Color.RED], Config(4).double()]
+
+
+def hold():
+    p = Point(4, 5)
+    return {"p": p, "asdict": attrs.asdict, "bound": p.norm, "cls": Point,
+            "evolve": attrs.evolve, "config": Config(7), "color": Color.BLUE}
+
+
+def use(h):
+    m = sys.modules[__name__]
+    return [h["asdict"](h["p"]), h["bound"](), h["cls"](1).norm(), isinstance(h["p"], m.Point),
+            h["evolve"](h["p"], y=1).y, h["config"].double(), isinstance(h["config"], m.Config),
+            m.NAMES[h["color"]], h["color"] is m.Color.BLUE]
+
+
+def edited(h):
+    m = sys.modules[__name__]
+    return [h["p"].norm() == 109 and h["bound"]() == 109 and h["config"].double() == 21,
+            m.Point(1).norm() == 101 and m.DEFAULT.double() == 9 and m.Config(1).double() == 3]
+""", [("return self.x + self.y", "return self.x + self.y + 100"),
+      ("return self.size * 2", "return self.size * 3")])
+
+case("pydantic", "pydantic", "pydantic", "pydantic.main:BaseModel.model_dump", """
+import sys
+from typing import List
+
+import pydantic
+from pydantic import BaseModel, Field, field_validator
+
+
+class Item(BaseModel):
+    name: str
+    price: float = Field(gt=0)
+    tags: List[str] = []
+
+    @field_validator("name")
+    @classmethod
+    def strip(cls, value):
+        return value.strip()
+
+    def label(self):
+        return "{}:{}".format(self.name, self.price)
+
+
+def smoke():
+    item = Item(name=" a ", price=2)
+    try:
+        Item(name="x", price=-1)
+    except pydantic.ValidationError as error:
+        errors = error.error_count()
+    validated = Item.model_validate({"name": "b", "price": 1})
+    return [item.model_dump(), item.label(), errors, validated.name,
+            isinstance(validated, Item), pydantic.TypeAdapter(List[int]).validate_python(["3"])]
+
+
+def hold():
+    item = Item(name="c", price=3)
+    return {"item": item, "cls": Item, "bound": item.label,
+            "adapter": pydantic.TypeAdapter(List[int])}
+
+
+def use(h):
+    m = sys.modules[__name__]
+    return [h["item"].model_dump(), h["bound"](), h["cls"](name="d", price=1).label(),
+            isinstance(h["item"], m.Item),
+            isinstance(h["cls"].model_validate({"name": "e", "price": 1}), h["cls"]),
+            h["adapter"].validate_python(["1", 2])]
+
+
+def edited(h):
+    m = sys.modules[__name__]
+    return [h["item"].label() == "c=3.0", m.Item(name="x", price=1).label() == "x=1.0"]
+""", [('"{}:{}".format', '"{}={}".format')])
+
+case("sqlalchemy", "SQLAlchemy", "sqlalchemy",
+     "sqlalchemy.sql._selectable_constructors:select", """
+import sys
+
+from sqlalchemy import String, create_engine, select
+from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class User(Base):
+    __tablename__ = "users"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(30))
+
+    def greet(self):
+        return "hi " + self.name
+
+
+def smoke():
+    engine = create_engine("sqlite://")
+    Base.metadata.create_all(engine)
+    with Session(engine) as session:
+        session.add_all([User(name="a"), User(name="b")])
+        session.commit()
+        users = session.scalars(select(User).order_by(User.name)).all()
+        names = [user.greet() for user in users]
+    return [names, str(select(User.name).where(User.id == 1)).split()]
+
+
+def hold():
+    user = User(name="held")
+    return {"user": user, "cls": User, "bound": user.greet, "select": select}
+
+
+def use(h):
+    m = sys.modules[__name__]
+    return [h["user"].greet(), h["bound"](), h["cls"](name="n").greet(),
+            isinstance(h["user"], m.User), str(h["select"](h["cls"].id)).split()]
+
+
+def edited(h):
+    m = sys.modules[__name__]
+    return [h["user"].greet() == "hello held", m.User(name="x").greet() == "hello x"]
+""", [('"hi "', '"hello "')])
+
+case("pluggy", "pluggy", "pluggy", "pluggy._caller:HookCaller.__call__", """
+import sys
+
+import pluggy
+
+hookspec = pluggy.HookspecMarker("probe")
+hookimpl = pluggy.HookimplMarker("probe")
+
+
+class Spec:
+    @hookspec
+    def compute(self, x):
+        pass
+
+
+class Double:
+    @hookimpl
+    def compute(self, x):
+        return x * 2
+
+
+class Next:
+    @hookimpl(tryfirst=True)
+    def compute(self, x):
+        return x + 1
+
+
+def make():
+    manager = pluggy.PluginManager("probe")
+    manager.add_hookspecs(Spec)
+    manager.register(Double())
+    manager.register(Next())
+    return manager
+
+
+def smoke():
+    manager = make()
+    return [manager.hook.compute(x=3), len(manager.get_plugins())]
+
+
+def hold():
+    manager = make()
+    return {"manager": manager, "hook": manager.hook.compute, "cls": pluggy.PluginManager}
+
+
+def use(h):
+    return [h["hook"](x=5), isinstance(h["manager"], sys.modules["pluggy"].PluginManager),
+            len(h["cls"]("other").get_plugins())]
+
+
+def edited(h):
+    return [h["hook"](x=5) == [6, 100], sys.modules[__name__].make().hook.compute(x=1) == [2, 20]]
+""", [("return x * 2", "return x * 20")])
+
+case("httpx", "httpx", "httpx", "httpx._client:Client.get", """
+import sys
+
+import httpx
+
+
+def handler(request):
+    return httpx.Response(200, json={"path": request.url.path})
+
+
+def smoke():
+    with httpx.Client(transport=httpx.MockTransport(handler), base_url="http://t") as client:
+        response = client.get("/a", params={"q": 1})
+    return [response.status_code, response.json(), str(response.request.url),
+            httpx.codes.OK == 200, httpx.codes(404).name]
+
+
+def hold():
+    client = httpx.Client(transport=httpx.MockTransport(handler), base_url="http://t")
+    return {"client": client, "get": client.get, "url": httpx.URL("http://x/y/"),
+            "cls": httpx.Client}
+
+
+def use(h):
+    response = h["get"]("/b")
+    return [response.json(), str(h["url"].join("z")),
+            isinstance(h["client"], sys.modules["httpx"].Client),
+            isinstance(response, sys.modules["httpx"].Response)]
+""")
+
+case("anyio", "anyio", "anyio", "anyio._core._eventloop:run", """
+import sys
+
+import anyio
+import anyio.to_thread
+
+
+async def work(count):
+    results = []
+
+    async def one(index):
+        await anyio.sleep(0)
+        results.append(index)
+
+    async with anyio.create_task_group() as group:
+        for index in range(count):
+            group.start_soon(one, index)
+    return sorted(results)
+
+
+async def signal(event_class):
+    event = event_class()
+    event.set()
+    await event.wait()
+    return event.is_set()
+
+
+def smoke():
+    return [anyio.run(work, 3), anyio.run(anyio.to_thread.run_sync, lambda: 5)]
+
+
+def hold():
+    return {"run": anyio.run, "event": anyio.Event, "work": work}
+
+
+def use(h):
+    return [h["run"](h["work"], 2), h["run"](signal, h["event"]),
+            issubclass(h["event"], sys.modules["anyio"].Event)]
+""")
+
+case("pytest", "pytest", "_pytest pytest py", "_pytest.approx:approx", """
+import os
+import sys
+
+import _pytest.scope
+import pytest
+
+TEST = os.path.join(os.path.dirname(os.path.abspath(__file__)), "probe_case.py")
+ARGS = ["-q", "-p", "no:cacheprovider", "--rootdir", os.path.dirname(TEST), TEST]
+with open(TEST, "w") as handle:
+    handle.write('''
+import pytest
+
+@pytest.fixture(scope="module")
+def num():
+    return 2
+
+@pytest.mark.parametrize("x", [1, 2])
+def test_a(num, x):
+    assert num * x in (2, 4)
+    assert 0.1 + 0.2 == pytest.approx(0.3)
+''')
+
+
+def smoke():
+    return [int(pytest.main(ARGS)), 0.1 + 0.2 == pytest.approx(0.3),
+            _pytest.scope.Scope.Function.next_higher().value]
+
+
+def hold():
+    return {"main": pytest.main, "approx": pytest.approx, "scope": _pytest.scope.Scope.Function,
+            "raises": pytest.raises}
+
+
+def use(h):
+    with h["raises"](ZeroDivisionError):
+        1 / 0
+    return [int(h["main"](ARGS)), h["scope"] is sys.modules["_pytest.scope"].Scope.Function,
+            h["approx"](1.0) == 1.0]
+""")
+
+case("tqdm", "tqdm", "tqdm", "tqdm.std:tqdm.format_interval", """
+import io
+import sys
+
+import tqdm
+
+
+def smoke():
+    out = io.StringIO()
+    total = sum(tqdm.tqdm(range(5), file=out))
+    return [total, "5/5" in out.getvalue(), tqdm.tqdm.format_sizeof(2048),
+            tqdm.tqdm.format_interval(65)]
+
+
+def hold():
+    return {"cls": tqdm.tqdm, "bar": tqdm.tqdm(total=3, file=io.StringIO()),
+            "interval": tqdm.tqdm.format_interval}
+
+
+def use(h):
+    h["bar"].update(1)
+    return [h["interval"](65), isinstance(h["bar"], sys.modules["tqdm"].tqdm),
+            sum(h["cls"](range(3), file=io.StringIO())), h["bar"].n > 0]
+""")
+
+case("toolz", "toolz", "toolz tlz", "toolz.itertoolz:groupby", """
+import sys
+
+import toolz
+from toolz import curried
+
+
+@toolz.curry
+def add(a, b):
+    return a + b
+
+
+def smoke():
+    return [toolz.pipe(3, add(1), str), toolz.groupby(len, ["a", "bb", "c"]),
+            list(toolz.take(3, toolz.iterate(add(2), 0))), list(curried.map(str)([1]))]
+
+
+def hold():
+    return {"curry": toolz.curry, "add": add, "add1": add(1), "groupby": toolz.groupby,
+            "compose": toolz.compose(str, add(1))}
+
+
+def use(h):
+    return [h["add1"](5), h["groupby"](len, ["x", "yy"]), h["compose"](1),
+            isinstance(h["add"], sys.modules["toolz"].curry), isinstance(h["add1"], h["curry"])]
+""")
+
+case("typing_extensions", "typing_extensions", "typing_extensions",
+     "typing_extensions:get_type_hints", """
+import sys
+
+import typing_extensions as te
+
+
+@te.runtime_checkable
+class Runs(te.Protocol):
+    def go(self) -> int:
+        pass
+
+
+class Runner:
+    def go(self):
+        return 1
+
+
+class Movie(te.TypedDict):
+    title: str
+    year: te.NotRequired[int]
+
+
+def smoke():
+    return [isinstance(Runner(), Runs), sorted(Movie.__required_keys__),
+            sorted(te.get_type_hints(Movie)), str(te.get_args(te.Annotated[int, "x"]))]
+
+
+def hold():
+    return {"protocol": Runs, "runner": Runner(), "hints": te.get_type_hints, "movie": Movie,
+            "literal": te.Literal}
+
+
+def use(h):
+    return [isinstance(h["runner"], h["protocol"]), sorted(h["hints"](h["movie"])),
+            str(h["literal"][1, 2]), isinstance(h["runner"], sys.modules[__name__].Runs)]
+""")
+
+case("werkzeug", "Werkzeug", "werkzeug", "werkzeug.routing.map:MapAdapter.match", """
+import sys
+
+from werkzeug.local import Local
+from werkzeug.routing import Map, Rule
+from werkzeug.test import Client
+from werkzeug.wrappers import Request, Response
+
+URLS = Map([Rule("/hi/<name>", endpoint="hi")])
+local = Local()
+current = local("value")
+
+
+@Request.application
+def app(request):
+    endpoint, args = URLS.bind_to_environ(request.environ).match()
+    return Response("hello " + args["name"])
+
+
+def smoke():
+    local.value = "v"
+    return [Client(app).get("/hi/x").get_data(as_text=True), str(current),
+            Client(app).get("/nope").status_code]
+
+
+def hold():
+    return {"app": app, "client": Client, "proxy": current, "urls": URLS}
+
+
+def use(h):
+    local.value = "w"
+    return [h["client"](h["app"]).get("/hi/y").get_data(as_text=True), str(h["proxy"]),
+            isinstance(h["urls"], sys.modules["werkzeug.routing"].Map)]
+""")
+
+case("flask", "Flask", "flask", "flask.app:Flask.dispatch_request", """
+import sys
+
+import flask
+
+app = flask.Flask("probe_flask_app")
+
+
+@app.route("/hi/<name>")
+def hi(name):
+    return flask.jsonify(greeting="hi " + name, path=flask.request.path)
+
+
+def smoke():
+    client = app.test_client()
+    with app.test_request_context():
+        url = flask.url_for("hi", name="z")
+    return [client.get("/hi/a").get_json(), url, client.get("/missing").status_code]
+
+
+def hold():
+    return {"app": app, "view": hi, "request": flask.request}
+
+
+def use(h):
+    return [h["app"].test_client().get("/hi/b").get_json(),
+            isinstance(h["app"], sys.modules["flask"].Flask)]
+
+
+def edited(h):
+    return [h["app"].test_client().get("/hi/b").get_json()["greeting"] == "hello b",
+            sys.modules[__name__].smoke()[0]["greeting"] == "hello a"]
+""", [('"hi " + name', '"hello " + name')])
+
+case("sympy", "sympy", "sympy", "sympy.core.function:expand", """
+import sys
+
+import sympy
+
+x, y = sympy.symbols("x y")
+
+
+def smoke():
+    return [str(sympy.expand((x + 1) ** 2)), str(sympy.diff(sympy.sin(x) * x, x)),
+            str(sympy.solve(x ** 2 - 4, x)), str(sympy.Rational(1, 3) + sympy.Rational(1, 6))]
+
+
+def hold():
+    return {"expr": (x + y) ** 2, "expand": sympy.expand, "symbol": sympy.Symbol, "x": x}
+
+
+def use(h):
+    return [str(h["expand"](h["expr"])), isinstance(h["x"], sys.modules["sympy"].Symbol),
+            str(h["expr"].subs(h["x"], 1)), h["symbol"]("x") == h["x"]]
+""")
+
+case("black", "black", "black blib2to3 _black_version", "black.report:Report.done", """
+import sys
+from pathlib import Path
+
+import black
+from black.report import Changed, Report
+
+
+def smoke():
+    report = Report(quiet=True)
+    report.done(Path("a.py"), Changed.YES)
+    return [black.format_str("x = ( 1, )\\n", mode=black.Mode()), report.change_count,
+            report.return_code]
+
+
+def hold():
+    report = Report(quiet=True)
+    return {"report": report, "done": report.done, "format": black.format_str,
+            "mode": black.Mode(line_length=20), "changed": Changed.NO}
+
+
+def use(h):
+    h["done"](Path("b.py"), h["changed"])
+    return [h["format"]("f(a,b)\\n", mode=h["mode"]), h["report"].same_count > 0,
+            isinstance(h["report"], sys.modules["black.report"].Report),
+            h["changed"] is sys.modules["black.report"].Changed.NO]
+""")
+
+case("charset_normalizer", "charset-normalizer", "charset_normalizer",
+     "charset_normalizer.api:from_bytes", """
+import sys
+
+import charset_normalizer
+
+TEXT = "Bonjour, ça va très bien. Où êtes-vous allés cet été ?".encode("cp1252")
+
+
+def smoke():
+    best = charset_normalizer.from_bytes(TEXT).best()
+    return [best.encoding, str(best)[:10]]
+
+
+def hold():
+    return {"from_bytes": charset_normalizer.from_bytes,
+            "match": charset_normalizer.from_bytes(TEXT).best()}
+
+
+def use(h):
+    return [h["from_bytes"](TEXT).best().encoding, str(h["match"])[:7],
+            isinstance(h["match"], sys.modules["charset_normalizer"].CharsetMatch)]
+""")
+
+case("click", "click", "click", "click.core:Command.invoke", """
+import sys
+
+import click
+from click.testing import CliRunner
+
+
+@click.group()
+def cli():
+    pass
+
+
+@cli.command()
+@click.option("--count", default=1, type=int)
+@click.argument("name")
+def hello(count, name):
+    for _ in range(count):
+        click.echo("hi " + name)
+
+
+def smoke():
+    result = CliRunner().invoke(cli, ["hello", "--count", "2", "x"])
+    return [result.exit_code, result.output, CliRunner().invoke(cli, ["nope"]).exit_code]
+
+
+def hold():
+    return {"cli": cli, "hello": hello, "runner": CliRunner()}
+
+
+def use(h):
+    return [h["runner"].invoke(h["cli"], ["hello", "y"]).output,
+            isinstance(h["hello"], sys.modules["click"].Command), h["hello"].name]
+
+
+def edited(h):
+    return [h["runner"].invoke(h["cli"], ["hello", "y"]).output == "hey y\\n",
+            sys.modules[__name__].smoke()[1] == "hey x\\nhey x\\n"]
+""", [('"hi "', '"hey "')])
+
+case("jinja2", "Jinja2", "jinja2", "jinja2.environment:Template.render", """
+import sys
+
+import jinja2
+
+ENV = jinja2.Environment(loader=jinja2.DictLoader({
+    "base.html": "<{% block body %}{% endblock %}>",
+    "page.html": "{% extends 'base.html' %}{% block body %}"
+                 "{% for i in range(n) %}{{ i|double }}{% endfor %}{{ x }}{% endblock %}",
+}), autoescape=True)
+ENV.filters["double"] = lambda value: value * 2
+
+
+def smoke():
+    return [ENV.get_template("page.html").render(n=3, x="<b>"),
+            jinja2.Template("{{ a + 1 }}").render(a=1)]
+
+
+def hold():
+    template = ENV.get_template("page.html")
+    return {"template": template, "render": template.render, "env": ENV}
+
+
+def use(h):
+    return [h["render"](n=2, x="&"), isinstance(h["template"], sys.modules["jinja2"].Template),
+            h["env"].from_string("{{ 2 * 3 }}").render()]
+""")
+
+case("markupsafe", "MarkupSafe", "markupsafe", "markupsafe:Markup.striptags", """
+import sys
+
+import markupsafe
+from markupsafe import Markup, escape
+
+
+def smoke():
+    return [str(escape("<a>&")), str(Markup("<b>%s</b>") % "<i>"),
+            Markup("<p>x  <br>y</p>").striptags()]
+
+
+def hold():
+    markup = Markup("<em>held</em>")
+    return {"markup": markup, "strip": markup.striptags, "escape": escape}
+
+
+def use(h):
+    return [h["strip"](), str(h["escape"]("'")), h["markup"].striptags(),
+            isinstance(h["markup"], sys.modules["markupsafe"].Markup)]
+""")
+
+case("marshmallow", "marshmallow", "marshmallow", "marshmallow.schema:Schema.load", """
+import sys
+
+from marshmallow import Schema, ValidationError, fields, post_load, validate
+
+
+class UserSchema(Schema):
+    name = fields.Str(required=True)
+    age = fields.Int(validate=validate.Range(min=0))
+
+    @post_load
+    def make(self, data, **kwargs):
+        return dict(data, made=1)
+
+
+def smoke():
+    schema = UserSchema()
+    try:
+        schema.load({"age": -1})
+    except ValidationError as error:
+        errors = sorted(error.messages)
+    return [schema.load({"name": "a", "age": 3}), errors, schema.dump({"name": "b", "age": 1})]
+
+
+def hold():
+    schema = UserSchema()
+    return {"schema": schema, "cls": UserSchema, "load": schema.load}
+
+
+def use(h):
+    return [h["load"]({"name": "c"}), isinstance(h["schema"], sys.modules[__name__].UserSchema),
+            h["cls"]().dump({"name": "d"})]
+
+
+def edited(h):
+    return [h["load"]({"name": "c"})["made"] == 2,
+            sys.modules[__name__].UserSchema().load({"name": "e"})["made"] == 2]
+""", [("made=1", "made=2")])
+
+case("requests", "requests", "requests", "requests.models:PreparedRequest.prepare_url", """
+import sys
+
+import requests
+
+
+def smoke():
+    prepared = requests.Request("GET", "http://x/a", params={"q": 1}).prepare()
+    headers = requests.structures.CaseInsensitiveDict({"A": 1})
+    return [prepared.url, requests.codes.ok, headers["a"]]
+
+
+def hold():
+    session = requests.Session()
+    return {"session": session, "request": requests.Request, "prepare": session.prepare_request}
+
+
+def use(h):
+    return [h["prepare"](h["request"]("GET", "http://y/b", params={"z": 2})).url,
+            isinstance(h["session"], sys.modules["requests"].Session)]
+""")
+
+case("packaging", "packaging", "packaging", "packaging.specifiers:SpecifierSet.contains", """
+import sys
+
+from packaging.markers import Marker
+from packaging.requirements import Requirement
+from packaging.specifiers import SpecifierSet
+from packaging.version import Version
+
+
+def smoke():
+    return [Version("1.2.post1") > Version("1.2"), SpecifierSet(">=1,<2").contains("1.5"),
+            Requirement("foo[bar]>=1; python_version>'3'").name,
+            Marker("python_version > '3'").evaluate()]
+
+
+def hold():
+    return {"version": Version, "v": Version("2.0"), "spec": SpecifierSet(">1")}
+
+
+def use(h):
+    return [h["spec"].contains(h["v"]), isinstance(h["v"], sys.modules["packaging.version"].Version),
+            str(h["version"]("1.0rc1"))]
+""")
+
+case("rich", "rich", "rich", "rich.console:Console.print", """
+import io
+import sys
+
+from rich.console import Console
+from rich.table import Table
+
+
+def render(console_class):
+    console = console_class(file=io.StringIO(), width=40, color_system=None)
+    table = Table("a", "b")
+    table.add_row("1", "[bold]2[/bold]")
+    console.print(table)
+    return console.file.getvalue()
+
+
+def smoke():
+    return [render(Console)]
+
+
+def hold():
+    console = Console(file=io.StringIO(), width=30, color_system=None)
+    return {"console": console, "print": console.print, "table": Table}
+
+
+def use(h):
+    h["print"]("x")
+    return [h["console"].file.getvalue().count("x") > 0, render(Console),
+            isinstance(h["console"], sys.modules["rich.console"].Console)]
+""")
+
+case("pyyaml", "PyYAML", "yaml _yaml", "yaml:safe_load", """
+import sys
+
+import yaml
+
+
+def smoke():
+    return [yaml.safe_load("a: [1, 2]\\nb: {c: d}"), yaml.dump({"z": 1, "a": [2]}),
+            hasattr(yaml, "CSafeLoader")]
+
+
+def hold():
+    return {"load": yaml.safe_load, "dumper": yaml.SafeDumper, "node": yaml.compose("x: 1")}
+
+
+def use(h):
+    return [h["load"]("- 1"), yaml.dump([1], Dumper=h["dumper"]),
+            isinstance(h["node"], sys.modules["yaml"].MappingNode)]
+""")
+
+case("msgpack", "msgpack", "msgpack", "msgpack:unpack", """
+import io
+import sys
+
+import msgpack
+
+
+def smoke():
+    packed = msgpack.packb({"a": [1, 2.5, b"x"]})
+    return [msgpack.unpackb(packed), msgpack.unpack(io.BytesIO(packed)),
+            msgpack.unpackb(msgpack.packb(msgpack.ExtType(1, b"y"))).code]
+
+
+def hold():
+    return {"packer": msgpack.Packer(), "unpack": msgpack.unpack, "ext": msgpack.ExtType}
+
+
+def use(h):
+    data = h["packer"].pack([1, "z"])
+    return [h["unpack"](io.BytesIO(data)), h["ext"](2, b"q").code,
+            isinstance(h["packer"], sys.modules["msgpack"].Packer)]
+""")
+
+case("wrapt", "wrapt", "wrapt", "wrapt.decorators:decorator", """
+import sys
+
+import wrapt
+
+
+@wrapt.decorator
+def twice(wrapped, instance, args, kwargs):
+    return wrapped(*args, **kwargs) * 2
+
+
+@twice
+def inc(x):
+    return x + 1
+
+
+class Box:
+    @twice
+    def get(self, x):
+        return x
+
+
+def passing(wrapped, instance, args, kwargs):
+    return wrapped(*args, **kwargs)
+
+
+def smoke():
+    return [inc(1), Box().get(3), wrapt.ObjectProxy(5) + 1, inc.__name__,
+            wrapt.decorator(passing)(len)([1, 2])]
+
+
+def hold():
+    return {"inc": inc, "box": Box(), "bound": Box().get, "proxy": wrapt.ObjectProxy([1]),
+            "decorator": wrapt.decorator}
+
+
+def use(h):
+    return [h["inc"](2), h["bound"](2), h["box"].get(1), len(h["proxy"]),
+            isinstance(h["proxy"], sys.modules["wrapt"].ObjectProxy),
+            h["decorator"](passing)(len)([1])]
+""")
+
+case("decorator", "decorator", "decorator", "decorator:decorate", """
+import sys
+
+import decorator
+
+
+@decorator.decorator
+def traced(func, *args, **kwargs):
+    return ("traced", func(*args, **kwargs))
+
+
+@traced
+def add(a, b=1):
+    return a + b
+
+
+def caller(func, *args, **kwargs):
+    return func(*args, **kwargs) + 1
+
+
+def smoke():
+    return [add(1), add(1, 2), add.__name__, decorator.decorate(len, caller)([1, 2])]
+
+
+def hold():
+    return {"add": add, "decorate": decorator.decorate, "traced": traced}
+
+
+def use(h):
+    return [h["add"](2), h["decorate"](len, caller)([1]),
+            h["traced"](lambda: 3)(), callable(sys.modules["decorator"].decorate)]
+""")
+
+case("cachetools", "cachetools", "cachetools", "cachetools:LRUCache.popitem", """
+import sys
+
+import cachetools
+
+
+@cachetools.cached(cachetools.LRUCache(maxsize=2))
+def square(x):
+    return x * x
+
+
+def fill(cache):
+    for key in range(4):
+        cache[key] = key
+    return sorted(cache)
+
+
+def smoke():
+    return [[square(n) for n in (1, 2, 3, 1)], fill(cachetools.LRUCache(2)),
+            fill(cachetools.TTLCache(maxsize=3, ttl=60))]
+
+
+def hold():
+    return {"cache": cachetools.LRUCache(2), "square": square, "lru": cachetools.LRUCache}
+
+
+def use(h):
+    return [fill(h["cache"]), h["square"](4), fill(h["lru"](3)),
+            isinstance(h["cache"], sys.modules["cachetools"].LRUCache)]
+""")
+
+case("more_itertools", "more-itertools", "more_itertools", "more_itertools.more:chunked", """
+import sys
+
+import more_itertools as mi
+
+
+def smoke():
+    return [list(mi.chunked(range(5), 2)), list(mi.windowed([1, 2, 3], 2)),
+            list(mi.flatten([[1], [2]])), mi.first([], default=0)]
+
+
+def hold():
+    return {"chunked": mi.chunked, "peekable": mi.peekable(iter([7, 8])), "spy": mi.spy}
+
+
+def use(h):
+    return [list(h["chunked"]("abc", 2)), h["peekable"].peek(),
+            isinstance(h["peekable"], sys.modules["more_itertools"].peekable)]
+""")
+
+case("dateutil", "python-dateutil", "dateutil", "dateutil.parser._parser:parse", """
+import datetime
+import sys
+
+from dateutil import parser, relativedelta, rrule
+
+
+def smoke():
+    start = datetime.datetime(2020, 1, 31)
+    return [parser.parse("2020-01-02 03:04").isoformat(),
+            (start + relativedelta.relativedelta(months=1)).isoformat(),
+            [d.day for d in rrule.rrule(rrule.DAILY, count=3, dtstart=start)]]
+
+
+def hold():
+    return {"parse": parser.parse, "delta": relativedelta.relativedelta(days=2),
+            "parser": parser.parser()}
+
+
+def use(h):
+    return [h["parse"]("2021-05-06").isoformat(), str(h["delta"]),
+            h["parser"].parse("2022-01-01").year,
+            isinstance(h["delta"], sys.modules["dateutil.relativedelta"].relativedelta)]
+""")
+
+case("six", "six", "six", "six:ensure_str", """
+import sys
+
+import six
+from six.moves import reduce
+
+
+def smoke():
+    return [reduce(lambda a, b: a + b, [1, 2, 3]), six.text_type is str, six.ensure_str(b"x"),
+            six.moves.urllib.parse.quote("a b")]
+
+
+def hold():
+    return {"ensure_str": six.ensure_str, "moves": six.moves, "reduce": reduce}
+
+
+def use(h):
+    return [h["ensure_str"](b"y"), h["moves"].urllib.parse.unquote("a%20b"),
+            h["reduce"](max, [1, 3, 2]), sys.modules["six"].ensure_str("z")]
+""")
+
+case("idna", "idna", "idna", "idna.core:encode", """
+import sys
+
+import idna
+
+
+def smoke():
+    return [idna.encode("ドメイン.テスト"), idna.decode("xn--eckwd4c7c.xn--zckzah")]
+
+
+def hold():
+    return {"encode": idna.encode, "error": idna.IDNAError}
+
+
+def use(h):
+    return [h["encode"]("bücher.example"),
+            issubclass(h["error"], sys.modules["idna"].IDNAError)]
+""")
+
+case("numpy", "numpy", "numpy numpy.libs", "numpy.lib._shape_base_impl:column_stack", """
+import sys
+
+import numpy as np
+
+
+def smoke():
+    a = np.arange(6).reshape(2, 3)
+    return [a.sum(axis=0).tolist(), np.column_stack([[1, 2], [3, 4]]).tolist(),
+            str(np.float64(1.5)), np.dtype("int32").name]
+
+
+def hold():
+    return {"array": np.ones(3), "column_stack": np.column_stack, "dtype": np.dtype("float32"),
+            "ndarray": np.ndarray}
+
+
+def use(h):
+    return [h["array"].tolist(), h["column_stack"]([h["array"], h["array"]]).shape,
+            isinstance(h["array"], sys.modules["numpy"].ndarray), h["dtype"].itemsize]
+""")
