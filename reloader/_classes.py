@@ -54,6 +54,8 @@ _SPLIT = "; the new class is a different object and old instances keep the old c
 class TwoHierarchies(TypeError):
     """A class cannot be patched while a base class of it was: the reload must fail."""
 
+    refusal = True  # a reason to refuse the user's code, not reloader failing (see blame)
+
 
 class _Refused(Exception):
     """The class cannot be patched; the message says why."""

@@ -103,6 +103,9 @@ def blame(error: BaseException, files: Sequence[str] = ()) -> Optional[Location]
         return Location(error.filename, error.lineno or 0)
     frames = traceback.extract_tb(error.__traceback__)
     kinds = [_kind(frame.filename) for frame in frames]
+    if getattr(error, "refusal", False):
+        # reloader refused the user's code on purpose: the place is the user's.
+        kinds = [_PASSED if kind == _RELOADER else kind for kind in kinds]
     site: Optional[int] = None  # the frame that raised, or let through, the error
     for index in range(len(frames) - 1, -1, -1):
         if kinds[index] == _PASSED:

@@ -357,6 +357,10 @@ class Transaction:
                  for spec in (entry[0],) if spec.origin}
         location = blame(error, list(files))
         name = self.current
+        if location is None and getattr(error, "refusal", False):
+            # Refused after the module's code ran: no frame of it is left; name its file.
+            origin = next((f for f, n in files.items() if n == name), None)
+            location = Location(origin, 0) if origin else None
         if location is not None and not location.in_reloader:
             real = os.path.realpath(location.filename)
             name = next((n for f, n in files.items() if os.path.realpath(f) == real), name)

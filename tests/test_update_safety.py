@@ -371,6 +371,9 @@ class ClassesTest(UpdateCase):
             report = reloader.reload(self.pkg)
         except reloader.ReloadError as error:  # Python before 3.13 cannot re-class ORIGIN
             self.assertIs(self.mod("{pkg}.t"), t)
+            # A refusal of the user's code, placed in the user's file, not reloader's.
+            self.assertEqual(error.filename, t.__file__)
+            self.assertNotIn("reloader itself", str(error))
             self.assertIn(
                 "cannot update class '{0}.t.Pair': it could not be patched (TypeError: "
                 "__class__ assignment: 'Pair' object layout differs from 'Pair'); its base "
