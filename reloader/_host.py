@@ -4,16 +4,22 @@ A `Host` names the program, the module prefixes never to purge, how to run a
 callable later on the program's main thread, where reports go, and hooks that
 tear down what the modules being reloaded registered with the program.
 `use_host()` checks a host and installs it, and returns the callable that
-uninstalls it. The core consults the installed hosts; it knows no host by
-name. Nothing here imports or reloads a module.
+uninstalls it. A host also runs what every adapter offers its user (a reload
+shown and remembered, reload on save, the listener for editors), so an
+adapter is the host-specific part only. The core consults the installed
+hosts; it knows no host by name. Nothing here imports or reloads a module but
+through `try_reload()`.
 """
 
 import functools
 import inspect
+import os
+import sys
 import threading
 import types
 import typing
-from typing import Any, Callable, FrozenSet, Iterable, List, Optional, Sequence, Tuple
+from typing import (Any, Callable, Dict, FrozenSet, Iterable, List, MutableMapping,
+                    MutableSequence, Optional, Sequence, Tuple, Union)
 
 from . import _discovery
 from ._report import Report
@@ -22,6 +28,8 @@ from ._schedule import post_later
 
 if typing.TYPE_CHECKING:  # a class attribute that is a type needs it; never imported at run time
     from typing_extensions import TypeAlias
+
+    from ._watch import Watcher
 
 #: Whether an object (a function, a bound method, a class...) belongs to a
 #: module that is being reloaded.
@@ -37,6 +45,8 @@ Hook = Callable[[Sequence[str], Owned], Finish]
 #: The built-in cleanups' shape (see _registries): removes the registrations
 #: whose callables are owned and returns the callable that puts them back.
 Cleanup = Callable[[Owned], Callable[[], None]]
+#: A host's registry that `Host.take_out` empties of owned entries.
+Registry = Union[MutableSequence[Any], MutableMapping[Any, Any]]
 
 
 def _ignore(*_: object) -> None:
@@ -54,6 +64,13 @@ class Host:
     - `show(report)`: where a report (success or failure) is shown.
     - `hooks`: each is `hook(names, owned) -> finish` (see `Hook`), run in
       order before the purge; on failure the finishes run in reverse order.
+      `Host.take_out(containers, test)` is a hook's work for registries that
+      are plain lists and dicts.
+
+    What the adapter's user asks for runs through the host: `reload()`
+    (now) and `reload_later()` (on the main thread) show the report and keep
+    it in `report`, and the targets in `last`; `watch(target)` reloads on
+    save; `listen(on)` answers editors. Uninstalling the host stops both.
     """
 
     Owned: "TypeAlias" = Owned
@@ -84,6 +101,9 @@ class Host:
         self.schedule = schedule
         self.show = show or _ignore
         self.hooks = tuple(hooks)
+        self.last: Tuple[str, ...] = ()  # what reload() was last asked for
+        self.report: Optional[Report] = None  # the last report shown through this host
+        self.watcher: Optional["Watcher"] = None  # reload on save, while on
 
     def call_soon(self, callback: Callable[[], None], delay: float = 0.0) -> None:
         """Run `callback` on the host's main thread after `delay` seconds.
@@ -96,6 +116,50 @@ class Host:
         else:
             self.schedule(callback, delay)
 
+    def reload(self, *targets: str) -> Report:
+        """Reload `targets` now as `try_reload()` does; remember them, show the report, return it."""
+        from ._adapter import try_reload  # it imports this module
+
+        self.last = targets
+        return self._shown(try_reload(*targets))
+
+    def reload_later(self, *targets: str) -> None:
+        """`reload(*targets)` on the host's main thread (at once when it has no event loop)."""
+        def run() -> None:
+            self.reload(*targets)
+
+        self.last = targets
+        self.call_soon(run)
+
+    def _shown(self, report: Report) -> Report:
+        self.report = report
+        self.show(report)
+        return report
+
+    def watch(self, target: Optional[str], **options: Any) -> str:
+        """Reload on save: watch the folders of the loaded module `target`, or stop (None, '').
+
+        A `Watcher` (`options` are its own) reloads what is saved there; this
+        host shows and keeps its reports. Returns the one line to show;
+        raises ValueError for a target that is not a loaded module with a file.
+        """
+        from ._watch import Watcher  # it imports this module
+
+        if self.watcher is not None:
+            self.watcher.stop()
+            self.watcher = None
+        if not target:
+            return "reload on save is off"
+        module = sys.modules.get(target)
+        file = getattr(module, "__file__", None)
+        folders = list(getattr(module, "__path__", None) or ([os.path.dirname(file)] if file else []))
+        if not folders:
+            raise ValueError("{!r} is not a loaded module with a file; reload it once "
+                             "first".format(target))
+        self.watcher = Watcher(*folders, on_report=self._shown, **options)
+        self.watcher.start()  # with no event loop it checks once: then call check() itself
+        return "reloading {!r} when a file under {} is saved".format(target, ", ".join(folders))
+
     def listen(self, on: Optional[bool] = True) -> str:
         """Start (True) or stop (False) listening for editors, as `serve()` does with
         this host's name and schedule; None asks. Returns the one line to show."""
@@ -103,8 +167,52 @@ class Host:
 
         return _serve.switch(self, on)
 
+    @staticmethod
+    def take_out(containers: Callable[[], Iterable[Registry]],
+                 test: Callable[[object], bool]) -> Finish:
+        """A hook's work for registries that are lists and dicts: take the entries `test`
+        accepts (`owned`, or a test built on it) out of each of `containers()`, in place.
+
+        Returns the finish: after a failed reload it takes out what the
+        failed attempt added (`containers()` is asked again, for registries
+        it created), then puts each taken entry back where it was, unless
+        something put it back already.
+        """
+        taken = _take(containers(), test)
+
+        def finish(imported: bool) -> None:
+            if imported:
+                return
+            old = {id(entry) for _, _, entry in taken}
+            _take(containers(), lambda entry: id(entry) not in old and test(entry))
+            for container, where, entry in taken:
+                if isinstance(container, MutableSequence):
+                    if not any(e is entry for e in container):
+                        container.insert(where, entry)
+                elif where not in container:
+                    container[where] = entry
+
+        return finish
+
     def __repr__(self) -> str:
         return "<Host {!r}>".format(self.name)
+
+
+def _take(containers: Iterable[Registry],
+          test: Callable[[object], bool]) -> List[Tuple[Registry, Any, Any]]:
+    """Take the entries `test` accepts out of `containers`; (container, index or key, entry)."""
+    taken: List[Tuple[Registry, Any, Any]] = []
+    for container in containers:
+        if isinstance(container, MutableSequence):
+            found = [(i, entry) for i, entry in enumerate(container) if test(entry)]
+            for index, _ in reversed(found):
+                del container[index]
+        else:
+            found = [(key, entry) for key, entry in list(container.items()) if test(entry)]
+            for key, _ in found:
+                del container[key]
+        taken.extend((container, where, entry) for where, entry in found)
+    return taken
 
 
 def _takes(function: Callable[..., Any], arguments: int) -> bool:
@@ -148,23 +256,33 @@ _hosts: List[Tuple[Host, Callable[[], None]]] = []
 
 
 def use_host(host: Host) -> Callable[[], None]:
-    """Check `host` and install it; return the callable that uninstalls it."""
+    """Check `host` and install it; return the callable that uninstalls it.
+
+    Installing an installed host again returns the same callable. Uninstalling
+    also stops the host's reload on save and its listener for editors.
+    """
     if not isinstance(host, Host):
         raise TypeError("use_host() takes a reloader.Host, not {!r}".format(host))
+    with _lock:
+        for installed_host, uninstall in _hosts:
+            if installed_host is host:
+                return uninstall
     _check(host)
     unprotect = _discovery.protect(
         *host.protected, reason="protected by the {} host".format(host.name)
     ) if host.protected else _ignore
-    entry = (host, unprotect)
-    with _lock:
-        _hosts.append(entry)
 
     def uninstall() -> None:
         with _lock:
             if entry in _hosts:
                 _hosts.remove(entry)
         unprotect()
+        host.watch(None)
+        host.listen(False)
 
+    entry = (host, uninstall)
+    with _lock:
+        _hosts.append(entry)
     return uninstall
 
 
