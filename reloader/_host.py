@@ -25,6 +25,7 @@ from . import _discovery
 from ._report import Report
 from ._schedule import Schedule as Schedule  # re-exported: the watcher names it here
 from ._schedule import post_later
+from ._tracker import Tracker
 
 if typing.TYPE_CHECKING:  # a class attribute that is a type needs it; never imported at run time
     from typing_extensions import TypeAlias
@@ -65,7 +66,8 @@ class Host:
     - `hooks`: each is `hook(names, owned) -> finish` (see `Hook`), run in
       order before the purge; on failure the finishes run in reverse order.
       `Host.take_out(containers, test)` is a hook's work for registries that
-      are plain lists and dicts.
+      are plain lists and dicts; a `Host.Tracker()` remembers registrations
+      a host hands out ids for, and its `hook` does the same for those.
 
     What the adapter's user asks for runs through the host: `reload()`
     (now) and `reload_later()` (on the main thread) show the report and keep
@@ -78,6 +80,7 @@ class Host:
     Hook: "TypeAlias" = Hook
     Schedule: "TypeAlias" = Schedule
     post_later = staticmethod(post_later)
+    Tracker = Tracker
 
     def __init__(
         self,

@@ -9,7 +9,7 @@ Maya dropped already is skipped and reported); a failed reload registers them ag
 
 import functools
 import sys
-from typing import Any, Callable, Dict, List, Tuple
+from typing import Any, Callable, List
 
 import maya.cmds as cmds
 import maya.utils
@@ -19,16 +19,9 @@ import reloader
 MENU, TOGGLE = "reloaderMenu", "reloaderMenuReloadOnSave"
 LISTEN = "reloaderListen"  # optionVar: listen for editors (Maya saves it in userPrefs.mel)
 PROTECTED = ("maya", "pymel", "ufe", "reloader_maya")
-#: An id Maya handed out: how to remove it, and how it was made (add, args, kwargs).
-Record = Tuple[Callable[[Any], object], Callable[..., Any], Tuple[Any, ...], Dict[str, Any]]
-_skipped: List[str] = []  # stale ids met while cleaning up, shown with the report
+TRACKER = reloader.Host.Tracker()  # the script jobs and message callbacks made with callables
 _undo: List[Callable[[], None]] = []
-
-
-def _calls(owned: Callable[[object], bool], *values: Any) -> bool:
-    """Whether an argument, or an item of a list argument (`event=["idle", fn]`), is owned."""
-    items = [v for value in values for v in (value if isinstance(value, (list, tuple)) else [value])]
-    return any(callable(item) and not isinstance(item, str) and owned(item) for item in items)
+_job: Callable[..., Any] = cmds.scriptJob
 
 
 class _Messages:
@@ -40,27 +33,8 @@ class _Messages:
     def __getattr__(self, name: str) -> Any:
         value = getattr(self._cls, name)
         if name.startswith("add"):
-            return functools.partial(_record, self._cls.removeCallback, value)
-        return functools.partial(_forget, value) if name.startswith("remove") else value
-
-
-_ids: Dict[Any, Record] = {}  # what was registered with a callable, by id
-_job: Callable[..., Any] = cmds.scriptJob
-
-
-def _record(remove: Callable[[Any], object], add: Callable[..., Any], *args: Any,
-            **kwargs: Any) -> Any:
-    result = add(*args, **kwargs)
-    if _calls(lambda _: True, *args, *kwargs.values()):
-        for made in result if isinstance(result, (list, tuple)) else [result]:
-            _ids[made] = (remove, add, args, kwargs)
-    return result
-
-
-def _forget(remove: Callable[[Any], object], made: Any) -> None:
-    remove(made)
-    for each in made if isinstance(made, (list, tuple)) else [made]:
-        _ids.pop(each, None)
+            return TRACKER.record(value, self._cls.removeCallback)
+        return TRACKER.forget(value) if name.startswith("remove") else value
 
 
 def _kill(job: int) -> None:
@@ -72,45 +46,20 @@ def _kill(job: int) -> None:
 def _script_job(*args: Any, **kwargs: Any) -> Any:
     killed = kwargs.get("kill", kwargs.get("k"))
     if killed is None:
-        return _record(_kill, _job, *args, **kwargs)
-    return _forget(lambda _: _job(*args, **kwargs), killed)
-
-
-def remove_callbacks(names: Any, owned: reloader.Host.Owned) -> reloader.Host.Finish:
-    """Take out what purged code registered; a failed reload registers it again."""
-    def take_out() -> List[Record]:
-        taken = []
-        for made in [i for i, (_, _, a, kw) in _ids.items() if _calls(owned, *a, *kw.values())]:
-            record = _ids.pop(made)
-            try:
-                record[0](made)
-                taken.append(record)
-            except RuntimeError as error:  # (kInvalidParameter): Maya dropped it with its node
-                _skipped.append("{} {}: {}".format(
-                    "script job" if record[0] is _kill else "callback", made, error))
-        return taken
-
-    taken = take_out()
-
-    def finish(imported: bool) -> None:
-        if not imported:
-            take_out()  # what the failed attempt registered
-            for record in taken:
-                _record(*record[:2], *record[2], **record[3])
-
-    return finish
+        return TRACKER.record(_job, _kill, "script job")(*args, **kwargs)
+    return TRACKER.forget(lambda _: _job(*args, **kwargs))(killed)
 
 
 def show(report: reloader.Report) -> None:
     """Print to the Script Editor; a failure also as a warning on the command line."""
     print("Reloader: {}".format(report) if report.ok else report.format())
-    while _skipped:
-        print("Reloader: skipped {}".format(_skipped.pop(0)))
+    while TRACKER.skipped:
+        print("Reloader: skipped {}".format(TRACKER.skipped.pop(0)))
     if not report.ok:
         cmds.warning("Reloader: {}".format(report.message()))
 
 
-HOST = reloader.Host("maya", protected=PROTECTED, show=show, hooks=(remove_callbacks,),
+HOST = reloader.Host("maya", protected=PROTECTED, show=show, hooks=(TRACKER.hook,),
                      schedule=None if cmds.about(batch=True) else reloader.Host.post_later(
                          maya.utils.executeDeferred))  # callable from any thread
 reload_package, reload_later = HOST.reload, HOST.reload_later
@@ -118,13 +67,12 @@ reload_package, reload_later = HOST.reload, HOST.reload_later
 
 def reload_prompt() -> None:
     """Ask for a package name, then reload it."""
-    answer = cmds.promptDialog(
-        title="Reload Package", message="Package or module name:", text=" ".join(HOST.last),
-        button=["Reload", "Cancel"], defaultButton="Reload", cancelButton="Cancel",
-        dismissString="Cancel")
-    name = str(cmds.promptDialog(query=True, text=True)).strip() if answer == "Reload" else ""
-    if name:
-        reload_later(name)
+    if cmds.promptDialog(title="Reload Package", message="Package or module name:",
+                         text=" ".join(HOST.last), button=["Reload", "Cancel"],
+                         defaultButton="Reload", cancelButton="Cancel",
+                         dismissString="Cancel") == "Reload":
+        name = str(cmds.promptDialog(query=True, text=True)).strip()
+        return reload_later(name) if name else None
 
 
 def reload_last() -> None:
@@ -165,11 +113,8 @@ def build_menu() -> None:
                   command=lambda on, *_: toggle_reload_on_save(bool(on)))
     cmds.menuItem(label="Listen for Editor", checkBox=_listening_remembered(),
                   command=lambda on, *_: toggle_listen(bool(on)))
-    cmds.menuItem(label="Show Last Report", command=lambda *_: show_last())
-
-
-def show_last() -> None:
-    print(HOST.report.format() if HOST.report is not None else "Reloader: no reload yet")
+    cmds.menuItem(label="Show Last Report", command=lambda *_: print(
+        HOST.report.format() if HOST.report is not None else "Reloader: no reload yet"))
 
 
 def _listening_remembered() -> bool:
