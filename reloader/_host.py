@@ -18,11 +18,22 @@ import sys
 import threading
 import types
 import typing
-from typing import (Any, Callable, Dict, FrozenSet, Iterable, List, MutableMapping,
-                    MutableSequence, Optional, Sequence, Tuple, Union)
+from typing import (
+    Any,
+    Callable,
+    FrozenSet,
+    Iterable,
+    List,
+    MutableMapping,
+    MutableSequence,
+    Optional,
+    Sequence,
+    Tuple,
+    Union,
+)
 
 from . import _discovery
-from ._report import Report
+from ._report import Report, blame, describe_error, where
 from ._schedule import Schedule as Schedule  # re-exported: the watcher names it here
 from ._schedule import post_later
 from ._tracker import Tracker
@@ -37,8 +48,10 @@ if typing.TYPE_CHECKING:  # a class attribute that is a type needs it; never imp
 Owned = Callable[[object], bool]
 #: Ends what a hook began, once the reload is over: `finish(True)` after the
 #: new modules were imported (register them), `finish(False)` after a failure
-#: restored the old ones (put back what the hook tore down).
-Finish = Callable[[bool], None]
+#: restored the old ones (put back what the hook tore down). It may return a
+#: list of warnings for the report (see `Host.failed`); what it raises fails
+#: the reload.
+Finish = Callable[[bool], Optional[List[str]]]
 #: Runs before the purge with the module names in import order and the test
 #: of what they own; tears down what they registered with the host and
 #: returns its `Finish`.
@@ -52,6 +65,12 @@ Registry = Union[MutableSequence[Any], MutableMapping[Any, Any]]
 
 def _ignore(*_: object) -> None:
     return None
+
+
+def failed(what: str, error: BaseException) -> str:
+    """The warning for `what` that failed with `error` without failing the reload:
+    "unregister() of 'tool' failed at tool/ui.py:12: NameError: ...", the place in user code."""
+    return "{} failed{}: {}".format(what, where(blame(error)), describe_error(error))
 
 
 class Host:
@@ -80,6 +99,7 @@ class Host:
     Hook: "TypeAlias" = Hook
     Schedule: "TypeAlias" = Schedule
     post_later = staticmethod(post_later)
+    failed = staticmethod(failed)
     Tracker = Tracker
 
     def __init__(
@@ -106,7 +126,7 @@ class Host:
         self.hooks = tuple(hooks)
         self.last: Tuple[str, ...] = ()  # what reload() was last asked for
         self.report: Optional[Report] = None  # the last report shown through this host
-        self.watcher: Optional["Watcher"] = None  # reload on save, while on
+        self.watcher: Optional[Watcher] = None  # reload on save, while on
 
     def call_soon(self, callback: Callable[[], None], delay: float = 0.0) -> None:
         """Run `callback` on the host's main thread after `delay` seconds.
@@ -120,11 +140,13 @@ class Host:
             self.schedule(callback, delay)
 
     def reload(self, *targets: str) -> Report:
-        """Reload `targets` now as `try_reload()` does; remember them, show the report, return it."""
+        """Reload `targets` now as `try_reload()` does; keep them and the report, show it."""
         from ._adapter import try_reload  # it imports this module
 
         self.last = targets
-        return self._shown(try_reload(*targets))
+        report = try_reload(*targets)
+        self._shown(report)
+        return report
 
     def reload_later(self, *targets: str) -> None:
         """`reload(*targets)` on the host's main thread (at once when it has no event loop)."""
@@ -134,10 +156,9 @@ class Host:
         self.last = targets
         self.call_soon(run)
 
-    def _shown(self, report: Report) -> Report:
+    def _shown(self, report: Report) -> None:
         self.report = report
         self.show(report)
-        return report
 
     def watch(self, target: Optional[str], **options: Any) -> str:
         """Reload on save: watch the folders of the loaded module `target`, or stop (None, '').
@@ -154,8 +175,9 @@ class Host:
         if not target:
             return "reload on save is off"
         module = sys.modules.get(target)
-        file = getattr(module, "__file__", None)
-        folders = list(getattr(module, "__path__", None) or ([os.path.dirname(file)] if file else []))
+        file: Optional[str] = getattr(module, "__file__", None)
+        folders = list(getattr(module, "__path__", None) or ())
+        folders = folders or ([os.path.dirname(file)] if file else [])
         if not folders:
             raise ValueError("{!r} is not a loaded module with a file; reload it once "
                              "first".format(target))
@@ -188,12 +210,12 @@ class Host:
                 return
             old = {id(entry) for _, _, entry in taken}
             _take(containers(), lambda entry: id(entry) not in old and test(entry))
-            for container, where, entry in taken:
+            for container, place, entry in taken:
                 if isinstance(container, MutableSequence):
                     if not any(e is entry for e in container):
-                        container.insert(where, entry)
-                elif where not in container:
-                    container[where] = entry
+                        container.insert(place, entry)
+                elif place not in container:
+                    container[place] = entry
 
         return finish
 
@@ -267,9 +289,9 @@ def use_host(host: Host) -> Callable[[], None]:
     if not isinstance(host, Host):
         raise TypeError("use_host() takes a reloader.Host, not {!r}".format(host))
     with _lock:
-        for installed_host, uninstall in _hosts:
+        for installed_host, installed_uninstall in _hosts:
             if installed_host is host:
-                return uninstall
+                return installed_uninstall
     _check(host)
     unprotect = _discovery.protect(
         *host.protected, reason="protected by the {} host".format(host.name)

@@ -46,8 +46,7 @@ class UndoStack:
             try:
                 result = undo()
             except Exception as error:
-                warnings.append("putting back {} failed{}: {}".format(
-                    what, where(blame(error)), describe_error(error)))
+                warnings.append(_host.failed("putting back " + what, error))
             except BaseException as error:  # KeyboardInterrupt: put back the rest first
                 interrupt = interrupt or error
             else:
@@ -180,9 +179,11 @@ class Attempt:
         finishes, self.finishes = self.finishes, []
         for what, finish in finishes:
             try:
-                finish(True)
+                warnings = finish(True)
             except Exception as error:
                 self._fail(error, what, failed_in=what)
+            else:
+                self.warnings.extend(str(warning) for warning in warnings or ())
 
     def complete(self) -> List[Tuple[str, Callable[[], Any]]]:
         """Step 7: live update completes; returns weak references to what it replaced."""
@@ -294,7 +295,7 @@ def _call_hook(module: types.ModuleType, hook: str, *args: object) -> Tuple[bool
 
 
 def _hook_failure(hook: str, name: str, error: Exception) -> str:
-    return "{} of {!r} failed{}: {}".format(hook, name, where(blame(error)), describe_error(error))
+    return _host.failed("{} of {!r}".format(hook, name), error)
 
 
 def _undo_of(what: str, step: Callable[[Any], Any], argument: object) -> Callable[[], object]:

@@ -17,7 +17,8 @@ _Made = Tuple[Callable[[Any], object], str, Callable[..., Any], Tuple[Any, ...],
 
 def _calls(test: Callable[[object], bool], values: Sequence[Any]) -> bool:
     """Whether an argument, or an item of a list argument (`event=["idle", fn]`), passes."""
-    items = [v for value in values for v in (value if isinstance(value, (list, tuple)) else [value])]
+    items = [v for value in values
+             for v in (value if isinstance(value, (list, tuple)) else [value])]
     return any(callable(item) and not isinstance(item, str) and test(item) for item in items)
 
 
