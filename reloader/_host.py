@@ -171,7 +171,7 @@ class Host:
 
         if self.watcher is not None:
             self.watcher.stop()
-            self.watcher = None
+            self.watcher, self.watched = None, ""
         if not target:
             return "reload on save is off"
         module = sys.modules.get(target)
@@ -181,7 +181,7 @@ class Host:
         if not folders:
             raise ValueError("{!r} is not a loaded module with a file; reload it once "
                              "first".format(target))
-        self.watcher = Watcher(*folders, on_report=self._shown, **options)
+        self.watcher, self.watched = Watcher(*folders, on_report=self._shown, **options), target
         self.watcher.start()  # with no event loop it checks once: then call check() itself
         return "reloading {!r} when a file under {} is saved".format(target, ", ".join(folders))
 
