@@ -127,6 +127,7 @@ class Host:
         self.last: Tuple[str, ...] = ()  # what reload() was last asked for
         self.report: Optional[Report] = None  # the last report shown through this host
         self.watcher: Optional[Watcher] = None  # reload on save, while on
+        self.watched = ""  # the target it watches
 
     def call_soon(self, callback: Callable[[], None], delay: float = 0.0) -> None:
         """Run `callback` on the host's main thread after `delay` seconds.
@@ -191,6 +192,33 @@ class Host:
         from . import _serve  # it imports this module
 
         return _serve.switch(self, on)
+
+    @staticmethod
+    def take(things: Iterable[Any], remove: Callable[[Any], object],
+             add: Callable[[Any], object], present: Callable[[Any], bool]) -> Finish:
+        """A hook's work for registries that add and remove one thing at a time (classes,
+        timers): `remove` each of `things`, and return the finish.
+
+        After a failed reload the finish `add`s back each thing removed that is
+        not `present` again (the old code may have registered it already). A
+        thing `remove` refuses (RuntimeError, ValueError) stays, and the
+        finish returns a warning for it.
+        """
+        removed, warnings = [], []
+        for thing in things:
+            try:
+                remove(thing)
+                removed.append(thing)
+            except (RuntimeError, ValueError) as error:
+                warnings.append(failed("removing {!r}".format(thing), error))
+
+        def finish(imported: bool) -> List[str]:
+            for thing in () if imported else reversed(removed):
+                if not present(thing):
+                    add(thing)
+            return warnings
+
+        return finish
 
     @staticmethod
     def take_out(containers: Callable[[], Iterable[Registry]],

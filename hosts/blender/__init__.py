@@ -1,10 +1,8 @@
 """Reloader for Blender: reload an add-on or extension with all its submodules.
 
-Install this folder as `reloader_addon` (a legacy add-on in scripts/addons, or an
-extension) with a copy of the `reloader` package inside it. It adds the operator
-`reloader.reload_addon` (Blender menu > System > Reload Add-on, and F3 search), reload on
-save, and "Listen for Editor" (in that menu and the add-on's preferences, which remember
-it). The work is in `addon_reload`.
+Install this folder as an add-on or extension, with a copy of `reloader` inside it. It adds
+Blender menu > System > Reload Add-on (and F3), reload on save and "Listen for Editor"
+(remembered in its preferences). The work is in `addon_reload`.
 """
 
 bl_info = {

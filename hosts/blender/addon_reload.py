@@ -1,17 +1,15 @@
 """Blender's side of a reload: unregister add-ons before the purge, register them after.
 
-The host's one hook calls `unregister()` on every enabled add-on among the modules being
-reloaded, then removes what a forgetful `unregister()` left behind (registered classes,
-`bpy.app.handlers` entries, `bpy.app.timers` of the purged modules). After the re-import
-the new modules' `register()` runs; if the reload fails, the old ones' runs again. Reload
-on save is the host's watcher, on `bpy.app.timers`; in background mode no timer fires, so
-callers use `check()`. No operators or menus here.
+The host's hook unregisters the add-ons among the modules being reloaded and removes what
+a forgetful `unregister()` left (classes, `bpy.app.handlers`, `bpy.app.timers`); then the
+new modules' `register()` runs, or the old ones' after a failure. Reload on save runs on
+`bpy.app.timers`; in background mode none fires: callers use `check()`.
 """
 
 import os
 import sys
 import types
-from typing import Any, Callable, Iterable, List, NamedTuple, Optional, Sequence, Tuple
+from typing import Any, Callable, Iterator, List, NamedTuple, Optional, Sequence, Set, Tuple
 
 import bpy
 
@@ -29,8 +27,7 @@ class Outcome(NamedTuple):
 
 
 def _call(call: str, name: str, module: types.ModuleType, problems: List[str]) -> Any:
-    """`module.register()` or `unregister()` as addon_utils runs it (the add-on owns what
-    it registers); returns what it raised, also told in `problems`."""
+    """`module.register()` or `unregister()` as addon_utils runs it; what it raised, if any."""
     import _bpy
 
     owner = getattr(_bpy, "_bl_owner_id_get", lambda: None)()
@@ -43,25 +40,6 @@ def _call(call: str, name: str, module: types.ModuleType, problems: List[str]) -
         return error
     finally:
         set_owner(owner)
-
-
-def _take(things: Iterable[Any], remove: Callable[[Any], Any], add: Callable[[Any], Any],
-          present: Callable[[Any], bool], problems: List[str]) -> Callable[[], None]:
-    """Remove each of `things`; return the undo that adds back those not present again."""
-    removed = []
-    for thing in things:
-        try:
-            remove(thing)
-            removed.append(thing)
-        except (RuntimeError, ValueError) as error:
-            problems.append("could not remove {!r}: {}".format(thing, error))
-
-    def add_back() -> None:
-        for thing in reversed(removed):
-            if not present(thing):
-                add(thing)
-
-    return add_back
 
 
 def addons_hook(names: Sequence[str], owned: reloader.Host.Owned) -> reloader.Host.Finish:
@@ -77,35 +55,36 @@ def addons_hook(names: Sequence[str], owned: reloader.Host.Owned) -> reloader.Ho
     problems: List[str] = []
     for name, module in reversed(addons):  # importers first
         _call("unregister", name, module, problems)
-    classes = [c for c in _subclasses(bpy.types.bpy_struct) if owned(c) and _registered(c)]
+    classes = [c for c in _subclasses(bpy.types.bpy_struct, set()) if owned(c) and _registered(c)]
     lists = [getattr(bpy.app.handlers, a) for a in dir(bpy.app.handlers)]
     handlers = [(entries, index, entry) for entries in lists if isinstance(entries, list)
                 for index, entry in enumerate(entries) if owned(entry)]
     timers = [f for f in _functions(names, owned) if bpy.app.timers.is_registered(f)]
     undos = [  # each puts back what is not back already (the old register() may have)
-        _take(classes, bpy.utils.unregister_class, bpy.utils.register_class, _registered,
-              problems),
-        _take(reversed(handlers), lambda h: h[0].remove(h[2]), lambda h: h[0].insert(*h[1:]),
-              lambda h: any(e is h[2] for e in h[0]), problems),
-        _take(timers, bpy.app.timers.unregister, bpy.app.timers.register,
-              bpy.app.timers.is_registered, problems)]
+        reloader.Host.take(classes, bpy.utils.unregister_class, bpy.utils.register_class,
+                           _registered),
+        reloader.Host.take(reversed(handlers), lambda h: h[0].remove(h[2]),
+                           lambda h: h[0].insert(*h[1:]), lambda h: any(e is h[2] for e in h[0])),
+        reloader.Host.take(timers, bpy.app.timers.unregister, bpy.app.timers.register,
+                           bpy.app.timers.is_registered)]
 
     def finish(imported: bool) -> List[str]:
-        failed = []
+        errors = []
         for name, old in addons:
             new = sys.modules.get(name) if imported else old
+            if new is None:
+                continue
             for flag in ("__addon_enabled__", "__addon_persistent__") if new is not old else ():
-                if hasattr(old, flag) and new is not None:
+                if hasattr(old, flag):
                     setattr(new, flag, getattr(old, flag))
             if imported and getattr(new, "__file__", None):  # addon_utils reloads a file
                 new.__time__ = os.path.getmtime(new.__file__)  # type: ignore  # whose time moved
-            if new is not None:
-                failed.append(_call("register", name, new, problems if failed or not imported
-                                    else []))
-        for undo in () if imported else reversed(undos):
-            undo()
-        if imported and any(failed):
-            raise next(error for error in failed if error)  # the reload's error; new code stays
+            error = _call("register", name, new, problems if errors or not imported else [])
+            errors += [error] if imported and error is not None else []
+        for undo in undos if imported else reversed(undos):
+            problems.extend(undo(imported) or ())
+        if errors:
+            raise errors[0]  # the reload fails with it; the new code stays loaded
         return problems
 
     return finish
@@ -115,15 +94,12 @@ def _registered(cls: type) -> bool:
     return bool(getattr(cls, "is_registered", False))
 
 
-def _subclasses(root: type) -> List[type]:
-    found, stack, seen = [], [root], set()
-    while stack:
-        for cls in stack.pop().__subclasses__():
-            if cls not in seen:
-                seen.add(cls)
-                found.append(cls)
-                stack.append(cls)
-    return found
+def _subclasses(cls: type, seen: Set[type]) -> Iterator[type]:
+    for sub in cls.__subclasses__():
+        if sub not in seen:
+            seen.add(sub)
+            yield sub
+            yield from _subclasses(sub, seen)
 
 
 def _functions(names: Sequence[str], owned: reloader.Host.Owned) -> List[Callable[[], Any]]:
@@ -174,19 +150,17 @@ def reload_addon(name: str) -> Outcome:
                        "its module name, such as 'bl_ext.user_default.my_addon'".format(name)
                        if name else "give the module name of an add-on, such as 'my_addon'",
                        True, [])
-    reloader.use_host(HOST)
     return _outcome(HOST.reload(name))
 
 
 def watch(name: str) -> str:
     """Reload add-on `name` when a file in its folder is saved; '' (or the same name) stops."""
-    name, current = name.strip(), watching()
+    name, watched = name.strip(), HOST.watched
     HOST.watch(None)
-    if not name or (current is not None and name == current[0]):
+    if not name or name == watched:
         return "reload on save is off"
     if name not in bpy.context.preferences.addons.keys():
         raise ValueError("add-on {!r} is not enabled; enable it first".format(name))
-    reloader.use_host(HOST)
     return HOST.watch(name, debounce=0.0, interval=INTERVAL)
 
 
