@@ -15,7 +15,6 @@ import functools
 import inspect
 import os
 import sys
-import threading
 import types
 import typing
 from typing import (
@@ -32,7 +31,7 @@ from typing import (
     Union,
 )
 
-from . import _discovery
+from . import _discovery, _state
 from ._report import Report, blame, describe_error, where
 from ._schedule import Schedule as Schedule  # re-exported: the watcher names it here
 from ._schedule import post_later
@@ -304,10 +303,6 @@ def _check(host: Host) -> None:
             fail("hook", hook, "a hook returns finish(imported), not None")
 
 
-_lock = threading.Lock()
-_hosts: List[Tuple[Host, Callable[[], None]]] = []
-
-
 def use_host(host: Host) -> Callable[[], None]:
     """Check `host` and install it; return the callable that uninstalls it.
 
@@ -316,8 +311,9 @@ def use_host(host: Host) -> Callable[[], None]:
     """
     if not isinstance(host, Host):
         raise TypeError("use_host() takes a reloader.Host, not {!r}".format(host))
-    with _lock:
-        for installed_host, installed_uninstall in _hosts:
+    state = _state.current()
+    with state.lock:
+        for installed_host, installed_uninstall in state.hosts:
             if installed_host is host:
                 return installed_uninstall
     _check(host)
@@ -326,23 +322,24 @@ def use_host(host: Host) -> Callable[[], None]:
     ) if host.protected else _ignore
 
     def uninstall() -> None:
-        with _lock:
-            if entry in _hosts:
-                _hosts.remove(entry)
+        with state.lock:
+            if entry in state.hosts:
+                state.hosts.remove(entry)
         unprotect()
         host.watch(None)
         host.listen(False)
 
     entry = (host, uninstall)
-    with _lock:
-        _hosts.append(entry)
+    with state.lock:
+        state.hosts.append(entry)
     return uninstall
 
 
 def installed() -> List[Host]:
     """The installed hosts, oldest first."""
-    with _lock:
-        return [host for host, _ in _hosts]
+    state = _state.current()
+    with state.lock:
+        return [host for host, _ in state.hosts]
 
 
 def current() -> Optional[Host]:

@@ -183,7 +183,8 @@ class Attempt:
             except Exception as error:
                 self._fail(error, what, failed_in=what)
             else:
-                self.warnings.extend(str(warning) for warning in warnings or ())
+                if isinstance(warnings, list):
+                    self.warnings.extend(str(warning) for warning in warnings)
 
     def complete(self) -> List[Tuple[str, Callable[[], Any]]]:
         """Step 7: live update completes; returns weak references to what it replaced."""
