@@ -126,7 +126,7 @@ def install() -> Callable[[], None]:
     """Describe Maya to reloader, track callbacks, add the menu (GUI only); return the undo."""
     uninstall()
     om = sys.modules.get("maya.api.OpenMaya")
-    base = getattr(om, "MMessage", None)
+    base: Any = getattr(om, "MMessage", None)
     for name, cls in list(vars(om).items()) if isinstance(base, type) else ():
         if isinstance(cls, type) and issubclass(cls, base):
             setattr(om, name, _Messages(cls))
