@@ -66,6 +66,14 @@ def _ignore(*_: object) -> None:
     return None
 
 
+def refused(error: Exception) -> Report:
+    """The report of a reload refused before anything was selected (a bad target, say):
+    it changed nothing, and its text is the error's own message."""
+    from ._adapter import Refused  # it imports this module
+
+    return Refused(error=error, rolled_back=True)
+
+
 def failed(what: str, error: BaseException) -> str:
     """The warning for `what` that failed with `error` without failing the reload:
     "unregister() of 'tool' failed at tool/ui.py:12: NameError: ...", the place in user code."""
@@ -98,6 +106,7 @@ class Host:
     Hook: "TypeAlias" = Hook
     Schedule: "TypeAlias" = Schedule
     post_later = staticmethod(post_later)
+    refused = staticmethod(refused)
     failed = staticmethod(failed)
     Tracker = Tracker
 

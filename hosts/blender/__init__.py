@@ -1,25 +1,18 @@
 """Reloader for Blender: reload an add-on or extension with all its submodules.
 
-Install this folder as an add-on or extension, with a copy of `reloader` inside it. It adds
-Blender menu > System > Reload Add-on (and F3), reload on save and "Listen for Editor"
-(remembered in its preferences). The work is in `addon_reload`.
+Adds Blender menu > System > Reload Add-on (and F3), reload on save and Listen for Editor
+(remembered in the preferences); `addon_reload` does the work. See README.md to install.
 """
 
-bl_info = {
-    "name": "Reloader",
-    "author": "reloader contributors",
-    "version": (0, 1, 0),
-    "blender": (4, 2, 0),
-    "location": "Blender menu > System > Reload Add-on; F3 > Reload Add-on",
-    "description": "Reload an add-on or extension with all its submodules",
-    "category": "Development",
-}
+bl_info = {"name": "Reloader", "author": "reloader contributors", "version": (0, 1, 0),
+           "blender": (4, 2, 0), "category": "Development",
+           "location": "Blender menu > System > Reload Add-on; F3 > Reload Add-on",
+           "description": "Reload an add-on or extension with all its submodules"}
 
 import bpy  # noqa: E402
 
-from . import addon_reload, reloader  # noqa: E402
-
-HOST = addon_reload.HOST
+from . import reloader  # noqa: E402
+from .addon_reload import HOST, reload_addon, watch  # noqa: E402
 
 
 class _AddonOperator:
@@ -40,11 +33,11 @@ class RELOADER_OT_reload_addon(_AddonOperator, bpy.types.Operator):
     bl_idname, bl_label = "reloader.reload_addon", "Reload Add-on"
 
     def execute(self, context):  # type: ignore[no-untyped-def]
-        outcome = addon_reload.reload_addon(self.module)
-        for problem in outcome.problems:
-            self.report({"WARNING"}, problem)
-        self.report({"ERROR"} if outcome.failed else {"INFO"}, outcome.text)
-        return {"CANCELLED"} if outcome.failed else {"FINISHED"}
+        report = reload_addon(self.module)
+        for warning in report.warnings:
+            self.report({"WARNING"}, warning)
+        self.report({"INFO"} if report.ok else {"ERROR"}, str(report))
+        return {"FINISHED"} if report.ok else {"CANCELLED"}
 
 
 class RELOADER_OT_reload_on_save(_AddonOperator, bpy.types.Operator):
@@ -54,7 +47,7 @@ class RELOADER_OT_reload_on_save(_AddonOperator, bpy.types.Operator):
 
     def execute(self, context):  # type: ignore[no-untyped-def]
         try:
-            self.report({"INFO"}, addon_reload.watch(self.module))
+            self.report({"INFO"}, watch(self.module))
         except ValueError as error:
             self.report({"ERROR"}, str(error))
             return {"CANCELLED"}

@@ -1,39 +1,29 @@
 """Blender's side of a reload: unregister add-ons before the purge, register them after.
 
-The host's hook unregisters the add-ons among the modules being reloaded and removes what
-a forgetful `unregister()` left (classes, `bpy.app.handlers`, `bpy.app.timers`); then the
-new modules' `register()` runs, or the old ones' after a failure. Reload on save runs on
-`bpy.app.timers`; in background mode none fires: callers use `check()`.
+The hook also removes what `unregister()` left (classes, handlers, timers). Reload on save
+runs on `bpy.app.timers`, which never fire in background mode: callers use `check()` there.
 """
 
 import os
 import sys
 import types
-from typing import Any, Callable, Iterator, List, NamedTuple, Optional, Sequence, Set, Tuple
+from typing import Any, Callable, List, Optional, Sequence, Tuple
 
 import bpy
 
 from . import reloader
 
-INTERVAL = 0.5  # seconds between checks for saved files while reload on save is on
-
-
-class Outcome(NamedTuple):
-    """What a reload of an add-on did: the line to show, whether it failed, its warnings."""
-
-    text: str
-    failed: bool
-    problems: List[str]
+FLAGS = ("__addon_enabled__", "__addon_persistent__")  # what addon_utils sets on a module
 
 
 def _call(call: str, name: str, module: types.ModuleType, problems: List[str]) -> Any:
     """`module.register()` or `unregister()` as addon_utils runs it; what it raised, if any."""
     import _bpy
 
-    owner = getattr(_bpy, "_bl_owner_id_get", lambda: None)()
-    set_owner = getattr(_bpy, "_bl_owner_id_set", lambda _: None)
-    set_owner(name)
+    owner, set_owner = (getattr(_bpy, "_bl_owner_id_get", lambda: None)(),
+                        getattr(_bpy, "_bl_owner_id_set", lambda _: None))
     try:
+        set_owner(name)
         getattr(module, call)()
     except Exception as error:
         problems.append(reloader.Host.failed("{}() of {!r}".format(call, name), error))
@@ -44,25 +34,26 @@ def _call(call: str, name: str, module: types.ModuleType, problems: List[str]) -
 
 def addons_hook(names: Sequence[str], owned: reloader.Host.Owned) -> reloader.Host.Finish:
     """Unregister the old add-ons and their leftovers; finish by registering new or old.
-
-    A failing register() of the new code fails the reload (the new code stays loaded);
-    any other failure is a warning in the report.
-    """
-    # An add-on whose package stays loaded (only a submodule runs again) is
-    # registered again too: its register() now reaches the new classes.
+    A failing register() of new code fails the reload; other failures are warnings."""
+    # With its package kept (a submodule runs again), register() reaches the new classes.
     addons = [(a, sys.modules[a]) for a in bpy.context.preferences.addons.keys()
               if a in sys.modules and any(n == a or n.startswith(a + ".") for n in names)]
     problems: List[str] = []
     for name, module in reversed(addons):  # importers first
         _call("unregister", name, module, problems)
-    classes = [c for c in _subclasses(bpy.types.bpy_struct, set()) if owned(c) and _registered(c)]
+    classes, stack, seen = [], [bpy.types.bpy_struct], set()
+    while stack:  # every subclass, once
+        for cls in [c for c in stack.pop().__subclasses__() if c not in seen]:
+            seen.add(cls)
+            stack.append(cls)
+            classes += [cls] if owned(cls) and getattr(cls, "is_registered", False) else []
     lists = [getattr(bpy.app.handlers, a) for a in dir(bpy.app.handlers)]
     handlers = [(entries, index, entry) for entries in lists if isinstance(entries, list)
                 for index, entry in enumerate(entries) if owned(entry)]
     timers = [f for f in _functions(names, owned) if bpy.app.timers.is_registered(f)]
     undos = [  # each puts back what is not back already (the old register() may have)
         reloader.Host.take(classes, bpy.utils.unregister_class, bpy.utils.register_class,
-                           _registered),
+                           lambda cls: getattr(cls, "is_registered", False)),
         reloader.Host.take(reversed(handlers), lambda h: h[0].remove(h[2]),
                            lambda h: h[0].insert(*h[1:]), lambda h: any(e is h[2] for e in h[0])),
         reloader.Host.take(timers, bpy.app.timers.unregister, bpy.app.timers.register,
@@ -74,9 +65,8 @@ def addons_hook(names: Sequence[str], owned: reloader.Host.Owned) -> reloader.Ho
             new = sys.modules.get(name) if imported else old
             if new is None:
                 continue
-            for flag in ("__addon_enabled__", "__addon_persistent__") if new is not old else ():
-                if hasattr(old, flag):
-                    setattr(new, flag, getattr(old, flag))
+            if new is not old:
+                vars(new).update({f: getattr(old, f) for f in FLAGS if hasattr(old, f)})
             if imported and getattr(new, "__file__", None):  # addon_utils reloads a file
                 new.__time__ = os.path.getmtime(new.__file__)  # type: ignore  # whose time moved
             error = _call("register", name, new, problems if errors or not imported else [])
@@ -90,21 +80,8 @@ def addons_hook(names: Sequence[str], owned: reloader.Host.Owned) -> reloader.Ho
     return finish
 
 
-def _registered(cls: type) -> bool:
-    return bool(getattr(cls, "is_registered", False))
-
-
-def _subclasses(cls: type, seen: Set[type]) -> Iterator[type]:
-    for sub in cls.__subclasses__():
-        if sub not in seen:
-            seen.add(sub)
-            yield sub
-            yield from _subclasses(sub, seen)
-
-
 def _functions(names: Sequence[str], owned: reloader.Host.Owned) -> List[Callable[[], Any]]:
-    """The owned functions of modules `names` and of their classes: Blender cannot list its
-    timers, so these are the candidates (a timer put back after a failure starts at once)."""
+    """The owned functions of modules `names` and their classes: Blender cannot list timers."""
     found = {}
     for module in filter(None, (sys.modules.get(name) for name in names)):
         for value in list(vars(module).values()):
@@ -119,38 +96,30 @@ def _protected() -> List[str]:
     """Top-level names of Blender's own modules (its scripts folder), never reloaded."""
     names = {"bpy", "_bpy", "bpy_types", "_bpy_types", "mathutils", "bl_math", "gpu", "blf",
              "bmesh", "aud", "imbuf", "idprop", "freestyle", __name__.rpartition(".")[0]}
-    scripts = bpy.utils.system_resource("SCRIPTS")
     for folder in ("modules", "startup", "addons_core", os.path.join("freestyle", "modules")):
-        path = os.path.join(scripts, folder)
+        path = os.path.join(bpy.utils.system_resource("SCRIPTS"), folder)
         names.update(e[:-3] if e.endswith(".py") else e
                      for e in (os.listdir(path) if os.path.isdir(path) else ()))
     return sorted(n for n in names if n.isidentifier())
 
 
-def _outcome(report: reloader.Report) -> Outcome:
-    return Outcome(str(report), not report.ok, list(report.warnings))
-
-
-def show(report: reloader.Report) -> None:
-    """The console: one line, or the details and the user's traceback."""
-    print("reloader:", report.format() if report.warnings or not report.ok else report)
-
-
-HOST = reloader.Host("blender", protected=_protected(), hooks=(addons_hook,), show=show,
+HOST = reloader.Host("blender", protected=_protected(), hooks=(addons_hook,), show=lambda report:
+                     print("reloader:", report.format() if report.warnings or not report.ok
+                           else report),  # one line, or the details and the user's traceback
                      schedule=None if bpy.app.background else lambda callback, delay:
                      bpy.app.timers.register(  # persistent: kept when a file loads
                          lambda: callback(), first_interval=delay, persistent=True))
 
 
-def reload_addon(name: str) -> Outcome:
+def reload_addon(name: str) -> reloader.Report:
     """Reload the enabled add-on `name` (and modules importing it) with all its submodules."""
     name = name.strip()
     if name not in bpy.context.preferences.addons.keys():
-        return Outcome("add-on {!r} is not enabled; enable it in Preferences > Add-ons, or give "
-                       "its module name, such as 'bl_ext.user_default.my_addon'".format(name)
-                       if name else "give the module name of an add-on, such as 'my_addon'",
-                       True, [])
-    return _outcome(HOST.reload(name))
+        return reloader.Host.refused(ValueError(
+            "add-on {!r} is not enabled; enable it in Preferences > Add-ons, or give its module "
+            "name, such as 'bl_ext.user_default.my_addon'".format(name) if name else
+            "give the module name of an add-on, such as 'my_addon'"))
+    return HOST.reload(name)
 
 
 def watch(name: str) -> str:
@@ -161,7 +130,7 @@ def watch(name: str) -> str:
         return "reload on save is off"
     if name not in bpy.context.preferences.addons.keys():
         raise ValueError("add-on {!r} is not enabled; enable it first".format(name))
-    return HOST.watch(name, debounce=0.0, interval=INTERVAL)
+    return HOST.watch(name, debounce=0.0, interval=0.5)  # seconds between checks
 
 
 def watching() -> Optional[Tuple[str, Optional[reloader.Watcher]]]:
@@ -170,7 +139,6 @@ def watching() -> Optional[Tuple[str, Optional[reloader.Watcher]]]:
     return None if watcher is None else (HOST.watched, watcher if watcher.running else None)
 
 
-def check() -> Optional[Outcome]:
+def check() -> Optional[reloader.Report]:
     """Reload the watched add-on now if one of its files changed; None when nothing did."""
-    report = HOST.watcher.check() if HOST.watcher is not None else None
-    return None if report is None else _outcome(report)
+    return HOST.watcher.check() if HOST.watcher is not None else None
