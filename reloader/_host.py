@@ -48,9 +48,9 @@ Owned = Callable[[object], bool]
 #: Ends what a hook began, once the reload is over: `finish(True)` after the
 #: new modules were imported (register them), `finish(False)` after a failure
 #: restored the old ones (put back what the hook tore down). It may return a
-#: list of warnings for the report (see `Host.failed`); what it raises fails
-#: the reload.
-Finish = Callable[[bool], Optional[List[str]]]
+#: list of warnings for the report (see `Host.failed`); an exception in that
+#: list, or one it raises, fails the reload.
+Finish = Callable[[bool], Optional[List[Any]]]
 #: Runs before the purge with the module names in import order and the test
 #: of what they own; tears down what they registered with the host and
 #: returns its `Finish`.

@@ -182,9 +182,12 @@ class Attempt:
                 warnings = finish(True)
             except Exception as error:
                 self._fail(error, what, failed_in=what)
-            else:
-                if isinstance(warnings, list):
-                    self.warnings.extend(str(warning) for warning in warnings)
+            else:  # warnings for the report; an error in them fails the reload
+                for warning in warnings if isinstance(warnings, list) else ():
+                    if isinstance(warning, Exception):
+                        self._fail(warning, what, failed_in=what)
+                    else:
+                        self.warnings.append(str(warning))
 
     def complete(self) -> List[Tuple[str, Callable[[], Any]]]:
         """Step 7: live update completes; returns weak references to what it replaced."""

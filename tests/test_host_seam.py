@@ -333,6 +333,29 @@ class HostHelpersTest(PackageCase):
         self.assertEqual(str(report.error), "register failed")
         self.assertIn("the 'warning' host's hook", report.failed_in)
 
+    def test_an_error_a_finish_returns_fails_the_reload_in_the_users_frames(self) -> None:
+        def hook(names: Sequence[str], owned: reloader.Host.Owned) -> reloader.Host.Finish:
+            def finish(imported: bool) -> List[object]:
+                try:
+                    sys.modules[self.pkg].register()
+                except Exception as error:
+                    return ["kept warning", error]
+                return []
+
+            return finish
+
+        self.addCleanup(reloader.use_host(reloader.Host("returns", hooks=[hook])))
+        path = self.write("{pkg}/__init__.py", REGISTRY.format(
+            version="v2", tail="def register():\n    raise KeyError('no')\n"))
+        report = reloader.try_reload(self.pkg)
+        self.assertFalse(report.ok)
+        self.assertEqual(report.warnings, ["kept warning"])
+        self.assertEqual(report.message(), "reloading failed in the 'returns' host's hook 'hook' "
+                         "at {}:12: KeyError: 'no'; the new code stays loaded".format(path))
+        trace = report.format().split("Traceback (most recent call last):\n")[1]
+        self.assertEqual(trace.splitlines()[0], '  File "{}", line 12, in register'.format(path))
+        self.assertNotIn(__file__.rstrip("c"), trace)  # the hook's frames are the adapter's
+
     def test_watch_reloads_on_save_and_uninstalling_stops_it(self) -> None:
         self.assertEqual(self.host.watch(self.pkg, interval=60.0),
                          "reloading {!r} when a file under {} is saved".format(

@@ -59,7 +59,7 @@ def addons_hook(names: Sequence[str], owned: reloader.Host.Owned) -> reloader.Ho
         reloader.Host.take(timers, bpy.app.timers.unregister, bpy.app.timers.register,
                            bpy.app.timers.is_registered)]
 
-    def finish(imported: bool) -> List[str]:
+    def finish(imported: bool) -> List[Any]:
         errors = []
         for name, old in addons:
             new = sys.modules.get(name) if imported else old
@@ -73,9 +73,7 @@ def addons_hook(names: Sequence[str], owned: reloader.Host.Owned) -> reloader.Ho
             errors += [error] if imported and error is not None else []
         for undo in undos if imported else reversed(undos):
             problems.extend(undo(imported) or ())
-        if errors:
-            raise errors[0]  # the reload fails with it; the new code stays loaded
-        return problems
+        return problems + errors[:1]  # the error fails the reload; the new code stays loaded
 
     return finish
 
