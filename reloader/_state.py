@@ -78,7 +78,7 @@ class State:
 
 
 DEFAULT = State()  # its values are the ones the modules start with
-_current: State = DEFAULT
+_current = DEFAULT  # type: State
 _switching = threading.RLock()
 
 
