@@ -17,22 +17,11 @@ import os
 import sys
 import types
 import typing
-from typing import (
-    Any,
-    Callable,
-    FrozenSet,
-    Iterable,
-    List,
-    MutableMapping,
-    MutableSequence,
-    Optional,
-    Sequence,
-    Tuple,
-    Union,
-)
+from typing import Any, Callable, FrozenSet, Iterable, List, Optional, Sequence, Tuple
 
-from . import _discovery, _state
-from ._report import Report, blame, describe_error, where
+from . import _discovery, _hooks, _state
+from ._hooks import failed, take, take_out
+from ._report import Report
 from ._schedule import Schedule as Schedule  # re-exported: the watcher names it here
 from ._schedule import post_later
 from ._tracker import Tracker
@@ -50,7 +39,7 @@ Owned = Callable[[object], bool]
 #: restored the old ones (put back what the hook tore down). It may return a
 #: list of warnings for the report (see `Host.failed`); an exception in that
 #: list, or one it raises, fails the reload.
-Finish = Callable[[bool], Optional[List[Any]]]
+Finish = _hooks.Finish
 #: Runs before the purge with the module names in import order and the test
 #: of what they own; tears down what they registered with the host and
 #: returns its `Finish`.
@@ -58,8 +47,6 @@ Hook = Callable[[Sequence[str], Owned], Finish]
 #: The built-in cleanups' shape (see _registries): removes the registrations
 #: whose callables are owned and returns the callable that puts them back.
 Cleanup = Callable[[Owned], Callable[[], None]]
-#: A host's registry that `Host.take_out` empties of owned entries.
-Registry = Union[MutableSequence[Any], MutableMapping[Any, Any]]
 
 
 def _ignore(*_: object) -> None:
@@ -72,12 +59,6 @@ def refused(error: Exception) -> Report:
     from ._adapter import Refused  # it imports this module
 
     return Refused(error=error, rolled_back=True)
-
-
-def failed(what: str, error: BaseException) -> str:
-    """The warning for `what` that failed with `error` without failing the reload:
-    "unregister() of 'tool' failed at tool/ui.py:12: NameError: ...", the place in user code."""
-    return "{} failed{}: {}".format(what, where(blame(error)), describe_error(error))
 
 
 class Host:
@@ -108,6 +89,8 @@ class Host:
     post_later = staticmethod(post_later)
     refused = staticmethod(refused)
     failed = staticmethod(failed)
+    take = staticmethod(take)
+    take_out = staticmethod(take_out)
     Tracker = Tracker
 
     def __init__(
@@ -201,79 +184,8 @@ class Host:
 
         return _serve.switch(self, on)
 
-    @staticmethod
-    def take(things: Iterable[Any], remove: Callable[[Any], object],
-             add: Callable[[Any], object], present: Callable[[Any], bool]) -> Finish:
-        """A hook's work for registries that add and remove one thing at a time (classes,
-        timers): `remove` each of `things`, and return the finish.
-
-        After a failed reload the finish `add`s back each thing removed that is
-        not `present` again (the old code may have registered it already). A
-        thing `remove` refuses (RuntimeError, ValueError) stays, and the
-        finish returns a warning for it.
-        """
-        removed, warnings = [], []
-        for thing in things:
-            try:
-                remove(thing)
-                removed.append(thing)
-            except (RuntimeError, ValueError) as error:
-                warnings.append(failed("removing {!r}".format(thing), error))
-
-        def finish(imported: bool) -> List[str]:
-            for thing in () if imported else reversed(removed):
-                if not present(thing):
-                    add(thing)
-            return warnings
-
-        return finish
-
-    @staticmethod
-    def take_out(containers: Callable[[], Iterable[Registry]],
-                 test: Callable[[object], bool]) -> Finish:
-        """A hook's work for registries that are lists and dicts: take the entries `test`
-        accepts (`owned`, or a test built on it) out of each of `containers()`, in place.
-
-        Returns the finish: after a failed reload it takes out what the
-        failed attempt added (`containers()` is asked again, for registries
-        it created), then puts each taken entry back where it was, unless
-        something put it back already.
-        """
-        taken = _take(containers(), test)
-
-        def finish(imported: bool) -> None:
-            if imported:
-                return
-            old = {id(entry) for _, _, entry in taken}
-            _take(containers(), lambda entry: id(entry) not in old and test(entry))
-            for container, place, entry in taken:
-                if isinstance(container, MutableSequence):
-                    if not any(e is entry for e in container):
-                        container.insert(place, entry)
-                elif place not in container:
-                    container[place] = entry
-
-        return finish
-
     def __repr__(self) -> str:
         return "<Host {!r}>".format(self.name)
-
-
-def _take(containers: Iterable[Registry],
-          test: Callable[[object], bool]) -> List[Tuple[Registry, Any, Any]]:
-    """Take the entries `test` accepts out of `containers`; (container, index or key, entry)."""
-    taken: List[Tuple[Registry, Any, Any]] = []
-    for container in containers:
-        if isinstance(container, MutableSequence):
-            found = [(i, entry) for i, entry in enumerate(container) if test(entry)]
-            for index, _ in reversed(found):
-                del container[index]
-        else:
-            found = [(key, entry) for key, entry in list(container.items()) if test(entry)]
-            for key, _ in found:
-                del container[key]
-        taken.extend((container, where, entry) for where, entry in found)
-    return taken
 
 
 def _takes(function: Callable[..., Any], arguments: int) -> bool:

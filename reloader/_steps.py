@@ -15,7 +15,7 @@ import time
 import types
 from typing import Any, Callable, Dict, FrozenSet, List, Mapping, Optional, Sequence, Tuple
 
-from . import _discovery, _host, _registries, _stale, _update
+from . import _discovery, _hooks, _host, _registries, _stale, _update
 from ._report import Location, Plan, Report, blame, describe_error, where
 from ._transaction import ImportFailure, Prepared, PrepareError, Transaction
 
@@ -46,7 +46,7 @@ class UndoStack:
             try:
                 result = undo()
             except Exception as error:
-                warnings.append(_host.failed("putting back " + what, error))
+                warnings.append(_hooks.failed("putting back " + what, error))
             except BaseException as error:  # KeyboardInterrupt: put back the rest first
                 interrupt = interrupt or error
             else:
@@ -299,7 +299,7 @@ def _call_hook(module: types.ModuleType, hook: str, *args: object) -> Tuple[bool
 
 
 def _hook_failure(hook: str, name: str, error: Exception) -> str:
-    return _host.failed("{} of {!r}".format(hook, name), error)
+    return _hooks.failed("{} of {!r}".format(hook, name), error)
 
 
 def _undo_of(what: str, step: Callable[[Any], Any], argument: object) -> Callable[[], object]:
