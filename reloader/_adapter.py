@@ -9,7 +9,7 @@ from ._reload import reload
 from ._report import ReloadError, Report
 
 
-class _Refused(Report):
+class Refused(Report):
     """A reload refused before anything was selected: the error's own text says why."""
 
     def message(self) -> str:
@@ -33,4 +33,4 @@ def try_reload(*targets: object, dependents: bool = True, update: bool = True) -
     except ReloadError as error:
         return error.report
     except (ValueError, TypeError, RuntimeError) as error:
-        return _Refused(error=error, rolled_back=True)
+        return Refused(error=error, rolled_back=True)

@@ -18,7 +18,7 @@ import threading
 import time
 from typing import Any, Callable, Dict, List, Optional
 
-from . import _host, _wire
+from . import _host, _state, _wire
 from ._adapter import try_reload
 from ._reload import plan
 from ._report import Report
@@ -94,6 +94,7 @@ class Listener:
         except BaseException:
             self._socket.close()
             raise
+        self._state = _state.current()  # the one whose listener this is
         self._thread = threading.Thread(target=self._accept, name="reloader-serve", daemon=True)
         self._thread.start()
         atexit.register(self.stop)
@@ -113,10 +114,9 @@ class Listener:
             self._thread.join(2.0)
         self._socket.close()
         atexit.unregister(self.stop)
-        global _current
-        with _lock:
-            if _current is self:
-                _current = None
+        with self._state.lock:
+            if self._state.listener is self:
+                self._state.listener = None
 
     def __repr__(self) -> str:
         state = "listening on port {}".format(self.port) if self.running else "stopped"
@@ -247,10 +247,6 @@ class Listener:
             "{}: {}".format(type(error).__name__, error) if error else "interrupted")}
 
 
-_lock = threading.Lock()
-_current = None  # type: Optional[Listener]
-
-
 def serve(host: Optional[str] = None, *, schedule: Optional[Schedule] = None,
           address: str = "127.0.0.1", folder: Optional[str] = None) -> Listener:
     """Listen for reload requests from clients on this machine (`python -m reloader send`).
@@ -267,15 +263,15 @@ def serve(host: Optional[str] = None, *, schedule: Optional[Schedule] = None,
     if schedule is None and installed is not None:
         schedule = installed.schedule
     name = host or (installed.name if installed is not None else "python")
-    global _current
-    with _lock:
-        if _current is not None and _current.running:
+    state = _state.current()
+    with state.lock:
+        if state.listener is not None and state.listener.running:
             raise RuntimeError(
                 "this process already listens on port {}; stop() that listener first".format(
-                    _current.port)
+                    state.listener.port)
             )
-        _current = Listener(name, schedule, address, folder)
-        return _current
+        state.listener = Listener(name, schedule, address, folder)
+        return state.listener
 
 
 def switch(host: "_host.Host", on: Optional[bool]) -> str:
@@ -307,5 +303,7 @@ def switch(host: "_host.Host", on: Optional[bool]) -> str:
 
 def listening() -> Optional[Listener]:
     """The running listener of this process, or None."""
-    with _lock:
-        return _current if _current is not None and _current.running else None
+    state = _state.current()
+    with state.lock:
+        listener: Optional[Listener] = state.listener
+        return listener if listener is not None and listener.running else None

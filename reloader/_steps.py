@@ -15,7 +15,7 @@ import time
 import types
 from typing import Any, Callable, Dict, FrozenSet, List, Mapping, Optional, Sequence, Tuple
 
-from . import _discovery, _host, _registries, _stale, _update
+from . import _discovery, _hooks, _host, _registries, _stale, _update
 from ._report import Location, Plan, Report, blame, describe_error, where
 from ._transaction import ImportFailure, Prepared, PrepareError, Transaction
 
@@ -46,8 +46,7 @@ class UndoStack:
             try:
                 result = undo()
             except Exception as error:
-                warnings.append("putting back {} failed{}: {}".format(
-                    what, where(blame(error)), describe_error(error)))
+                warnings.append(_hooks.failed("putting back " + what, error))
             except BaseException as error:  # KeyboardInterrupt: put back the rest first
                 interrupt = interrupt or error
             else:
@@ -180,9 +179,15 @@ class Attempt:
         finishes, self.finishes = self.finishes, []
         for what, finish in finishes:
             try:
-                finish(True)
+                warnings = finish(True)
             except Exception as error:
                 self._fail(error, what, failed_in=what)
+            else:  # warnings for the report; an error in them fails the reload
+                for warning in warnings if isinstance(warnings, list) else ():
+                    if isinstance(warning, Exception):
+                        self._fail(warning, what, failed_in=what)
+                    else:
+                        self.warnings.append(str(warning))
 
     def complete(self) -> List[Tuple[str, Callable[[], Any]]]:
         """Step 7: live update completes; returns weak references to what it replaced."""
@@ -294,7 +299,7 @@ def _call_hook(module: types.ModuleType, hook: str, *args: object) -> Tuple[bool
 
 
 def _hook_failure(hook: str, name: str, error: Exception) -> str:
-    return "{} of {!r} failed{}: {}".format(hook, name, where(blame(error)), describe_error(error))
+    return _hooks.failed("{} of {!r}".format(hook, name), error)
 
 
 def _undo_of(what: str, step: Callable[[Any], Any], argument: object) -> Callable[[], object]:

@@ -11,7 +11,7 @@ frames are the point. It formats only; it never prints.
 import importlib
 import os
 import traceback
-from typing import List, Optional, Set
+from typing import AbstractSet, Any, List, Optional, Set
 
 _HERE = os.path.dirname(os.path.realpath(__file__))
 # A host that embeds Python may freeze the standard library: then no file is importlib's.
@@ -19,12 +19,30 @@ _IMPORTLIB = getattr(importlib, "__file__", None)
 _IMPORTLIB = os.path.dirname(os.path.realpath(_IMPORTLIB)) if _IMPORTLIB else None
 
 
-def _machinery(filename: str) -> bool:
-    """A frame of reloader or of the import system, not of the user's code."""
+def _machinery(filename: str, hosts: AbstractSet[str] = frozenset()) -> bool:
+    """A frame of reloader, of the import system or of a host's hooks (`hosts`: their
+    files), not of the user's code."""
     if filename.startswith("<frozen importlib"):
         return True
-    folder = os.path.dirname(os.path.realpath(filename))
-    return folder in (_HERE, _IMPORTLIB)
+    real = os.path.realpath(filename)
+    return os.path.dirname(real) in (_HERE, _IMPORTLIB) or real in hosts
+
+
+def _host_files() -> Set[str]:
+    """The files that define the installed hosts' hooks: an adapter's code, not the user's."""
+    from . import _host  # it imports this module through _report
+
+    found = set()
+    for host in _host.installed():
+        for hook in host.hooks:
+            function: Any = hook
+            for _ in range(8):  # through bound methods and partials
+                function = getattr(function, "__func__", None) or getattr(
+                    function, "func", function)
+            code = getattr(function, "__code__", None)
+            if code is not None:
+                found.add(os.path.realpath(code.co_filename))
+    return found
 
 
 def _raised_by_reloader(error: BaseException) -> bool:
@@ -54,7 +72,7 @@ def user_traceback(error: BaseException) -> List[str]:
         return "".join(traceback.format_exception(type(error), error, error.__traceback__)
                        ).splitlines()
     lines: List[str] = []
-    chain = _chain(error)
+    chain, hosts = _chain(error), _host_files()
     for index, exception in enumerate(chain):
         if index:
             lines += ["", (
@@ -63,7 +81,7 @@ def user_traceback(error: BaseException) -> List[str]:
                 "During handling of the above exception, another exception occurred:"
             ), ""]
         frames = [frame for frame in traceback.extract_tb(exception.__traceback__)
-                  if not _machinery(frame.filename)]
+                  if not _machinery(frame.filename, hosts)]
         if frames:
             lines.append("Traceback (most recent call last):")
             lines += "".join(traceback.format_list(frames)).splitlines()

@@ -91,7 +91,7 @@ class MenuReloadTest(MayaCase):
         self.assertEqual(len(self.cmds.jobs), 1)
         self.assertEqual(len(self.om.registry), 1)
         # The adapter follows the ids the new code got.
-        self.assertEqual(sorted(self.adapter._state.report.reloaded), [self.pkg, self.pkg + ".core"])
+        self.assertEqual(sorted(self.adapter.HOST.report.reloaded), [self.pkg, self.pkg + ".core"])
 
     def test_a_failing_edit_keeps_the_old_callbacks_registered_once(self) -> None:
         path = self.write("{pkg}/core.py", core("v2", "undefined_name\n"))
@@ -220,7 +220,7 @@ class ReloadOnSaveTest(MayaCase):
         self.printed(lambda: self.adapter.reload_package(self.pkg))
         self.assertTrue(self.adapter.toggle_reload_on_save(True))
         self.assertTrue(self.cmds.ui["reloaderMenuReloadOnSave"]["checkBox"])
-        watcher = self.adapter._state.watcher
+        watcher = self.adapter.HOST.watcher
         self.write("{pkg}/core.py", core("v2"))
         self.printed(watcher.check)
         self.assertEqual(self.fire(), ["selection v2", "time v2"])

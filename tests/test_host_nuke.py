@@ -124,7 +124,7 @@ class MenuReloadTest(NukeCase):
         self.printed(lambda: self.adapter.reload_package(self.pkg))
         self.printed(lambda: self.assertTrue(self.adapter.toggle_reload_on_save()))
         self.write("{pkg}/core.py", core("v2"))
-        self.printed(self.adapter._state.watcher.check)
+        self.printed(self.adapter.HOST.watcher.check)
         self.assertEqual(self.fire()[1], "create v2")
         self.printed(lambda: self.assertFalse(self.adapter.toggle_reload_on_save()))
 

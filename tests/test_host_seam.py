@@ -3,10 +3,12 @@
 import functools
 import sys
 import threading
+import types
 import unittest
 from typing import Callable, List, Sequence
 
 import reloader
+from reloader import _host
 from reloader._host import owned_by
 from tests.support import PackageCase
 
@@ -223,6 +225,194 @@ class OwnedByTest(PackageCase):
         self.assertTrue(owned(module.Tool()))
         self.assertFalse(owned(len))
         self.assertFalse(owned_by([self.pkg + "x"])(module.hook))
+
+
+REGISTRY = """
+import reloader_test_registry as registry
+
+VERSION = {version!r}
+
+def listener():
+    return VERSION
+
+registry.LISTENERS.append(listener)
+registry.BY_NAME["{{pkg}}"] = listener
+{tail}
+"""
+
+
+class HostHelpersTest(PackageCase):
+    """What an adapter's user asks for, run by the host; the helpers a hook is made of."""
+
+    def setUp(self) -> None:
+        super().setUp()
+        self.registry = types.ModuleType("reloader_test_registry")
+        self.registry.LISTENERS, self.registry.BY_NAME = [print], {"other": print}
+        sys.modules["reloader_test_registry"] = self.registry
+        self.addCleanup(sys.modules.pop, "reloader_test_registry", None)
+        self.shown: List[reloader.Report] = []
+        self.posted: List[Callable[[], None]] = []
+        self.host = reloader.Host(
+            "helpers", show=self.shown.append, hooks=[self.take_out_listeners],
+            schedule=lambda callback, delay: self.posted.append(callback))
+        self.addCleanup(reloader.use_host(self.host))
+        self.write("{pkg}/__init__.py", REGISTRY.format(version="v1", tail=""))
+        self.load("{pkg}")
+
+    def take_out_listeners(self, names: Sequence[str],
+                           owned: reloader.Host.Owned) -> reloader.Host.Finish:
+        return reloader.Host.take_out(
+            lambda: [self.registry.LISTENERS, self.registry.BY_NAME], owned)
+
+    def listeners(self) -> List[object]:
+        return [f() if f is not print else "print" for f in self.registry.LISTENERS]
+
+    def test_reload_shows_and_remembers_and_reload_later_waits_for_the_schedule(self) -> None:
+        self.write("{pkg}/__init__.py", REGISTRY.format(version="v2", tail=""))
+        report = self.host.reload(self.pkg)
+        self.assertTrue(report.ok, report.format())
+        self.assertEqual((self.shown, self.host.report, self.host.last), ([report], report,
+                                                                            (self.pkg,)))
+        self.assertEqual(self.listeners(), ["print", "v2"])  # taken out, then added once
+        self.write("{pkg}/__init__.py", REGISTRY.format(version="v3", tail=""))
+        self.host.reload_later(self.pkg)
+        self.assertEqual(len(self.shown), 1)
+        self.posted.pop()()
+        self.assertEqual(len(self.shown), 2)
+        self.assertEqual(self.listeners(), ["print", "v3"])
+        self.assertEqual(self.host.reload(self.pkg + "_missing").ok, False)
+        self.assertEqual(self.host.last, (self.pkg + "_missing",))
+
+    def test_take_out_puts_entries_back_in_place_without_what_the_failed_attempt_added(
+            self) -> None:
+        old = self.registry.LISTENERS[1]
+        self.write("{pkg}/__init__.py", REGISTRY.format(version="v2", tail="undefined_name"))
+        report = self.host.reload(self.pkg)
+        self.assertFalse(report.ok)
+        self.assertEqual(self.registry.LISTENERS, [print, old])
+        self.assertEqual(self.registry.BY_NAME, {"other": print, self.pkg: old})
+
+    def test_take_adds_back_only_what_is_not_back_and_warns_of_what_stays(self) -> None:
+        registered = {"a", "b", "stuck"}
+
+        def remove(thing: str) -> None:
+            if thing == "stuck":
+                raise RuntimeError("in use")
+            registered.discard(thing)
+
+        finish = reloader.Host.take(["a", "b", "stuck"], remove, registered.add,
+                                    registered.__contains__)
+        self.assertEqual(registered, {"stuck"})
+        registered.add("b")  # the old code registered it again itself
+        warnings = finish(False)
+        self.assertEqual(registered, {"a", "b", "stuck"})
+        self.assertEqual(len(warnings or []), 1)
+        self.assertRegex((warnings or [""])[0], r"^removing 'stuck' failed at .*: "
+                                                r"RuntimeError: in use$")
+
+    def test_a_finish_may_warn_and_a_finish_that_raises_fails_the_reload(self) -> None:
+        outcomes: List[object] = [["one warning"], ValueError("register failed")]
+
+        def hook(names: Sequence[str], owned: reloader.Host.Owned) -> reloader.Host.Finish:
+            outcome = outcomes.pop(0)
+
+            def finish(imported: bool) -> List[str]:
+                if isinstance(outcome, Exception):
+                    raise outcome
+                return list(outcome)  # type: ignore[call-overload]
+
+            return finish
+
+        self.addCleanup(reloader.use_host(reloader.Host("warning", hooks=[hook])))
+        report = reloader.reload(self.pkg)
+        self.assertTrue(report.ok)
+        self.assertEqual(report.warnings, ["one warning"])
+        report = reloader.try_reload(self.pkg)
+        self.assertFalse(report.ok)
+        self.assertFalse(report.rolled_back)
+        self.assertEqual(str(report.error), "register failed")
+        self.assertIn("the 'warning' host's hook", report.failed_in)
+
+    def test_an_error_a_finish_returns_fails_the_reload_in_the_users_frames(self) -> None:
+        def hook(names: Sequence[str], owned: reloader.Host.Owned) -> reloader.Host.Finish:
+            def finish(imported: bool) -> List[object]:
+                try:
+                    sys.modules[self.pkg].register()
+                except Exception as error:
+                    return ["kept warning", error]
+                return []
+
+            return finish
+
+        self.addCleanup(reloader.use_host(reloader.Host("returns", hooks=[hook])))
+        path = self.write("{pkg}/__init__.py", REGISTRY.format(
+            version="v2", tail="def register():\n    raise KeyError('no')\n"))
+        report = reloader.try_reload(self.pkg)
+        self.assertFalse(report.ok)
+        self.assertEqual(report.warnings, ["kept warning"])
+        self.assertEqual(report.message(), "reloading failed in the 'returns' host's hook 'hook' "
+                         "at {}:12: KeyError: 'no'; the new code stays loaded".format(path))
+        trace = report.format().split("Traceback (most recent call last):\n")[1]
+        self.assertEqual(trace.splitlines()[0], '  File "{}", line 12, in register'.format(path))
+        self.assertNotIn(__file__.rstrip("c"), trace)  # the hook's frames are the adapter's
+
+    def test_watch_reloads_on_save_and_uninstalling_stops_it(self) -> None:
+        self.assertEqual(self.host.watch(self.pkg, interval=60.0),
+                         "reloading {!r} when a file under {} is saved".format(
+                             self.pkg, self.path("{pkg}")))
+        watcher = self.host.watcher
+        assert watcher is not None
+        self.assertEqual((self.host.watched, watcher.running), (self.pkg, True))
+        self.write("{pkg}/__init__.py", REGISTRY.format(version="v2", tail=""))
+        watcher.check()
+        self.assertEqual(self.host.report, self.shown[-1])
+        self.assertEqual(self.listeners(), ["print", "v2"])
+        with self.assertRaisesRegex(ValueError, "^'sys' is not a loaded module with a file"):
+            self.host.watch("sys")
+        self.assertIsNone(self.host.watcher)
+        self.host.watch(self.pkg, interval=60.0)
+        watcher = self.host.watcher
+        reloader.use_host(self.host)()
+        self.assertIsNone(self.host.watcher)
+        self.assertFalse(watcher is not None and watcher.running)
+
+    def test_installing_twice_returns_the_same_uninstall(self) -> None:
+        self.assertIs(reloader.use_host(self.host), reloader.use_host(self.host))
+        self.assertEqual([h for h in _host.installed() if h is self.host], [self.host])
+
+    def test_the_tracker_redoes_what_a_failed_reload_removed(self) -> None:
+        made: dict = {}
+        ids = iter(range(1, 100))
+
+        def add(callback: Callable[[], object]) -> int:
+            made[next(ids)] = callback
+            return max(made)
+
+        def remove(callback_id: int) -> None:
+            if made.pop(callback_id, None) is None:
+                raise RuntimeError("no such callback")
+
+        tracker = reloader.Host.Tracker()
+        self.registry.add = tracker.record(add, remove)
+        self.registry.remove = tracker.forget(remove)
+        self.addCleanup(reloader.use_host(reloader.Host("tracker", hooks=[tracker.hook])))
+        tail = "ID = registry.add(listener)\nregistry.add(print)\n"
+        self.write("{pkg}/__init__.py", REGISTRY.format(version="v1", tail=tail))
+        reloader.reload(self.pkg)
+        self.assertEqual(sorted(f() for f in made.values() if f is not print), ["v1"])
+        self.write("{pkg}/__init__.py", REGISTRY.format(version="v2", tail=tail + "oops\n"))
+        self.assertFalse(reloader.try_reload(self.pkg).ok)
+        self.assertEqual(sorted(f() for f in made.values() if f is not print), ["v1"])
+        (listener_id,) = [i for i, f in made.items() if f is not print]  # put back: a new id
+        self.registry.remove(listener_id)  # the owner removed it: forgotten
+        self.write("{pkg}/__init__.py", REGISTRY.format(version="v3", tail=tail))
+        self.assertTrue(reloader.reload(self.pkg).ok)
+        self.assertEqual(sorted(f() for f in made.values() if f is not print), ["v3"])
+        self.assertEqual(tracker.skipped, [])
+        dropped = self.mod("{pkg}").ID
+        made.pop(dropped)  # the host dropped it: skipped and told
+        self.assertTrue(reloader.reload(self.pkg).ok)
+        self.assertEqual(tracker.skipped, ["callback {}: no such callback".format(dropped)])
 
 
 if __name__ == "__main__":

@@ -15,16 +15,7 @@ import reloader
 
 def remove_listeners(names: Sequence[str], owned: reloader.Host.Owned) -> reloader.Host.Finish:
     """Take out the listeners of the modules being reloaded; put them back if it fails."""
-    taken = [(index, f) for index, f in enumerate(toy.listeners) if owned(f)]
-    toy.listeners[:] = [f for f in toy.listeners if not owned(f)]  # the list Toy holds
-
-    def finish(imported: bool) -> None:
-        if not imported:  # drop what the failed attempt added, then put the old ones back
-            toy.listeners[:] = [f for f in toy.listeners if not owned(f)]
-            for index, function in taken:
-                toy.listeners.insert(index, function)
-
-    return finish
+    return reloader.Host.take_out(lambda: [toy.listeners], owned)  # in place: Toy holds it
 
 
 def show(report: reloader.Report) -> None:
@@ -40,12 +31,7 @@ HOST = reloader.Host(
 )
 
 
-def reload_command(name: str) -> None:
-    """`reload NAME` in Toy's console: reload on the main thread, show the report."""
-    HOST.call_soon(lambda: show(reloader.try_reload(name)))
-
-
 def install() -> Callable[[], None]:
-    """Describe Toy to reloader and add the command; return what undoes it."""
-    toy.add_command("reload", reload_command)
+    """Describe Toy to reloader and add the command `reload NAME`; return what undoes it."""
+    toy.add_command("reload", HOST.reload_later)  # on the main thread; shows the report
     return reloader.use_host(HOST)

@@ -1,26 +1,18 @@
 """Reloader for Blender: reload an add-on or extension with all its submodules.
 
-Install this folder as `reloader_addon` (a legacy add-on in scripts/addons,
-or an extension) with a copy of the `reloader` package inside it. It adds the
-operator `reloader.reload_addon` (Blender menu > System > Reload Add-on, and
-F3 search), optionally reload on save, and "Listen for Editor" (a toggle in
-that menu and in the add-on's preferences, which remember it). The work is
-in `addon_reload`.
+Adds Blender menu > System > Reload Add-on (and F3), reload on save and Listen for Editor
+(remembered in the preferences); `addon_reload` does the work. See README.md to install.
 """
 
-bl_info = {
-    "name": "Reloader",
-    "author": "reloader contributors",
-    "version": (0, 1, 0),
-    "blender": (4, 2, 0),
-    "location": "Blender menu > System > Reload Add-on; F3 > Reload Add-on",
-    "description": "Reload an add-on or extension with all its submodules",
-    "category": "Development",
-}
+bl_info = {"name": "Reloader", "author": "reloader contributors", "version": (0, 1, 0),
+           "blender": (4, 2, 0), "category": "Development",
+           "location": "Blender menu > System > Reload Add-on; F3 > Reload Add-on",
+           "description": "Reload an add-on or extension with all its submodules"}
 
 import bpy  # noqa: E402
 
-from . import addon_reload  # noqa: E402
+from . import reloader  # noqa: E402
+from .addon_reload import HOST, reload_addon, watch  # noqa: E402
 
 
 class _AddonOperator:
@@ -31,7 +23,7 @@ class _AddonOperator:
         name="Add-on", description="Module name, such as my_addon or bl_ext.user_default.my_addon")
 
     def invoke(self, context, event):  # type: ignore[no-untyped-def]
-        self.module = self.module or addon_reload.last_reloaded()
+        self.module = self.module or " ".join(HOST.last)
         return context.window_manager.invoke_props_dialog(self)
 
 
@@ -41,11 +33,11 @@ class RELOADER_OT_reload_addon(_AddonOperator, bpy.types.Operator):
     bl_idname, bl_label = "reloader.reload_addon", "Reload Add-on"
 
     def execute(self, context):  # type: ignore[no-untyped-def]
-        outcome = addon_reload.reload_addon(self.module)
-        for problem in outcome.problems:
-            self.report({"WARNING"}, problem)
-        self.report({"ERROR"} if outcome.failed else {"INFO"}, outcome.text)
-        return {"CANCELLED"} if outcome.failed else {"FINISHED"}
+        report = reload_addon(self.module)
+        for warning in report.warnings:
+            self.report({"WARNING"}, warning)
+        self.report({"INFO"} if report.ok else {"ERROR"}, str(report))
+        return {"FINISHED"} if report.ok else {"CANCELLED"}
 
 
 class RELOADER_OT_reload_on_save(_AddonOperator, bpy.types.Operator):
@@ -55,7 +47,7 @@ class RELOADER_OT_reload_on_save(_AddonOperator, bpy.types.Operator):
 
     def execute(self, context):  # type: ignore[no-untyped-def]
         try:
-            self.report({"INFO"}, addon_reload.watch(self.module))
+            self.report({"INFO"}, watch(self.module))
         except ValueError as error:
             self.report({"ERROR"}, str(error))
             return {"CANCELLED"}
@@ -65,7 +57,7 @@ class RELOADER_OT_reload_on_save(_AddonOperator, bpy.types.Operator):
 class ReloaderPreferences(bpy.types.AddonPreferences):
     bl_idname = __package__
     listen: bpy.props.BoolProperty(  # type: ignore[valid-type]
-        name="Listen for Editor", update=lambda self, _: print("reloader:", addon_reload.listen(
+        name="Listen for Editor", update=lambda self, _: print("reloader:", HOST.listen(
             self.listen)), description="Reload when your editor asks (python -m reloader send)")
 
     def draw(self, context):  # type: ignore[no-untyped-def]
@@ -81,7 +73,7 @@ class RELOADER_OT_listen(bpy.types.Operator):
         preferences = context.preferences.addons[__package__].preferences
         preferences.listen = not preferences.listen  # its update starts or stops listening
         context.preferences.is_dirty = True  # saved with the preferences
-        self.report({"INFO"}, addon_reload.listen(preferences.listen))
+        self.report({"INFO"}, HOST.listen(None))
         return {"FINISHED"}
 
 
@@ -97,17 +89,17 @@ _classes = (ReloaderPreferences, RELOADER_OT_reload_addon, RELOADER_OT_reload_on
 
 
 def register() -> None:
-    addon_reload.install()
+    reloader.use_host(HOST)
     for cls in _classes:
         bpy.utils.register_class(cls)
     bpy.types.TOPBAR_MT_blender_system.append(draw_menu)
     addon = bpy.context.preferences.addons.get(__package__)  # None when first enabled
     if addon is not None and addon.preferences.listen:
-        print("reloader:", addon_reload.listen(True))
+        print("reloader:", HOST.listen(True))
 
 
 def unregister() -> None:
     bpy.types.TOPBAR_MT_blender_system.remove(draw_menu)
     for cls in reversed(_classes):
         bpy.utils.unregister_class(cls)
-    addon_reload.uninstall()
+    reloader.use_host(HOST)()  # stops reload on save and listening too

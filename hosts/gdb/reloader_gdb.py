@@ -9,7 +9,7 @@ reload fails. Commands need nothing: creating a `gdb.Command` with the name
 of an existing one replaces it. This module never reloads anything itself.
 """
 
-from typing import Any, Callable, Iterator, List, Optional, Sequence, Tuple
+from typing import Any, Callable, Iterator, Optional, Sequence
 
 import gdb  # type: ignore[import-not-found]
 
@@ -40,30 +40,13 @@ def _owned_entry(entry: object, owned: Callable[[object], bool]) -> bool:
 
 def remove_extensions(names: Sequence[str], owned: reloader.Host.Owned) -> reloader.Host.Finish:
     """Take purged modules' entries out of gdb's lists; put them back if the reload fails."""
-    taken: List[Tuple[Any, Any, Any]] = []  # (container, index or key, entry)
-    for holder in _holders():
-        for attribute in _LISTS:
-            entries = getattr(holder, attribute, None)
-            if isinstance(entries, list):
-                for index in reversed(range(len(entries))):
-                    if _owned_entry(entries[index], owned):
-                        taken.append((entries, index, entries.pop(index)))
-        filters = getattr(holder, "frame_filters", None)
-        if isinstance(filters, dict):
-            for key in list(filters):
-                if _owned_entry(filters[key], owned):
-                    taken.append((filters, key, filters.pop(key)))
+    def registries() -> Iterator[Any]:
+        for holder in _holders():
+            yield from (getattr(holder, name, None) for name in _LISTS + ("frame_filters",))
 
-    def finish(imported: bool) -> None:
-        if imported:
-            return
-        for container, where, entry in reversed(taken):
-            if isinstance(container, list):
-                container.insert(where, entry)
-            else:
-                container[where] = entry
-
-    return finish
+    return reloader.Host.take_out(
+        lambda: [r for r in registries() if isinstance(r, (list, dict))],
+        lambda entry: _owned_entry(entry, owned))
 
 
 #: Runs a callable on gdb's main thread after a delay. `gdb.post_event` only

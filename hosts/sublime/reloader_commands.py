@@ -1,12 +1,7 @@
 """Reloader for Sublime Text 4: reload a package or a library, and every package importing it.
 
-The target is a package (loose or zipped) or a library of this plug-in host's
-Lib/python3X folder; reloads run on the main thread. A hook takes the plug-in
-modules (`Pkg.file`) through `sublime_plugin.unload_module` before the purge
-and `load_module` after, the halves of `reload_plugin`. Sublime keeps command
-instances per window and view and makes new ones only when it loads a plug-in
-itself, so a successful reload then writes an empty plug-in file, and removes it
-once Sublime loaded it.
+A hook runs plug-in modules (`Pkg.file`) through `sublime_plugin.unload_module` before the
+purge and `load_module` after; an empty plug-in file then makes Sublime rebuild commands.
 """
 
 import os
@@ -19,76 +14,55 @@ import sublime_plugin
 
 from . import reloader
 
-OWN = __name__.partition(".")[0]
-PANEL = "reloader"
-SETTINGS = "Reloader.sublime-settings"
+OWN, PANEL, SETTINGS = __name__.partition(".")[0], "reloader", "Reloader.sublime-settings"
 REFRESH = "reloader_refresh"  # the plug-in file that makes Sublime rebuild command instances
-FILE_REGEX = r'^\s*File "(.+)", line ([0-9]+)'  # makes traceback lines clickable
-HOST_MODULES = ("sublime", "sublime_plugin", "sublime_api", "sublime_types")
-_LOAD: Any = getattr(sublime_plugin, "load_module", None)  # the plug-in loader's own halves of
-_UNLOAD: Any = getattr(sublime_plugin, "unload_module", None)  # reload_plugin, not documented API
-_uninstall: List[Callable[[], None]] = []  # what plugin_unloaded undoes
-_hosts: List[reloader.Host] = []  # the installed host, while the plug-in is loaded
-
-
-def _plugin_modules(names: Sequence[str]) -> List[types.ModuleType]:
-    """The loaded modules among `names` that Sublime loaded as plug-ins: 'Pkg.file'."""
-    modules = [sys.modules.get(name) for name in names if name.count(".") == 1]
-    return [m for m in modules if isinstance(m, types.ModuleType) and not hasattr(m, "__path__")]
+PROTECTED = ("sublime", "sublime_plugin", "sublime_api", "sublime_types") + (
+    (OWN,) if OWN.isidentifier() else ())
+_PLUGINS: Any = sublime_plugin  # its load_module and unload_module: undocumented, so untyped
 
 
 def _plugins(names: Sequence[str], owned: object) -> Callable[[bool], None]:
-    old = _plugin_modules(names)
-    for module in reversed(old):  # importers first
-        _UNLOAD(module)
+    """Unload the plug-in modules ('Pkg.file'), importers first; finish by loading them."""
+    def plugins() -> List[types.ModuleType]:
+        found = [sys.modules.get(name) for name in names if name.count(".") == 1]
+        return [m for m in found if isinstance(m, types.ModuleType) and not hasattr(m, "__path__")]
+
+    old = plugins()
+    for module in reversed(old):
+        _PLUGINS.unload_module(module)
 
     def finish(imported: bool) -> None:
-        for module in _plugin_modules(names) if imported else old:
-            _LOAD(module)
+        for module in plugins() if imported else old:
+            _PLUGINS.load_module(module)
 
     return finish
 
 
-def _refresh_archives(name: str) -> None:
-    """Make the 3.8 host's zip loaders read their .sublime-package again (it reads once)."""
-    for module in [m for n, m in list(sys.modules.items()) if n.split(".")[0] == name]:
-        loader = getattr(getattr(module, "__spec__", None), "loader", None)
-        scan = getattr(loader, "_scan_zip", None)
-        if callable(scan):
-            scan()
-
-
-def _rebuild_commands(tries: int = 100) -> None:
+def _rebuild_commands(left: int = 100) -> None:
     """Write an empty plug-in file; once Sublime loaded it (and rebuilt commands), remove it."""
     path = os.path.join(sublime.packages_path(), OWN, REFRESH + ".py")
     try:
-        os.makedirs(os.path.dirname(path), exist_ok=True)
-        open(path, "w").close()
+        if left == 100:
+            os.makedirs(os.path.dirname(path), exist_ok=True)
+            open(path, "w").close()
+        elif OWN + "." + REFRESH in sys.modules or not left:
+            return os.remove(path) if os.path.exists(path) else None
     except OSError as error:
-        print("Reloader: open views keep their old commands: {}".format(error))
-        return
-
-    def check(left: int) -> None:
-        if OWN + "." + REFRESH not in sys.modules and left:
-            sublime.set_timeout(lambda: check(left - 1), 100)
-        elif os.path.exists(path):
-            os.remove(path)
-
-    sublime.set_timeout(lambda: check(tries), 100)
+        return print("Reloader: open views keep their old commands: {}".format(error))
+    sublime.set_timeout(lambda: _rebuild_commands(left - 1), 100)
 
 
-def show(report: reloader.Report) -> None:
-    """One line in the status bar; if a module failed, the error and the user's traceback too."""
+def shown(report: reloader.Report) -> None:
+    """The status bar, the console, the user's traceback in a panel; new commands if it worked."""
     print("Reloader: " + report.format())
     sublime.status_message("Reloader: {}".format(report))
-    if report.ok or report.failed_module is None and report.location is None:  # or refused
-        return
-    window = sublime.active_window()
-    panel = window.create_output_panel(PANEL)
-    panel.settings().set("result_file_regex", FILE_REGEX)
-    text = "\n".join([report.message(), "", report.format(), ""])
-    panel.run_command("append", {"characters": text})
-    window.run_command("show_panel", {"panel": "output." + PANEL})
+    if report.ok and report.reloaded:
+        _rebuild_commands()
+    if not report.ok and (report.failed_module or report.location):  # not a refusal
+        panel = sublime.active_window().create_output_panel(PANEL)
+        panel.settings().set("result_file_regex", r'^\s*File "(.+)", line ([0-9]+)')  # clickable
+        panel.run_command("append", {"characters": report.format() + "\n"})
+        sublime.active_window().run_command("show_panel", {"panel": "output." + PANEL})
 
 
 def library_path() -> str:  # this plug-in host's: Lib/python38 on the 3.8 host, and so on
@@ -98,37 +72,35 @@ def library_path() -> str:  # this plug-in host's: Lib/python38 on the 3.8 host,
 
 def target_of(path: Optional[str]) -> Optional[str]:
     """The package or library a file belongs to, or None."""
-    real = os.path.realpath(path) if path else ""
     for root, suffix in ((sublime.packages_path(), ""), (library_path(), ".py"),
                          (sublime.installed_packages_path(), ".sublime-package")):
-        root = os.path.realpath(root)
         try:
-            inside = real != root and os.path.commonpath([real, root]) == root
-        except ValueError:  # no path, or another drive
+            inside = os.path.relpath(os.path.realpath(path or root), os.path.realpath(root))
+        except ValueError:  # on another drive
             continue
-        if inside:
-            first = os.path.relpath(real, root).split(os.sep)[0]
-            return first[: -len(suffix)] if suffix and first.endswith(suffix) else first
+        first = inside.split(os.sep)[0]
+        if first not in (os.curdir, os.pardir):
+            return first[: len(first) - len(suffix)] if first.endswith(suffix) else first
     return None
 
 
-def shown(report: reloader.Report) -> None:
-    """Show a report (this host's `show`, for editor requests too); new commands if it worked."""
-    show(report)
-    if report.ok and report.reloaded:
-        _rebuild_commands()
+HOST = reloader.Host("sublime", protected=PROTECTED, show=shown, hooks=(_plugins,),
+                     schedule=lambda run, delay: sublime.set_timeout(run, int(delay * 1000)))
 
 
 def reload_package(name: str) -> reloader.Report:
     """Reload package or library `name` and every module importing it; show the report."""
-    _refresh_archives(name)
-    report = reloader.try_reload(name)
-    shown(report)
-    return report
+    for module in [m for n, m in list(sys.modules.items()) if n.split(".")[0] == name]:
+        loader = getattr(getattr(module, "__spec__", None), "loader", None)
+        getattr(loader, "_scan_zip", lambda: None)()  # the 3.8 host's zip loader reads once
+    return HOST.reload(name)
 
 
-def _reload_later(name: str) -> None:  # on the main thread, once the command returned
-    sublime.set_timeout(lambda: reload_package(name), 0)
+def _flip(name: str) -> str:  # turn a setting over and save it; "on" or "off"
+    settings = sublime.load_settings(SETTINGS)
+    settings.set(name, not settings.get(name, False))
+    sublime.save_settings(SETTINGS)
+    return "on" if settings.get(name) else "off"
 
 
 class ReloaderReloadPackageCommand(sublime_plugin.WindowCommand):
@@ -137,65 +109,42 @@ class ReloaderReloadPackageCommand(sublime_plugin.WindowCommand):
     def run(self, package: str = "") -> None:
         view = self.window.active_view()
         name = package or target_of(view.file_name() if view is not None else None)
-        if name:
-            _reload_later(name)
-        else:
-            sublime.status_message("Reloader: the active file is in no package and not in "
-                                   + library_path())
+        if not name:
+            return sublime.status_message(
+                "Reloader: the active file is in no package and not in " + library_path())
+        sublime.set_timeout(lambda: reload_package(name), 0)  # once the command returned
 
 
 class ReloaderToggleReloadOnSaveCommand(sublime_plugin.ApplicationCommand):
     """Turn reloading a package or library when one of its Python files is saved on or off."""
 
     def run(self) -> None:
-        sublime.load_settings(SETTINGS).set("reload_on_save", not self.is_checked())
-        sublime.save_settings(SETTINGS)
-        state = "on" if self.is_checked() else "off"
-        sublime.status_message("Reloader: reload on save is " + state)
-
-    def is_checked(self) -> bool:
-        return bool(sublime.load_settings(SETTINGS).get("reload_on_save", False))
+        sublime.status_message("Reloader: reload on save is " + _flip("reload_on_save"))
 
 
 class ReloaderToggleListenCommand(sublime_plugin.ApplicationCommand):
     """Listen for reloads sent from your editor (python -m reloader send), or stop."""
 
     def run(self) -> None:
-        sublime.load_settings(SETTINGS).set("listen", not self.is_checked())
-        sublime.save_settings(SETTINGS)
-        sublime.status_message("Reloader: " + _listen(self.is_checked()))
-
-    def is_checked(self) -> bool:
-        return bool(sublime.load_settings(SETTINGS).get("listen", False))
+        sublime.status_message("Reloader: " + HOST.listen(_flip("listen") == "on"))
 
 
 class ReloaderSaveListener(sublime_plugin.EventListener):
     """Reloads the saved file's package or library when reload on save is on."""
 
     def on_post_save(self, view: sublime.View) -> None:
-        path = view.file_name() or ""
-        name = target_of(path) if path.endswith(".py") else None
+        name = target_of(view.file_name()) if (view.file_name() or "").endswith(".py") else None
         if name and name != OWN and sublime.load_settings(SETTINGS).get("reload_on_save"):
-            _reload_later(name)
+            sublime.set_timeout(lambda: reload_package(name), 0)  # once the command returned
 
 
 def plugin_loaded() -> None:
-    if not (callable(_LOAD) and callable(_UNLOAD)):
+    if not callable(getattr(_PLUGINS, "load_module", None)):
         raise RuntimeError("sublime_plugin has no load_module; this build is not supported")
-    protected = HOST_MODULES + ((OWN,) if OWN.isidentifier() else ())
-    host = reloader.Host("sublime", protected=protected, show=shown, hooks=(_plugins,),
-                         schedule=lambda run, delay: sublime.set_timeout(run, int(delay * 1000)))
-    _uninstall.append(reloader.use_host(host))
-    _hosts[:] = [host]
-    if sublime.load_settings(SETTINGS).get("listen", False):
-        print("Reloader: " + _listen(True))
-    _uninstall.append(lambda: print("Reloader: " + _listen(False)))
-
-
-def _listen(on: bool) -> str:
-    return _hosts[0].listen(on) if _hosts else "not loaded"
+    reloader.use_host(HOST)
+    if sublime.load_settings(SETTINGS).get("listen"):
+        print("Reloader: " + HOST.listen(True))
 
 
 def plugin_unloaded() -> None:
-    while _uninstall:
-        _uninstall.pop()()
+    reloader.use_host(HOST)()  # uninstalled, it stops listening

@@ -143,7 +143,7 @@ results["failed_operator"] = run_operator(module=DEMO)
 results["restored"] = state()
 edit("ops.py", "undefined_name\n", "")
 
-results["not_enabled"] = addon_reload.reload_addon("no_such_addon").text
+results["not_enabled"] = str(addon_reload.reload_addon("no_such_addon"))
 
 if {watch}:
     edit("ops.py", '"v2"', '"v3"')
@@ -153,7 +153,7 @@ if {watch}:
     results["first_check"] = addon_reload.check()
     edit("ops.py", '"v3"', '"v4"')
     outcome = addon_reload.check()
-    results["check"] = outcome.text if outcome else None
+    results["check"] = str(outcome) if outcome else None
     results["watched"] = state()
     results["unwatch"] = addon_reload.watch(DEMO)
 

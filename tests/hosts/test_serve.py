@@ -128,7 +128,7 @@ BLENDER_SCRIPT = textwrap.dedent("""
     found["preference"] = [preferences.listen, bpy.context.preferences.is_dirty]
     preferences.listen = False
     jobs = []
-    addon_reload._state["host"].schedule = lambda job, delay: jobs.append(job)
+    addon_reload.HOST.schedule = lambda job, delay: jobs.append(job)
     preferences.listen = True  # what the operator and the preferences' checkbox set
     sys.path.insert(0, lib)
     import shop
@@ -144,7 +144,7 @@ BLENDER_SCRIPT = textwrap.dedent("""
     found["send"] = [sender.wait(), sender.stdout.read()]
     found["value"] = [sys.modules["shop"].VALUE, sys.modules["shop"].ON_MAIN]
     found["files"] = len(os.listdir(os.environ["RELOADER_RUNTIME_DIR"]))
-    addon_reload._state["host"].schedule = None
+    addon_reload.HOST.schedule = None
     bpy.ops.wm.save_userpref()
     addon_utils.disable("reloader_addon", default_set=False)  # stops listening
     found["files after"] = len(os.listdir(os.environ["RELOADER_RUNTIME_DIR"]))

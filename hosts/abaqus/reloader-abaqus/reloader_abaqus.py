@@ -8,7 +8,7 @@ kernel's `getInput` dialog; reports are printed to the message area.
 This file only adapts; reloader does the work.
 """
 
-from typing import Callable, List, Optional
+from typing import Callable, Optional
 
 import reloader
 
@@ -16,34 +16,21 @@ PROTECTED = ("abaqus", "abaqusConstants", "caeModules", "driverUtils", "customKe
              "symbolicConstants", "odbAccess", "reloader_abaqus")
 
 
-class _State:
-    def __init__(self) -> None:
-        self.last: Optional[str] = None
-        self.report: Optional[reloader.Report] = None
-        self.uninstall: List[Callable[[], None]] = []
-
-
-_state = _State()
-
-
 def show(report: reloader.Report) -> None:
     """Print to the message area: one line, or the details with file and line."""
-    _state.report = report
     print("Reloader: {}".format(report) if report.ok else report.format())
+
+
+HOST = reloader.Host("abaqus", protected=PROTECTED, schedule=None, show=show)
 
 
 def install() -> Callable[[], None]:
     """Describe the kernel to reloader (once); return the callable that undoes it."""
-    if not _state.uninstall:
-        _state.uninstall.append(reloader.use_host(
-            reloader.Host("abaqus", protected=PROTECTED, schedule=None, show=show)
-        ))
-    return uninstall
+    return reloader.use_host(HOST)
 
 
 def uninstall() -> None:
-    while _state.uninstall:
-        _state.uninstall.pop()()
+    install()()
 
 
 def reload_package(name: Optional[str] = None) -> Optional[reloader.Report]:
@@ -52,19 +39,14 @@ def reload_package(name: Optional[str] = None) -> Optional[reloader.Report]:
     if name is None:
         from abaqus import getInput  # the kernel's modal input dialog
 
-        name = getInput("Package or module to reload:", _state.last or "")
-    if not name or not name.strip():
-        return None  # cancelled
-    _state.last = name = name.strip()
-    report = reloader.try_reload(name)
-    show(report)
-    return report
+        name = getInput("Package or module to reload:", " ".join(HOST.last))
+    return HOST.reload(name.strip()) if name and name.strip() else None  # None: cancelled
 
 
 def reload_last() -> Optional[reloader.Report]:
     """Reload the package reloaded last."""
-    if _state.last is None:
+    if not HOST.last:
         print("Reloader: no package reloaded yet; "
               "use Plug-ins > Reloader > Reload package... first")
         return None
-    return reload_package(_state.last)
+    return reload_package(HOST.last[0])

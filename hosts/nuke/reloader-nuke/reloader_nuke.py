@@ -5,9 +5,7 @@ the Reloader menu, and starts the listener for editors if it was left on (see RE
 """
 
 import os
-import sys
-import types
-from typing import Any, Callable, List, Sequence, Tuple
+from typing import Any, Callable, Iterator, List, Sequence
 
 import nuke
 
@@ -16,94 +14,65 @@ import reloader
 PROTECTED = ("nuke", "nukescripts", "nuke_internal", "hiero", "foundry", "reloader_nuke")
 #: There while the listener for editors is on: remembered per user, for every Nuke version.
 LISTENING = os.path.join(os.path.expanduser("~"), ".nuke", "reloader-listening")
-# Until install(), a host with no event loop: reloads run at once, it never listens.
-_state = types.SimpleNamespace(last=None, report=None, watcher=None, host=reloader.Host("nuke"),
-                               uninstall=lambda: None)
 
 
-def _take(owned: reloader.Host.Owned) -> List[Tuple[List[Any], int, Any]]:
-    """Remove the owned entries from nuke.callbacks; return (list, index, entry) for each."""
-    taken: List[Tuple[List[Any], int, Any]] = []
-    for value in vars(nuke.callbacks).values():  # whatever the Nuke version holds there
-        lists = list(value.values()) if isinstance(value, dict) else [value]
-        for entries in (v for v in lists if isinstance(v, list)):
-            mine = {i for i, e in enumerate(entries) if isinstance(e, tuple) and e and owned(e[0])}
-            taken.extend((entries, i, entries[i]) for i in sorted(mine))
-            entries[:] = [e for i, e in enumerate(entries) if i not in mine]  # Nuke holds the list
-    return taken
+def _registries() -> Iterator[List[Any]]:
+    """The lists in nuke.callbacks, whatever the Nuke version holds there (Nuke holds them)."""
+    for value in list(vars(nuke.callbacks).values()):
+        for entries in list(value.values()) if isinstance(value, dict) else [value]:
+            if isinstance(entries, list):
+                yield entries
 
 
 def remove_callbacks(names: Sequence[str], owned: reloader.Host.Owned) -> reloader.Host.Finish:
     """Take purged modules' callbacks out of Nuke's registries; put them back on failure."""
-    taken = _take(owned)
-
-    def finish(imported: bool) -> None:
-        if not imported:
-            _take(owned)  # what the failed attempt registered
-            for entries, index, entry in taken:
-                entries.insert(index, entry)
-
-    return finish
+    return reloader.Host.take_out(
+        _registries, lambda entry: isinstance(entry, tuple) and bool(entry) and owned(entry[0]))
 
 
 def show(report: reloader.Report) -> None:
     """Print to the Script Editor (the terminal in `nuke -t`)."""
-    _state.report = report
     print("Reloader: {}".format(report) if report.ok else report.format())
 
 
-def reload_package(name: str) -> reloader.Report:
-    """Reload `name` and everything importing it now; show and return the report."""
-    _state.last, report = name, reloader.try_reload(name)
-    show(report)
-    return report
-
-
-def reload_later(name: str) -> None:
-    """Reload `name` on Nuke's main thread (now in terminal mode)."""
-    _state.host.call_soon(lambda: show(reloader.try_reload(name)))
-    _state.last = name
+HOST = reloader.Host("nuke", protected=PROTECTED, show=show, hooks=(remove_callbacks,),
+                     schedule=reloader.Host.post_later(nuke.executeInMainThread)
+                     if nuke.env.get("gui") else None)  # none in terminal mode: reload now
+reload_package, reload_later = HOST.reload, HOST.reload_later
 
 
 def reload_prompt() -> None:
     """Ask for a package name, then reload it."""
-    name = (nuke.getInput("Reload package or module", _state.last or "") or "").strip()
+    name = (nuke.getInput("Reload package or module", " ".join(HOST.last)) or "").strip()
     return reload_later(name) if name else None
 
 
 def reload_last() -> None:
-    if _state.last is None:
+    if not HOST.last:
         return print("Reloader: no package reloaded yet; use Reloader/Reload Package... first")
-    reload_later(_state.last)
+    reload_later(*HOST.last)
 
 
 def show_last() -> None:
-    print(_state.report.format() if _state.report is not None else "Reloader: no reload yet")
+    print(HOST.report.format() if HOST.report is not None else "Reloader: no reload yet")
 
 
 def toggle_reload_on_save() -> bool:
     """Start or stop watching the last reloaded package; return whether it is watched."""
-    if _state.watcher is not None:
-        _state.watcher.stop()
-        _state.watcher = None
-        print("Reloader: reload on save is off")
-        return False
-    module = sys.modules.get(_state.last or "")
-    file = getattr(module, "__file__", None)
-    folders = list(getattr(module, "__path__", None) or ([os.path.dirname(file)] if file else []))
-    if not folders:
+    if HOST.watcher is None and not HOST.last:
         print("Reloader: reload a package once first; reload on save watches it")
         return False
-    _state.watcher = reloader.Watcher(*folders, on_report=show)
-    _state.watcher.start()
-    print("Reloader: reloading {} on save".format(_state.last))
-    return True
+    try:
+        print("Reloader: " + HOST.watch(None if HOST.watcher else HOST.last[0]))
+    except ValueError as error:
+        print("Reloader: {}".format(error))
+    return HOST.watcher is not None
 
 
 def toggle_listen() -> None:
     """Listen for reloads sent from your editor (`python -m reloader send`), or stop."""
     listen = not os.path.exists(LISTENING)
-    print("Reloader: {}".format(_state.host.listen(listen)))
+    print("Reloader: {}".format(HOST.listen(listen)))
     try:
         open(LISTENING, "w").close() if listen else os.remove(LISTENING)  # the remembered choice
     except OSError as error:
@@ -123,22 +92,14 @@ def add_menu() -> None:
         command = "import reloader_nuke; reloader_nuke.{}()".format(function)
         menu.addCommand("Reloader/{}".format(label), command, shortcut)
     if os.path.exists(LISTENING):
-        print("Reloader: {}".format(_state.host.listen(True)))
+        print("Reloader: {}".format(HOST.listen(True)))
 
 
 def install() -> Callable[[], None]:
     """Describe Nuke to reloader; return the callable that undoes it."""
-    uninstall()
-    schedule = reloader.Host.post_later(nuke.executeInMainThread) if nuke.env.get("gui") else None
-    _state.host = reloader.Host("nuke", protected=PROTECTED, show=show, schedule=schedule,
-                                hooks=(remove_callbacks,))
-    _state.uninstall = reloader.use_host(_state.host)
-    return uninstall
+    return reloader.use_host(HOST)
 
 
 def uninstall() -> None:
-    _state.host.listen(False)
-    if _state.watcher is not None:
-        toggle_reload_on_save()
-    _state.uninstall()
-    _state.uninstall, _state.host = (lambda: None), reloader.Host("nuke")
+    """Undo install(): stop reload on save and listening, forget the host."""
+    install()()
