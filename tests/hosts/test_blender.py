@@ -396,10 +396,10 @@ edit("props.py", '    label: bpy.props.StringProperty(default="start")',
      '    label: bpy.props.StringProperty(default="start")\n'
      '    extra: bpy.props.FloatProperty(default=2.5)')
 outcome = addon_reload.reload_addon(ADDON)
-results["reload"] = [outcome.text, outcome.failed, outcome.problems]
+results["reload"] = [str(outcome), not outcome.ok, outcome.warnings]
 results["reloaded"] = state()
 outcome = addon_reload.reload_addon(ADDON)
-results["again"] = [outcome.text, outcome.failed, outcome.problems]
+results["again"] = [str(outcome), not outcome.ok, outcome.warnings]
 results["reloaded again"] = state()
 with open(os.path.join(HERE, "results.json"), "w") as handle:
     json.dump(results, handle)
