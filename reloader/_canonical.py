@@ -69,13 +69,14 @@ class Canon:
         if not self.new:
             return
         new = self.new
-        for key in list(namespace):
-            value = namespace[key]
+        for key, value in list(namespace.items()):
+            kind = type(value)
+            if kind in _SKIPPED:
+                continue  # modules, constants: never mapped, nothing of the new code
             if new.get(id(value), _MISSING) is value:
                 namespace[key] = self.old[id(value)]  # the new module: nothing to undo
                 continue
-            kind = type(value)
-            if key[:2] == "__" or kind in _SKIPPED:
+            if key[:2] == "__":
                 continue  # __builtins__, __spec__...: nothing of the new code
             if kind is tuple or kind is frozenset:
                 rebuilt = self.rebuilt(value)
@@ -165,6 +166,14 @@ class Canon:
         A decorator's closure holds what it was given (`@expect(State.ANY)`):
         an enum member there must be the one the module's names give.
         """
+        if (
+            function.__defaults__ is None
+            and function.__closure__ is None
+            and function.__globals__ is self.home
+            and function.__kwdefaults__ is None
+            and not function.__dict__
+        ):
+            return  # most functions: nothing held but what the module holds
         self.defaults(function)
         if not self.new or depth > 3:
             return

@@ -14,10 +14,12 @@ It must not look anything up by name across objects.
 """
 
 import functools
+import sys
 import types
-from typing import Any, Dict, List, Optional, Set
+from typing import Any, Dict, List, Optional, Set, Tuple
 
 from . import _generations
+from ._generations import versions
 from ._journal import Journal
 
 _PLAIN = (str, int, float, bool, bytes, type(None))
@@ -76,6 +78,56 @@ def same_function(old: types.FunctionType, new: types.FunctionType) -> bool:
         return False
     keywords = old.__kwdefaults__
     return keywords is new.__kwdefaults__ or _same_keywords(keywords, new.__kwdefaults__)
+
+
+def _counted(thing: Any) -> int:
+    return sys.getrefcount(thing)  # as `unheld` counts its argument
+
+
+def _calibrated() -> Tuple[int, int]:
+    # What the caller's variable and `unheld` itself add to the count, and
+    # what a variable of `unheld` adds: counted, not assumed (3.14 borrows
+    # references where older versions take them).
+    holder = {"": object()}
+    thing = holder.get("")
+    return _counted(thing) - 1, sys.getrefcount(thing) - 1
+
+
+_CALLED, _LOCAL = _calibrated()
+
+
+def unheld(thing: Any, holders: int) -> bool:
+    """Whether nothing but `holders` references and the caller's variable hold `thing`.
+
+    `thing` is a function, or a classmethod, staticmethod or property of
+    functions. Replaced in its class or module, it is gone with the old
+    version: nothing can call it, so it needs no update (nor the comparison
+    of code objects, which touches much memory long unused). Its functions
+    must hold nothing that could be held elsewhere (closure cells, a
+    `__wrapped__`), nor stand for earlier versions still held. Call it with
+    a variable of the caller, never an expression: the count assumes one.
+    """
+    if sys.getrefcount(thing) > holders + _CALLED:
+        return False
+    kind = type(thing)
+    if kind is types.FunctionType:
+        return thing.__closure__ is None and not thing.__dict__ and id(thing) not in versions
+    if kind is classmethod or kind is staticmethod:
+        parts = (thing.__func__,)
+    elif kind is property:
+        parts = (thing.fget, thing.fset, thing.fdel)
+    else:
+        return False
+    for part in parts:  # held by `thing`, `parts` and this variable
+        if part is not None and not (
+            type(part) is types.FunctionType
+            and sys.getrefcount(part) <= 2 + _LOCAL
+            and part.__closure__ is None
+            and not part.__dict__
+            and id(part) not in versions
+        ):
+            return False
+    return True
 
 
 def functions_of(thing: Any) -> List[types.FunctionType]:
