@@ -113,7 +113,7 @@ def unheld(thing: Any, holders: int) -> bool:
     if kind is types.FunctionType:
         return thing.__closure__ is None and not thing.__dict__ and id(thing) not in versions
     if kind is classmethod or kind is staticmethod:
-        parts = (thing.__func__,)
+        parts: Tuple[Any, ...] = (thing.__func__,)
     elif kind is property:
         parts = (thing.fget, thing.fset, thing.fdel)
     else:
