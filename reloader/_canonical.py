@@ -166,19 +166,21 @@ class Canon:
         A decorator's closure holds what it was given (`@expect(State.ANY)`):
         an enum member there must be the one the module's names give.
         """
-        if (
-            function.__defaults__ is None
-            and function.__closure__ is None
-            and function.__globals__ is self.home
-            and function.__kwdefaults__ is None
-            and not function.__dict__
-        ):
-            return  # most functions: nothing held but what the module holds
-        self.defaults(function)
-        if not self.new or depth > 3:
-            return
         new = self.new
-        for cell in function.__closure__ or ():
+        defaults = function.__defaults__
+        if defaults:
+            for default in defaults:
+                if id(default) in new:
+                    self.journal.set(function, "__defaults__", self.rebuilt(defaults))
+                    break
+        if function.__kwdefaults__:
+            self.keyword_defaults(function)
+        closure = function.__closure__
+        if closure is None and function.__globals__ is self.home and not function.__dict__:
+            return  # most functions: nothing held but what the module holds
+        if not new or depth > 3:
+            return
+        for cell in closure or ():
             try:
                 value = cell.cell_contents
             except ValueError:  # an empty cell
@@ -208,21 +210,13 @@ class Canon:
         if type(wrapped) is types.FunctionType:
             self.function(wrapped, depth + 1)
 
-    def defaults(self, function: types.FunctionType) -> None:
-        new = self.new
-        defaults = function.__defaults__
-        if defaults:
-            for default in defaults:
-                if id(default) in new:
-                    self.journal.set(function, "__defaults__", self.rebuilt(defaults))
-                    break
-        keywords = function.__kwdefaults__
-        if keywords:
-            for default in keywords.values():
-                if id(default) in new:
-                    mapped = {k: self.get(v) for k, v in keywords.items()}
-                    self.journal.set(function, "__kwdefaults__", mapped)
-                    break
+    def keyword_defaults(self, function: types.FunctionType) -> None:
+        keywords: Dict[str, Any] = function.__kwdefaults__ or {}
+        for default in keywords.values():
+            if id(default) in self.new:
+                mapped = {k: self.get(v) for k, v in keywords.items()}
+                self.journal.set(function, "__kwdefaults__", mapped)
+                break
 
     def registries(self) -> None:
         """What the new code registered while it ran names the new classes."""

@@ -96,10 +96,10 @@ class ClassPatcher:
         In an import cycle a module can subclass a class of one that has not
         finished running; that base is patched (or not) only then.
         """
-        mapped = self.canon.new
+        running, waiting = self.running, self.waiting_ids
         for base in new.__bases__ + (type(new),):
-            if mapped.get(id(base)) is not base and (
-                base.__module__ in self.running or id(base) in self.waiting_ids
+            if (base.__module__ in running or id(base) in waiting) and (
+                self.canon.new.get(id(base)) is not base
             ):
                 self.waiting.append((old, new, list(instances)))
                 self.waiting_ids.add(id(new))
@@ -127,7 +127,8 @@ class ClassPatcher:
         if why is None:
             marks = (len(self.journal.entries), len(self.canon.new), len(self.pairer.pairs),
                      len(self.containers), len(self.bodies))
-            self.canon.map(new, old)
+            self.canon.new[id(new)] = new  # canon.map, inline: this runs for every class
+            self.canon.old[id(new)] = old
             try:
                 self._patch(old, new, list(instances))
             except TwoHierarchies:
@@ -192,8 +193,8 @@ class ClassPatcher:
         # registry kept as class attributes). Logged before the writes, as
         # putting a copy back is right however far they got.
         journal.log(restore_class_dict, old, old_dict.copy())
-        get = old_dict.get
         mapped, canonical = canon.new, canon.old
+        get = old_dict.get
         for key, value in new_dict.items():
             current = get(key, MISSING)
             if current is value:

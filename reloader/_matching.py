@@ -135,8 +135,9 @@ def _defined_in(cls: type, namespace: Dict[str, Any]) -> bool:
 
 def _bases_first(classes: List[Tuple[type, type]]) -> List[Tuple[type, type]]:
     pairs = {id(new): (old, new) for old, new in classes}
+    made = pairs.keys()
     for _, new in classes:
-        if id(type(new)) in pairs or any(id(base) in pairs for base in new.__bases__):
+        if id(type(new)) in pairs or not made.isdisjoint(map(id, new.__bases__)):
             break
     else:
         return classes  # no class made from another of these

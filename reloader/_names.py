@@ -142,13 +142,11 @@ def _holds_every_export(namespace: MutableMapping[str, Any], module: Dict[str, A
         names = exported(module)
         return len(names) >= 2 and all(
             namespace.get(n, _MISSING) is module[n] for n in names)
-    count = 0
-    for name, value in module.items():  # stops at the first one missing: no list made
+    for name in module.keys() - namespace.keys():  # usually a public one, seen first
         if name[:1] != "_":
-            if namespace.get(name, _MISSING) is not value:
-                return False
-            count += 1
-    return count >= 2
+            return False
+    names = [name for name in module if name[:1] != "_"]
+    return len(names) >= 2 and all(namespace[n] is module[n] for n in names)
 
 
 def _describe(namespace: MutableMapping[str, Any]) -> str:

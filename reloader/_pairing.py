@@ -135,6 +135,17 @@ def functions_of(thing: Any) -> List[types.FunctionType]:
     kind = type(thing)
     if kind is types.FunctionType:
         return [thing]
+    if kind is property:
+        functions = []
+        for part in (thing.fget, thing.fset, thing.fdel):
+            if type(part) is types.FunctionType:
+                functions.append(part)
+            elif part is not None:
+                functions.extend(functions_of(part))
+        return functions
+    if kind is classmethod or kind is staticmethod:
+        part = thing.__func__
+        return [part] if type(part) is types.FunctionType else functions_of(part)
     if not issubclass(kind, DESCRIBED):
         return []
     if issubclass(kind, types.FunctionType):
