@@ -47,11 +47,11 @@ def refusal(old: type, new: type, canon: Canon, split: Set[int]) -> Optional[str
                 return "its base class {} could not be patched".format(qualname(base))
     if meta is type:
         return None
-    for meta in meta.__mro__:
-        if meta in _SAFE:
+    for kind in meta.__mro__:
+        if kind in _SAFE:
             break
-        if "__setattr__" in meta.__dict__ or "__delattr__" in meta.__dict__:
-            return "its metaclass {} intercepts attribute writes".format(qualname(meta))
+        if "__setattr__" in kind.__dict__ or "__delattr__" in kind.__dict__:
+            return "its metaclass {} intercepts attribute writes".format(qualname(kind))
     return None
 
 
