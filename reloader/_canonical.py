@@ -7,7 +7,8 @@ made before the map existed: module names, one level of the lists, dicts
 (keys and values), sets and tuples a module or class holds (registries
 filled at import time), function defaults, and the standard library's
 registries (warnings filters, logging handlers). A container that refuses
-the rewrite is reported, never half-rewritten.
+the rewrite is never half-rewritten: it fails the reload (`Unrewritable`),
+as new code reading it would meet two versions of the same objects.
 
 It must not walk the heap, and must not change anything but those.
 """
@@ -22,6 +23,10 @@ from ._journal import Journal
 
 _MISSING = object()
 _SKIPPED = (types.ModuleType, str, int, float, bytes, bool, type(None))
+
+
+class Unrewritable(TypeError):
+    """A container the new code filled refuses to hold the canonical objects: the reload fails."""
 
 
 class Canon:
@@ -143,12 +148,16 @@ class Canon:
                     self.journal.log(container.discard, get(item))
         except Exception as error:  # a container that refuses writes
             failures = self.journal.undo(mark)
-            self.notes[where] = (
-                "holds new objects that replace old ones and refused the rewrite "
-                "({}: {}); code that looks them up there may not find the old ones{}".format(
-                    type(error).__name__, error, "".join("; " + f for f in failures)
+            # New code reads it as it is: it would meet the new objects there
+            # and the old ones elsewhere (an enum's members, which then do not
+            # even combine), never one set. The reload must fail.
+            raise Unrewritable(
+                "cannot update {!r}: it holds new objects that old ones stand for (an "
+                "enum's members) and refused the rewrite ({}: {}), so new code would meet "
+                "both{}".format(
+                    where, type(error).__name__, error, "".join("; " + f for f in failures)
                 )
-            )
+            ) from error
 
     def _rekey(self, container: Dict[Any, Any]) -> None:
         # Keys that are replaced objects (enum members): the dict is rebuilt
