@@ -26,6 +26,7 @@ from ._pairing import (
     Pairer,
     for_class,
     functions_of,
+    only_held_by,
     qualname,
     same_function,
     same_values,
@@ -211,8 +212,8 @@ class ClassPatcher:
                         pass  # it goes with this write
                     elif current.__closure__ is None and same_function(current, value):
                         self.pairer.keep(current, value)  # most methods of a reload
-                    else:
-                        self.pairer.pair(current, value)
+                    else:  # dropped, a wrapper needs only what it holds paired
+                        self.pairer.pair(current, value, not only_held_by(current, 2))
                 type.__setattr__(old, key, value)
                 continue
             if key in own:

@@ -107,7 +107,7 @@ def unheld(thing: Any, holders: int) -> bool:
     `__wrapped__`), nor stand for earlier versions still held. Call it with
     a variable of the caller, never an expression: the count assumes one.
     """
-    if sys.getrefcount(thing) > holders + _CALLED:
+    if sys.getrefcount(thing) > holders + _CALLED:  # as only_held_by, inline
         return False
     kind = type(thing)
     if kind is types.FunctionType:
@@ -128,6 +128,14 @@ def unheld(thing: Any, holders: int) -> bool:
         ):
             return False
     return True
+
+
+def only_held_by(thing: Any, holders: int) -> bool:
+    """Whether nothing but `holders` references and the caller's variable hold `thing`.
+
+    Call it with a variable of the caller, as `unheld`.
+    """
+    return sys.getrefcount(thing) <= holders + _CALLED
 
 
 def functions_of(thing: Any) -> List[types.FunctionType]:
@@ -186,8 +194,12 @@ class Pairer:
         #: old, new, old, new...: every old function paired, for the memory of versions.
         self.pairs: List[Any] = []
 
-    def pair(self, old: Any, new: Any) -> None:
-        """Make `old` run what `new` runs, looking through wrappers and descriptors."""
+    def pair(self, old: Any, new: Any, itself: bool = True) -> None:
+        """Make `old` run what `new` runs, looking through wrappers and descriptors.
+
+        With `itself` False, `old` is a function about to be dropped (see
+        `only_held_by`): only what it holds is paired.
+        """
         if old is new or old is None or new is None or id(old) in self.seen:
             return
         self.seen.add(id(old))
@@ -198,7 +210,7 @@ class Pairer:
         ):
             self.pairs.append(old)
             self.pairs.append(new)
-            if not same_function(old, new):
+            if itself and not same_function(old, new):
                 self._update(old, new)
             if old.__closure__ and new.__closure__:
                 self._pair_cells(old, new)
