@@ -85,6 +85,47 @@ class PairingTest(UpdateCase):
         self.assertEqual((f(), g(), self.mod("{pkg}.a").h()), ("f", "g", "g"))
 
 
+class HeldPartsTest(UpdateCase):
+    """A method is replaced without an update only when nothing else holds it."""
+
+    def test_every_held_part_of_a_class_runs_the_new_code(self) -> None:
+        body = """
+            import functools
+            def logged(function):
+                @functools.wraps(function)
+                def wrapper(*args):
+                    return function(*args)
+                return wrapper
+            class A:
+                def run(self):
+                    return '{v}'
+                @property
+                def p(self):
+                    return '{v}'
+                @classmethod
+                def c(cls):
+                    return '{v}'
+                @staticmethod
+                def s():
+                    return '{v}'
+                @logged
+                def w(self):
+                    return '{v}'
+            """
+        self.write("{pkg}/a.py", body.replace("{v}", "old"))
+        A = self.load("{pkg}.a").A
+        parts = vars(A)
+        held = [parts["run"], parts["p"].fget, parts["c"], parts["s"], parts["w"].__wrapped__]
+        self.write("{pkg}/a.py", body.replace("{v}", "new"))
+        self.reload()
+        run, getter, c, s, inner = held
+        self.assertEqual(
+            (run(A()), getter(A()), c.__func__(A), s.__func__(), inner(A())),
+            ("new",) * 5,
+        )
+        self.assertEqual((A().run(), A().p, A.c(), A.s(), A().w()), ("new",) * 5)
+
+
 class NoEditTest(UpdateCase):
     """Reloading three times with no edit changes no behaviour."""
 
