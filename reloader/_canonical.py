@@ -7,7 +7,8 @@ made before the map existed: module names, one level of the lists, dicts
 (keys and values), sets and tuples a module or class holds (registries
 filled at import time), function defaults, and the standard library's
 registries (warnings filters, logging handlers). A container that refuses
-the rewrite is reported, never half-rewritten.
+the rewrite is never half-rewritten: it fails the reload (`Unrewritable`),
+as new code reading it would meet two versions of the same objects.
 
 It must not walk the heap, and must not change anything but those.
 """
@@ -22,6 +23,12 @@ from ._journal import Journal
 
 _MISSING = object()
 _SKIPPED = (types.ModuleType, str, int, float, bytes, bool, type(None))
+
+
+class Unrewritable(TypeError):
+    """A container the new code filled refuses to hold the canonical objects: the reload fails."""
+
+    refusal = True  # a reason to refuse the user's code, not reloader failing (see blame)
 
 
 class Canon:
@@ -69,13 +76,14 @@ class Canon:
         if not self.new:
             return
         new = self.new
-        for key in list(namespace):
-            value = namespace[key]
+        for key, value in list(namespace.items()):
+            kind = type(value)
+            if kind in _SKIPPED:
+                continue  # modules, constants: never mapped, nothing of the new code
             if new.get(id(value), _MISSING) is value:
                 namespace[key] = self.old[id(value)]  # the new module: nothing to undo
                 continue
-            kind = type(value)
-            if key[:2] == "__" or kind in _SKIPPED:
+            if key[:2] == "__":
                 continue  # __builtins__, __spec__...: nothing of the new code
             if kind is tuple or kind is frozenset:
                 rebuilt = self.rebuilt(value)
@@ -142,12 +150,16 @@ class Canon:
                     self.journal.log(container.discard, get(item))
         except Exception as error:  # a container that refuses writes
             failures = self.journal.undo(mark)
-            self.notes[where] = (
-                "holds new objects that replace old ones and refused the rewrite "
-                "({}: {}); code that looks them up there may not find the old ones{}".format(
-                    type(error).__name__, error, "".join("; " + f for f in failures)
+            # New code reads it as it is: it would meet the new objects there
+            # and the old ones elsewhere (an enum's members, which then do not
+            # even combine), never one set. The reload must fail.
+            raise Unrewritable(
+                "cannot update {!r}: it holds new objects that old ones stand for (an "
+                "enum's members) and refused the rewrite ({}: {}), so new code would meet "
+                "both{}".format(
+                    where, type(error).__name__, error, "".join("; " + f for f in failures)
                 )
-            )
+            ) from error
 
     def _rekey(self, container: Dict[Any, Any]) -> None:
         # Keys that are replaced objects (enum members): the dict is rebuilt
@@ -165,11 +177,21 @@ class Canon:
         A decorator's closure holds what it was given (`@expect(State.ANY)`):
         an enum member there must be the one the module's names give.
         """
-        self.defaults(function)
-        if not self.new or depth > 3:
-            return
         new = self.new
-        for cell in function.__closure__ or ():
+        defaults = function.__defaults__
+        if defaults:
+            for default in defaults:
+                if id(default) in new:
+                    self.journal.set(function, "__defaults__", self.rebuilt(defaults))
+                    break
+        if function.__kwdefaults__:
+            self.keyword_defaults(function)
+        closure = function.__closure__
+        if closure is None and function.__globals__ is self.home and not function.__dict__:
+            return  # most functions: nothing held but what the module holds
+        if not new or depth > 3:
+            return
+        for cell in closure or ():
             try:
                 value = cell.cell_contents
             except ValueError:  # an empty cell
@@ -199,21 +221,13 @@ class Canon:
         if type(wrapped) is types.FunctionType:
             self.function(wrapped, depth + 1)
 
-    def defaults(self, function: types.FunctionType) -> None:
-        new = self.new
-        defaults = function.__defaults__
-        if defaults:
-            for default in defaults:
-                if id(default) in new:
-                    self.journal.set(function, "__defaults__", self.rebuilt(defaults))
-                    break
-        keywords = function.__kwdefaults__
-        if keywords:
-            for default in keywords.values():
-                if id(default) in new:
-                    mapped = {k: self.get(v) for k, v in keywords.items()}
-                    self.journal.set(function, "__kwdefaults__", mapped)
-                    break
+    def keyword_defaults(self, function: types.FunctionType) -> None:
+        keywords: Dict[str, Any] = function.__kwdefaults__ or {}
+        for default in keywords.values():
+            if id(default) in self.new:
+                mapped = {k: self.get(v) for k, v in keywords.items()}
+                self.journal.set(function, "__kwdefaults__", mapped)
+                break
 
     def registries(self) -> None:
         """What the new code registered while it ran names the new classes."""

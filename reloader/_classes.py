@@ -26,9 +26,11 @@ from ._pairing import (
     Pairer,
     for_class,
     functions_of,
+    only_held_by,
     qualname,
     same_function,
     same_values,
+    unheld,
     wrapped,
     wrapper_for_class,
 )
@@ -44,6 +46,7 @@ _ENUM_OWN = frozenset(
     ("_member_map_", "_member_names_", "_value2member_map_", "_unhashable_values_",
      "_unhashable_values_map_", "_member_type_", "_new_member_", "_use_args_", "_value_repr_")
 )
+_OWN_ENUM = _OWN | _ENUM_OWN
 _DESCRIPTORS = (types.MemberDescriptorType, types.GetSetDescriptorType)
 _WRAPPERS = (classmethod, staticmethod, property)
 _CONTAINERS = (list, dict, set)
@@ -96,10 +99,10 @@ class ClassPatcher:
         In an import cycle a module can subclass a class of one that has not
         finished running; that base is patched (or not) only then.
         """
-        mapped = self.canon.new
+        running, waiting = self.running, self.waiting_ids
         for base in new.__bases__ + (type(new),):
-            if mapped.get(id(base)) is not base and (
-                base.__module__ in self.running or id(base) in self.waiting_ids
+            if (base.__module__ in running or id(base) in waiting) and (
+                self.canon.new.get(id(base)) is not base
             ):
                 self.waiting.append((old, new, list(instances)))
                 self.waiting_ids.add(id(new))
@@ -127,7 +130,8 @@ class ClassPatcher:
         if why is None:
             marks = (len(self.journal.entries), len(self.canon.new), len(self.pairer.pairs),
                      len(self.containers), len(self.bodies))
-            self.canon.map(new, old)
+            self.canon.new[id(new)] = new  # canon.map, inline: this runs for every class
+            self.canon.old[id(new)] = old
             try:
                 self._patch(old, new, list(instances))
             except TwoHierarchies:
@@ -184,16 +188,18 @@ class ClassPatcher:
             bases = tuple(canon.get(b) for b in new.__bases__)
             if bases != old.__bases__:
                 journal.set(old, "__bases__", bases)
-        is_enum = isinstance(old, enum.EnumMeta)
-        members = getattr(new, "_member_map_", {}) if is_enum else {}
+        is_enum = type(old) is not type and isinstance(old, enum.EnumMeta)
+        own = _OWN_ENUM.union(new._member_map_) if is_enum else _OWN  # type: ignore[attr-defined]
         fields = old_dict.get("__dataclass_fields__"), old_dict.get("_fields")
         # The whole dictionary comes back on undo: also what the rest of the
         # new code writes on the old class while the reload goes on (a
         # registry kept as class attributes). Logged before the writes, as
         # putting a copy back is right however far they got.
-        journal.log(restore_class_dict, old, dict(old_dict))
+        journal.log(restore_class_dict, old, old_dict.copy())
+        mapped, canonical = canon.new, canon.old
+        get = old_dict.get
         for key, value in new_dict.items():
-            current = old_dict.get(key, MISSING)
+            current = get(key, MISSING)
             if current is value:
                 continue  # Enum.__new__ and the like, shared by both versions
             kind = type(value)
@@ -204,13 +210,15 @@ class ClassPatcher:
                 elif value.__defaults__ or value.__kwdefaults__ or value.__dict__:
                     self.functions.append(value)  # or a wrapper (functools.wraps)
                 if type(current) is types.FunctionType:
-                    if current.__closure__ is None and same_function(current, value):
+                    if unheld(current, 2):  # the class dictionary and its saved copy
+                        pass  # it goes with this write
+                    elif current.__closure__ is None and same_function(current, value):
                         self.pairer.keep(current, value)  # most methods of a reload
-                    else:
-                        self.pairer.pair(current, value)
+                    else:  # dropped, a wrapper needs only what it holds paired
+                        self.pairer.pair(current, value, not only_held_by(current, 2))
                 type.__setattr__(old, key, value)
                 continue
-            if key in _OWN or (is_enum and (key in _ENUM_OWN or key in members)):
+            if key in own:
                 continue
             if kind is type(current) and (
                 (kind in _PLAIN and current == value)
@@ -241,29 +249,30 @@ class ClassPatcher:
             if current is not MISSING and (
                 issubclass(type(current), CALLABLES) or wrapped(current) is not None
             ):
-                self.pairer.pair(current, value)
-            value = canon.get(value)
+                if not unheld(current, 2):
+                    self.pairer.pair(current, value)
+            if mapped.get(id(value)) is value:
+                value = canonical[id(value)]
             type.__setattr__(old, key, value)
             module = getattr(kind, "__module__", None)
             if module == old.__module__ or module in self.running:  # an enum member, maybe
                 self.attributes += (old, key, value)
-        self._drop(old, new, is_enum)
+        if not old_dict.keys() <= new_dict.keys():
+            self._drop(old, new, is_enum)
         if is_enum:
             update_enum(old, new, self.canon, self.journal, self.notes)
         for instance in instances:
             if type(instance) is new:
                 journal.set_class(instance, old)
-        self._note_fields(old, fields, new)
-        self.bodies.append(old)
-        self.bodies.append(new)
+        if fields[0] is not None or fields[1] is not None:
+            self._note_fields(old, fields, new)
+        self.bodies += (old, new)
 
     def _drop(self, old: type, new: type, is_enum: bool) -> None:
         """Delete what the old body made and the new one does not."""
         old_dict = old.__dict__
         new_dict = new.__dict__
         dropped = [k for k in old_dict if k not in new_dict]
-        if not dropped:
-            return
         body = _generations.body_keys(old)
         for key in dropped:
             value = old_dict[key]
@@ -281,8 +290,6 @@ class ClassPatcher:
 
     def _note_fields(self, old: type, before: Tuple[Any, Any], new: type) -> None:
         # Instances made before the reload keep the fields they were made with.
-        if before[0] is None and before[1] is None:
-            return
         for attribute, fields in zip(("__dataclass_fields__", "_fields"), before):
             after = new.__dict__.get(attribute)
             if fields is not None and after is not None and list(fields) != list(after):

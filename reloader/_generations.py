@@ -18,8 +18,9 @@ import weakref
 from typing import Any, Dict, List, Optional, Tuple
 
 #: id(newest version) -> (weak reference to it, weak references to the earlier
-#: versions still held). Keyed by id: looked up for every function a reload pairs.
-_older: Dict[int, Tuple[Any, List[Any]]] = {}
+#: versions still held). Keyed by id: looked up for every function a reload
+#: pairs, and `id(f) in versions` is the cheap test that `f` may have some.
+versions: Dict[int, Tuple[Any, List[Any]]] = {}
 
 #: Module name -> old functions of that module still held, for their globals.
 _by_module: "Dict[str, weakref.WeakSet[types.FunctionType]]" = {}
@@ -32,7 +33,7 @@ _sweep_at = 1024
 
 def older_versions(function: types.FunctionType) -> List[types.FunctionType]:
     """The earlier versions of `function` that something still holds."""
-    entry = _older.get(id(function))
+    entry = versions.get(id(function))
     if entry is None or entry[0]() is not function:
         return []
     found = []
@@ -62,7 +63,7 @@ def remember(pairs: List[Any]) -> List[types.FunctionType]:
         # Held by `old` alone, it dies with this list: skip it, as weak
         # references to thousands of such functions would cost more than the
         # update itself.
-        entry = _older.get(id(old)) if _older else None
+        entry = versions.get(id(old)) if versions else None
         chain = [] if entry is None or entry[0]() is not old else [
             ref for ref in entry[1] if ref() is not None
         ]
@@ -76,16 +77,16 @@ def remember(pairs: List[Any]) -> List[types.FunctionType]:
             for older in older_versions(new):
                 if all(ref() is not older for ref in chain):
                     chain.append(weakref.ref(older))
-            _older[id(new)] = (weakref.ref(new, _forget_older(id(new))), chain)
+            versions[id(new)] = (weakref.ref(new, _forget_older(id(new))), chain)
     del old
     return held
 
 
 def _forget_older(key: int) -> Any:
     def forget(ref: Any) -> None:
-        entry = _older.get(key)
+        entry = versions.get(key)
         if entry is not None and entry[0] is ref:
-            del _older[key]
+            del versions[key]
 
     return forget
 

@@ -29,9 +29,7 @@ class Journal:
 
     def log(self, function: Callable[..., Any], *arguments: Any) -> None:
         """Record a change already made: `function(*arguments)` takes it back."""
-        self.entries.extend(arguments)
-        self.entries.append(len(arguments))
-        self.entries.append(function)
+        self.entries += arguments + (len(arguments), function)
 
     def set(self, target: Any, attribute: str, value: Any) -> None:
         """setattr, recorded once it succeeded."""

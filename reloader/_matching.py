@@ -15,13 +15,17 @@ import types
 from typing import Any, Dict, List, Optional, Set, Tuple
 
 from ._journal import MISSING
-from ._pairing import CALLABLES, functions_of, wrapped
+from ._pairing import CALLABLES, functions_of, unheld, wrapped
 
 #: Values of a module namespace that are never instances of the module's classes.
 _NOT_INSTANCES = frozenset((
     type(None), str, int, float, bool, bytes, tuple, list, dict, set, frozenset,
     types.ModuleType, types.FunctionType, types.BuiltinFunctionType, type,
 ))
+#: Values that are never callable: nothing to pair.
+_CONSTANTS = frozenset((type(None), str, int, float, bool, bytes, types.ModuleType))
+#: What the import system sets, made anew by every import.
+_IMPORT_SYSTEM = frozenset(("__spec__", "__loader__"))
 _POINTER = struct.calcsize("P")
 
 
@@ -35,30 +39,40 @@ def match(update: Any, old_dict: Dict[str, Any], new_dict: Dict[str, Any]) -> No
     classes: List[Tuple[type, type]] = []
     later = []
     used: Set[int] = set()
+    get = old_dict.get
     for key, new in new_dict.items():  # nothing below binds a name
-        if type(new) not in _NOT_INSTANCES:  # classes too, made by a metaclass here
-            instances.setdefault(id(type(new)), []).append(new)
-            keys.append(key)
-        old = old_dict.get(key, MISSING)
-        if old is MISSING or old is new:
+        old = get(key, MISSING)
+        if old is new:
+            continue  # imported modules, objects of modules not reloaded, interned constants
+        new_kind = type(new)
+        if new_kind not in _NOT_INSTANCES and key not in _IMPORT_SYSTEM:
+            instances.setdefault(id(new_kind), []).append(new)  # classes a metaclass made too
+            if not issubclass(new_kind, type):
+                keys.append(key)
+        if old is MISSING:
             continue
         old_kind = type(old)
-        if issubclass(old_kind, type):
+        if old_kind is types.FunctionType:
             if (
-                issubclass(type(new), type)
+                new_kind is types.FunctionType
+                and old.__qualname__ == key == new.__qualname__
+                and old.__module__ == new.__module__
+            ):
+                used.add(id(new))
+                if not unheld(old, 1):  # held by more than the old module
+                    update.replaced[id(old)] = (old, new, "")  # rebound in namespaces like __main__
+                    update.pairer.pair(old, new)
+            else:
+                later.append(key)
+        elif issubclass(old_kind, type):
+            if (
+                issubclass(new_kind, type)
                 and _defined_in(new, new_dict)
                 and _defined_in(old, old_dict)
             ):
                 classes.append((old, new))
-        elif (
-            old_kind is types.FunctionType
-            and type(new) is types.FunctionType
-            and old.__qualname__ == key == new.__qualname__
-            and old.__module__ == new.__module__
-        ):
-            update.replaced[id(old)] = (old, new, "")  # rebound in namespaces like __main__
-            used.add(id(new))
-            update.pairer.pair(old, new)
+        elif old_kind in _CONSTANTS:
+            continue
         elif issubclass(old_kind, CALLABLES) or wrapped(old) is not None:
             later.append(key)
     # In the order of the names, but metaclasses and bases before the
@@ -121,8 +135,9 @@ def _defined_in(cls: type, namespace: Dict[str, Any]) -> bool:
 
 def _bases_first(classes: List[Tuple[type, type]]) -> List[Tuple[type, type]]:
     pairs = {id(new): (old, new) for old, new in classes}
+    made = pairs.keys()
     for _, new in classes:
-        if id(type(new)) in pairs or any(id(base) in pairs for base in new.__bases__):
+        if id(type(new)) in pairs or not made.isdisjoint(map(id, new.__bases__)):
             break
     else:
         return classes  # no class made from another of these

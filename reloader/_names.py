@@ -135,6 +135,20 @@ def follow(
     return problems
 
 
+def _holds_every_export(namespace: MutableMapping[str, Any], module: Dict[str, Any]) -> bool:
+    """Whether `namespace` holds every name (two or more) `module` exports, as `*` binds them."""
+    listed = module.get("__all__")
+    if isinstance(listed, (list, tuple)):
+        names = exported(module)
+        return len(names) >= 2 and all(
+            namespace.get(n, _MISSING) is module[n] for n in names)
+    for name in module.keys() - namespace.keys():  # usually a public one, seen first
+        if name[:1] != "_":
+            return False
+    names = [name for name in module if name[:1] != "_"]
+    return len(names) >= 2 and all(namespace[n] is module[n] for n in names)
+
+
 def _describe(namespace: MutableMapping[str, Any]) -> str:
     name = namespace.get("__name__")
     return repr(name) if isinstance(name, str) else "at {:#x}".format(id(namespace))
@@ -168,10 +182,11 @@ def _follow(
 
     # 2. Otherwise the same name holding the very object the old module held.
     found: Dict[str, List[str]] = {}
-    for module, attributes in old.items() if not tracked else ():
+    bindable = () if tracked else {key for key in namespace if key[:2] != "__"}
+    for module, attributes in old.items() if bindable else ():
         if module in new:
-            for bound in attributes.keys() & namespace.keys():  # a set operation, in C
-                if bound[:2] != "__" and attributes[bound] is namespace[bound]:
+            for bound in attributes.keys() & bindable:  # a set operation, in C
+                if attributes[bound] is namespace[bound]:
                     found.setdefault(bound, []).append(module)
     for bound, modules in found.items():
         fresh = {id(new[m].get(bound, _MISSING)) for m in modules}
@@ -180,12 +195,12 @@ def _follow(
 
     # 3. Names a star import from a reloaded module now brings.
     for module in new:
-        before = exported(old[module])
-        if module not in stars:
-            if tracked or len(before) < 2 or any(
-                namespace.get(n, _MISSING) is not old[module][n] for n in before
-            ):
-                continue
+        if module in stars:
+            before = exported(old[module])
+        elif tracked or not _holds_every_export(namespace, old[module]):
+            continue
+        else:
+            before = exported(old[module])
         for name in before:  # what the star import bound, unless rebound since
             if name not in names:
                 take(name, module, name)

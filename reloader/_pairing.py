@@ -14,10 +14,12 @@ It must not look anything up by name across objects.
 """
 
 import functools
+import sys
 import types
-from typing import Any, Dict, List, Optional, Set
+from typing import Any, Dict, List, Optional, Set, Tuple
 
 from . import _generations
+from ._generations import versions
 from ._journal import Journal
 
 _PLAIN = (str, int, float, bool, bytes, type(None))
@@ -78,11 +80,80 @@ def same_function(old: types.FunctionType, new: types.FunctionType) -> bool:
     return keywords is new.__kwdefaults__ or _same_keywords(keywords, new.__kwdefaults__)
 
 
+def _counted(thing: Any) -> int:
+    return sys.getrefcount(thing)  # as `unheld` counts its argument
+
+
+def _calibrated() -> Tuple[int, int]:
+    # What the caller's variable and `unheld` itself add to the count, and
+    # what a variable of `unheld` adds: counted, not assumed (3.14 borrows
+    # references where older versions take them).
+    holder = {"": object()}
+    thing = holder.get("")
+    return _counted(thing) - 1, sys.getrefcount(thing) - 1
+
+
+_CALLED, _LOCAL = _calibrated()
+
+
+def unheld(thing: Any, holders: int) -> bool:
+    """Whether nothing but `holders` references and the caller's variable hold `thing`.
+
+    `thing` is a function, or a classmethod, staticmethod or property of
+    functions. Replaced in its class or module, it is gone with the old
+    version: nothing can call it, so it needs no update (nor the comparison
+    of code objects, which touches much memory long unused). Its functions
+    must hold nothing that could be held elsewhere (closure cells, a
+    `__wrapped__`), nor stand for earlier versions still held. Call it with
+    a variable of the caller, never an expression: the count assumes one.
+    """
+    if sys.getrefcount(thing) > holders + _CALLED:  # as only_held_by, inline
+        return False
+    kind = type(thing)
+    if kind is types.FunctionType:
+        return thing.__closure__ is None and not thing.__dict__ and id(thing) not in versions
+    if kind is classmethod or kind is staticmethod:
+        parts: Tuple[Any, ...] = (thing.__func__,)
+    elif kind is property:
+        parts = (thing.fget, thing.fset, thing.fdel)
+    else:
+        return False
+    for part in parts:  # held by `thing`, `parts` and this variable
+        if part is not None and not (
+            type(part) is types.FunctionType
+            and sys.getrefcount(part) <= 2 + _LOCAL
+            and part.__closure__ is None
+            and not part.__dict__
+            and id(part) not in versions
+        ):
+            return False
+    return True
+
+
+def only_held_by(thing: Any, holders: int) -> bool:
+    """Whether nothing but `holders` references and the caller's variable hold `thing`.
+
+    Call it with a variable of the caller, as `unheld`.
+    """
+    return sys.getrefcount(thing) <= holders + _CALLED
+
+
 def functions_of(thing: Any) -> List[types.FunctionType]:
     """The plain functions inside a class member: itself, or what a descriptor wraps."""
     kind = type(thing)
     if kind is types.FunctionType:
         return [thing]
+    if kind is property:
+        functions = []
+        for part in (thing.fget, thing.fset, thing.fdel):
+            if type(part) is types.FunctionType:
+                functions.append(part)
+            elif part is not None:
+                functions.extend(functions_of(part))
+        return functions
+    if kind is classmethod or kind is staticmethod:
+        part = thing.__func__
+        return [part] if type(part) is types.FunctionType else functions_of(part)
     if not issubclass(kind, DESCRIBED):
         return []
     if issubclass(kind, types.FunctionType):
@@ -123,8 +194,12 @@ class Pairer:
         #: old, new, old, new...: every old function paired, for the memory of versions.
         self.pairs: List[Any] = []
 
-    def pair(self, old: Any, new: Any) -> None:
-        """Make `old` run what `new` runs, looking through wrappers and descriptors."""
+    def pair(self, old: Any, new: Any, itself: bool = True) -> None:
+        """Make `old` run what `new` runs, looking through wrappers and descriptors.
+
+        With `itself` False, `old` is a function about to be dropped (see
+        `only_held_by`): only what it holds is paired.
+        """
         if old is new or old is None or new is None or id(old) in self.seen:
             return
         self.seen.add(id(old))
@@ -135,7 +210,7 @@ class Pairer:
         ):
             self.pairs.append(old)
             self.pairs.append(new)
-            if not same_function(old, new):
+            if itself and not same_function(old, new):
                 self._update(old, new)
             if old.__closure__ and new.__closure__:
                 self._pair_cells(old, new)

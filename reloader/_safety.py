@@ -28,7 +28,8 @@ def refusal(old: type, new: type, canon: Canon, split: Set[int]) -> Optional[str
 
     `split` holds the ids of new classes already left beside their old one.
     """
-    if canon.get(type(new)) is not type(old):
+    meta: type = type(old)
+    if type(new) is not meta and canon.get(type(new)) is not meta:
         return "its metaclass changed from {} to {}".format(
             qualname(type(old)), qualname(type(new))
         )
@@ -40,14 +41,17 @@ def refusal(old: type, new: type, canon: Canon, split: Set[int]) -> Optional[str
         or old.__dict__.get("__slots__") != new.__dict__.get("__slots__")
     ):
         return "its instance layout changed (__slots__ or a built-in base)"
-    for base in new.__bases__:
-        if id(base) in split:
-            return "its base class {} could not be patched".format(qualname(base))
-    for meta in type(old).__mro__:
-        if meta in _SAFE:
+    if split:
+        for base in new.__bases__:
+            if id(base) in split:
+                return "its base class {} could not be patched".format(qualname(base))
+    if meta is type:
+        return None
+    for kind in meta.__mro__:
+        if kind in _SAFE:
             break
-        if "__setattr__" in meta.__dict__ or "__delattr__" in meta.__dict__:
-            return "its metaclass {} intercepts attribute writes".format(qualname(meta))
+        if "__setattr__" in kind.__dict__ or "__delattr__" in kind.__dict__:
+            return "its metaclass {} intercepts attribute writes".format(qualname(kind))
     return None
 
 

@@ -21,7 +21,7 @@ KEPT: Tuple[Tuple[str, str, Callable[[Any], Any]], ...] = (
     ("_discovery", "table", lambda module: type(module.table)()),
     ("_discovery", "_protected", lambda module: []),
     ("_graph", "index", lambda module: type(module.index)()),
-    ("_generations", "_older", lambda module: {}),
+    ("_generations", "versions", lambda module: {}),
     ("_generations", "_by_module", lambda module: {}),
     ("_generations", "_body_keys", lambda module: {}),
     ("_update", "_namespaces", lambda module: []),

@@ -131,8 +131,11 @@ class Updater:
         self._class_attributes(final=True)
         canon = self.canon
         if canon:
+            mapped = canon.new.keys()
             for module in self.new_modules:  # names bound before their module ran (cycles)
                 names = module.__dict__
+                if mapped.isdisjoint(map(id, names.values())):
+                    continue  # the usual case, told without a loop in Python
                 for key in list(names):
                     value = names[key]
                     if canon.new.get(id(value), MISSING) is value:

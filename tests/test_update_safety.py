@@ -85,6 +85,47 @@ class PairingTest(UpdateCase):
         self.assertEqual((f(), g(), self.mod("{pkg}.a").h()), ("f", "g", "g"))
 
 
+class HeldPartsTest(UpdateCase):
+    """A method is replaced without an update only when nothing else holds it."""
+
+    def test_every_held_part_of_a_class_runs_the_new_code(self) -> None:
+        body = """
+            import functools
+            def logged(function):
+                @functools.wraps(function)
+                def wrapper(*args):
+                    return function(*args)
+                return wrapper
+            class A:
+                def run(self):
+                    return '{v}'
+                @property
+                def p(self):
+                    return '{v}'
+                @classmethod
+                def c(cls):
+                    return '{v}'
+                @staticmethod
+                def s():
+                    return '{v}'
+                @logged
+                def w(self):
+                    return '{v}'
+            """
+        self.write("{pkg}/a.py", body.replace("{v}", "old"))
+        A = self.load("{pkg}.a").A
+        parts = vars(A)
+        held = [parts["run"], parts["p"].fget, parts["c"], parts["s"], parts["w"].__wrapped__]
+        self.write("{pkg}/a.py", body.replace("{v}", "new"))
+        self.reload()
+        run, getter, c, s, inner = held
+        self.assertEqual(
+            (run(A()), getter(A()), c.__func__(A), s.__func__(), inner(A())),
+            ("new",) * 5,
+        )
+        self.assertEqual((A().run(), A().p, A.c(), A.s(), A().w()), ("new",) * 5)
+
+
 class NoEditTest(UpdateCase):
     """Reloading three times with no edit changes no behaviour."""
 
@@ -285,8 +326,9 @@ class ClassesTest(UpdateCase):
         self.assertIn(session, scope.HIGH)
         self.assertEqual(self.mod("{pkg}.use").TABLE[function], "f")
 
-    def test_a_dict_that_refuses_writes_is_reported_not_half_rewritten(self) -> None:
-        # As SQLAlchemy's immutabledict.
+    def test_a_dict_that_refuses_writes_fails_the_reload_and_everything_is_restored(self) -> None:
+        # As SQLAlchemy's immutabledict: left holding the new members, it
+        # would miss every lookup by the old ones the module names give.
         self.write(
             "{pkg}/frozen.py",
             """
@@ -301,12 +343,57 @@ class ClassesTest(UpdateCase):
             NAMES = frozendict({Kind.A: 'a'})
             """,
         )
-        self.load("{pkg}.frozen")
-        report = self.reload()
-        frozen = self.mod("{pkg}.frozen")
-        self.assertEqual(dict(frozen.NAMES), {list(frozen.NAMES)[0]: "a"})
-        self.assertIn("refused the rewrite (TypeError: frozendict is immutable)",
-                      report.not_updated["{}.frozen.NAMES".format(self.pkg)])
+        frozen = self.load("{pkg}.frozen")
+        with self.assertRaises(reloader.ReloadError) as caught:
+            reloader.reload(self.pkg)
+        self.assertIs(self.mod("{pkg}.frozen"), frozen)
+        self.assertEqual(frozen.NAMES[frozen.Kind.A], "a")
+        self.assertIn(
+            "cannot update '{}.frozen.NAMES': it holds new objects that old ones stand for "
+            "(an enum's members) and refused the rewrite (TypeError: frozendict is "
+            "immutable)".format(self.pkg),
+            str(caught.exception),
+        )
+
+    def test_flags_combined_at_import_in_a_read_only_dict_fail_the_reload(self) -> None:
+        # As SQLAlchemy's operator classes: Flag members and their
+        # combinations in an immutabledict, combined by another module's code.
+        self.write(
+            "{pkg}/ops.py",
+            """
+            import enum
+            class Kind(enum.Flag):
+                NONE = enum.auto()
+                EQ = enum.auto()
+                ORD = enum.auto()
+                COMPARE = EQ | ORD
+            class ReadOnly(dict):
+                def __setitem__(self, key, value):
+                    raise TypeError('read-only')
+            KINDS = ReadOnly({'eq': Kind.EQ, 'lt': Kind.ORD, 'cmp': Kind.EQ | Kind.NONE})
+            """,
+        )
+        self.write(
+            "{pkg}/types_.py",
+            """
+            from .ops import KINDS, Kind
+            class Integer:
+                kinds = Kind.COMPARE
+                def allows(self, op):
+                    return bool(KINDS[op] & self.kinds)
+            """,
+        )
+        ops = self.load("{pkg}.ops")
+        types_ = self.load("{pkg}.types_")
+        held = types_.Integer()
+        with self.assertRaises(reloader.ReloadError) as caught:
+            reloader.reload(self.pkg)
+        self.assertIn("cannot update '{}.ops.KINDS'".format(self.pkg), str(caught.exception))
+        self.assertIs(self.mod("{pkg}.ops"), ops)
+        self.assertIs(self.mod("{pkg}.types_"), types_)
+        self.assertEqual((held.allows("eq"), held.allows("cmp")), (True, True))
+        self.assertEqual(self.mod("{pkg}.types_").Integer().allows("lt"), True)
+        self.assertIs(type(ops.KINDS["cmp"]), ops.Kind)
 
     def test_class_attributes_set_at_run_time_stay(self) -> None:
         # As tqdm's lock, made the first time it is asked for.
