@@ -312,7 +312,7 @@ EXTRA_SUITES: List[ExtraSuite] = [
                "on CPython 3.12 or 3.13"),
     ExtraSuite("real packages", run_real_packages,
                ".venv-check/real-packages/: 32 PyPI packages and what they need, pinned in "
-               "tests/real_packages/requirements.txt (about 400 MB), on CPython 3.11"),
+               "tests/real_packages/requirements.txt (about 280 MB), on CPython 3.11"),
 ]
 
 
