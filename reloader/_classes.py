@@ -251,7 +251,7 @@ class ClassPatcher:
             ):
                 if not unheld(current, 2):
                     self.pairer.pair(current, value)
-            if mapped.get(id(value)) is value:
+            if mapped.get(id(value), MISSING) is value:  # value may be None
                 value = canonical[id(value)]
             type.__setattr__(old, key, value)
             module = getattr(kind, "__module__", None)

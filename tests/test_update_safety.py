@@ -418,6 +418,21 @@ class ClassesTest(UpdateCase):
         self.assertEqual(Bar.count, 5)
         self.assertFalse(hasattr(Bar, "speed"))  # removed from the body by the edit
 
+    def test_a_class_attribute_none_in_the_body_and_set_at_run_time(self) -> None:
+        # As tqdm's `monitor = None`, replaced by a thread once one is started.
+        self.write("{pkg}/bar.py", """
+            class Bar:
+                monitor = None
+                def start(self):
+                    type(self).monitor = object()
+            """)
+        Bar = self.load("{pkg}.bar").Bar
+        Bar().start()
+        report = self.reload()
+        self.assertEqual(report.not_updated, {})
+        self.assertIs(self.mod("{pkg}.bar").Bar, Bar)  # patched in place, not split
+        self.assertIsNone(Bar.monitor)  # the body's value, as a re-import gives
+
     def test_a_tuple_subclass_that_cannot_be_reclassed_is_not_half_updated(self) -> None:
         self.write(
             "{pkg}/t.py",
