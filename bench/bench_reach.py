@@ -14,21 +14,28 @@ then edits one leaf module that many others depend on, and prints medians of:
    changed: the plan's list), and against IPython's `ModuleReloader.check()`
    (`%autoreload 2`) when IPython is importable;
 2. `reload("app")` with live update, against a fresh import of the package;
-3. the first `plan()` of a session against a later one.
+3. the first call of a session against a later one, each after an edit of
+   the leaf: `reload(leaf)`, and `Watcher.check()` (a watcher made just
+   before), each first call in a fresh process (`--first` processes) that
+   imports the same modules and has not used reloader yet;
+4. the first `plan()` of the session against a later one (the watcher's
+   first look came before it).
 
 Each row runs in a small session (the package only) and with 10,000 other
-modules loaded (`--large`). After each check the bench verifies what the
-edit must change: the leaf's new value is seen by every module that read it
-at import, through held references too.
+modules loaded (`--large`). After each check and each first call the bench
+verifies what the edit must change: the leaf's new value is seen by every
+module that read it at import, through held references too.
 
-    python3 bench/bench_reach.py [--layout imports|empty] [--large] [--repeat N]
+    python3 bench/bench_reach.py [--layout imports|empty] [--large] [--repeat N] [--first N]
 """
 
 import argparse
 import importlib
 import os
+import re
 import shutil
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
@@ -193,29 +200,123 @@ def readers_of(leaf: str) -> Dict[str, Tuple[str, str]]:
     return found
 
 
+def load(root: str, large: bool) -> List[str]:
+    """Import the filler (with `large`) and the package, as a session would."""
+    sys.path.insert(0, root)
+    importlib.invalidate_caches()
+    fresh_import(generate_filler_names(large))
+    importlib.import_module(APP)
+    fresh_import(module_names())
+    return module_names()
+
+
+def generate_filler_names(large: bool) -> List[str]:
+    if not large:
+        return []
+    return ["{}.f{}.m{}".format(FILLER, index // 300, index % 300) for index in range(10000)]
+
+
+class Editor:
+    """Edits the leaf's VALUE; `check()` asserts every reader and held object sees it."""
+
+    def __init__(self, root: str, leaf: str, start: int) -> None:
+        self.leaf = leaf
+        self.path = os.path.join(root, *leaf.split(".")) + ".py"
+        with open(self.path) as handle:
+            self.text = handle.read()
+        self.versions = iter(range(start, start + 10**5))
+        self.value = 0
+        self.held = sys.modules[module_names()[501]].Thing(1)  # held across reloads
+
+    def edit(self) -> None:
+        self.value = next(self.versions)
+        write(self.path, re.sub(r"(?m)^VALUE = \d+$", "VALUE = {}".format(self.value),
+                                self.text))
+        now = time.time() + 10 + self.value % 1000  # another signature each time
+        os.utime(self.path, (now, now))
+
+    def check(self) -> None:
+        assert sys.modules[self.leaf].VALUE == self.value
+        for name in readers_of(self.leaf):
+            module = sys.modules[name]
+            assert module.z is sys.modules[self.leaf], name
+            assert module.LIMIT >= self.value, (name, module.LIMIT, self.value)
+        assert self.held.total() == type(self.held)(1).total()
+
+
+def first_call_child(root: str, leaf: str, large: bool, kind: str, repeat: int) -> None:
+    """In a fresh process: the first reload()/check() after an edit, then later ones."""
+    sys.dont_write_bytecode = False
+    load(root, large)
+    editor = Editor(root, leaf, 10**6 if kind == "reload" else 2 * 10**6)
+    watcher = reloader.Watcher(os.path.join(root, APP), debounce=0) if kind == "check" else None
+
+    def call() -> None:
+        if watcher is None:
+            report = reloader.reload(leaf)
+        else:
+            report = watcher.check()
+        assert report is not None and report.ok, report
+
+    times = []
+    for _ in range(repeat + 1):
+        editor.edit()
+        started = time.perf_counter()
+        call()
+        times.append(time.perf_counter() - started)
+        editor.check()
+    print("{} {}".format(times[0] * 1000, statistics.median(times[1:]) * 1000))
+
+
+def first_calls(root: str, leaf: str, large: bool, kind: str, processes: int,
+                repeat: int) -> Tuple[float, float]:
+    """Medians over fresh processes of the first call and of the later ones."""
+    firsts, laters = [], []
+    for _ in range(processes):
+        output = subprocess.run(
+            [sys.executable, os.path.abspath(__file__), "--child", root, leaf, kind,
+             "--repeat", str(repeat)] + (["--large"] if large else []),
+            check=True, stdout=subprocess.PIPE, text=True).stdout
+        first, later = map(float, output.split())
+        firsts.append(first)
+        laters.append(later)
+    return statistics.median(firsts), statistics.median(laters)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--layout", choices=("imports", "empty"), default="imports")
     parser.add_argument("--large", action="store_true", help="10,000 other modules loaded")
     parser.add_argument("--repeat", type=int, default=7)
+    parser.add_argument("--first", type=int, default=3,
+                        help="fresh processes measuring the first call (0: skip)")
     parser.add_argument("--readers", type=int, default=23,
                         help="edit a module that about this many modules read at import")
+    parser.add_argument("--child", nargs=3, metavar=("ROOT", "LEAF", "KIND"),
+                        help=argparse.SUPPRESS)
     arguments = parser.parse_args()
+    if arguments.child:
+        root, leaf, kind = arguments.child
+        first_call_child(root, leaf, arguments.large, kind, arguments.repeat)
+        return
     root = tempfile.mkdtemp(prefix="reloader-bench-reach-")
-    sys.path.insert(0, root)
     sys.dont_write_bytecode = False  # as a project with its __pycache__ folders
     try:
         generate(root, arguments.layout)
-        filler = generate_filler(root, 10000) if arguments.large else []
+        if arguments.large:
+            generate_filler(root, 10000)
         # Files a project has were not all created a moment ago: a change
         # time this recent makes the scanner read their content (see _changes).
         time.sleep(2.1)
-        importlib.invalidate_caches()
-        fresh_import(filler)
-        importlib.import_module(APP)
-        fresh_import(module_names())
-        names = module_names()
+        names = load(root, arguments.large)
         leaf = pick_leaf(arguments.readers)
+        print("Python {}, layout {!r}, {} modules loaded".format(
+            sys.version.split()[0], arguments.layout, len(sys.modules)))
+        firsts = {}
+        for kind in ("reload", "check") if arguments.first else ():
+            firsts[kind] = first_calls(root, leaf, arguments.large, kind, arguments.first,
+                                       arguments.repeat)
+        editor = Editor(root, leaf, 2)
         watcher = reloader.Watcher(os.path.join(root, APP), debounce=0)
         watcher.check()  # the first look: edits made before the watcher
         started = time.perf_counter()
@@ -223,47 +324,20 @@ def main() -> None:
         first = (time.perf_counter() - started) * 1000
         later = median_ms(lambda: reloader.plan(leaf), arguments.repeat)
         rerun = first_plan.names
-        print("Python {}, layout {!r}, {} modules loaded".format(
-            sys.version.split()[0], arguments.layout, len(sys.modules)))
         print("  one-leaf edit of {}: {} modules run again, {} kept".format(
             leaf, len(rerun), len(first_plan.kept)))
-        versions = iter(range(2, 10**6))
-        leaf_path = os.path.join(root, *leaf.split(".")) + ".py"
-        with open(leaf_path) as handle:
-            leaf_text = handle.read()
-
-        def edit() -> None:
-            value = next(versions)
-            write(leaf_path, leaf_text.replace("VALUE = 1\n", "VALUE = {}\n".format(value)))
-            now = time.time() + value  # later than any earlier edit: stat sees it
-            os.utime(leaf_path, (now, now))
-            edit.value = value  # type: ignore[attr-defined]
-
-        held = sys.modules[names[501]].Thing(1)  # an instance held across reloads
-
-        def check_correct() -> None:
-            value = edit.value  # type: ignore[attr-defined]
-            assert sys.modules[leaf].VALUE == value
-            for name in readers_of(leaf):
-                module = sys.modules[name]
-                assert module.z is sys.modules[leaf], name
-                assert module.LIMIT >= value, (name, module.LIMIT, value)
-            assert held.total() == type(held)(1).total()
-
-        def watcher_check() -> None:
-            report = watcher.check()
-            assert report is not None and report.ok, report
 
         check_times = []
         for _ in range(arguments.repeat):
-            edit()
+            editor.edit()
             started = time.perf_counter()
-            watcher_check()
+            report = watcher.check()
             check_times.append(time.perf_counter() - started)
-            check_correct()
+            assert report is not None and report.ok, report
+            editor.check()
         # The floor: those modules imported fresh, the edited one compiled anew.
         floor = median_ms(lambda: fresh_import(rerun), arguments.repeat,
-                          before=lambda: (edit(), purge(rerun)))
+                          before=lambda: (editor.edit(), purge(rerun)))
         watcher.check()
         check = statistics.median(check_times) * 1000
         print("  Watcher.check() after the edit   {:8.2f} ms".format(check))
@@ -274,7 +348,7 @@ def main() -> None:
             module_reloader.check()  # its first look records every file
             times = []
             for _ in range(arguments.repeat):
-                edit()
+                editor.edit()
                 started = time.perf_counter()
                 module_reloader.check()  # type: ignore[attr-defined]
                 times.append(time.perf_counter() - started)
@@ -282,6 +356,11 @@ def main() -> None:
             print("  IPython ModuleReloader.check()   {:8.2f} ms   reloader/IPython {:.2f}".format(
                 ipython, check / ipython))
             watcher.check()  # take the files as IPython left them
+        for kind, (first_call, later_call) in firsts.items():
+            label = "reload(leaf)" if kind == "reload" else "Watcher.check()"
+            print("  first {} of a session {:.2f} ms, later {:.2f} ms: {:.2f}x "
+                  "(medians of {} processes)".format(label, first_call, later_call,
+                                                     first_call / later_call, arguments.first))
         print("  first plan() {:.2f} ms, later {:.2f} ms: {:.2f}x".format(
             first, later, first / later))
         rounds = max(3, arguments.repeat // 2)
@@ -292,7 +371,8 @@ def main() -> None:
         print("  reload({!r}) with live update {:8.2f} ms; fresh import {:.2f} ms: {:.2f}x"
               .format(APP, whole, fresh, whole / fresh))
     finally:
-        sys.path.remove(root)
+        if root in sys.path:
+            sys.path.remove(root)
         shutil.rmtree(root, ignore_errors=True)
 
 
