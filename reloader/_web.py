@@ -22,7 +22,7 @@ import importlib
 import sys
 import threading
 import time
-from typing import Any, Callable, Iterable, Iterator, List, Optional, Tuple
+from typing import Any, Callable, Iterable, Iterator, List, Optional, Sequence, Tuple
 
 from . import _discovery
 from ._changes import Scanner
@@ -80,6 +80,17 @@ def replace(owner: Any, attribute: str, value: object) -> Undo:
         setattr(owner, attribute, old)
 
     return undo
+
+
+def uninstaller(fronts: Sequence["Front"], undo: Sequence[Undo]) -> Undo:
+    """What an adapter's install returns: stop its fronts, then undo its steps, newest first."""
+    def uninstall() -> None:
+        for front in fronts:
+            front.stop()
+        for step in reversed(undo):
+            step()
+
+    return uninstall
 
 
 def global_binding(thing: object, prefer: Iterable[str] = ()) -> Optional[Tuple[str, str]]:

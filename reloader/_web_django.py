@@ -73,14 +73,7 @@ def install(watcher: Watcher, say: Callable[[str], None]) -> _web.Undo:
             Host("django", hooks=[_before_purge])
         ),
     ]
-
-    def uninstall() -> None:
-        for front in fronts:
-            front.stop()
-        for step in reversed(undo):
-            step()
-
-    return uninstall
+    return _web.uninstaller(fronts, undo)
 
 
 def _fresh_templates(handler: Any) -> Any:

@@ -52,14 +52,7 @@ def install(watcher: Watcher, say: Callable[[str], None]) -> _web.Undo:
         _web.replace(werkzeug.serving, "run_simple", run_simple),
         _web.replace(flask.cli, "run_simple", run_simple),
     ]
-
-    def uninstall() -> None:
-        for front in fronts:
-            front.stop()
-        for step in reversed(undo):
-            step()
-
-    return uninstall
+    return _web.uninstaller(fronts, undo)
 
 
 def _where(app: Any) -> Tuple[_web.Locate, Optional[str]]:

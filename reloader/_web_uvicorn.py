@@ -65,14 +65,7 @@ def install(watcher: Watcher, say: Callable[[str], None]) -> _web.Undo:
         _web.replace(uvicorn, "run", run),
         _web.replace(uvicorn.config.Config, "load_app", load_app),
     ]
-
-    def uninstall() -> None:
-        for front in fronts:
-            front.stop()
-        for step in reversed(undo):
-            step()
-
-    return uninstall
+    return _web.uninstaller(fronts, undo)
 
 
 def _where(config: Any, load: Callable[[Any], Any]) -> Tuple[_web.Locate, Optional[str]]:
