@@ -154,6 +154,11 @@ class Watcher:
     # ----------------------------------------------------------------------
     # one round
 
+    def mark_changed(self, *paths: str) -> None:
+        """Count `paths` as changed at the next check, as if their files had been saved."""
+        with self._lock:
+            self._pending.update(os.path.realpath(path) for path in paths)
+
     def check(self) -> Optional[Report]:
         """Reload what changed since the last look, now; None when nothing changed.
 

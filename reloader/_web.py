@@ -219,7 +219,7 @@ class Front:
         module = self._module
         info = _discovery.describe(module, sys.modules.get(module)) if module else None
         if info is not None and info.path is not None:
-            self._watcher._pending.add(info.path)  # the watcher's own set of changed files
+            self._watcher.mark_changed(info.path)
         report = self._watcher.check()
         if report is None or not report.ok or not (report.reloaded or report.removed):
             return report

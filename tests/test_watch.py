@@ -98,6 +98,15 @@ class DetectionTest(WatcherCase):
         self.assertEqual(self.reports, [report])
         self.assertIsNone(self.watcher.check())
 
+    def test_a_file_marked_changed_reloads_at_the_next_check(self) -> None:
+        other = self.mod("{pkg}.other")
+        self.watcher.mark_changed(self.path("{pkg}/other.py"))
+        report = self.watcher.check()
+        assert report is not None
+        self.assertEqual(report.reloaded, (self.name("{pkg}.other"),))
+        self.assertIsNot(self.mod("{pkg}.other"), other)
+        self.assertIsNone(self.watcher.check())
+
     def test_same_second_same_size_edit_runs_the_new_source(self) -> None:
         path = self.path("{pkg}/util.py")
         with mock.patch.object(sys, "dont_write_bytecode", False):
