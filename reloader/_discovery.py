@@ -19,6 +19,7 @@ from typing import (
     Dict,
     Generic,
     Iterable,
+    Iterator,
     List,
     Mapping,
     NamedTuple,
@@ -328,12 +329,44 @@ def select(targets: Iterable[object]) -> Selection:
     return Selection(sorted(chosen, key=table.rank.__getitem__), skipped)
 
 
+class _Infos(Mapping[str, ModuleInfo]):
+    """The ModuleInfo of each module entry, examined when first asked for.
+
+    Keys are the table's module entries; a value is computed on first access
+    and forgotten when the entry changes.
+    """
+
+    def __init__(self, modules: Dict[str, types.ModuleType]) -> None:
+        self._modules = modules
+        self._known: Dict[str, ModuleInfo] = {}
+
+    def __getitem__(self, name: str) -> ModuleInfo:
+        info = self._known.get(name)
+        if info is None:
+            info = self._known[name] = _infos.get(name, self._modules[name])
+        return info
+
+    def __contains__(self, name: object) -> bool:
+        return name in self._modules
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._modules)
+
+    def __len__(self) -> int:
+        return len(self._modules)
+
+    def forget(self, name: str) -> None:
+        """Drop what is known of `name`: its entry changed."""
+        self._known.pop(name, None)
+
+
 class _Table:
     """`sys.modules` as last seen, with a ModuleInfo per module entry.
 
     Brought up to date by difference: comparing the copy with `sys.modules`
-    is one pass in C, and only entries that changed are examined again, so
-    looking costs little however many modules are loaded. The copy holds
+    is one pass in C, and a module is examined only when something asks for
+    its ModuleInfo (a name target needs names, not paths), so looking costs
+    little however many modules are loaded. The copy holds
     the modules that were loaded at the last look; every reload looks again
     when it ends, so it never keeps a replaced module alive.
     """
@@ -341,7 +374,8 @@ class _Table:
     def __init__(self) -> None:
         self.lock = threading.RLock()
         self.seen: Dict[str, object] = {}
-        self.infos: Dict[str, ModuleInfo] = {}  # without declared protection
+        self.modules: Dict[str, types.ModuleType] = {}  # the module entries of `seen`
+        self.infos = _Infos(self.modules)  # without declared protection
         self.names: List[str] = []  # sorted names of module entries
         self.children: Dict[str, Set[str]] = {}  # package name -> loaded submodules
         self.rank: Dict[str, int] = {}  # position in sys.modules order
@@ -399,28 +433,36 @@ class _Table:
         return self._apply(ordered + sorted(wanted - present), current)
 
     def _apply(self, ordered: List[str], current: Mapping[str, object]) -> Set[str]:
-        # Bring infos, names, children and rank in line for `ordered` names.
+        # Bring the entries, names, children and rank in line for `ordered`
+        # names. Nothing is examined here: infos are read when first asked for.
         names = set()
+        modules, infos = self.modules, self.infos
+        fresh = []
         for name in ordered:
             if not isinstance(name, str):
                 continue
             names.add(name)
-            had = name in self.infos
+            had = name in modules
             module = current.get(name)
-            parent = name.rpartition(".")[0]
+            infos.forget(name)
             if not isinstance(module, types.ModuleType):
                 if had:
-                    del self.infos[name]
+                    del modules[name]
                     del self.names[bisect.bisect_left(self.names, name)]
-                    self.children[parent].discard(name)
+                    self.children[name.rpartition(".")[0]].discard(name)
                 self.rank.pop(name, None)
                 continue
             if not had:
-                bisect.insort(self.names, name)
-                self.children.setdefault(parent, set()).add(name)
-            self.infos[name] = _infos.get(name, module)
+                fresh.append(name)
+                self.children.setdefault(name.rpartition(".")[0], set()).add(name)
+            modules[name] = module
             self.rank[name] = self._counter
             self._counter += 1
+        if len(fresh) > 64:  # the first look: one sort beats thousands of insertions
+            self.names = sorted(self.names + fresh)
+        else:
+            for name in fresh:
+                bisect.insort(self.names, name)
         self.unindexed |= names
         return names
 

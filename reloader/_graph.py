@@ -8,8 +8,10 @@ modules, strongly connected groups (import cycles) and a deterministic
 dependency order. Reads `sys.modules`; never changes it.
 """
 
+import bisect
 import collections
 import heapq
+import itertools
 import os
 import re
 import sys
@@ -348,18 +350,65 @@ def names_bound_to(name: str, module: types.ModuleType, changed: str) -> FrozenS
     return frozenset(_reach.bound_names(code, changed)) if code is not None else frozenset()
 
 
+def _source_bytes(module: types.ModuleType) -> Optional[bytes]:
+    """The raw bytes of the module's `.py` file, or None; cheap: no path is resolved."""
+    namespace = object.__getattribute__(module, "__dict__")
+    spec = namespace.get("__spec__")
+    origin = getattr(spec, "origin", None) if getattr(spec, "has_location", False) else None
+    path = origin if isinstance(origin, str) else namespace.get("__file__")
+    if not isinstance(path, str) or not path.endswith(".py"):
+        return None
+    try:
+        with open(path, "rb") as handle:
+            return handle.read()
+    except OSError:
+        return None
+
+
 class _ImportIndex:
     """Who imports whom, and who is whose parent, among reloadable modules.
 
-    Kept between plans and updated only for the `sys.modules` entries that
-    changed, so finding the dependents of a module costs what the dependents
-    cost, not what the number of loaded modules does.
+    A module's importers are found only when asked for, and remembered: the
+    first question scans the loaded modules' namespaces (a pass in C per
+    module) for what an import of it leaves behind, and parses only the
+    modules found; later questions look only at the entries that changed
+    since. So the first reload of a session costs about what a later one
+    does, not what reading every loaded module's source would.
+
+    The scan finds module X as an importer of module L, as the source and
+    namespace would (L among X's `import` statements or X holding objects of
+    L), when X's namespace holds L itself, one of L's parent packages, or an
+    object that L's namespace holds too (ints, None and True included: a
+    false hit costs one read of X's source). What it cannot see is an
+    importer that kept none of these: import-time code that read L and bound
+    nothing from it (`X = importlib.import_module("l").V + 1`, which an
+    `import` statement search misses as well), or that deleted or rebound
+    every name it took (`from l import V; V = V + 1`; `del l`). Where L was
+    replaced in `sys.modules` before its importers were asked for, the
+    modules loaded before that may hold only the old L's objects: those are
+    read and parsed in full, as if the scan did not exist; so is `__main__`,
+    whose namespace a host may have filled by other means. A module object
+    re-run in place (`importlib.reload`, not through reloader) is the same
+    entry, and its importers' old objects are not its new ones: that case
+    is missed too.
     """
 
     def __init__(self) -> None:
-        self.edges: Dict[str, FrozenSet[str]] = {}
-        self.importers: Dict[str, Set[str]] = {}
+        self.edges: Dict[str, FrozenSet[str]] = {}  # name -> what it imports, once asked
+        self.importers: Dict[str, Set[str]] = {}  # name -> its importers, once asked
         self.children: Dict[str, Set[str]] = {}
+        # Generations: each update() that brings changes is one. An entry is
+        # born in the generation that saw it appear (or replaced); a name's
+        # importers are known among entries born up to scanned[name].
+        self.generation = 0
+        self.scanned: Dict[str, int] = {}
+        self._born: Dict[str, int] = {}
+        self._replaced: Dict[str, int] = {}  # name -> generation its entry last changed in
+        self._ever: Set[str] = set()  # names that ever had a module entry
+        self._log: List[Tuple[int, str]] = []  # (generation, name), in generation order
+        self._found_in: Dict[str, Set[str]] = {}  # importer -> the names it was found for
+        self._loaded: Mapping[str, object] = {}
+        self._infos: Mapping[str, ModuleInfo] = {}
 
     def update(
         self, changed: Iterable[str], infos: Mapping[str, ModuleInfo], seen: Mapping[str, object]
@@ -367,23 +416,106 @@ class _ImportIndex:
         """Bring the entries of `changed` names in line with the module table.
 
         `infos` and `seen` are the table's: what it knows of each reloadable
-        module, and every `sys.modules` entry it saw.
+        module, and every `sys.modules` entry it saw. Nothing is read here.
         """
+        self._loaded, self._infos = seen, infos
+        changed = list(changed)
+        if not changed:
+            return
+        self.generation += 1
+        generation = self.generation
+        found_in, born, ever = self._found_in, self._born, self._ever
         for name in changed:
             parent = name.rpartition(".")[0]
-            old = self.edges.pop(name, None)
-            if old is not None:
-                for target in old:
-                    self.importers.get(target, set()).discard(name)
+            self.edges.pop(name, None)
+            for target in found_in.pop(name, ()):
+                self.importers.get(target, set()).discard(name)
+            if name in ever:
+                self._replaced[name] = generation
+            if isinstance(seen.get(name), types.ModuleType):
+                born[name] = generation
+                self._log.append((generation, name))
+                self.children.setdefault(parent, set()).add(name)
+            elif born.pop(name, None) is not None:
                 self.children.get(parent, set()).discard(name)
-            info = infos.get(name)
-            if info is None or info.protected is not None and name != "__main__":
+        ever.update(changed)
+        if len(self._log) > 2 * len(born) + 64:
+            self._log = sorted((g, n) for n, g in born.items())
+
+    def _since(self, generation: int) -> List[str]:
+        """The names of the module entries born after `generation`."""
+        born = self._born
+        start = bisect.bisect_right(self._log, (generation, "\uffff"))
+        return [n for g, n in itertools.islice(self._log, start, None) if born.get(n) == g]
+
+    def _is_importer(self, name: str) -> bool:
+        info = self._infos.get(name)
+        return info is not None and (info.protected is None or name == "__main__")
+
+    def learn(self, wanted: Iterable[str]) -> None:
+        """Find the importers of the `wanted` modules among entries not yet looked at for them."""
+        loaded, generation = self._loaded, self.generation
+        todo = [n for n in wanted if self.scanned.get(n, 0) < generation
+                and isinstance(loaded.get(n), types.ModuleType)]
+        if not todo:
+            return
+        # 1. What an import of each wanted module leaves in its importers:
+        #    the module, its parent packages, the objects it holds.
+        owners: Dict[int, List[str]] = {}
+        own: Set[int] = set()  # the modules and what they define: runtime references
+        stale: Dict[str, Tuple[int, int]] = {}  # name -> generations to read in full
+        for name in todo:
+            module = loaded[name]
+            owners.setdefault(id(module), []).append(name)
+            own.add(id(module))
+            parts = name.split(".")
+            for end in range(1, len(parts)):
+                parent = loaded.get(".".join(parts[:end]))
+                if isinstance(parent, types.ModuleType):
+                    owners.setdefault(id(parent), []).append(name)
+            for key, value in list(object.__getattribute__(module, "__dict__").items()):
+                if key in _SKIP_NAMES:
+                    continue
+                owners.setdefault(id(value), []).append(name)
+                if isinstance(value, (types.FunctionType, type)) and getattr(
+                        value, "__module__", None) == name:
+                    own.add(id(value))
+            last = self.scanned.get(name, 0)
+            replaced = self._replaced.get(name, 0)
+            if replaced > last:
+                stale[name] = (last, replaced)
+        ids = set(owners)
+        floor = min(self.scanned.get(name, 0) for name in todo)
+        # 2. The entries that hold any of it (one pass in C each), and the
+        #    entries loaded before a wanted module was replaced.
+        for name in self._since(floor):
+            module = loaded[name]
+            namespace = object.__getattribute__(module, "__dict__")
+            hits = ids.intersection(map(id, list(namespace.values())))
+            targets = {t for i in hits for t in owners[i]}
+            at = self._born[name]
+            targets.update(t for t, (low, high) in stale.items() if low < at <= high)
+            if name == "__main__":  # the program's script: one file, always read
+                targets.update(todo)
+            targets = {t for t in targets if t != name and self.scanned.get(t, 0) < at}
+            if not targets or not self._is_importer(name):
                 continue
-            edges = _edges.get(name, seen[name])  # type: ignore[arg-type]
-            self.edges[name] = edges
-            for target in edges:
+            # 3. Exactly as the source and namespace tell (see _module_edges);
+            #    the source is parsed only when it mentions a wanted name.
+            found = set()
+            if not own.isdisjoint(hits):
+                found.update(runtime_references(namespace, name) & targets)
+            rest = targets - found
+            if rest:
+                text = _source_bytes(module)
+                if text is None or any(t.rpartition(".")[2].encode() in text for t in rest):
+                    found.update(_parsed.get(name, module).imports & rest)
+                    found.update(runtime_references(namespace, name) & rest)
+            for target in found:
                 self.importers.setdefault(target, set()).add(name)
-            self.children.setdefault(parent, set()).add(name)
+                self._found_in.setdefault(name, set()).add(target)
+        for name in todo:
+            self.scanned[name] = generation
 
     def dependents(self, selected: Iterable[str], follow: Callable[[str], bool]) -> Dict[str, str]:
         """Every module depending on a selected one, recursively: name -> why.
@@ -429,6 +561,8 @@ class _ImportIndex:
         queue = collections.deque(sorted(inside))
         while queue:
             changed = queue.popleft()
+            if self.scanned.get(changed, 0) < self.generation:
+                self.learn([changed] + list(queue))  # the whole frontier in one scan
             for name in sorted(self.importers.get(changed, ())):
                 if name in inside:
                     continue
@@ -451,7 +585,16 @@ class _ImportIndex:
 
     def import_edges(self, names: Iterable[str], loaded: Container[str]) -> Dict[str, Set[str]]:
         """For each module in `names`, the other modules in `loaded` it imports."""
-        return {name: {t for t in self.edges.get(name, ()) if t in loaded} for name in names}
+        found = {}
+        for name in names:
+            edges = self.edges.get(name)
+            if edges is None:
+                module = self._loaded.get(name)
+                edges = frozenset()
+                if isinstance(module, types.ModuleType) and self._is_importer(name):
+                    edges = self.edges[name] = _edges.get(name, module)
+            found[name] = {t for t in edges if t in loaded}
+        return found
 
 
 index = _ImportIndex()
