@@ -187,6 +187,7 @@ class Parsed(NamedTuple):
 
 
 _NOTHING = Parsed(frozenset(), ())
+_MISSING = object()
 
 # (path, module name) -> ((mtime_ns, size), Parsed): a file read once stays
 # read while it does not change, whichever module object was loaded from it.
@@ -407,6 +408,9 @@ class _ImportIndex:
         self._ever: Set[str] = set()  # names that ever had a module entry
         self._log: List[Tuple[int, str]] = []  # (generation, name), in generation order
         self._found_in: Dict[str, Set[str]] = {}  # importer -> the names it was found for
+        self._namespaces: Dict[str, Dict[str, object]] = {}  # name -> its module's namespace
+        # Source bytes read by the scans of one reached() call.
+        self._texts: Dict[str, object] = {}
         self._loaded: Mapping[str, object] = {}
         self._infos: Mapping[str, ModuleInfo] = {}
 
@@ -432,11 +436,14 @@ class _ImportIndex:
                 self.importers.get(target, set()).discard(name)
             if name in ever:
                 self._replaced[name] = generation
-            if isinstance(seen.get(name), types.ModuleType):
+            module = seen.get(name)
+            if isinstance(module, types.ModuleType):
+                self._namespaces[name] = object.__getattribute__(module, "__dict__")
                 born[name] = generation
                 self._log.append((generation, name))
                 self.children.setdefault(parent, set()).add(name)
             elif born.pop(name, None) is not None:
+                del self._namespaces[name]
                 self.children.get(parent, set()).discard(name)
         ever.update(changed)
         if len(self._log) > 2 * len(born) + 64:
@@ -486,11 +493,18 @@ class _ImportIndex:
                 stale[name] = (last, replaced)
         ids = set(owners)
         floor = min(self.scanned.get(name, 0) for name in todo)
-        # 2. The entries that hold any of it (one pass in C each), and the
-        #    entries loaded before a wanted module was replaced.
-        for name in self._since(floor):
+        # 2. The entries that hold any of it (one pass in C over them all),
+        #    and the entries loaded before a wanted module was replaced.
+        names = self._since(floor)
+        spaces = list(map(self._namespaces.__getitem__, names))
+        misses = map(ids.isdisjoint, map(map, itertools.repeat(id), map(dict.values, spaces)))
+        checked = {n for n, miss in zip(names, misses) if not miss}
+        if stale or "__main__" in self._born:
+            checked.update(n for n in names if n == "__main__" or any(
+                low < self._born[n] <= high for low, high in stale.values()))
+        for name in sorted(checked):
             module = loaded[name]
-            namespace = object.__getattribute__(module, "__dict__")
+            namespace = self._namespaces[name]
             hits = ids.intersection(map(id, list(namespace.values())))
             targets = {t for i in hits for t in owners[i]}
             at = self._born[name]
@@ -507,7 +521,9 @@ class _ImportIndex:
                 found.update(runtime_references(namespace, name) & targets)
             rest = targets - found
             if rest:
-                text = _source_bytes(module)
+                text = self._texts.get(name, _MISSING)
+                if text is _MISSING:
+                    text = self._texts[name] = _source_bytes(module)
                 if text is None or any(t.rpartition(".")[2].encode() in text for t in rest):
                     found.update(_parsed.get(name, module).imports & rest)
                     found.update(runtime_references(namespace, name) & rest)
@@ -557,6 +573,7 @@ class _ImportIndex:
         is_module = loaded.__contains__
         rerun: Dict[str, str] = {}
         kept: Dict[str, Tuple[str, FrozenSet[str]]] = {}
+        self._texts = {}
         inside = set(selected)
         queue = collections.deque(sorted(inside))
         while queue:
@@ -581,6 +598,7 @@ class _ImportIndex:
                 rerun[name] = why
                 if follow(name):
                     queue.append(name)
+        self._texts = {}
         return rerun, kept
 
     def import_edges(self, names: Iterable[str], loaded: Container[str]) -> Dict[str, Set[str]]:
