@@ -187,7 +187,6 @@ class Parsed(NamedTuple):
 
 
 _NOTHING = Parsed(frozenset(), ())
-_MISSING = object()
 
 # (path, module name) -> ((mtime_ns, size), Parsed): a file read once stays
 # read while it does not change, whichever module object was loaded from it.
@@ -410,7 +409,7 @@ class _ImportIndex:
         self._found_in: Dict[str, Set[str]] = {}  # importer -> the names it was found for
         self._namespaces: Dict[str, Dict[str, object]] = {}  # name -> its module's namespace
         # Source bytes read by the scans of one reached() call.
-        self._texts: Dict[str, object] = {}
+        self._texts: Dict[str, Optional[bytes]] = {}
         self._loaded: Mapping[str, object] = {}
         self._infos: Mapping[str, ModuleInfo] = {}
 
@@ -504,6 +503,7 @@ class _ImportIndex:
                 low < self._born[n] <= high for low, high in stale.values()))
         for name in sorted(checked):
             module = loaded[name]
+            assert isinstance(module, types.ModuleType)
             namespace = self._namespaces[name]
             hits = ids.intersection(map(id, list(namespace.values())))
             targets = {t for i in hits for t in owners[i]}
@@ -521,9 +521,9 @@ class _ImportIndex:
                 found.update(runtime_references(namespace, name) & targets)
             rest = targets - found
             if rest:
-                text = self._texts.get(name, _MISSING)
-                if text is _MISSING:
-                    text = self._texts[name] = _source_bytes(module)
+                if name not in self._texts:
+                    self._texts[name] = _source_bytes(module)
+                text = self._texts[name]
                 if text is None or any(t.rpartition(".")[2].encode() in text for t in rest):
                     found.update(_parsed.get(name, module).imports & rest)
                     found.update(runtime_references(namespace, name) & rest)

@@ -2,9 +2,12 @@
 
 import types
 import unittest
-from typing import List
+from typing import Dict, List
 
-from reloader import _graph
+import reloader
+from reloader import _graph, _state
+
+from .support import PackageCase
 
 
 class ParseImportsTest(unittest.TestCase):
@@ -196,3 +199,82 @@ class CycleEntryTest(unittest.TestCase):
             "b": [_graph.Need("a", frozenset({"y"}), none)],
         }
         self.assertIsNone(_graph.cycle_entry(["a", "b"], imports.__getitem__))
+
+
+class FirstCallTest(PackageCase):
+    """The first look of a session finds importers without reading every module."""
+
+    def setUp(self) -> None:
+        super().setUp()
+        self.files({
+            "{pkg}/__init__.py": "",
+            "{pkg}/leaf.py": "FLAG = True\nN = 3\nVALUE = 1\nT = (1, 2.5)\n\n"
+                             "class Base:\n    pass\n",
+            "{pkg}/flag_reader.py": "from {pkg}.leaf import FLAG\nSEEN = FLAG\n",
+            "{pkg}/int_reader.py": "from {pkg}.leaf import N as m\nDOUBLE = m * 2\n",
+            "{pkg}/dotted.py": "import {pkg}.leaf\nVALUE = {pkg}.leaf.VALUE\n",
+            "{pkg}/based.py": "from {pkg} import leaf\n\nclass Sub(leaf.Base):\n    pass\n",
+            "{pkg}/caller.py": "import {pkg}.leaf\n\ndef f():\n    return {pkg}.leaf.VALUE\n",
+            "{pkg}/unrelated.py": "FLAG = True\nN = 3\nVALUE = 1\n",
+        })
+        for name in ("flag_reader", "int_reader", "dotted", "based", "caller", "unrelated"):
+            self.load("{pkg}." + name)
+        self.leaf = self.pkg + ".leaf"
+        # A session that has not used reloader yet: its own table and index.
+        self.session = _state.State()
+
+    def expected(self) -> Dict[str, str]:
+        return {
+            self.leaf: "selected",
+            self.pkg + ".flag_reader": "reads FLAG from {} at import (line 1)".format(self.leaf),
+            self.pkg + ".int_reader": "reads N from {} at import (line 1)".format(self.leaf),
+            self.pkg + ".dotted": "uses {} at import (line 2)".format(self.pkg),
+            self.pkg + ".based": "uses leaf at import (line 3)",
+        }
+
+    def test_first_plan_finds_every_reader(self) -> None:
+        with self.session.use():
+            the_plan = reloader.plan(self.leaf)
+        self.assertEqual({m.name: m.reason for m in the_plan.modules}, self.expected())
+        self.assertEqual(the_plan.kept, {
+            self.pkg + ".caller": "uses {} at call time only".format(self.leaf)})
+
+    def test_first_reload_runs_the_readers_again(self) -> None:
+        self.write("{pkg}/leaf.py", "FLAG = False\nN = 4\nVALUE = 2\nT = ()\n\n"
+                                    "class Base:\n    pass\n")
+        with self.session.use():
+            report = reloader.reload(self.leaf)
+        self.assertTrue(report.ok, report.format())
+        self.assertEqual(set(report.reloaded), set(self.expected()))
+        self.assertIs(self.mod("{pkg}.flag_reader").SEEN, False)
+        self.assertEqual(self.mod("{pkg}.int_reader").DOUBLE, 8)
+        self.assertEqual(self.mod("{pkg}.dotted").VALUE, 2)
+        self.assertIs(self.mod("{pkg}.based").Sub.__bases__[0], self.mod("{pkg}.leaf").Base)
+        self.assertEqual(self.mod("{pkg}.caller").f(), 2)
+
+    def test_a_module_loaded_after_the_first_call(self) -> None:
+        with self.session.use():
+            reloader.plan(self.leaf)
+            self.write("{pkg}/late.py", "from {pkg}.leaf import VALUE as v\nX = v + 1\n")
+            self.load("{pkg}.late")
+            the_plan = reloader.plan(self.leaf)
+        self.assertEqual({m.name: m.reason for m in the_plan.modules}[self.pkg + ".late"],
+                         "reads VALUE from {} at import (line 1)".format(self.leaf))
+
+    def test_a_module_replaced_before_its_importers_were_asked_for(self) -> None:
+        # The reader holds the old tuple, which the new leaf does not: its
+        # source is read in full.
+        self.write("{pkg}/tuple_reader.py", "from {pkg}.leaf import T\nSIZE = len(T)\n")
+        self.load("{pkg}.tuple_reader")
+        with self.session.use():
+            reloader.plan(self.pkg + ".unrelated")  # the first look, before the replacement
+            self.write("{pkg}/leaf.py", "FLAG = True\nN = 3\nVALUE = 1\nT = (1, 2.5, 3)\n\n"
+                                        "class Base:\n    pass\n")
+            self.assertTrue(reloader.reload(self.leaf, dependents=False).ok)
+            names = reloader.plan(self.leaf).names
+        self.assertIn(self.pkg + ".tuple_reader", names)
+
+    def test_a_namespace_that_holds_the_same_values_is_no_importer(self) -> None:
+        with self.session.use():
+            names = reloader.plan(self.leaf).names
+        self.assertNotIn(self.pkg + ".unrelated", names)
