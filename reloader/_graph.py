@@ -350,19 +350,33 @@ def names_bound_to(name: str, module: types.ModuleType, changed: str) -> FrozenS
     return frozenset(_reach.bound_names(code, changed)) if code is not None else frozenset()
 
 
-def _source_bytes(module: types.ModuleType) -> Optional[bytes]:
-    """The raw bytes of the module's `.py` file, or None; cheap: no path is resolved."""
+# (file, module name) -> ((mtime_ns, size), what its import statements name):
+# a module run again from an unchanged file is not read again.
+_file_imports: Dict[Tuple[str, str], Tuple[Tuple[int, int], FrozenSet[str]]] = {}
+
+
+def _imports_of(name: str, module: types.ModuleType) -> FrozenSet[str]:
+    """parse_imports() of the module's source; its `.py` file is found without resolving paths."""
     namespace = object.__getattribute__(module, "__dict__")
     spec = namespace.get("__spec__")
     origin = getattr(spec, "origin", None) if getattr(spec, "has_location", False) else None
     path = origin if isinstance(origin, str) else namespace.get("__file__")
-    if not isinstance(path, str) or not path.endswith(".py"):
-        return None
-    try:
-        with open(path, "rb") as handle:
-            return handle.read()
-    except OSError:
-        return None
+    if isinstance(path, str) and path.endswith(".py"):
+        try:
+            stat = os.stat(path)
+            signature = (stat.st_mtime_ns, stat.st_size)
+            cached = _file_imports.get((path, name))
+            if cached is not None and cached[0] == signature:
+                return cached[1]
+            with open(path, "rb") as handle:
+                text = handle.read().decode("utf-8", "replace")
+        except OSError:  # an archive member: its loader gives the source below
+            pass
+        else:
+            imports = parse_imports(text, name, "__path__" in namespace)
+            _file_imports[(path, name)] = (signature, imports)
+            return imports
+    return _parsed.get(name, module).imports
 
 
 class _ImportIndex:
@@ -408,8 +422,10 @@ class _ImportIndex:
         self._log: List[Tuple[int, str]] = []  # (generation, name), in generation order
         self._found_in: Dict[str, Set[str]] = {}  # importer -> the names it was found for
         self._namespaces: Dict[str, Dict[str, object]] = {}  # name -> its module's namespace
-        # Source bytes read by the scans of one reached() call.
-        self._texts: Dict[str, Optional[bytes]] = {}
+        # What the sources read by the scans of one reached() call import, and
+        # the other way round.
+        self._read: Dict[str, FrozenSet[str]] = {}
+        self._readers: Dict[str, Set[str]] = {}
         self._loaded: Mapping[str, object] = {}
         self._infos: Mapping[str, ModuleInfo] = {}
 
@@ -453,6 +469,30 @@ class _ImportIndex:
         born = self._born
         start = bisect.bisect_right(self._log, (generation, "\uffff"))
         return [n for g, n in itertools.islice(self._log, start, None) if born.get(n) == g]
+
+    def _imports_of(self, name: str, module: types.ModuleType) -> FrozenSet[str]:
+        """What the `import` statements of the module's source name, read once per call."""
+        imports = self._read.get(name)
+        if imports is None:
+            imports = self._read[name] = _imports_of(name, module)
+            for target in imports:
+                self._readers.setdefault(target, set()).add(name)
+        return imports
+
+    def _likely(self, frontier: Iterable[str]) -> Set[str]:
+        """`frontier` and what imports it, recursively, as far as the sources read tell.
+
+        Learnt together in one scan: what the import search reaches next is
+        most likely among them.
+        """
+        found = set(frontier)
+        stack = list(found)
+        while stack:
+            for reader in self._readers.get(stack.pop(), ()):
+                if reader not in found:
+                    found.add(reader)
+                    stack.append(reader)
+        return found
 
     def _is_importer(self, name: str) -> bool:
         info = self._infos.get(name)
@@ -498,35 +538,30 @@ class _ImportIndex:
         spaces = list(map(self._namespaces.__getitem__, names))
         misses = map(ids.isdisjoint, map(map, itertools.repeat(id), map(dict.values, spaces)))
         checked = {n for n, miss in zip(names, misses) if not miss}
-        if stale or "__main__" in self._born:
-            checked.update(n for n in names if n == "__main__" or any(
+        if stale:
+            checked.update(n for n in names if any(
                 low < self._born[n] <= high for low, high in stale.values()))
+        if "__main__" in self._born:  # the program's script: one file, always read
+            checked.add("__main__")
+        # 3. Each of those, exactly as its source and namespace tell (the
+        #    edges of _module_edges), for the wanted names it is due for:
+        #    those last scanned before it appeared.
+        due_by_birth: Dict[int, FrozenSet[str]] = {}
         for name in sorted(checked):
+            at = self._born[name]
+            due = due_by_birth.get(at)
+            if due is None:
+                due = due_by_birth[at] = frozenset(
+                    t for t in todo if self.scanned.get(t, 0) < at)
             module = loaded[name]
             assert isinstance(module, types.ModuleType)
+            found = set(self._imports_of(name, module) & due)
             namespace = self._namespaces[name]
-            hits = ids.intersection(map(id, list(namespace.values())))
-            targets = {t for i in hits for t in owners[i]}
-            at = self._born[name]
-            targets.update(t for t, (low, high) in stale.items() if low < at <= high)
-            if name == "__main__":  # the program's script: one file, always read
-                targets.update(todo)
-            targets = {t for t in targets if t != name and self.scanned.get(t, 0) < at}
-            if not targets or not self._is_importer(name):
+            if not own.isdisjoint(map(id, list(namespace.values()))):
+                found.update(runtime_references(namespace, name) & due)
+            found.discard(name)
+            if not found or not self._is_importer(name):
                 continue
-            # 3. Exactly as the source and namespace tell (see _module_edges);
-            #    the source is parsed only when it mentions a wanted name.
-            found = set()
-            if not own.isdisjoint(hits):
-                found.update(runtime_references(namespace, name) & targets)
-            rest = targets - found
-            if rest:
-                if name not in self._texts:
-                    self._texts[name] = _source_bytes(module)
-                text = self._texts[name]
-                if text is None or any(t.rpartition(".")[2].encode() in text for t in rest):
-                    found.update(_parsed.get(name, module).imports & rest)
-                    found.update(runtime_references(namespace, name) & rest)
             for target in found:
                 self.importers.setdefault(target, set()).add(name)
                 self._found_in.setdefault(name, set()).add(target)
@@ -573,13 +608,14 @@ class _ImportIndex:
         is_module = loaded.__contains__
         rerun: Dict[str, str] = {}
         kept: Dict[str, Tuple[str, FrozenSet[str]]] = {}
-        self._texts = {}
+        self._read, self._readers = {}, {}
         inside = set(selected)
         queue = collections.deque(sorted(inside))
         while queue:
             changed = queue.popleft()
             if self.scanned.get(changed, 0) < self.generation:
-                self.learn([changed] + list(queue))  # the whole frontier in one scan
+                # The whole frontier, and what likely comes next, in one scan.
+                self.learn(self._likely([changed] + list(queue)))
             for name in sorted(self.importers.get(changed, ())):
                 if name in inside:
                     continue
@@ -598,7 +634,7 @@ class _ImportIndex:
                 rerun[name] = why
                 if follow(name):
                     queue.append(name)
-        self._texts = {}
+        self._read, self._readers = {}, {}
         return rerun, kept
 
     def import_edges(self, names: Iterable[str], loaded: Container[str]) -> Dict[str, Set[str]]:
