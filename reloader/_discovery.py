@@ -9,6 +9,7 @@ changes it.
 import bisect
 import importlib.machinery
 import itertools
+import operator
 import os
 import sys
 import threading
@@ -360,6 +361,18 @@ class _Infos(Mapping[str, ModuleInfo]):
         self._known.pop(name, None)
 
 
+class _Children:
+    """Package name -> the names of its loaded direct submodules, read off the sorted names."""
+
+    def __init__(self, table: "_Table") -> None:
+        self._table = table
+
+    def get(self, name: str, default: Iterable[str] = ()) -> Iterable[str]:
+        start = len(name) + 1
+        found = {n for n in self._table.under(name) if n != name and "." not in n[start:]}
+        return found or default
+
+
 class _Table:
     """`sys.modules` as last seen, with a ModuleInfo per module entry.
 
@@ -377,7 +390,7 @@ class _Table:
         self.modules: Dict[str, types.ModuleType] = {}  # the module entries of `seen`
         self.infos = _Infos(self.modules)  # without declared protection
         self.names: List[str] = []  # sorted names of module entries
-        self.children: Dict[str, Set[str]] = {}  # package name -> loaded submodules
+        self.children = _Children(self)  # package name -> loaded submodules
         self.rank: Dict[str, int] = {}  # position in sys.modules order
         self.unindexed: Set[str] = set()  # changed names the import index has not seen
         self._counter = 0
@@ -385,6 +398,8 @@ class _Table:
     def refresh(self) -> Set[str]:
         """Update from `sys.modules`; return the names added, replaced or removed."""
         current: Dict[str, object] = dict(sys.modules)
+        if not self.seen:
+            return self._first_look(current)
         try:
             if current == self.seen:
                 return set()
@@ -402,6 +417,21 @@ class _Table:
         ordered += [name for name in changed if name not in current]
         self.seen = current
         return self._apply(ordered, current)
+
+    def _first_look(self, current: Dict[str, object]) -> Set[str]:
+        # Every entry is new: the same as _apply, in passes in C.
+        keys = list(current)
+        named = list(map(isinstance, keys, itertools.repeat(str)))
+        modular = map(isinstance, current.values(), itertools.repeat(types.ModuleType))
+        names = list(itertools.compress(keys, map(operator.and_, named, modular)))
+        self.modules.update(zip(names, map(current.__getitem__, names)))  # type: ignore[arg-type]
+        self.rank.update(zip(names, itertools.count(self._counter)))
+        self._counter += len(names)
+        self.names = sorted(names)
+        self.seen = current
+        changed = set(itertools.compress(keys, named))
+        self.unindexed |= changed
+        return changed
 
     def note(self, names: Iterable[str]) -> Set[str]:
         """Look again at these entries only: a reload just changed them, in this order.
@@ -433,7 +463,7 @@ class _Table:
         return self._apply(ordered + sorted(wanted - present), current)
 
     def _apply(self, ordered: List[str], current: Mapping[str, object]) -> Set[str]:
-        # Bring the entries, names, children and rank in line for `ordered`
+        # Bring the entries, names and rank in line for `ordered`
         # names. Nothing is examined here: infos are read when first asked for.
         names = set()
         modules, infos = self.modules, self.infos
@@ -449,12 +479,10 @@ class _Table:
                 if had:
                     del modules[name]
                     del self.names[bisect.bisect_left(self.names, name)]
-                    self.children[name.rpartition(".")[0]].discard(name)
                 self.rank.pop(name, None)
                 continue
             if not had:
                 fresh.append(name)
-                self.children.setdefault(name.rpartition(".")[0], set()).add(name)
             modules[name] = module
             self.rank[name] = self._counter
             self._counter += 1

@@ -410,7 +410,7 @@ class _ImportIndex:
     def __init__(self) -> None:
         self.edges: Dict[str, FrozenSet[str]] = {}  # name -> what it imports, once asked
         self.importers: Dict[str, Set[str]] = {}  # name -> its importers, once asked
-        self.children: Dict[str, Set[str]] = {}
+        self._children: Optional[Dict[str, Set[str]]] = None
         # Generations: each update() that brings changes is one. An entry is
         # born in the generation that saw it appear (or replaced); a name's
         # importers are known among entries born up to scanned[name].
@@ -443,9 +443,19 @@ class _ImportIndex:
             return
         self.generation += 1
         generation = self.generation
+        self._children = None
         found_in, born, ever = self._found_in, self._born, self._ever
+        if not born:  # the first look: every entry is new, in passes in C
+            names = list(itertools.compress(changed, map(
+                isinstance, map(seen.get, changed), itertools.repeat(types.ModuleType))))
+            born.update(dict.fromkeys(names, generation))
+            self._namespaces.update(zip(names, map(
+                object.__getattribute__, map(seen.__getitem__, names),
+                itertools.repeat("__dict__"))))
+            self._log.extend(zip(itertools.repeat(generation), names))
+            ever.update(changed)
+            return
         for name in changed:
-            parent = name.rpartition(".")[0]
             self.edges.pop(name, None)
             for target in found_in.pop(name, ()):
                 self.importers.get(target, set()).discard(name)
@@ -456,13 +466,24 @@ class _ImportIndex:
                 self._namespaces[name] = object.__getattribute__(module, "__dict__")
                 born[name] = generation
                 self._log.append((generation, name))
-                self.children.setdefault(parent, set()).add(name)
             elif born.pop(name, None) is not None:
                 del self._namespaces[name]
-                self.children.get(parent, set()).discard(name)
         ever.update(changed)
         if len(self._log) > 2 * len(born) + 64:
             self._log = sorted((g, n) for n, g in born.items())
+
+    @property
+    def children(self) -> Dict[str, Set[str]]:
+        """Package name -> its loaded submodules, worked out when first asked for."""
+        if self._children is None:
+            self._children = {}
+            for name in self._born:
+                self._children.setdefault(name.rpartition(".")[0], set()).add(name)
+        return self._children
+
+    @children.setter
+    def children(self, value: Dict[str, Set[str]]) -> None:
+        self._children = value
 
     def _since(self, generation: int) -> List[str]:
         """The names of the module entries born after `generation`."""
