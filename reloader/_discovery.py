@@ -519,6 +519,73 @@ class _Table:
 table = _Table()
 
 
+def _locations(module: types.ModuleType) -> List[str]:
+    """The module's file and package folders as its namespace gives them, unresolved."""
+    namespace = _module_dict(module)
+    spec = namespace.get("__spec__")
+    origin = getattr(spec, "origin", None) if spec is not None else None
+    file = origin if getattr(spec, "has_location", False) else namespace.get("__file__")
+    if file is None and isinstance(origin, str) and os.path.isabs(origin):
+        file = origin  # perhaps served from an archive (see _examine)
+    found = [file] if isinstance(file, str) and file else []
+    search = namespace.get("__path__")
+    if search is not None:
+        try:
+            found.extend(p for p in list(search) if isinstance(p, str) and p)  # type: ignore[call-overload]
+        except TypeError:
+            pass
+    return found
+
+
+# Resolved folder -> {name: whether it is a symbolic link} for its entries.
+_links: Dict[str, Dict[str, bool]] = {}
+
+
+def _is_link(folder: str, name: str) -> bool:
+    """Whether `name` in resolved `folder` is a symbolic link: one listing per folder."""
+    entries = _links.get(folder)
+    if entries is None or name not in entries:  # a file new since the listing
+        try:
+            with os.scandir(folder) as listing:
+                entries = _links[folder] = {e.name: e.is_symlink() for e in listing}
+        except OSError:
+            return True  # cannot tell: let the module be examined
+    return entries.get(name, True)
+
+
+def describe_under(roots: Iterable[str]) -> Dict[str, ModuleInfo]:
+    """ModuleInfo of the loaded modules whose file or package folders may lie under `roots`.
+
+    `roots` are resolved folders or files. Only modules whose file's folder
+    resolves within a root, or whose file is itself a symbolic link, are
+    examined: the same result as describe_loaded() restricted to `roots`,
+    without resolving the path of every loaded module.
+    """
+    roots = set(roots)
+    verdicts: Dict[str, bool] = {}  # resolved folder -> whether it lies under a root
+
+    def within(folder: str) -> bool:
+        verdict = verdicts.get(folder)
+        if verdict is None:
+            verdict = verdicts[folder] = any(path_is_within(folder, root) for root in roots)
+        return verdict
+
+    found: Dict[str, ModuleInfo] = {}
+    with table.lock:
+        table.refresh()
+        for name, module in table.modules.items():
+            for location in _locations(module):
+                folder, base = os.path.split(os.path.abspath(location))
+                real_folder = _real_folders.get(folder)
+                if real_folder is None:
+                    real_folder = _real_folders[folder] = os.path.realpath(folder)
+                if within(real_folder) or os.path.join(real_folder, base) in roots or _is_link(
+                        real_folder, base):
+                    found[name] = table.info(name)
+                    break
+    return found
+
+
 def describe_loaded() -> Dict[str, ModuleInfo]:
     """ModuleInfo of every module in `sys.modules`; odd entries left out."""
     with table.lock:

@@ -235,7 +235,7 @@ class Watcher:
     def _edited_before(self) -> Set[str]:
         """The watched files whose loaded module runs older source than the file holds."""
         edited: Set[str] = set()
-        for name, info in _discovery.describe_loaded().items():
+        for name, info in _discovery.describe_under(self._scanner.roots).items():
             path, module = info.path, _discovery.loaded_module(name)
             if path is None or module is None or info.protected is not None:
                 continue
@@ -291,7 +291,7 @@ class Watcher:
             return names
         # Something was imported, reloaded or purged since the index was built.
         self._index = {}
-        for name, info in _discovery.describe_loaded().items():
+        for name, info in _discovery.describe_under(self._scanner.roots).items():
             if info.path is not None:
                 self._index.setdefault(info.path, []).append(name)
         return self._index.get(path, [])
