@@ -18,6 +18,7 @@ import weakref
 from typing import (
     Callable,
     Dict,
+    FrozenSet,
     Generic,
     Iterable,
     Iterator,
@@ -393,6 +394,10 @@ class _Table:
         self.children = _Children(self)  # package name -> loaded submodules
         self.rank: Dict[str, int] = {}  # position in sys.modules order
         self.unindexed: Set[str] = set()  # changed names the import index has not seen
+        self.changes = 0  # how many times the entries changed
+        # roots -> ((changes, protection) then, describe_under(roots)): the
+        # same question twice in a row is answered once
+        self.under_roots: Dict[FrozenSet[str], Tuple[object, Dict[str, ModuleInfo]]] = {}
         self._counter = 0
 
     def refresh(self) -> Set[str]:
@@ -431,6 +436,7 @@ class _Table:
         self.seen = current
         changed = set(itertools.compress(keys, named))
         self.unindexed |= changed
+        self.changes += 1
         return changed
 
     def note(self, names: Iterable[str]) -> Set[str]:
@@ -492,6 +498,7 @@ class _Table:
             for name in fresh:
                 bisect.insort(self.names, name)
         self.unindexed |= names
+        self.changes += 1
         return names
 
     def take_unindexed(self) -> Set[str]:
@@ -570,19 +577,33 @@ def describe_under(roots: Iterable[str]) -> Dict[str, ModuleInfo]:
             verdict = verdicts[folder] = any(path_is_within(folder, root) for root in roots)
         return verdict
 
+    key = frozenset(roots)
+    with table.lock:
+        table.refresh()
+        state = (table.changes, tuple(_protected))
+        cached = table.under_roots.get(key)
+        if cached is not None and cached[0] == state:
+            return dict(cached[1])
+    files = {root for root in roots if not os.path.isdir(root)}
+    plain = os.altsep is None  # one separator: a normalized absolute path splits at the last
     found: Dict[str, ModuleInfo] = {}
     with table.lock:
         table.refresh()
         for name, module in table.modules.items():
             for location in _locations(module):
-                folder, base = os.path.split(os.path.abspath(location))
+                if plain and location.startswith(os.sep) and "/." not in location:
+                    folder, _, base = location.rpartition(os.sep)
+                    folder = folder or os.sep
+                else:
+                    folder, base = os.path.split(os.path.abspath(location))
                 real_folder = _real_folders.get(folder)
                 if real_folder is None:
                     real_folder = _real_folders[folder] = os.path.realpath(folder)
-                if within(real_folder) or os.path.join(real_folder, base) in roots or _is_link(
-                        real_folder, base):
+                if within(real_folder) or _is_link(real_folder, base) or files and (
+                        os.path.join(real_folder, base) in files):
                     found[name] = table.info(name)
                     break
+        table.under_roots = {key: (state, dict(found))}
     return found
 
 
