@@ -128,19 +128,42 @@ def _resolved(path: object) -> Optional[str]:
     return os.path.realpath(resolved) if os.path.islink(resolved) else resolved
 
 
+# What _examine found, by what it looked at: a module run again from the same
+# file is not examined again.
+_examined: Dict[object, ModuleInfo] = {}
+
+
 def _examine(name: str, module: types.ModuleType) -> ModuleInfo:
     namespace = _module_dict(module)
     spec = namespace.get("__spec__")
     origin = getattr(spec, "origin", None) if spec is not None else None
     loader = getattr(spec, "loader", None) if spec is not None else namespace.get("__loader__")
     has_location = bool(getattr(spec, "has_location", False))
+    raw_search = namespace.get("__path__")
+    try:
+        key: object = (name, origin, has_location, namespace.get("__file__"),
+                       None if raw_search is None else tuple(raw_search),  # type: ignore[arg-type]
+                       loader if isinstance(loader, type) else type(loader))
+        info = _examined.get(key)
+    except TypeError:  # unhashable attributes: examine every time
+        key = info = None
+    if info is None:
+        info = _examine_anew(name, namespace, origin, loader, has_location, raw_search)
+        if key is not None:
+            _examined[key] = info
+    return info
+
+
+def _examine_anew(
+    name: str, namespace: Dict[str, object], origin: object, loader: object,
+    has_location: bool, raw_search: object,
+) -> ModuleInfo:
     file = origin if has_location else namespace.get("__file__")
     if file is None and isinstance(origin, str) and os.path.isabs(origin) and (
         hasattr(loader, "get_code") or hasattr(loader, "get_source")
     ):
         file = origin  # served from an archive by a custom loader (Sublime's packages)
     path = _resolved(file)
-    raw_search = namespace.get("__path__")
     search: Tuple[str, ...] = ()
     if raw_search is not None:
         try:

@@ -188,6 +188,25 @@ class Parsed(NamedTuple):
 
 _NOTHING = Parsed(frozenset(), ())
 
+# path -> its (mtime_ns, size) or None, within one selection: several
+# analyses of one module ask for the same file.
+_stats: Dict[str, Optional[Tuple[int, int]]] = {}
+
+
+def _signature(path: str) -> Optional[Tuple[int, int]]:
+    """The file's (mtime_ns, size), looked up once per selection; None when it cannot be."""
+    if path in _stats:
+        return _stats[path]
+    try:
+        stat = os.stat(path)
+    except OSError:
+        signature = None
+    else:
+        signature = (stat.st_mtime_ns, stat.st_size)
+    _stats[path] = signature
+    return signature
+
+
 # (path, module name) -> ((mtime_ns, size), Parsed): a file read once stays
 # read while it does not change, whichever module object was loaded from it.
 _file_parsed: Dict[Tuple[str, str], Tuple[Tuple[int, int], Parsed]] = {}
@@ -220,12 +239,8 @@ def _parse(name: str, module: types.ModuleType) -> Parsed:
     package = bool(info.search_paths)
     signature = None
     if info.path.endswith(".py"):
-        try:
-            stat = os.stat(info.path)
-        except OSError:  # a member of an archive: no signature, read every time
-            stat = None
-        if stat is not None:
-            signature = (stat.st_mtime_ns, stat.st_size)
+        signature = _signature(info.path)  # None for a member of an archive: read every time
+        if signature is not None:
             cached = _file_parsed.get((info.path, name))
             if cached is not None and cached[0] == signature:
                 return cached[1]
@@ -303,12 +318,7 @@ def _code(name: str, module: types.ModuleType) -> Optional[_reach.TopLevel]:
     info = describe(name, module)
     if info is None or info.path is None:
         return None
-    signature = None
-    try:
-        stat = os.stat(info.path)
-        signature = (stat.st_mtime_ns, stat.st_size)
-    except OSError:  # an archive member: no cache, its loader gives the source
-        pass
+    signature = _signature(info.path)  # None for an archive member: its loader gives the source
     cached = _file_code.get((info.path, name))
     if signature is not None and cached is not None and cached[0] == signature:
         return cached[1]
@@ -362,19 +372,19 @@ def _imports_of(name: str, module: types.ModuleType) -> FrozenSet[str]:
     origin = getattr(spec, "origin", None) if getattr(spec, "has_location", False) else None
     path = origin if isinstance(origin, str) else namespace.get("__file__")
     if isinstance(path, str) and path.endswith(".py"):
+        signature = _signature(path)
+        cached = _file_imports.get((path, name))
+        if signature is not None and cached is not None and cached[0] == signature:
+            return cached[1]
         try:
-            stat = os.stat(path)
-            signature = (stat.st_mtime_ns, stat.st_size)
-            cached = _file_imports.get((path, name))
-            if cached is not None and cached[0] == signature:
-                return cached[1]
             with open(path, "rb") as handle:
                 text = handle.read().decode("utf-8", "replace")
         except OSError:  # an archive member: its loader gives the source below
             pass
         else:
             imports = parse_imports(text, name, "__path__" in namespace)
-            _file_imports[(path, name)] = (signature, imports)
+            if signature is not None:
+                _file_imports[(path, name)] = (signature, imports)
             return imports
     return _parsed.get(name, module).imports
 
@@ -438,6 +448,7 @@ class _ImportIndex:
         module, and every `sys.modules` entry it saw. Nothing is read here.
         """
         self._loaded, self._infos = seen, infos
+        _stats.clear()  # a new selection: files may have changed since the last
         changed = list(changed)
         if not changed:
             return
