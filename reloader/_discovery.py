@@ -417,10 +417,10 @@ class _Table:
         self.children = _Children(self)  # package name -> loaded submodules
         self.rank: Dict[str, int] = {}  # position in sys.modules order
         self.unindexed: Set[str] = set()  # changed names the import index has not seen
-        self.changes = 0  # how many times the entries changed
-        # roots -> ((changes, protection) then, describe_under(roots)): the
-        # same question twice in a row is answered once
-        self.under_roots: Dict[FrozenSet[str], Tuple[object, Dict[str, ModuleInfo]]] = {}
+        # roots -> (protection, rank then, describe_under(roots) then): asked
+        # again, only the entries that changed are looked at
+        self.under_roots: Dict[
+            FrozenSet[str], Tuple[object, Dict[str, int], Dict[str, ModuleInfo]]] = {}
         self._counter = 0
 
     def refresh(self) -> Set[str]:
@@ -459,7 +459,6 @@ class _Table:
         self.seen = current
         changed = set(itertools.compress(keys, named))
         self.unindexed |= changed
-        self.changes += 1
         return changed
 
     def note(self, names: Iterable[str]) -> Set[str]:
@@ -521,7 +520,6 @@ class _Table:
             for name in fresh:
                 bisect.insort(self.names, name)
         self.unindexed |= names
-        self.changes += 1
         return names
 
     def take_unindexed(self) -> Set[str]:
@@ -600,19 +598,26 @@ def describe_under(roots: Iterable[str]) -> Dict[str, ModuleInfo]:
             verdict = verdicts[folder] = any(path_is_within(folder, root) for root in roots)
         return verdict
 
+    files = {root for root in roots if not os.path.isdir(root)}
+    plain = os.altsep is None  # one separator: a normalized absolute path splits at the last
     key = frozenset(roots)
     with table.lock:
         table.refresh()
-        state = (table.changes, tuple(_protected))
+        # Only the entries that changed since the last answer for these
+        # roots are looked at again (ranks change with the entry).
+        protection = tuple(_protected)
         cached = table.under_roots.get(key)
-        if cached is not None and cached[0] == state:
-            return dict(cached[1])
-    files = {root for root in roots if not os.path.isdir(root)}
-    plain = os.altsep is None  # one separator: a normalized absolute path splits at the last
-    found: Dict[str, ModuleInfo] = {}
-    with table.lock:
-        table.refresh()
-        for name, module in table.modules.items():
+        if cached is not None and cached[0] == protection:
+            _, ranks, found = cached
+            changed = {name for name, _ in table.rank.items() ^ ranks.items()}
+            for name in changed:
+                found.pop(name, None)
+        else:
+            changed, found = set(table.modules), {}
+        for name in changed:
+            module = table.modules.get(name)
+            if module is None:
+                continue
             for location in _locations(module):
                 if plain and location.startswith(os.sep) and "/." not in location:
                     folder, _, base = location.rpartition(os.sep)
@@ -626,8 +631,8 @@ def describe_under(roots: Iterable[str]) -> Dict[str, ModuleInfo]:
                         os.path.join(real_folder, base) in files):
                     found[name] = table.info(name)
                     break
-        table.under_roots = {key: (state, dict(found))}
-    return found
+        table.under_roots = {key: (protection, dict(table.rank), found)}
+        return dict(found)
 
 
 def describe_loaded() -> Dict[str, ModuleInfo]:

@@ -509,6 +509,16 @@ class DescribeUnderTest(PackageCase):
         self.assertEqual({n: found[n] for n in expected}, expected)
         self.assertNotIn("other_" + self.pkg, found)
 
+    def test_asked_again_after_imports_and_purges(self) -> None:
+        self.files({"{pkg}/__init__.py": "", "{pkg}/util.py": "VALUE = 1\n",
+                    "{pkg}/late.py": "VALUE = 1\n"})
+        self.load("{pkg}.util")
+        folder = os.path.realpath(self.path("{pkg}"))
+        self.assertEqual(set(_discovery.describe_under([folder])), {self.pkg, self.pkg + ".util"})
+        self.load("{pkg}.late")
+        del sys.modules[self.pkg + ".util"]
+        self.assertEqual(set(_discovery.describe_under([folder])), {self.pkg, self.pkg + ".late"})
+
     @unittest.skipUnless(hasattr(os, "symlink"), "needs symbolic links")
     def test_a_module_file_linked_from_elsewhere(self) -> None:
         target = self.write("watched/{pkg}_real.py", "VALUE = 1\n")
