@@ -443,7 +443,10 @@ class _Table:
         # Positions follow sys.modules, where a replaced entry moves to the end.
         ordered = [name for name in current if name in changed] if changed else []
         ordered += [name for name in changed if name not in current]
-        self.seen = current
+        # In place: whoever holds the copy (the import index) sees the same
+        # entries, and so never keeps a replaced module alive.
+        self.seen.clear()
+        self.seen.update(current)
         return self._apply(ordered, current)
 
     def _first_look(self, current: Dict[str, object]) -> Set[str]:
@@ -456,7 +459,7 @@ class _Table:
         self.rank.update(zip(names, itertools.count(self._counter)))
         self._counter += len(names)
         self.names = sorted(names)
-        self.seen = current
+        self.seen.update(current)
         changed = set(itertools.compress(keys, named))
         self.unindexed |= changed
         return changed

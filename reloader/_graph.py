@@ -431,7 +431,6 @@ class _ImportIndex:
         self._ever: Set[str] = set()  # names that ever had a module entry
         self._log: List[Tuple[int, str]] = []  # (generation, name), in generation order
         self._found_in: Dict[str, Set[str]] = {}  # importer -> the names it was found for
-        self._namespaces: Dict[str, Dict[str, object]] = {}  # name -> its module's namespace
         # What the sources read by the scans of one reached() call import, and
         # the other way round.
         self._read: Dict[str, FrozenSet[str]] = {}
@@ -460,9 +459,6 @@ class _ImportIndex:
             names = list(itertools.compress(changed, map(
                 isinstance, map(seen.get, changed), itertools.repeat(types.ModuleType))))
             born.update(dict.fromkeys(names, generation))
-            self._namespaces.update(zip(names, map(
-                object.__getattribute__, map(seen.__getitem__, names),
-                itertools.repeat("__dict__"))))
             self._log.extend(zip(itertools.repeat(generation), names))
             ever.update(changed)
             return
@@ -472,13 +468,11 @@ class _ImportIndex:
                 self.importers.get(target, set()).discard(name)
             if name in ever:
                 self._replaced[name] = generation
-            module = seen.get(name)
-            if isinstance(module, types.ModuleType):
-                self._namespaces[name] = object.__getattribute__(module, "__dict__")
+            if isinstance(seen.get(name), types.ModuleType):
                 born[name] = generation
                 self._log.append((generation, name))
-            elif born.pop(name, None) is not None:
-                del self._namespaces[name]
+            else:
+                born.pop(name, None)
         ever.update(changed)
         if len(self._log) > 2 * len(born) + 64:
             self._log = sorted((g, n) for n, g in born.items())
@@ -567,7 +561,12 @@ class _ImportIndex:
         # 2. The entries that hold any of it (one pass in C over them all),
         #    and the entries loaded before a wanted module was replaced.
         names = self._since(floor)
-        spaces = list(map(self._namespaces.__getitem__, names))
+        try:
+            spaces = list(map(object.__getattribute__, map(loaded.__getitem__, names),
+                              itertools.repeat("__dict__")))
+        except (KeyError, AttributeError):  # entries changed since update(): skip those
+            names = [n for n in names if isinstance(loaded.get(n), types.ModuleType)]
+            spaces = [object.__getattribute__(loaded[n], "__dict__") for n in names]
         misses = map(ids.isdisjoint, map(map, itertools.repeat(id), map(dict.values, spaces)))
         checked = {n for n, miss in zip(names, misses) if not miss}
         if stale:
@@ -588,7 +587,7 @@ class _ImportIndex:
             module = loaded[name]
             assert isinstance(module, types.ModuleType)
             found = set(self._imports_of(name, module) & due)
-            namespace = self._namespaces[name]
+            namespace = object.__getattribute__(module, "__dict__")
             if not own.isdisjoint(map(id, list(namespace.values()))):
                 found.update(runtime_references(namespace, name) & due)
             found.discard(name)

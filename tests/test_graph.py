@@ -1,7 +1,9 @@
 """Import edges from source and namespaces, cycles and dependency order."""
 
+import gc
 import types
 import unittest
+import weakref
 from typing import Dict, List
 
 import reloader
@@ -273,6 +275,16 @@ class FirstCallTest(PackageCase):
             self.assertTrue(reloader.reload(self.leaf, dependents=False).ok)
             names = reloader.plan(self.leaf).names
         self.assertIn(self.pkg + ".tuple_reader", names)
+
+    def test_no_replaced_module_is_kept_alive(self) -> None:
+        with self.session.use():
+            reloader.plan(self.leaf)
+            old = weakref.ref(self.mod("{pkg}.flag_reader"))
+            self.write("{pkg}/leaf.py", "FLAG = False\nN = 3\nVALUE = 1\nT = ()\n\n"
+                                        "class Base:\n    pass\n")
+            self.assertTrue(reloader.reload(self.leaf).ok)
+            gc.collect()
+            self.assertIsNone(old())
 
     def test_a_namespace_that_holds_the_same_values_is_no_importer(self) -> None:
         with self.session.use():
