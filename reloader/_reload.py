@@ -34,7 +34,7 @@ import threading
 import time
 from typing import Dict, FrozenSet, Iterator, List, Optional, Sequence
 
-from . import _discovery, _graph
+from . import _discovery, _graph, _transaction
 from ._report import Plan, PlannedModule, ReloadError, Report
 from ._steps import Attempt
 from ._transaction import Prepared, prepare
@@ -166,6 +166,7 @@ def reload(
                     report = error.report
                     raise
                 finally:
+                    _transaction.codes.write_caches()
                     # Let go of the replaced modules: look again at what the
                     # reload changed, or at everything after an interruption.
                     with _discovery.table.lock:
