@@ -4,12 +4,14 @@ A watcher only sees what changes while it looks; an edit saved before it was
 made (or while automatic mode was off) would be lost. So this module keeps,
 per loaded module object, the stat signature of the source it was imported
 from, noted when reloader imports it or first sees it. For a module seen for
-the first time, the bytecode cache's header tells what the source was when
-the import wrote or checked it. It never imports and never changes
+the first time, the bytecode cache tells what the source was when the
+import wrote or checked it: written after the source's last change, it
+matches; otherwise its header says. It never imports and never changes
 `sys.modules`.
 """
 
 import importlib.util
+import os
 import sys
 import threading
 import types
@@ -86,6 +88,10 @@ def _differs_from_cache(module: types.ModuleType, path: str, current: Signature)
     if not isinstance(cached, str):
         return False
     try:
+        if os.stat(cached).st_mtime_ns > max(current[0], current[2]):
+            # Written after the source last changed, by an import that
+            # checked it: it holds what the source holds. No need to read it.
+            return False
         with open(cached, "rb") as handle:
             header = handle.read(16)
     except OSError:
