@@ -1,37 +1,32 @@
 """What reloader keeps between calls, on one object: a `State`, with a default instance.
 
-A State holds the installed hosts and the running listener (`_host` and `_serve`
-read them through `current()`), and its own values of what other modules keep
-between calls: the module table, the import index, the memory of earlier
-versions, the registered namespaces, the protected prefixes, the old objects
-tracked as stale and the sources noted at import. The default State's values
-are the ones those modules start with; `State()` starts empty, and `use()`
-makes it the current state, its values in place, until the block ends, so a
-test can reload against a fresh one. This is the one module that names the
-others' singletons. Nothing here reloads anything.
+Everything a call leaves behind for the next one is an attribute of a State:
+the module table (with the prefixes hosts protect), the import index, the
+memory of earlier versions of functions and classes, the registered
+namespaces and the statements noted in them, the installed hosts and the
+running listener, the old objects tracked as stale, the sources modules were
+imported from and the logging entries reloaded modules added. The modules
+that use a value read it as `_state.current().<name>`; none keeps its own
+copy, and none reaches into another module for one.
+
+`DEFAULT` is the state in use; `State()` starts empty, and `with
+state.use():` makes it the current one for the block, so a test can reload
+against a fresh state and leave the default one as it was. Caches of what a
+module object or a file alone determines (parsed sources, a module's path)
+are not state: every state would compute the same. Nothing here reloads
+anything, and this module imports none of the others at import time.
 """
 
 import contextlib
-import importlib
 import threading
-from typing import Any, Callable, Dict, Iterator, List, Optional, Tuple
+import types
+import typing
+import weakref
+from typing import Any, Callable, Dict, Iterator, List, MutableMapping, Optional, Set, Tuple
 
-#: What other modules keep between calls: (module, its global, a fresh empty value).
-KEPT: Tuple[Tuple[str, str, Callable[[Any], Any]], ...] = (
-    ("_discovery", "table", lambda module: type(module.table)()),
-    ("_discovery", "_protected", lambda module: []),
-    ("_graph", "index", lambda module: type(module.index)()),
-    ("_generations", "versions", lambda module: {}),
-    ("_generations", "_by_module", lambda module: {}),
-    ("_generations", "_body_keys", lambda module: {}),
-    ("_update", "_namespaces", lambda module: []),
-    ("_stale", "_tracked", lambda module: []),
-    ("_sources", "_noted", lambda module: {}),
-)
-
-
-def _module(name: str) -> Any:
-    return importlib.import_module("reloader." + name)
+if typing.TYPE_CHECKING:  # the types of two values made on first use; never imported here
+    from ._discovery import _Table
+    from ._graph import _ImportIndex
 
 
 class State:
@@ -39,47 +34,96 @@ class State:
     unless a block runs `with state.use():`."""
 
     def __init__(self) -> None:
-        self.lock = threading.RLock()  # guards the hosts and the listener
+        # Quoted annotations: weakref's classes are subscriptable only from Python 3.9.
+        # Hosts (`_host`) and the listener for editors (`_serve`), guarded by `lock`.
+        self.lock = threading.RLock()
         self.hosts: List[Tuple[Any, Callable[[], None]]] = []  # (Host, uninstall), oldest first
         self.listener: Optional[Any] = None  # the running _serve.Listener
-        self._kept: Dict[Tuple[str, str], Any] = {}  # made when first used
 
-    def _values(self) -> Dict[Tuple[str, str], Any]:
-        if not self._kept:
-            for module, name, fresh in KEPT:
-                self._kept[module, name] = fresh(_module(module))
-        return self._kept
+        # The memory of earlier versions (`_generations`); weak references only.
+        #: id(newest version) -> (weak reference to it, weak references to the
+        #: earlier versions still held). Keyed by id: `id(f) in versions` is the
+        #: cheap test, made for every function a reload pairs, that `f` may have some.
+        self.versions: Dict[int, Tuple[Any, List[Any]]] = {}
+        #: Module name -> old functions of that module still held, for their globals.
+        self.held_functions: "Dict[str, weakref.WeakSet[types.FunctionType]]" = {}  # noqa: UP037
+        #: id(class) -> (weak reference to the class, the keys its body made).
+        self.body_keys: Dict[int, Tuple[Any, Tuple[str, ...]]] = {}
+        self.body_keys_sweep_at = 1024  # dead classes' entries go when body_keys grows past it
+
+        # Namespaces rebound after every reload (`_update`), and the `from m
+        # import` statements noted in those a host tracks (`_names`):
+        # id(namespace) -> (namespace, {bound name: (module, attribute)}, {star-imported}).
+        self.namespaces_lock = threading.Lock()
+        self.namespaces: List[MutableMapping[str, Any]] = []
+        self.statements_lock = threading.Lock()
+        self.statements: Dict[
+            int, Tuple[MutableMapping[str, Any], Dict[str, Tuple[str, str]], Set[str]]
+        ] = {}
+
+        # Old objects reloads replaced, to find who holds them (`_stale`): (name, weak ref).
+        self.replaced_lock = threading.Lock()
+        self.replaced: List[Tuple[str, Callable[[], Any]]] = []
+
+        # Per module object, the source it was imported from (`_sources`):
+        # id(module) -> (weak reference to it, its source path, stat signature).
+        self.sources_lock = threading.Lock()
+        self.sources: Dict[
+            int, Tuple["weakref.ref[types.ModuleType]", str, Tuple[int, int, int, int]]  # noqa: UP037
+        ] = {}
+
+        # Logging handlers and filters that appeared while a module's code ran
+        # during a reload, by the module's name (`_registries`).
+        self.added_by: "weakref.WeakKeyDictionary[Any, str]" = (  # noqa: UP037
+            weakref.WeakKeyDictionary())
+
+        self._making = threading.Lock()
+        self._table: Optional[_Table] = None
+        self._index: Optional[_ImportIndex] = None
+
+    @property
+    def table(self) -> "_Table":
+        """The module table (`_discovery`): `sys.modules` as last seen, and what is protected."""
+        table = self._table
+        if table is None:
+            from ._discovery import _Table  # made on first use: _discovery imports this module
+
+            with self._making:
+                if self._table is None:
+                    self._table = _Table()
+                table = self._table
+        return table
+
+    @property
+    def index(self) -> "_ImportIndex":
+        """The import index (`_graph`): who imports whom among reloadable modules."""
+        index = self._index
+        if index is None:
+            from ._graph import _ImportIndex
+
+            with self._making:
+                if self._index is None:
+                    self._index = _ImportIndex()
+                index = self._index
+        return index
 
     @contextlib.contextmanager
     def use(self) -> Iterator["State"]:
-        """Make this the current state for the block: its values in place of the current ones."""
+        """Make this the current state for the block; the one before comes back after it,
+        however the block ends."""
         global _current
-        if self is _current:
-            yield self
-            return
-        if self is DEFAULT:
-            raise RuntimeError("the default state comes back when the block using another "
-                               "ends; leave that block instead")
         with _switching:
-            values = self._values()
-            previous, saved = _current, {}
-            for module, name in values:
-                saved[module, name] = getattr(_module(module), name)
-                setattr(_module(module), name, values[module, name])
-            _current = self
+            previous, _current = _current, self
         try:
             yield self
         finally:
             with _switching:
-                for module, name in values:
-                    values[module, name] = getattr(_module(module), name)
-                    setattr(_module(module), name, saved[module, name])
                 _current = previous
 
 
-DEFAULT = State()  # its values are the ones the modules start with
+DEFAULT = State()
 _current = DEFAULT  # type: State
-_switching = threading.RLock()
+_switching = threading.Lock()
 
 
 def current() -> State:
