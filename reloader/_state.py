@@ -22,11 +22,59 @@ import threading
 import types
 import typing
 import weakref
-from typing import Any, Callable, Dict, Iterator, List, MutableMapping, Optional, Set, Tuple
+from typing import (
+    Any,
+    Callable,
+    Dict,
+    Generic,
+    Iterator,
+    List,
+    MutableMapping,
+    Optional,
+    Set,
+    Tuple,
+    TypeVar,
+)
 
 if typing.TYPE_CHECKING:  # the types of two values made on first use; never imported here
     from ._discovery import _Table
     from ._graph import _ImportIndex
+
+
+T = TypeVar("T")
+_making = threading.Lock()  # held while a value made on first use is made
+
+
+class _MadeOnFirstUse(Generic[T]):
+    """An attribute made by `make()` when first read, then an ordinary instance attribute."""
+
+    def __init__(self, make: Callable[[], T]) -> None:
+        self._make = make
+        self._name = ""
+
+    def __set_name__(self, owner: type, name: str) -> None:
+        self._name = name
+
+    def __get__(self, instance: Any, owner: Any) -> T:
+        # Not a data descriptor: once the instance's __dict__ holds the value,
+        # reading it is a plain attribute lookup that never comes here.
+        with _making:
+            value: T = instance.__dict__.get(self._name)
+            if value is None:
+                value = instance.__dict__[self._name] = self._make()
+        return value
+
+
+def _new_table() -> "_Table":
+    from ._discovery import _Table
+
+    return _Table()
+
+
+def _new_index() -> "_ImportIndex":
+    from ._graph import _ImportIndex
+
+    return _ImportIndex()
 
 
 class State:
@@ -34,7 +82,8 @@ class State:
     unless a block runs `with state.use():`."""
 
     def __init__(self) -> None:
-        # Quoted annotations: weakref's classes are subscriptable only from Python 3.9.
+        # (Quoted annotations: weakref's classes are subscriptable only from Python 3.9.)
+
         # Hosts (`_host`) and the listener for editors (`_serve`), guarded by `lock`.
         self.lock = threading.RLock()
         self.hosts: List[Tuple[Any, Callable[[], None]]] = []  # (Host, uninstall), oldest first
@@ -77,35 +126,11 @@ class State:
         self.added_by: "weakref.WeakKeyDictionary[Any, str]" = (  # noqa: UP037
             weakref.WeakKeyDictionary())
 
-        self._making = threading.Lock()
-        self._table: Optional[_Table] = None
-        self._index: Optional[_ImportIndex] = None
-
-    @property
-    def table(self) -> "_Table":
-        """The module table (`_discovery`): `sys.modules` as last seen, and what is protected."""
-        table = self._table
-        if table is None:
-            from ._discovery import _Table  # made on first use: _discovery imports this module
-
-            with self._making:
-                if self._table is None:
-                    self._table = _Table()
-                table = self._table
-        return table
-
-    @property
-    def index(self) -> "_ImportIndex":
-        """The import index (`_graph`): who imports whom among reloadable modules."""
-        index = self._index
-        if index is None:
-            from ._graph import _ImportIndex
-
-            with self._making:
-                if self._index is None:
-                    self._index = _ImportIndex()
-                index = self._index
-        return index
+    # Made on first use: their modules import this one.
+    table = _MadeOnFirstUse(_new_table)
+    """The module table (`_discovery`): `sys.modules` as last seen, and what is protected."""
+    index = _MadeOnFirstUse(_new_index)
+    """The import index (`_graph`): who imports whom among reloadable modules."""
 
     @contextlib.contextmanager
     def use(self) -> Iterator["State"]:
