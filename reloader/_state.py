@@ -10,11 +10,12 @@ that use a value read it as `_state.current().<name>`; none keeps its own
 copy, and none reaches into another module for one.
 
 `DEFAULT` is the state in use; `State()` starts empty, and `with
-state.use():` makes it the current one for the block, so a test can reload
-against a fresh state and leave the default one as it was. Caches of what a
-module object or a file alone determines (parsed sources, a module's path)
-are not state: every state would compute the same. Nothing here reloads
-anything, and this module imports none of the others at import time.
+state.use():` makes it the current one (for every thread) until the block
+ends, so a test can reload against a fresh state and leave the default one
+as it was. Caches of what a module object or a file alone determines (parsed
+sources, a module's path) are not state: every state would compute the same.
+Nothing here reloads anything, and this module imports none of the others
+at import time.
 """
 
 import contextlib
