@@ -3,7 +3,8 @@
 A target is a dotted name prefix, a filesystem path or a module object. This
 module turns targets into module names and classifies every loaded module as
 reloadable or protected (with the reason). It reads `sys.modules` but never
-changes it.
+changes it. The module table it keeps between calls, with the prefixes hosts
+protect, belongs to the current state (`_state.current().table`).
 """
 
 import bisect
@@ -28,6 +29,8 @@ from typing import (
     TypeVar,
     Union,
 )
+
+from . import _state
 
 # The package's own name: "reloader", or "Pkg.reloader" when a host plug-in
 # folder carries a copy of it inside another package.
@@ -68,29 +71,26 @@ def path_is_within(path: str, folder: str) -> bool:
 # protection
 
 
-_protected_lock = threading.Lock()
-_protected: List[Tuple[str, str]] = []  # (prefix, reason), in the order added
-
-
 def protect(*prefixes: str, reason: str) -> Callable[[], None]:
     """Never purge modules under `prefixes`; return the callable that undoes it."""
     for prefix in prefixes:
         check_name(prefix, what="protected prefix")
     entries = [(prefix, reason) for prefix in prefixes]
-    with _protected_lock:
-        _protected.extend(entries)
+    table = _state.current().table
+    with table.lock:
+        table.protected.extend(entries)
 
     def unprotect() -> None:
-        with _protected_lock:
+        with table.lock:
             for entry in entries:
-                if entry in _protected:
-                    _protected.remove(entry)
+                if entry in table.protected:
+                    table.protected.remove(entry)
 
     return unprotect
 
 
-def _declared_protection(name: str) -> Optional[str]:
-    for prefix, reason in _protected:
+def _declared_protection(name: str, protected: List[Tuple[str, str]]) -> Optional[str]:
+    for prefix, reason in protected:
         if is_within(name, prefix):
             return reason
     return None
@@ -203,7 +203,9 @@ def describe(name: str, module: object) -> Optional[ModuleInfo]:
     if not isinstance(module, types.ModuleType):
         return None
     info = _infos.get(name, module)
-    declared = _declared_protection(name) if info.protected is None else None
+    if info.protected is not None:
+        return info
+    declared = _declared_protection(name, _state.current().table.protected)
     return info if declared is None else info._replace(protected=declared)
 
 
@@ -257,7 +259,7 @@ class Selection(NamedTuple):
 
 def _under_folder(folder: str) -> List[str]:
     found = []
-    for name, info in table.infos.items():
+    for name, info in _state.current().table.infos.items():
         if info.path is not None:
             if path_is_within(info.path, folder):
                 found.append(name)
@@ -275,13 +277,13 @@ def _matches(target: object) -> Tuple[str, List[str]]:
                 "module {!r} is not the one loaded under its name; pass its name "
                 "instead".format(target)
             )
-        return repr(prefix), table.under(prefix)
+        return repr(prefix), _state.current().table.under(prefix)
     if _is_path(target):
         folder = _path_target(target)  # type: ignore[arg-type]
         return "path {!r}".format(os.fspath(target)), _under_folder(folder)  # type: ignore[call-overload]
     if isinstance(target, str):
         check_name(target)
-        return repr(target), table.under(target)
+        return repr(target), _state.current().table.under(target)
     raise TypeError(
         "a target is a dotted module name (str), a path (str with a separator or "
         "os.PathLike) or a module, not {} {!r}".format(type(target).__name__, target)
@@ -301,6 +303,7 @@ def select(targets: Iterable[object]) -> Selection:
         )
     chosen: Dict[str, None] = {}
     skipped: Dict[str, str] = {}
+    table = _state.current().table
     for target in targets:
         description, names = _matches(target)
         hits = [table.info(name) for name in sorted(names, key=table.rank.__getitem__)]
@@ -346,6 +349,7 @@ class _Table:
         self.children: Dict[str, Set[str]] = {}  # package name -> loaded submodules
         self.rank: Dict[str, int] = {}  # position in sys.modules order
         self.unindexed: Set[str] = set()  # changed names the import index has not seen
+        self.protected: List[Tuple[str, str]] = []  # (prefix, reason) hosts added, in order
         self._counter = 0
 
     def refresh(self) -> Set[str]:
@@ -442,15 +446,13 @@ class _Table:
     def info(self, name: str) -> ModuleInfo:
         """The ModuleInfo of a loaded module, with protection a host declared."""
         info = self.infos[name]
-        declared = _declared_protection(name) if info.protected is None else None
+        declared = _declared_protection(name, self.protected) if info.protected is None else None
         return info if declared is None else info._replace(protected=declared)
-
-
-table = _Table()
 
 
 def describe_loaded() -> Dict[str, ModuleInfo]:
     """ModuleInfo of every module in `sys.modules`; odd entries left out."""
+    table = _state.current().table
     with table.lock:
         table.refresh()
         return {name: table.info(name) for name in table.infos}

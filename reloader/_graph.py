@@ -5,7 +5,8 @@ object, or a function or class whose `__module__` names a module) and the
 `import` statements in each module's source, so an import inside a function
 counts. From the edges: the closure of everything that depends on a set of
 modules, strongly connected groups (import cycles) and a deterministic
-dependency order. Reads `sys.modules`; never changes it.
+dependency order. Reads `sys.modules`; never changes it. The import index it
+keeps between calls belongs to the current state (`_state.current().index`).
 """
 
 import collections
@@ -452,9 +453,6 @@ class _ImportIndex:
     def import_edges(self, names: Iterable[str], loaded: Container[str]) -> Dict[str, Set[str]]:
         """For each module in `names`, the other modules in `loaded` it imports."""
         return {name: {t for t in self.edges.get(name, ()) if t in loaded} for name in names}
-
-
-index = _ImportIndex()
 
 
 def with_parents(
