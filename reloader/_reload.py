@@ -168,7 +168,7 @@ def reload(
                     report = error.report
                     raise
                 finally:
-                    _transaction.codes.write_caches()
+                    _transaction.write_caches()
                     # Let go of the replaced modules: look again at what the
                     # reload changed, or at everything after an interruption.
                     table = _state.current().table

@@ -300,6 +300,11 @@ def source_code(path: str) -> types.CodeType:
     return codes.code(path)
 
 
+def write_caches() -> Optional[threading.Event]:
+    """Write the .pyc files of the code compiled since the last call (see `_Codes`)."""
+    return codes.write_caches()
+
+
 class _Loader:
     """Wraps a module's real loader for one import: runs the prepared code, then reports."""
 
