@@ -15,6 +15,7 @@ nothing it cannot put back.
 """
 
 import atexit
+import itertools
 import logging
 import signal
 import sys
@@ -42,12 +43,18 @@ def _loggers() -> List[logging.Logger]:
 
 
 def _logging_items() -> Set[int]:
+    # Taken after each module's code runs during a reload: kept lean.
     items: Set[int] = set()
-    for logger in _loggers():
-        items.update(id(f) for f in logger.filters)
+    loggers = itertools.chain((logging.getLogger(),), logging.Logger.manager.loggerDict.values())
+    for logger in list(loggers):
+        if not isinstance(logger, logging.Logger):
+            continue  # a placeholder for loggers below it
+        if logger.filters:
+            items.update(map(id, logger.filters))
         for handler in logger.handlers:
             items.add(id(handler))
-            items.update(id(f) for f in handler.filters)
+            if handler.filters:
+                items.update(map(id, handler.filters))
     return items
 
 
