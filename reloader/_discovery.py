@@ -3,7 +3,8 @@
 A target is a dotted name prefix, a filesystem path or a module object. This
 module turns targets into module names and classifies every loaded module as
 reloadable or protected (with the reason). It reads `sys.modules` but never
-changes it.
+changes it. The module table it keeps between calls, with the prefixes hosts
+protect, belongs to the current state (`_state.current().table`).
 """
 
 import bisect
@@ -18,7 +19,6 @@ import weakref
 from typing import (
     Callable,
     Dict,
-    FrozenSet,
     Generic,
     Iterable,
     Iterator,
@@ -31,6 +31,8 @@ from typing import (
     TypeVar,
     Union,
 )
+
+from . import _state
 
 # The package's own name: "reloader", or "Pkg.reloader" when a host plug-in
 # folder carries a copy of it inside another package.
@@ -71,29 +73,26 @@ def path_is_within(path: str, folder: str) -> bool:
 # protection
 
 
-_protected_lock = threading.Lock()
-_protected: List[Tuple[str, str]] = []  # (prefix, reason), in the order added
-
-
 def protect(*prefixes: str, reason: str) -> Callable[[], None]:
     """Never purge modules under `prefixes`; return the callable that undoes it."""
     for prefix in prefixes:
         check_name(prefix, what="protected prefix")
     entries = [(prefix, reason) for prefix in prefixes]
-    with _protected_lock:
-        _protected.extend(entries)
+    table = _state.current().table
+    with table.lock:
+        table.protected.extend(entries)
 
     def unprotect() -> None:
-        with _protected_lock:
+        with table.lock:
             for entry in entries:
-                if entry in _protected:
-                    _protected.remove(entry)
+                if entry in table.protected:
+                    table.protected.remove(entry)
 
     return unprotect
 
 
-def _declared_protection(name: str) -> Optional[str]:
-    for prefix, reason in _protected:
+def _declared_protection(name: str, protected: List[Tuple[str, str]]) -> Optional[str]:
+    for prefix, reason in protected:
         if is_within(name, prefix):
             return reason
     return None
@@ -229,7 +228,9 @@ def describe(name: str, module: object) -> Optional[ModuleInfo]:
     if not isinstance(module, types.ModuleType):
         return None
     info = _infos.get(name, module)
-    declared = _declared_protection(name) if info.protected is None else None
+    if info.protected is not None:
+        return info
+    declared = _declared_protection(name, _state.current().table.protected)
     return info if declared is None else info._replace(protected=declared)
 
 
@@ -283,7 +284,7 @@ class Selection(NamedTuple):
 
 def _under_folder(folder: str) -> List[str]:
     found = []
-    for name, info in table.infos.items():
+    for name, info in _state.current().table.infos.items():
         if info.path is not None:
             if path_is_within(info.path, folder):
                 found.append(name)
@@ -301,13 +302,13 @@ def _matches(target: object) -> Tuple[str, List[str]]:
                 "module {!r} is not the one loaded under its name; pass its name "
                 "instead".format(target)
             )
-        return repr(prefix), table.under(prefix)
+        return repr(prefix), _state.current().table.under(prefix)
     if _is_path(target):
         folder = _path_target(target)  # type: ignore[arg-type]
         return "path {!r}".format(os.fspath(target)), _under_folder(folder)  # type: ignore[call-overload]
     if isinstance(target, str):
         check_name(target)
-        return repr(target), table.under(target)
+        return repr(target), _state.current().table.under(target)
     raise TypeError(
         "a target is a dotted module name (str), a path (str with a separator or "
         "os.PathLike) or a module, not {} {!r}".format(type(target).__name__, target)
@@ -327,6 +328,7 @@ def select(targets: Iterable[object]) -> Selection:
         )
     chosen: Dict[str, None] = {}
     skipped: Dict[str, str] = {}
+    table = _state.current().table
     for target in targets:
         description, names = _matches(target)
         hits = [table.info(name) for name in sorted(names, key=table.rank.__getitem__)]
@@ -417,10 +419,7 @@ class _Table:
         self.children = _Children(self)  # package name -> loaded submodules
         self.rank: Dict[str, int] = {}  # position in sys.modules order
         self.unindexed: Set[str] = set()  # changed names the import index has not seen
-        # roots -> (protection, rank then, describe_under(roots) then): asked
-        # again, only the entries that changed are looked at
-        self.under_roots: Dict[
-            FrozenSet[str], Tuple[object, Dict[str, int], Dict[str, ModuleInfo]]] = {}
+        self.protected: List[Tuple[str, str]] = []  # (prefix, reason) hosts added, in order
         self._counter = 0
 
     def refresh(self) -> Set[str]:
@@ -543,103 +542,13 @@ class _Table:
     def info(self, name: str) -> ModuleInfo:
         """The ModuleInfo of a loaded module, with protection a host declared."""
         info = self.infos[name]
-        declared = _declared_protection(name) if info.protected is None else None
+        declared = _declared_protection(name, self.protected) if info.protected is None else None
         return info if declared is None else info._replace(protected=declared)
-
-
-table = _Table()
-
-
-def _locations(module: types.ModuleType) -> List[str]:
-    """The module's file and package folders as its namespace gives them, unresolved."""
-    namespace = _module_dict(module)
-    spec = namespace.get("__spec__")
-    origin = getattr(spec, "origin", None) if spec is not None else None
-    file = origin if getattr(spec, "has_location", False) else namespace.get("__file__")
-    if file is None and isinstance(origin, str) and os.path.isabs(origin):
-        file = origin  # perhaps served from an archive (see _examine)
-    found = [file] if isinstance(file, str) and file else []
-    search = namespace.get("__path__")
-    if search is not None:
-        try:
-            found.extend(p for p in list(search) if isinstance(p, str) and p)  # type: ignore[call-overload]
-        except TypeError:
-            pass
-    return found
-
-
-# Resolved folder -> {name: whether it is a symbolic link} for its entries.
-_links: Dict[str, Dict[str, bool]] = {}
-
-
-def _is_link(folder: str, name: str) -> bool:
-    """Whether `name` in resolved `folder` is a symbolic link: one listing per folder."""
-    entries = _links.get(folder)
-    if entries is None or name not in entries:  # a file new since the listing
-        try:
-            with os.scandir(folder) as listing:
-                entries = _links[folder] = {e.name: e.is_symlink() for e in listing}
-        except OSError:
-            return True  # cannot tell: let the module be examined
-    return entries.get(name, True)
-
-
-def describe_under(roots: Iterable[str]) -> Dict[str, ModuleInfo]:
-    """ModuleInfo of the loaded modules whose file or package folders may lie under `roots`.
-
-    `roots` are resolved folders or files. Only modules whose file's folder
-    resolves within a root, or whose file is itself a symbolic link, are
-    examined: the same result as describe_loaded() restricted to `roots`,
-    without resolving the path of every loaded module.
-    """
-    roots = set(roots)
-    verdicts: Dict[str, bool] = {}  # resolved folder -> whether it lies under a root
-
-    def within(folder: str) -> bool:
-        verdict = verdicts.get(folder)
-        if verdict is None:
-            verdict = verdicts[folder] = any(path_is_within(folder, root) for root in roots)
-        return verdict
-
-    files = {root for root in roots if not os.path.isdir(root)}
-    plain = os.altsep is None  # one separator: a normalized absolute path splits at the last
-    key = frozenset(roots)
-    with table.lock:
-        table.refresh()
-        # Only the entries that changed since the last answer for these
-        # roots are looked at again (ranks change with the entry).
-        protection = tuple(_protected)
-        cached = table.under_roots.get(key)
-        if cached is not None and cached[0] == protection:
-            _, ranks, found = cached
-            changed = {name for name, _ in table.rank.items() ^ ranks.items()}
-            for name in changed:
-                found.pop(name, None)
-        else:
-            changed, found = set(table.modules), {}
-        for name in changed:
-            module = table.modules.get(name)
-            if module is None:
-                continue
-            for location in _locations(module):
-                if plain and location.startswith(os.sep) and "/." not in location:
-                    folder, _, base = location.rpartition(os.sep)
-                    folder = folder or os.sep
-                else:
-                    folder, base = os.path.split(os.path.abspath(location))
-                real_folder = _real_folders.get(folder)
-                if real_folder is None:
-                    real_folder = _real_folders[folder] = os.path.realpath(folder)
-                if within(real_folder) or _is_link(real_folder, base) or files and (
-                        os.path.join(real_folder, base) in files):
-                    found[name] = table.info(name)
-                    break
-        table.under_roots = {key: (protection, dict(table.rank), found)}
-        return dict(found)
 
 
 def describe_loaded() -> Dict[str, ModuleInfo]:
     """ModuleInfo of every module in `sys.modules`; odd entries left out."""
+    table = _state.current().table
     with table.lock:
         table.refresh()
         return {name: table.info(name) for name in table.infos}

@@ -9,7 +9,8 @@ their globals from are found through them, to mirror the newest namespace.
 For classes, it remembers which keys their body made, so that attributes
 set on a class at run time are told apart from ones an edit removed.
 
-It holds nothing alive: only weak references.
+It holds nothing alive: only weak references, kept by the current state
+(`_state.current()`: `versions`, `held_functions`, `body_keys`).
 """
 
 import sys
@@ -17,23 +18,12 @@ import types
 import weakref
 from typing import Any, Dict, List, Optional, Tuple
 
-#: id(newest version) -> (weak reference to it, weak references to the earlier
-#: versions still held). Keyed by id: looked up for every function a reload
-#: pairs, and `id(f) in versions` is the cheap test that `f` may have some.
-versions: Dict[int, Tuple[Any, List[Any]]] = {}
-
-#: Module name -> old functions of that module still held, for their globals.
-_by_module: "Dict[str, weakref.WeakSet[types.FunctionType]]" = {}
-
-#: id(class) -> (weak reference to the class, the keys its body made).
-_body_keys: Dict[int, Tuple[Any, Tuple[str, ...]]] = {}
-#: Dead classes' entries are swept when the table grows past this.
-_sweep_at = 1024
+from . import _state
 
 
 def older_versions(function: types.FunctionType) -> List[types.FunctionType]:
     """The earlier versions of `function` that something still holds."""
-    entry = versions.get(id(function))
+    entry = _state.current().versions.get(id(function))
     if entry is None or entry[0]() is not function:
         return []
     found = []
@@ -50,6 +40,8 @@ def remember(pairs: List[Any]) -> List[types.FunctionType]:
     Returns the held ones. Each becomes an earlier version of its new
     function, with its own earlier versions.
     """
+    state = _state.current()
+    versions, held_functions = state.versions, state.held_functions
     held: List[types.FunctionType] = []
     old: Any = None
     # What an object held by one local variable alone shows: 2 on most
@@ -72,17 +64,17 @@ def remember(pairs: List[Any]) -> List[types.FunctionType]:
             held.append(old)
             name = old.__globals__.get("__name__")
             if isinstance(name, str):
-                _by_module.setdefault(name, weakref.WeakSet()).add(old)
+                held_functions.setdefault(name, weakref.WeakSet()).add(old)
         if chain:
             for older in older_versions(new):
                 if all(ref() is not older for ref in chain):
                     chain.append(weakref.ref(older))
-            versions[id(new)] = (weakref.ref(new, _forget_older(id(new))), chain)
+            versions[id(new)] = (weakref.ref(new, _forget_older(versions, id(new))), chain)
     del old
     return held
 
 
-def _forget_older(key: int) -> Any:
+def _forget_older(versions: Dict[int, Tuple[Any, List[Any]]], key: int) -> Any:
     def forget(ref: Any) -> None:
         entry = versions.get(key)
         if entry is not None and entry[0] is ref:
@@ -98,14 +90,14 @@ def old_namespaces(name: str, old_module: types.ModuleType) -> List[Dict[str, An
     keep each generation alive: the caller makes them mirror the newest one.
     """
     namespaces = {id(old_module.__dict__): old_module.__dict__}
-    for function in list(_by_module.get(name, ())):
+    for function in list(_state.current().held_functions.get(name, ())):
         namespaces.setdefault(id(function.__globals__), function.__globals__)
     return list(namespaces.values())
 
 
 def body_keys(cls: type) -> Optional[Tuple[str, ...]]:
     """The keys `cls`'s body made, when a reload saw them; None when unknown."""
-    entry = _body_keys.get(id(cls))
+    entry = _state.current().body_keys.get(id(cls))
     if entry is None or entry[0]() is not cls:
         return None
     keys: Tuple[str, ...] = entry[1]
@@ -114,15 +106,16 @@ def body_keys(cls: type) -> Optional[Tuple[str, ...]]:
 
 def remember_bodies(pairs: List[Any]) -> None:
     """Remember the keys each new class's body made (old, new, old, new...)."""
-    global _sweep_at
+    state = _state.current()
+    bodies = state.body_keys
     for index in range(0, len(pairs), 2):
         old = pairs[index]
         try:
             ref = weakref.ref(old)
         except TypeError:  # a metaclass without weak references: run-time keys are guessed
             continue
-        _body_keys[id(old)] = (ref, tuple(pairs[index + 1].__dict__))
-    if len(_body_keys) > _sweep_at:
-        for key in [key for key, entry in _body_keys.items() if entry[0]() is None]:
-            del _body_keys[key]
-        _sweep_at = max(1024, 2 * len(_body_keys))
+        bodies[id(old)] = (ref, tuple(pairs[index + 1].__dict__))
+    if len(bodies) > state.body_keys_sweep_at:
+        for key in [key for key, entry in bodies.items() if entry[0]() is None]:
+            del bodies[key]
+        state.body_keys_sweep_at = max(1024, 2 * len(bodies))

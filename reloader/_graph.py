@@ -5,7 +5,8 @@ object, or a function or class whose `__module__` names a module) and the
 `import` statements in each module's source, so an import inside a function
 counts. From the edges: the closure of everything that depends on a set of
 modules, strongly connected groups (import cycles) and a deterministic
-dependency order. Reads `sys.modules`; never changes it.
+dependency order. Reads `sys.modules`; never changes it. The import index it
+keeps between calls belongs to the current state (`_state.current().index`).
 """
 
 import bisect
@@ -682,9 +683,6 @@ class _ImportIndex:
         return found
 
 
-index = _ImportIndex()
-
-
 def with_parents(
     edges: Mapping[str, Iterable[str]], loaded: Container[str]
 ) -> Dict[str, Set[str]]:
@@ -774,8 +772,9 @@ def cycle_entry(group: List[str], top_level: Callable[[str], Sequence[Need]]) ->
     """
     members = set(group)
 
-    def play(entry: str) -> Optional[int]:
-        """How many half-run members get bound as modules; None if the play fails."""
+    def play(entry: str, safe_only: bool) -> Optional[int]:
+        """How many half-run members get bound as modules; None if the play fails
+        (with `safe_only`, also as soon as one is)."""
         # member -> the names it has bound so far; None once it has finished
         state: Dict[str, Optional[FrozenSet[str]]] = {}
         risks = 0
@@ -799,6 +798,8 @@ def cycle_entry(group: List[str], top_level: Callable[[str], Sequence[Need]]) ->
                     return False
                 if bound is not None and not need.names:
                     risks += 1
+                    if safe_only:
+                        return False
             state[member] = None
             return True
 
@@ -806,15 +807,18 @@ def cycle_entry(group: List[str], top_level: Callable[[str], Sequence[Need]]) ->
             return risks
         return None
 
-    # Each attempt plays the whole cycle: try the likeliest entries only.
-    fallback = None
-    for entry in group[:_ENTRY_ATTEMPTS]:
-        risks = play(entry)
-        if risks == 0:
+    # A play can take the whole cycle: try the likeliest entries only. Plays
+    # looking for a safe entry stop at the first risk, so a large cycle that
+    # has none (a package whose __init__ imports its submodules) costs one
+    # whole play, for the fallback, not one per entry.
+    candidates = group[:_ENTRY_ATTEMPTS]
+    for entry in candidates:
+        if play(entry, safe_only=True) == 0:
             return entry
-        if risks is not None and fallback is None:
-            fallback = entry
-    return fallback
+    for entry in candidates:
+        if play(entry, safe_only=False) is not None:
+            return entry
+    return None
 
 
 def import_order(

@@ -13,19 +13,19 @@ ways:
   exported (two or more) imported it with `*`.
 
 A name the user bound to something else since is left alone, and so is a
-name the new module no longer has. Nothing here imports or purges modules.
+name the new module no longer has. The statements noted are kept by the
+current state (`_state.current().statements`). Nothing here imports or purges
+modules.
 """
 
 import ast
-import threading
 import types
 from typing import Any, Dict, Iterable, List, MutableMapping, Set, Tuple
 
+from . import _state
+
 _MISSING = object()
 
-_lock = threading.Lock()
-# id(namespace) -> (namespace, {bound name: (module name, attribute)}, {modules star-imported})
-_statements: Dict[int, Tuple[MutableMapping[str, Any], Dict[str, Tuple[str, str]], Set[str]]] = {}
 
 
 def from_imports(tree: ast.AST) -> List[Tuple[str, List[Tuple[str, str]]]]:
@@ -50,10 +50,11 @@ def from_imports(tree: ast.AST) -> List[Tuple[str, List[Tuple[str, str]]]]:
 
 def track(namespace: MutableMapping[str, Any]) -> None:
     """From now on the statements `namespace` runs are noted: no more guessing for it."""
-    with _lock:
-        entry = _statements.get(id(namespace))
+    state = _state.current()
+    with state.statements_lock:
+        entry = state.statements.get(id(namespace))
         if entry is None or entry[0] is not namespace:
-            _statements[id(namespace)] = (namespace, {}, set())
+            state.statements[id(namespace)] = (namespace, {}, set())
 
 
 def note_statements(
@@ -67,10 +68,11 @@ def note_statements(
     statement ran and nothing rebound the name after it), so a failed cell
     records nothing false. A later statement binding the same name wins.
     """
-    with _lock:
-        entry = _statements.get(id(namespace))
+    state = _state.current()
+    with state.statements_lock:
+        entry = state.statements.get(id(namespace))
         if entry is None or entry[0] is not namespace:
-            entry = _statements[id(namespace)] = (namespace, {}, set())
+            entry = state.statements[id(namespace)] = (namespace, {}, set())
         _, names, stars = entry
         for module_name, aliases in statements:
             module = modules.get(module_name)
@@ -86,10 +88,11 @@ def note_statements(
 
 def forget(namespace: MutableMapping[str, Any]) -> None:
     """Drop what was recorded for `namespace`."""
-    with _lock:
-        entry = _statements.get(id(namespace))
+    state = _state.current()
+    with state.statements_lock:
+        entry = state.statements.get(id(namespace))
         if entry is not None and entry[0] is namespace:
-            del _statements[id(namespace)]
+            del state.statements[id(namespace)]
 
 
 def exported(namespace: Dict[str, Any]) -> List[str]:
@@ -160,8 +163,9 @@ def _follow(
     new: Dict[str, Dict[str, Any]],
     updated: Set[int],
 ) -> None:
-    with _lock:
-        entry = _statements.get(id(namespace))
+    state = _state.current()
+    with state.statements_lock:
+        entry = state.statements.get(id(namespace))
         tracked = entry is not None and entry[0] is namespace
         names, stars = (dict(entry[1]), set(entry[2])) if entry and tracked else ({}, set())
     changes: Dict[str, Any] = {}

@@ -18,8 +18,7 @@ import sys
 import types
 from typing import Any, Dict, List, Optional, Set, Tuple
 
-from . import _generations
-from ._generations import versions
+from . import _generations, _state
 from ._journal import Journal
 
 _PLAIN = (str, int, float, bool, bytes, type(None))
@@ -111,13 +110,15 @@ def unheld(thing: Any, holders: int) -> bool:
         return False
     kind = type(thing)
     if kind is types.FunctionType:
-        return thing.__closure__ is None and not thing.__dict__ and id(thing) not in versions
+        return (thing.__closure__ is None and not thing.__dict__
+                and id(thing) not in _state.current().versions)
     if kind is classmethod or kind is staticmethod:
         parts: Tuple[Any, ...] = (thing.__func__,)
     elif kind is property:
         parts = (thing.fget, thing.fset, thing.fdel)
     else:
         return False
+    versions = _state.current().versions
     for part in parts:  # held by `thing`, `parts` and this variable
         if part is not None and not (
             type(part) is types.FunctionType

@@ -7,29 +7,28 @@ filters, `atexit` functions, `sys.excepthook` and `threading.excepthook`,
 signal handlers and `warnings` filters. A registration belongs to a purged
 module when its callable or class was defined there (`owned`), when the
 module binds the registered object to a global name, or (logging) when it
-appeared while the module's code ran during an earlier reload.
+appeared while the module's code ran during an earlier reload (remembered by
+the current state: `_state.current().added_by`).
 
 This module must not touch anything but those registries, and must remove
 nothing it cannot put back.
 """
 
 import atexit
+import itertools
 import logging
 import signal
 import sys
 import threading
 import types
 import warnings
-import weakref
 from typing import Any, Callable, Dict, Iterable, List, Optional, Set, Tuple
 
+from . import _state
 from ._host import Cleanup, Owned
 
 Undo = Callable[[], None]
 
-#: Logging handlers and filters that appeared while a module's code ran
-#: during a reload, by the module's name.
-_added_by: "weakref.WeakKeyDictionary[Any, str]" = weakref.WeakKeyDictionary()
 
 
 def _nothing() -> None:
@@ -44,12 +43,18 @@ def _loggers() -> List[logging.Logger]:
 
 
 def _logging_items() -> Set[int]:
+    # Taken after each module's code runs during a reload: kept lean.
     items: Set[int] = set()
-    for logger in _loggers():
-        items.update(id(f) for f in logger.filters)
+    loggers = itertools.chain((logging.getLogger(),), logging.Logger.manager.loggerDict.values())
+    for logger in list(loggers):
+        if not isinstance(logger, logging.Logger):
+            continue  # a placeholder for loggers below it
+        if logger.filters:
+            items.update(map(id, logger.filters))
         for handler in logger.handlers:
             items.add(id(handler))
-            items.update(id(f) for f in handler.filters)
+            if handler.filters:
+                items.update(map(id, handler.filters))
     return items
 
 
@@ -75,11 +80,12 @@ class Recorder:
         after = _logging_items()
         if after != self.before:
             fresh = after - self.before
+            added_by = _state.current().added_by
             for logger in _loggers():
                 for thing in _logging_members(logger):
                     if id(thing) in fresh:
                         try:
-                            _added_by[thing] = module.__name__
+                            added_by[thing] = module.__name__
                         except TypeError:  # not weakly referenceable: not tracked
                             continue
         self.before = after
@@ -123,9 +129,11 @@ def cleanups(modules: Dict[str, Optional[types.ModuleType]]) -> List[Cleanup]:
         return id(thing) in globals_of[0]
 
     def logging_cleanup(owned: Owned) -> Undo:
+        added_by = _state.current().added_by
+
         def mine(thing: Any) -> bool:
             try:
-                added = _added_by.get(thing)
+                added = added_by.get(thing)
             except TypeError:
                 added = None
             return (

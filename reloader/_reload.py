@@ -24,7 +24,8 @@ the old modules are back, and their own `__after_reload__(state)` runs last.
 From step 6 on the new code stays: a failure is the reload's error, and the
 remaining steps still run. Either way a failed reload raises ReloadError.
 
-Nothing here prints. Reloads are serialized by one lock, and a reload
+Nothing here prints. The module table and the import index are those of the
+current state (`_state`). Reloads are serialized by one lock, and a reload
 started from inside a reload (a module's code or hook) is refused.
 """
 
@@ -34,7 +35,7 @@ import threading
 import time
 from typing import Dict, FrozenSet, Iterator, List, Optional, Sequence
 
-from . import _discovery, _graph
+from . import _discovery, _graph, _state, _transaction
 from ._report import Plan, PlannedModule, ReloadError, Report
 from ._steps import Attempt
 from ._transaction import Prepared, prepare
@@ -56,7 +57,8 @@ class _Selection:
 
 def _select(targets: Sequence[object], dependents: bool) -> _Selection:
     """Step 1: the modules `targets` name and, with `dependents`, their importers, in order."""
-    table, index = _discovery.table, _graph.index
+    state = _state.current()
+    table, index = state.table, state.index
     with table.lock:
         # 1a. Bring the module table and import index up to date (only what
         #    changed in sys.modules is looked at again), then read the targets.
@@ -166,13 +168,15 @@ def reload(
                     report = error.report
                     raise
                 finally:
+                    _transaction.write_caches()
                     # Let go of the replaced modules: look again at what the
                     # reload changed, or at everything after an interruption.
-                    with _discovery.table.lock:
+                    table = _state.current().table
+                    with table.lock:
                         if report is None:
-                            _discovery.table.refresh()
+                            table.refresh()
                         else:
-                            _discovery.table.note(
+                            table.note(
                                 report.reloaded + report.removed + report.added
                             )
         finally:

@@ -4,40 +4,39 @@ A watcher only sees what changes while it looks; an edit saved before it was
 made (or while automatic mode was off) would be lost. So this module keeps,
 per loaded module object, the stat signature of the source it was imported
 from, noted when reloader imports it or first sees it. For a module seen for
-the first time, the bytecode cache's header tells what the source was when
-the import wrote or checked it. It never imports and never changes
+the first time, the bytecode cache tells what the source was when the
+import wrote or checked it: written after the source's last change, it
+matches; otherwise its header says. The signatures are kept by the current
+state (`_state.current().sources`). It never imports and never changes
 `sys.modules`.
 """
 
 import importlib.util
+import os
 import sys
-import threading
 import types
 import weakref
-from typing import Dict, Iterable, Tuple
+from typing import Iterable
 
-from . import _discovery
+from . import _discovery, _state
 from ._changes import Signature, signature_of
-
-_lock = threading.Lock()
-# id(module) -> (weak reference to it, its source path, the signature it was imported from)
-_noted: Dict[int, Tuple["weakref.ref[types.ModuleType]", str, Signature]] = {}  # noqa: UP037
 
 
 def note(module: types.ModuleType, path: str, signature: Signature) -> None:
     """Record that `module` runs the source `path` had when its signature was `signature`."""
     key = id(module)
+    state = _state.current()
 
     def forget(_ref: object, key: int = key) -> None:
-        with _lock:
-            _noted.pop(key, None)
+        with state.sources_lock:
+            state.sources.pop(key, None)
 
     try:
         ref = weakref.ref(module, forget)
     except TypeError:  # a module type that refuses weak references
         return
-    with _lock:
-        _noted[key] = (ref, path, signature)
+    with state.sources_lock:
+        state.sources[key] = (ref, path, signature)
 
 
 def note_loaded(names: Iterable[str]) -> None:
@@ -59,7 +58,7 @@ def note_loaded(names: Iterable[str]) -> None:
 
 
 def _is_noted(module: types.ModuleType) -> bool:
-    entry = _noted.get(id(module))
+    entry = _state.current().sources.get(id(module))
     return entry is not None and entry[0]() is module
 
 
@@ -69,7 +68,7 @@ def edited(module: types.ModuleType, path: str, current: Signature) -> bool:
     A module seen for the first time is judged by its bytecode cache; when
     that cannot tell, its file counts as unchanged from now on.
     """
-    entry = _noted.get(id(module))
+    entry = _state.current().sources.get(id(module))
     if entry is not None and entry[0]() is module and entry[1] == path:
         return entry[2] != current
     changed = _differs_from_cache(module, path, current)
@@ -86,6 +85,10 @@ def _differs_from_cache(module: types.ModuleType, path: str, current: Signature)
     if not isinstance(cached, str):
         return False
     try:
+        if os.stat(cached).st_mtime_ns > max(current[0], current[2]):
+            # Written after the source last changed, by an import that
+            # checked it: it holds what the source holds. No need to read it.
+            return False
         with open(cached, "rb") as handle:
             header = handle.read(16)
     except OSError:

@@ -4,22 +4,23 @@ The updater hands over weak references to the old objects a reload
 replaced (old modules, old function objects, old classes that could not be
 merged); `stale()` asks the garbage collector who still refers to the ones
 alive, a few passes over the heap in all, and stops when its time is up.
-It must not keep any old object alive, and changes nothing.
+It must not keep any old object alive, and changes nothing. The weak
+references it tracks between reloads are the current state's
+(`_state.current().replaced`).
 """
 
 import gc
-import threading
 import time
 import types
 import typing
 from typing import Any, Callable, Dict, Iterable, List, NamedTuple, Optional, Sequence, Tuple
 
+from . import _state
+
 if typing.TYPE_CHECKING:  # a class attribute that is a type needs it; never imported at run time
     from typing_extensions import TypeAlias
 
 _CELL = type((lambda value: lambda: value)(0).__closure__[0])  # type: ignore[index]
-_lock = threading.Lock()
-_tracked: List[Tuple[str, Callable[[], Any]]] = []
 
 #: How many containers up from an old object a holder is described.
 _DEPTH = 3
@@ -27,18 +28,19 @@ _DEPTH = 3
 
 def track(replaced: Iterable[Tuple[str, Callable[[], Any]]]) -> None:
     """Remember old objects a reload replaced; forget those that died since."""
-    with _lock:
+    state = _state.current()
+    with state.replaced_lock:
         # Each old object once: one a host holds is replaced at every reload.
         seen = set()
         kept = []
         thing = None
-        for entry in list(_tracked) + list(replaced):
+        for entry in list(state.replaced) + list(replaced):
             thing = entry[1]()
             if thing is not None and id(thing) not in seen:
                 seen.add(id(thing))
                 kept.append(entry)
         del thing
-        _tracked[:] = kept
+        state.replaced[:] = kept
 
 
 class StaleObject(NamedTuple):
@@ -100,8 +102,9 @@ def stale(report: Any = None, *, seconds: float = 1.0) -> Stale:
     if report is not None:
         entries = list(report._replaced)
     else:
-        with _lock:
-            entries = list(_tracked)
+        state = _state.current()
+        with state.replaced_lock:
+            entries = list(state.replaced)
     names: Dict[int, str] = {}
     objects: List[Any] = []
     obj = None

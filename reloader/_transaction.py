@@ -6,18 +6,26 @@ the modules in dependency order and the compiled code; it purges them from
 `sys.modules` (and their attributes from parent packages that stay), imports
 them again from that code, and on any failure restores the very same old
 module objects and attributes and removes whatever the failed attempt added.
-It knows nothing of targets, graphs or reports.
+The code read from each file is kept while the file is unchanged (`codes`),
+and the .pyc files of what was compiled are written after the reload. It
+knows nothing of targets, graphs or reports.
 """
 
 import _imp
+import atexit
+import errno
 import importlib
 import importlib.machinery
 import importlib.util
 import marshal
 import os
+import queue
 import sys
+import threading
+import time
 import types
 import zipimport
+from stat import S_ISREG
 from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
 
 from ._report import Location, blame
@@ -71,24 +79,27 @@ def _known_spec(name: str) -> Optional[importlib.machinery.ModuleSpec]:
 
     Searching again costs as much as the import itself; a source file that
     is still in place, with no package of the same name beside it, is what
-    the search would find.
+    the search would find (the caller finds out whether it is in place when
+    it reads it).
     """
     spec = getattr(sys.modules.get(name), "__spec__", None)
     origin = getattr(spec, "origin", None)
     if type(getattr(spec, "loader", None)) is not importlib.machinery.SourceFileLoader:
         return None
-    if not isinstance(origin, str) or not origin.endswith(".py") or not os.path.isfile(origin):
+    if not isinstance(origin, str) or not origin.endswith(".py"):
         return None
-    folder = os.path.dirname(origin)
-    if spec.submodule_search_locations is not None:  # type: ignore[union-attr]
-        if os.path.basename(origin) != "__init__.py":
-            return None
-        return importlib.util.spec_from_file_location(
-            name, origin, submodule_search_locations=[folder]
-        )
-    if os.path.isdir(origin[:-3]):
+    package = spec.submodule_search_locations is not None  # type: ignore[union-attr]
+    if package and os.path.basename(origin) != "__init__.py":
+        return None
+    if not package and os.path.isdir(origin[:-3]):
         return None  # a package of that name would now be found first
-    return importlib.util.spec_from_file_location(name, origin)
+    loader = importlib.machinery.SourceFileLoader(name, origin)
+    found = importlib.machinery.ModuleSpec(name, loader, origin=origin, is_package=package)
+    found.has_location = True
+    if package:
+        found.submodule_search_locations = [os.path.dirname(origin)]
+    found.cached = codes.cache_of(origin)
+    return found
 
 
 def _source_time(stat: os.stat_result) -> int:
@@ -157,23 +168,141 @@ def _write_cache(cache: str, stat: os.stat_result, code: types.CodeType) -> None
             pass
 
 
+#: A file changed less than this long before reloader read it may change
+#: again within the same tick of the file system's clock, keeping its
+#: signature: what was read then is not kept for next time.
+_SETTLED_NS = 2 * 10**9
+
+
+class _Codes:
+    """The code read or compiled from each source file, kept while the file is unchanged.
+
+    A module that runs again from a file it ran from before reuses that code
+    (code objects never change), with no .pyc to read. The .pyc of freshly
+    compiled code is written after the reload, off its path: the new code
+    need not wait for a cache meant for the next start.
+    """
+
+    def __init__(self) -> None:
+        self.known: Dict[str, Tuple[Tuple[int, int, int, int], types.CodeType]] = {}
+        self.unwritten: List[Tuple[str, str, os.stat_result, types.CodeType]] = []
+        self.caches: Dict[Tuple[str, Optional[str]], Optional[str]] = {}
+        self.lock = threading.Lock()
+        self.writer: Optional[threading.Thread] = None
+        self.queue: queue.SimpleQueue[Any] = queue.SimpleQueue()
+
+    def code(self, path: str) -> types.CodeType:
+        """The code of the source file at `path`; FileNotFoundError unless it is a file."""
+        stat = os.stat(path)
+        if not S_ISREG(stat.st_mode):  # a folder or a pipe now: no module file is there
+            raise FileNotFoundError(errno.ENOENT, "not a file", path)
+        signature = (stat.st_mtime_ns, stat.st_ctime_ns, stat.st_size, stat.st_ino)
+        known = self.known.get(path)
+        if known is not None and known[0] == signature:
+            return known[1]
+        read_at = time.time_ns()
+        code = self._read(path, stat)
+        # The change time moves on every write (on Windows the write time):
+        # a later write of the same size in the same tick would look the same.
+        changed_at = stat.st_ctime_ns if _POSIX else stat.st_mtime_ns
+        if read_at - changed_at > _SETTLED_NS:
+            self.known[path] = (signature, code)
+        else:
+            self.known.pop(path, None)
+        return code
+
+    def cache_of(self, path: str) -> Optional[str]:
+        """The .pyc path of the source file at `path` (None where Python writes none)."""
+        key = (path, getattr(sys, "pycache_prefix", None))  # the prefix may be set meanwhile
+        try:
+            return self.caches[key]
+        except KeyError:
+            pass
+        try:
+            cache: Optional[str] = importlib.util.cache_from_source(path)
+        except (NotImplementedError, ValueError):
+            cache = None
+        self.caches[key] = cache
+        return cache
+
+    def _read(self, path: str, stat: os.stat_result) -> types.CodeType:
+        cache = self.cache_of(path)
+        if cache is not None:
+            code = _cached_code(path, cache, stat)
+            if code is not None:
+                return code
+        with open(path, "rb") as handle:
+            source = handle.read()
+        code = compile(source, path, "exec", dont_inherit=True)
+        if cache is not None and not sys.dont_write_bytecode:
+            self.unwritten.append((path, cache, stat, code))
+        return code
+
+    def write_caches(self) -> Optional[threading.Event]:
+        """Write the .pyc files of what was compiled since the last call.
+
+        They are written by a thread of their own where threads run, and the
+        returned event is set once they are; elsewhere (WebAssembly) now.
+        """
+        unwritten, self.unwritten = self.unwritten, []
+        if not unwritten:
+            return None
+        done = threading.Event()
+        with self.lock:
+            if self.writer is None or not self.writer.is_alive():  # first use, or after fork()
+                self.queue = queue.SimpleQueue()
+                writer = threading.Thread(target=_write_queued, args=(self.queue,),
+                                          name="reloader: writing .pyc files", daemon=True)
+                try:
+                    writer.start()
+                except RuntimeError:  # no threads here
+                    _write_queued_now(unwritten)
+                    return None
+                self.writer = writer
+                atexit.register(_finish_writing, self.queue, writer)
+            self.queue.put((unwritten, done))
+        return done
+
+
+def _write_queued_now(unwritten: List[Tuple[str, str, os.stat_result, types.CodeType]]) -> None:
+    for path, cache, stat, code in unwritten:
+        try:
+            now = os.stat(path)
+        except OSError:
+            continue
+        if (now.st_mtime_ns, now.st_size) == (stat.st_mtime_ns, stat.st_size):  # still that source
+            _write_cache(cache, stat, code)
+
+
+def _write_queued(work: "queue.SimpleQueue[Any]") -> None:
+    while True:
+        item = work.get()
+        if item is None:
+            return
+        unwritten, done = item
+        try:
+            _write_queued_now(unwritten)
+        finally:
+            done.set()
+
+
+def _finish_writing(work: "queue.SimpleQueue[Any]", writer: threading.Thread) -> None:
+    # At exit: let the files queued be written, rather than cut off half-way.
+    work.put(None)
+    writer.join(5.0)
+
+
+codes = _Codes()
+
+
 def source_code(path: str) -> types.CodeType:
     """The code of the source file at `path`, from a .pyc only when it surely matches."""
-    stat = os.stat(path)
-    try:
-        cache: Optional[str] = importlib.util.cache_from_source(path)
-    except (NotImplementedError, ValueError):
-        cache = None
-    if cache is not None:
-        code = _cached_code(path, cache, stat)
-        if code is not None:
-            return code
-    with open(path, "rb") as handle:
-        source = handle.read()
-    code = compile(source, path, "exec", dont_inherit=True)
-    if cache is not None:
-        _write_cache(cache, stat, code)
-    return code
+    return codes.code(path)
+
+
+def write_caches() -> Optional[threading.Event]:
+    """Write the .pyc files of the code compiled since the last call (see `_Codes`)."""
+    return codes.write_caches()
 
 
 class _Loader:
@@ -245,8 +374,18 @@ def prepare(names: Sequence[str], paths: Sequence[Optional[str]]) -> Prepared:
     for name in names:
         origin: Optional[str] = None
         try:
-            spec = _known_spec(name) or _find_spec(name)
             code: Optional[types.CodeType] = None
+            spec = _known_spec(name)
+            if spec is not None:
+                origin = spec.origin
+                try:
+                    code = source_code(spec.origin)  # type: ignore[arg-type]
+                except OSError:  # gone, or unreadable: search as an import would
+                    spec = origin = None
+                else:
+                    prepared[name] = (spec, code)
+                    continue
+            spec = _find_spec(name)
             if spec is None:
                 prepared[name] = None
                 continue

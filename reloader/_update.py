@@ -10,7 +10,8 @@ versions still held (`_generations`). Every change to an object that existed
 before goes into the undo journal (`_journal`); `undo()` plays it back when
 the reload fails and returns what could not be put back. `commit()` finishes
 after success: the old module namespaces mirror the new ones and namespaces
-that cannot be re-imported (`__main__`...) are rebound.
+that cannot be re-imported (`__main__`...) are rebound; the namespaces
+registered for that are the current state's (`_state.current().namespaces`).
 
 What cannot be updated safely is left exactly as it was and named in
 `not_updated` with the reason. It must not walk the heap: it looks only at
@@ -19,19 +20,15 @@ module namespaces, class dictionaries and what hangs from their functions
 """
 
 import sys
-import threading
 import types
 import weakref
 from typing import Any, Callable, Dict, List, MutableMapping, Optional, Tuple
 
-from . import _generations, _matching, _names
+from . import _generations, _matching, _names, _state
 from ._canonical import Canon
 from ._classes import ClassPatcher
 from ._journal import MISSING, Journal
 from ._pairing import Pairer, qualname
-
-_lock = threading.Lock()
-_namespaces: List[MutableMapping[str, Any]] = []
 
 
 def rebind_namespace(namespace: MutableMapping[str, Any]) -> Callable[[], None]:
@@ -48,14 +45,15 @@ def rebind_namespace(namespace: MutableMapping[str, Any]) -> Callable[[], None]:
         raise TypeError(
             "rebind_namespace() takes a dict such as globals(), not {!r}".format(namespace)
         )
-    with _lock:
-        _namespaces.append(namespace)
+    state = _state.current()
+    with state.namespaces_lock:
+        state.namespaces.append(namespace)
 
     def stop() -> None:
-        with _lock:
-            for number, registered in enumerate(_namespaces):
+        with state.namespaces_lock:
+            for number, registered in enumerate(state.namespaces):
                 if registered is namespace:
-                    del _namespaces[number]
+                    del state.namespaces[number]
                     return
 
     return stop
@@ -141,8 +139,9 @@ class Updater:
                     if canon.new.get(id(value), MISSING) is value:
                         names[key] = canon.old[id(value)]
         main = sys.modules.get("__main__")
-        with _lock:
-            namespaces: List[MutableMapping[str, Any]] = list(_namespaces)
+        state = _state.current()
+        with state.namespaces_lock:
+            namespaces: List[MutableMapping[str, Any]] = list(state.namespaces)
         if main is not None:
             namespaces.insert(0, main.__dict__)
         # Before the old namespaces mirror the new: plain values imported from them.

@@ -18,7 +18,8 @@ import os
 import sys
 import threading
 import time
-from typing import Callable, Dict, List, Optional, Sequence, Set, Tuple, Union
+import types
+from typing import Callable, Dict, Iterable, List, Optional, Sequence, Set, Tuple, Union
 
 from . import _discovery, _host, _sources
 from ._changes import Changes, Scanner
@@ -111,6 +112,10 @@ class Watcher:
         self._caught_up = False  # edits saved before this watcher was made are taken
         self._moved_at = 0.0
         self._index: Dict[str, List[str]] = {}  # resolved path -> loaded module names
+        # Folders the watched paths are (a file's folder), and whether each
+        # folder modules were loaded from is, resolved, under one of them.
+        self._bases = [r if os.path.isdir(r) else os.path.dirname(r) for r in self._scanner.roots]
+        self._folders_inside: Dict[str, bool] = {}
         self._repeat: Optional[Repeat] = None
         self._thread: Optional[BackgroundThread] = None
 
@@ -235,14 +240,44 @@ class Watcher:
     def _edited_before(self) -> Set[str]:
         """The watched files whose loaded module runs older source than the file holds."""
         edited: Set[str] = set()
-        for name, info in _discovery.describe_under(self._scanner.roots).items():
-            path, module = info.path, _discovery.loaded_module(name)
-            if path is None or module is None or info.protected is not None:
+        for name, module in self._under_roots():
+            info = _discovery.describe(name, module)
+            path = info.path if info is not None else None
+            if path is None or info is None or info.protected is not None:
                 continue
             current = self._scanner.signature(path)
             if current is not None and _sources.edited(module, path, current):
                 edited.add(path)
         return edited
+
+    def _under_roots(self) -> List[Tuple[str, types.ModuleType]]:
+        """The loaded modules whose file lies in a folder that is, resolved, under a watched path.
+
+        One look at each module's file name and a resolved folder remembered,
+        not a full look at every loaded module: a session may hold thousands
+        outside the watched folders. (A module file that is itself a link
+        from outside into them is found when it changes, not here.)
+        """
+        found = []
+        inside = self._folders_inside
+        for name, module in list(sys.modules.items()):
+            if not isinstance(module, types.ModuleType):
+                continue
+            namespace = object.__getattribute__(module, "__dict__")
+            spec = namespace.get("__spec__")
+            origin = getattr(spec, "origin", None) if getattr(spec, "has_location", False) else (
+                namespace.get("__file__"))
+            if not isinstance(origin, str):
+                continue
+            folder = os.path.dirname(origin)
+            known = inside.get(folder)
+            if known is None:
+                real = os.path.realpath(folder)
+                known = inside[folder] = any(
+                    real == base or real.startswith(base + os.sep) for base in self._bases)
+            if known:
+                found.append((name, module))
+        return found
 
     def _note_loaded(self, names: Sequence[str]) -> None:
         """Remember which file version each freshly imported module runs."""
@@ -289,11 +324,21 @@ class Watcher:
         names = self._index.get(path)
         if names is not None and all(self._path_of(name) == path for name in names):
             return names
-        # Something was imported, reloaded or purged since the index was built.
-        self._index = {}
-        for name, info in _discovery.describe_under(self._scanner.roots).items():
-            if info.path is not None:
-                self._index.setdefault(info.path, []).append(name)
+        # Something was imported, reloaded or purged since the index was
+        # built: first from the modules under the watched folders, then, if
+        # the file is still unknown, from every loaded module.
+        for candidates in (self._under_roots, None):
+            self._index = {}
+            infos: Iterable[Tuple[str, Optional[_discovery.ModuleInfo]]]
+            if candidates is None:
+                infos = _discovery.describe_loaded().items()
+            else:
+                infos = ((n, _discovery.describe(n, m)) for n, m in candidates())
+            for name, info in infos:
+                if info is not None and info.path is not None:
+                    self._index.setdefault(info.path, []).append(name)
+            if path in self._index:
+                break
         return self._index.get(path, [])
 
     @staticmethod

@@ -10,7 +10,6 @@ import unittest
 import zipfile
 
 import reloader
-from reloader import _discovery
 
 from .support import PackageCase
 
@@ -491,47 +490,6 @@ class BadInputTest(PackageCase):
         with self.assertRaises(TypeError):
             reloader.reload(self.pkg, 42)
         self.assertIs(self.mod("{pkg}"), package)
-
-
-class DescribeUnderTest(PackageCase):
-    """Modules under watched folders are found without resolving every module's path."""
-
-    def test_same_as_every_module_restricted_to_the_folders(self) -> None:
-        self.files({"{pkg}/__init__.py": "", "{pkg}/util.py": "VALUE = 1\n",
-                    "other_{pkg}/__init__.py": ""})
-        self.load("{pkg}.util")
-        self.load("other_{pkg}")
-        folder = os.path.realpath(self.path("{pkg}"))
-        expected = {name: info for name, info in _discovery.describe_loaded().items()
-                    if info.path is not None and _discovery.path_is_within(info.path, folder)}
-        found = _discovery.describe_under([folder])
-        self.assertEqual(set(expected), {self.pkg, self.pkg + ".util"})
-        self.assertEqual({n: found[n] for n in expected}, expected)
-        self.assertNotIn("other_" + self.pkg, found)
-
-    def test_asked_again_after_imports_and_purges(self) -> None:
-        self.files({"{pkg}/__init__.py": "", "{pkg}/util.py": "VALUE = 1\n",
-                    "{pkg}/late.py": "VALUE = 1\n"})
-        self.load("{pkg}.util")
-        folder = os.path.realpath(self.path("{pkg}"))
-        self.assertEqual(set(_discovery.describe_under([folder])), {self.pkg, self.pkg + ".util"})
-        self.load("{pkg}.late")
-        del sys.modules[self.pkg + ".util"]
-        self.assertEqual(set(_discovery.describe_under([folder])), {self.pkg, self.pkg + ".late"})
-
-    @unittest.skipUnless(hasattr(os, "symlink"), "needs symbolic links")
-    def test_a_module_file_linked_from_elsewhere(self) -> None:
-        target = self.write("watched/{pkg}_real.py", "VALUE = 1\n")
-        outside = self.path("outside")
-        os.makedirs(outside)
-        try:
-            os.symlink(target, os.path.join(outside, self.pkg + "_linked.py"))
-        except OSError as error:  # Windows without the privilege
-            self.skipTest("cannot create a symbolic link: {}".format(error))
-        sys.path.insert(0, outside)
-        self.load("{pkg}_linked")
-        found = _discovery.describe_under([os.path.realpath(self.path("watched"))])
-        self.assertEqual(found[self.pkg + "_linked"].path, os.path.realpath(target))
 
 
 if __name__ == "__main__":

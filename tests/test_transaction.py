@@ -350,6 +350,10 @@ class BytecodeTest(PackageCase):
         path = self.write("{pkg}/util.py", "VALUE = 1\n")
         cache = importlib.util.cache_from_source(path)
         code = _transaction.source_code(path)
+        self.assertFalse(os.path.exists(cache), "written before the reload ended")
+        written = _transaction.codes.write_caches()
+        if written is not None:
+            self.assertTrue(written.wait(30), "the .pyc was not written")
         self.assertTrue(os.path.exists(cache))
         # File times come from a coarse clock: move the .pyc clear of the
         # source's change time, as a later moment would.
@@ -358,6 +362,63 @@ class BytecodeTest(PackageCase):
         os.utime(cache, ns=(later, later))
         self.assertIsNotNone(_transaction._cached_code(path, cache, os.stat(path)))
         self.assertEqual(self.run_code(code)["VALUE"], 1)
+
+
+class CodeMemoryTest(PackageCase):
+    """A module run again from an unchanged file reuses its code; any change is read anew."""
+
+    def setUp(self) -> None:
+        super().setUp()
+        settled = _transaction._SETTLED_NS
+        _transaction._SETTLED_NS = 0  # files written a moment ago count as settled
+        self.addCleanup(setattr, _transaction, "_SETTLED_NS", settled)
+        self.reads: List[str] = []
+        read = _transaction._Codes._read
+
+        def counting(codes: _transaction._Codes, path: str, stat: os.stat_result) -> types.CodeType:
+            self.reads.append(os.path.basename(path))
+            return read(codes, path, stat)
+
+        _transaction._Codes._read = counting  # type: ignore[method-assign]
+        self.addCleanup(setattr, _transaction._Codes, "_read", read)
+        self.files({"{pkg}/__init__.py": "", "{pkg}/base.py": "VALUE = 1\n",
+                    "{pkg}/user.py": "from .base import VALUE\nDOUBLE = VALUE * 2\n"})
+        self.load("{pkg}.user")
+
+    def test_an_unchanged_file_is_not_read_again(self) -> None:
+        reloader.reload(self.pkg)
+        self.assertEqual(sorted(self.reads), ["__init__.py", "base.py", "user.py"])
+        del self.reads[:]
+        reloader.reload(self.pkg)
+        self.assertEqual(self.reads, [])
+        self.assertEqual(self.mod("{pkg}.user").DOUBLE, 2)
+
+    def test_an_edit_keeping_size_and_mtime_is_read(self) -> None:
+        reloader.reload(self.pkg)
+        path = self.path("{pkg}/base.py")
+        before = os.stat(path)
+        with open(path, "w", encoding="utf-8") as handle:
+            handle.write("VALUE = 7\n")
+        os.utime(path, ns=(before.st_atime_ns, before.st_mtime_ns))
+        del self.reads[:]
+        reloader.reload(self.pkg + ".base")
+        self.assertEqual(self.reads, ["base.py"])
+        self.assertEqual(self.mod("{pkg}.user").DOUBLE, 14)
+
+    def test_a_file_changed_just_before_it_was_read_is_read_again(self) -> None:
+        _transaction._SETTLED_NS = 3600 * 10**9  # an hour: nothing written here has settled
+        reloader.reload(self.pkg)
+        del self.reads[:]
+        reloader.reload(self.pkg)
+        self.assertEqual(sorted(self.reads), ["__init__.py", "base.py", "user.py"])
+
+    def test_a_file_replaced_by_a_folder_counts_as_gone(self) -> None:
+        reloader.reload(self.pkg)
+        os.unlink(self.path("{pkg}/user.py"))
+        os.mkdir(self.path("{pkg}/user.py"))
+        report = reloader.reload(self.pkg)
+        self.assertEqual(list(report.removed), [self.pkg + ".user"])
+        self.assertNotIn(self.pkg + ".user", sys.modules)
 
 
 class FailureTest(PackageCase):

@@ -284,6 +284,34 @@ class EarlierEditsTest(WatcherCase):
         self.assertEqual(report.reloaded, (self.name("{pkg}.util"), self.name("{pkg}.views")))
         self.assertEqual(self.mod("{pkg}.views").SHOWN, 20)
 
+    def test_an_edit_saved_before_the_watcher_through_a_linked_folder(self) -> None:
+        # The package is imported through a link (a host's plug-in folder
+        # linking to a checkout); the watcher is given either side.
+        if not hasattr(os, "symlink"):
+            self.skipTest("no symbolic links here")
+        linked = self.pkg + "_linked"
+        real = self.path("checkout/" + linked)
+        os.makedirs(real)
+        for file, text in (("__init__.py", ""), ("leaf.py", "VALUE = 1\n")):
+            with open(os.path.join(real, file), "w", encoding="utf-8") as handle:
+                handle.write(text)
+        os.makedirs(self.path("plugins"))
+        os.symlink(real, self.path("plugins/" + linked))
+        sys.path.insert(0, self.path("plugins"))
+        leaf = self.load(linked + ".leaf")
+        self.assertEqual(leaf.__file__, self.path("plugins/{}/leaf.py".format(linked)))
+        for number, watched in enumerate((real, self.path("plugins/" + linked)), 2):
+            with self.subTest(watched=watched):
+                self.assertIsNone(reloader.Watcher(watched, debounce=0).check())
+                with open(os.path.join(real, "leaf.py"), "w", encoding="utf-8") as handle:
+                    handle.write("VALUE = {}\n".format(number))
+                self.advance(os.path.join(real, "leaf.py"))
+                report = reloader.Watcher(watched, debounce=0, on_report=self.reports.append
+                                          ).check()
+                assert report is not None
+                self.assertEqual(report.reloaded, (linked + ".leaf",))
+                self.assertEqual(self.mod(linked + ".leaf").VALUE, number)
+
     def test_stopping_and_making_a_new_watcher_loses_nothing(self) -> None:
         self.write("{pkg}/util.py", "VALUE = 2\n")
         self.assertIsNotNone(self.watcher.check())
