@@ -3,7 +3,8 @@
 Edges come from two places: the module namespaces at run time (a module
 object, or a function or class whose `__module__` names a module) and the
 `import` statements in each module's source, so an import inside a function
-counts. From the edges: the closure of everything that depends on a set of
+counts; a module's importers are looked for only when first asked for (see
+_ImportIndex). From the edges: the closure of everything that depends on a set of
 modules, strongly connected groups (import cycles) and a deterministic
 dependency order. Reads `sys.modules`; never changes it. The import index it
 keeps between calls belongs to the current state (`_state.current().index`).
@@ -395,10 +396,11 @@ class _ImportIndex:
 
     A module's importers are found only when asked for, and remembered: the
     first question scans the loaded modules' namespaces (a pass in C per
-    module) for what an import of it leaves behind, and parses only the
+    module) for what an import of it leaves behind, and reads only the
     modules found; later questions look only at the entries that changed
-    since. So the first reload of a session costs about what a later one
-    does, not what reading every loaded module's source would.
+    since. So the first reload of a session costs a pass over the
+    namespaces and the reading of the modules that may import what changed,
+    not the reading of every loaded module.
 
     The scan finds module X as an importer of module L, as the source and
     namespace would (L among X's `import` statements or X holding objects of
@@ -413,9 +415,9 @@ class _ImportIndex:
     modules loaded before that may hold only the old L's objects: those are
     read and parsed in full, as if the scan did not exist; so is `__main__`,
     whose namespace a host may have filled by other means. A module object
-    re-run in place (`importlib.reload`, not through reloader) is the same
-    entry, and its importers' old objects are not its new ones: that case
-    is missed too.
+    re-run in place (`importlib.reload`, not through reloader), or replaced
+    before reloader first looked, gives its importers' old objects no match:
+    those are missed too.
     """
 
     def __init__(self) -> None:
