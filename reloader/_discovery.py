@@ -1,8 +1,9 @@
 """Which loaded modules a target names, and which modules are protected and why.
 
 A target is a dotted name prefix, a filesystem path or a module object. This
-module turns targets into module names and classifies every loaded module as
-reloadable or protected (with the reason). It reads `sys.modules` but never
+module turns targets into module names and classifies loaded modules as
+reloadable or protected (with the reason), each when first asked about: a
+name target needs names, not paths. It reads `sys.modules` but never
 changes it. The module table it keeps between calls, with the prefixes hosts
 protect, belongs to the current state (`_state.current().table`).
 """
