@@ -189,7 +189,7 @@ class _Codes:
         self.caches: Dict[Tuple[str, Optional[str]], Optional[str]] = {}
         self.lock = threading.Lock()
         self.writer: Optional[threading.Thread] = None
-        self.queue: queue.SimpleQueue[Any] = queue.SimpleQueue()
+        self.queue: "queue.SimpleQueue[Any]" = queue.SimpleQueue()  # noqa: UP037
 
     def code(self, path: str) -> types.CodeType:
         """The code of the source file at `path`; FileNotFoundError unless it is a file."""
