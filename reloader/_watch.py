@@ -27,6 +27,7 @@ from ._reload import reload
 from ._report import ReloadError, Report, locate
 from ._schedule import BackgroundThread, Repeat
 
+_ONE_SEPARATOR = os.altsep is None  # a file's folder is what comes before its last os.sep
 _log = logging.getLogger("reloader.watch")
 
 PathArgument = Union[str, "os.PathLike[str]"]
@@ -240,14 +241,19 @@ class Watcher:
     def _edited_before(self) -> Set[str]:
         """The watched files whose loaded module runs older source than the file holds."""
         edited: Set[str] = set()
+        index: Dict[str, List[str]] = {}  # the files' index, by the way
         for name, module in self._under_roots():
             info = _discovery.describe(name, module)
             path = info.path if info is not None else None
-            if path is None or info is None or info.protected is not None:
+            if path is None or info is None:
+                continue
+            index.setdefault(path, []).append(name)
+            if info.protected is not None:
                 continue
             current = self._scanner.signature(path)
             if current is not None and _sources.edited(module, path, current):
                 edited.add(path)
+        self._index = index
         return edited
 
     def _under_roots(self) -> List[Tuple[str, types.ModuleType]]:
@@ -269,7 +275,11 @@ class Watcher:
                 namespace.get("__file__"))
             if not isinstance(origin, str):
                 continue
-            folder = os.path.dirname(origin)
+            if _ONE_SEPARATOR:
+                head, separator, _ = origin.rpartition(os.sep)
+                folder = head or separator  # "/tool.py" lies in "/"
+            else:
+                folder = os.path.dirname(origin)
             known = inside.get(folder)
             if known is None:
                 real = os.path.realpath(folder)
