@@ -51,6 +51,8 @@ _DESCRIPTORS = (types.MemberDescriptorType, types.GetSetDescriptorType)
 _WRAPPERS = (classmethod, staticmethod, property)
 _CONTAINERS = (list, dict, set)
 _PLAIN = (str, int, float, bool, bytes, type(None))
+#: Exactly these types are never called, never wrap a function, never an enum member.
+_INERT = frozenset(_PLAIN + _CONTAINERS + (tuple, frozenset))
 _SPLIT = "; the new class is a different object and old instances keep the old code"
 
 
@@ -233,7 +235,10 @@ class ClassPatcher:
                         continue  # the old nested class stays, patched
             elif kind in _WRAPPERS:
                 value = wrapper_for_class(value, new, old)
-                self.functions.extend(functions_of(value))
+                for function in functions_of(value):  # as for a function above
+                    if (function.__closure__ or function.__defaults__
+                            or function.__kwdefaults__ or function.__dict__):
+                        self.functions.append(function)
             elif kind is new:
                 instances.append(value)  # made at import time: re-classed below
             elif kind is tuple or kind is frozenset:
@@ -246,7 +251,7 @@ class ClassPatcher:
                     "its new body built {!r}, state tied to the new class that the old "
                     "class cannot share".format(key)
                 )
-            if current is not MISSING and (
+            if type(current) not in _INERT and current is not MISSING and (
                 issubclass(type(current), CALLABLES) or wrapped(current) is not None
             ):
                 if not unheld(current, 2):
@@ -254,9 +259,10 @@ class ClassPatcher:
             if mapped.get(id(value), MISSING) is value:  # value may be None
                 value = canonical[id(value)]
             type.__setattr__(old, key, value)
-            module = getattr(kind, "__module__", None)
-            if module == old.__module__ or module in self.running:  # an enum member, maybe
-                self.attributes += (old, key, value)
+            if kind not in _INERT:
+                module = getattr(kind, "__module__", None)
+                if module == old.__module__ or module in self.running:  # an enum member, maybe
+                    self.attributes += (old, key, value)
         if not old_dict.keys() <= new_dict.keys():
             self._drop(old, new, is_enum)
         if is_enum:
