@@ -21,8 +21,10 @@ def update_enum(old: Any, new: Any, canon: Canon, journal: Journal, notes: Dict[
     # the very member old objects hold.
     old_map, new_map = old._member_map_, new._member_map_
     if _same_members(old_map, new_map):
+        mapped, canonical = canon.new, canon.old
         for name, member in new_map.items():  # the usual case: same members, values
-            canon.map(member, old_map[name])
+            mapped[id(member)] = member  # canon.map, inline
+            canonical[id(member)] = old_map[name]
         _pseudo_members(old, new, canon, journal)
         return
     saved = (dict(old_map), list(old._member_names_), dict(old._value2member_map_))

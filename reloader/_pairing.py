@@ -378,6 +378,11 @@ def wrapper_for_class(wrapper: Any, new: type, old: type) -> Any:
     kind = type(wrapper)
     if kind is property:
         functions = (wrapper.fget, wrapper.fset, wrapper.fdel)
+        for function in functions:
+            if type(function) is types.FunctionType and function.__closure__ is not None:
+                break
+        else:
+            return wrapper  # the usual case: no __class__ cell to point at `old`
         parts = [for_class(f, new, old) if type(f) is types.FunctionType else f
                  for f in functions]
         if parts[0] is functions[0] and parts[1] is functions[1] and parts[2] is functions[2]:
