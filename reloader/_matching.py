@@ -14,8 +14,9 @@ import struct
 import types
 from typing import Any, Dict, List, Optional, Set, Tuple
 
+from ._held import unheld
 from ._journal import MISSING
-from ._pairing import CALLABLES, functions_of, unheld, wrapped
+from ._pairing import CALLABLES, functions_of, wrapped
 
 #: Values of a module namespace that are never instances of the module's classes.
 _NOT_INSTANCES = frozenset((
