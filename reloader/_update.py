@@ -197,6 +197,6 @@ class Updater:
 
 def _mirror(old: Dict[str, Any], new: Dict[str, Any]) -> None:
     # Never cleared: a thread still running old code sees each name old or new.
-    for key in [k for k in old if k not in new]:
+    for key in old.keys() - new.keys():  # a set operation, in C
         del old[key]
     old.update(new)
