@@ -213,10 +213,7 @@ class ClassPatcher:
                         continue  # the old nested class stays, patched
             elif kind in _WRAPPERS:
                 value = wrapper_for_class(value, new, old)
-                for function in functions_of(value):  # as for a function above
-                    if (function.__closure__ or function.__defaults__
-                            or function.__kwdefaults__ or function.__dict__):
-                        self.functions.append(function)
+                self.functions.extend(functions_of(value))
             elif kind is new:
                 instances.append(value)  # made at import time: re-classed below
             elif kind is tuple or kind is frozenset:

@@ -35,6 +35,7 @@ def update_enum(old: Any, new: Any, canon: Canon, journal: Journal, notes: Dict[
         raise
     journal.log(_restore_enum, old, saved)
 
+
 def _same_members(old_map: Dict[str, Any], new_map: Dict[str, Any]) -> bool:
     """Whether both enums have the same member names, each with an equal value."""
     if len(old_map) != len(new_map):

@@ -41,7 +41,7 @@ def match(update: Any, old_dict: Dict[str, Any], new_dict: Dict[str, Any]) -> No
     later = []
     used: Set[int] = set()
     get = old_dict.get
-    name = new_dict.get("__name__")
+    name, old_name = new_dict.get("__name__"), old_dict.get("__name__")
     for key, new in new_dict.items():  # nothing below binds a name
         old = get(key, MISSING)
         if old is new:
@@ -68,7 +68,7 @@ def match(update: Any, old_dict: Dict[str, Any], new_dict: Dict[str, Any]) -> No
                 later.append(key)
         elif issubclass(old_kind, type):
             if issubclass(new_kind, type) and (
-                (new.__module__ == name == old.__module__)  # _defined_in, the usual case
+                (new.__module__ == name and old.__module__ == old_name)  # _defined_in, usually
                 or (_defined_in(new, new_dict) and _defined_in(old, old_dict))
             ):
                 classes.append((old, new))
