@@ -92,14 +92,15 @@ class Canon:
             elif issubclass(kind, type):
                 if value.__module__ == name and id(value) not in patched:
                     for member in list(value.__dict__.values()):
-                        self.member(member, "{}.{}".format(name, value.__qualname__))
+                        self.member(member, name, value.__qualname__)
             else:
-                self.member(value, "{}.{}".format(name, key))
+                self.member(value, name, key)
 
-    def member(self, member: Any, where: str) -> None:
+    def member(self, member: Any, module: str, name: str) -> None:
+        """Point what `module.name` holds at the canonical objects."""
         kind = type(member)
         if issubclass(kind, (list, dict, set)):
-            self.container(member, where)
+            self.container(member, "{}.{}".format(module, name))
         elif kind is types.FunctionType:
             self.function(member)
         elif kind in (classmethod, staticmethod, property):

@@ -17,40 +17,20 @@ import enum
 import types
 from typing import Any, Dict, List, Sequence, Set, Tuple
 
-from . import _generations
+from ._body import DESCRIPTORS, ENUM_OWN, OWN, drop_removed, for_class, wrapper_for_class
 from ._canonical import Canon
 from ._enums import update_enum
+from ._held import only_held_by, unheld
 from ._journal import MISSING, Journal, restore_class_dict
-from ._pairing import (
-    CALLABLES,
-    Pairer,
-    for_class,
-    functions_of,
-    only_held_by,
-    qualname,
-    same_function,
-    same_values,
-    unheld,
-    wrapped,
-    wrapper_for_class,
-)
+from ._pairing import CALLABLES, Pairer, functions_of, qualname, same_function, same_values, wrapped
 from ._safety import refusal, tied
 
-#: Class dictionary entries that belong to one class object and are never copied.
-_OWN = frozenset(
-    ("__dict__", "__weakref__", "_abc_impl", "_abc_registry", "_abc_cache",
-     "_abc_negative_cache", "_abc_negative_cache_version")
-)
-#: Enum bookkeeping that `_update_enum` keeps on the old class.
-_ENUM_OWN = frozenset(
-    ("_member_map_", "_member_names_", "_value2member_map_", "_unhashable_values_",
-     "_unhashable_values_map_", "_member_type_", "_new_member_", "_use_args_", "_value_repr_")
-)
-_OWN_ENUM = _OWN | _ENUM_OWN
-_DESCRIPTORS = (types.MemberDescriptorType, types.GetSetDescriptorType)
+_OWN_ENUM = OWN | ENUM_OWN
 _WRAPPERS = (classmethod, staticmethod, property)
 _CONTAINERS = (list, dict, set)
 _PLAIN = (str, int, float, bool, bytes, type(None))
+#: Exactly these types are never called, never wrap a function, never an enum member.
+_INERT = frozenset(_PLAIN + _CONTAINERS + (tuple, frozenset))
 _SPLIT = "; the new class is a different object and old instances keep the old code"
 
 
@@ -189,7 +169,7 @@ class ClassPatcher:
             if bases != old.__bases__:
                 journal.set(old, "__bases__", bases)
         is_enum = type(old) is not type and isinstance(old, enum.EnumMeta)
-        own = _OWN_ENUM.union(new._member_map_) if is_enum else _OWN  # type: ignore[attr-defined]
+        own = _OWN_ENUM.union(new._member_map_) if is_enum else OWN  # type: ignore[attr-defined]
         fields = old_dict.get("__dataclass_fields__"), old_dict.get("_fields")
         # The whole dictionary comes back on undo: also what the rest of the
         # new code writes on the old class while the reload goes on (a
@@ -225,7 +205,7 @@ class ClassPatcher:
                 or (kind is tuple and same_values(current, value))
             ):
                 continue  # setting a class attribute is not free: leave what is equal
-            if kind in _DESCRIPTORS and getattr(value, "__objclass__", None) is new:
+            if kind in DESCRIPTORS and getattr(value, "__objclass__", None) is new:
                 continue  # a slot or __dict__ of the new layout: the old one is the same
             if issubclass(kind, type) and issubclass(type(current), type):
                 if current.__qualname__ == "{}.{}".format(old.__qualname__, key):
@@ -246,7 +226,7 @@ class ClassPatcher:
                     "its new body built {!r}, state tied to the new class that the old "
                     "class cannot share".format(key)
                 )
-            if current is not MISSING and (
+            if type(current) not in _INERT and current is not MISSING and (
                 issubclass(type(current), CALLABLES) or wrapped(current) is not None
             ):
                 if not unheld(current, 2):
@@ -254,11 +234,12 @@ class ClassPatcher:
             if mapped.get(id(value), MISSING) is value:  # value may be None
                 value = canonical[id(value)]
             type.__setattr__(old, key, value)
-            module = getattr(kind, "__module__", None)
-            if module == old.__module__ or module in self.running:  # an enum member, maybe
-                self.attributes += (old, key, value)
+            if kind not in _INERT:
+                module = getattr(kind, "__module__", None)
+                if module == old.__module__ or module in self.running:  # an enum member, maybe
+                    self.attributes += (old, key, value)
         if not old_dict.keys() <= new_dict.keys():
-            self._drop(old, new, is_enum)
+            drop_removed(old, new, is_enum)
         if is_enum:
             update_enum(old, new, self.canon, self.journal, self.notes)
         for instance in instances:
@@ -267,26 +248,6 @@ class ClassPatcher:
         if fields[0] is not None or fields[1] is not None:
             self._note_fields(old, fields, new)
         self.bodies += (old, new)
-
-    def _drop(self, old: type, new: type, is_enum: bool) -> None:
-        """Delete what the old body made and the new one does not."""
-        old_dict = old.__dict__
-        new_dict = new.__dict__
-        dropped = [k for k in old_dict if k not in new_dict]
-        body = _generations.body_keys(old)
-        for key in dropped:
-            value = old_dict[key]
-            if key in _OWN or (is_enum and key in _ENUM_OWN):
-                continue
-            if isinstance(value, _DESCRIPTORS) and getattr(value, "__objclass__", None) is old:
-                continue
-            if is_enum and key in getattr(old, "_member_map_", {}):
-                continue  # members are reconciled in _update_enum
-            if body is not None and key not in body:
-                continue  # set at run time, not by the body
-            if body is None and not _made_by_body(old, value):
-                continue
-            type.__delattr__(old, key)
 
     def _note_fields(self, old: type, before: Tuple[Any, Any], new: type) -> None:
         # Instances made before the reload keep the fields they were made with.
@@ -297,11 +258,3 @@ class ClassPatcher:
                     "its fields changed from ({}) to ({}); instances made before the reload "
                     "keep the old fields".format(", ".join(fields), ", ".join(after))
                 )
-
-def _made_by_body(cls: type, value: Any) -> bool:
-    """Without a record of the body: a method of the class or a constant was in it."""
-    if type(value) in _PLAIN:
-        return True
-    functions = functions_of(value)
-    prefix = cls.__qualname__ + "."
-    return bool(functions) and all(f.__qualname__.startswith(prefix) for f in functions)

@@ -20,12 +20,11 @@ def update_enum(old: Any, new: Any, canon: Canon, journal: Journal, notes: Dict[
     # The old members stay the members: new code that names Color.RED gets
     # the very member old objects hold.
     old_map, new_map = old._member_map_, new._member_map_
-    if len(old_map) == len(new_map) and all(
-        name in old_map and old_map[name]._value_ == member._value_
-        for name, member in new_map.items()
-    ):
+    if _same_members(old_map, new_map):
+        mapped, canonical = canon.new, canon.old
         for name, member in new_map.items():  # the usual case: same members, values
-            canon.map(member, old_map[name])
+            mapped[id(member)] = member  # canon.map, inline
+            canonical[id(member)] = old_map[name]
         _pseudo_members(old, new, canon, journal)
         return
     saved = (dict(old_map), list(old._member_names_), dict(old._value2member_map_))
@@ -35,6 +34,19 @@ def update_enum(old: Any, new: Any, canon: Canon, journal: Journal, notes: Dict[
         _restore_enum(old, saved)
         raise
     journal.log(_restore_enum, old, saved)
+
+
+def _same_members(old_map: Dict[str, Any], new_map: Dict[str, Any]) -> bool:
+    """Whether both enums have the same member names, each with an equal value."""
+    if len(old_map) != len(new_map):
+        return False
+    missing = object()
+    for name, member in new_map.items():  # a loop, not all(...): this runs for every enum
+        current = old_map.get(name, missing)
+        if current is missing or current._value_ != member._value_:
+            return False
+    return True
+
 
 def _pseudo_members(old: Any, new: Any, canon: Canon, journal: Journal) -> None:
     # Flag combinations the new code made at import (READ | WRITE): the old

@@ -14,8 +14,9 @@ import struct
 import types
 from typing import Any, Dict, List, Optional, Set, Tuple
 
+from ._held import unheld
 from ._journal import MISSING
-from ._pairing import CALLABLES, functions_of, unheld, wrapped
+from ._pairing import CALLABLES, functions_of, wrapped
 
 #: Values of a module namespace that are never instances of the module's classes.
 _NOT_INSTANCES = frozenset((
@@ -40,6 +41,7 @@ def match(update: Any, old_dict: Dict[str, Any], new_dict: Dict[str, Any]) -> No
     later = []
     used: Set[int] = set()
     get = old_dict.get
+    name, old_name = new_dict.get("__name__"), old_dict.get("__name__")
     for key, new in new_dict.items():  # nothing below binds a name
         old = get(key, MISSING)
         if old is new:
@@ -65,10 +67,9 @@ def match(update: Any, old_dict: Dict[str, Any], new_dict: Dict[str, Any]) -> No
             else:
                 later.append(key)
         elif issubclass(old_kind, type):
-            if (
-                issubclass(new_kind, type)
-                and _defined_in(new, new_dict)
-                and _defined_in(old, old_dict)
+            if issubclass(new_kind, type) and (
+                (new.__module__ == name and old.__module__ == old_name)  # _defined_in, usually
+                or (_defined_in(new, new_dict) and _defined_in(old, old_dict))
             ):
                 classes.append((old, new))
         elif old_kind in _CONSTANTS:

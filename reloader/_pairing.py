@@ -8,17 +8,17 @@ that share a qualified name (lambdas, wrappers one decorator made without
 `functools.wraps`) are thus never confused. The old function then runs the
 new code: its code, defaults, docstring and attributes become the new ones,
 each change written to the journal. `same_function` is the one test of
-"nothing to do".
+"nothing to do". Whether an old function needs pairing at all is
+`_held`'s to tell.
 
 It must not look anything up by name across objects.
 """
 
 import functools
-import sys
 import types
-from typing import Any, Dict, List, Optional, Set, Tuple
+from typing import Any, Dict, List, Optional, Set
 
-from . import _generations, _state
+from . import _generations
 from ._journal import Journal
 
 _PLAIN = (str, int, float, bool, bytes, type(None))
@@ -77,66 +77,6 @@ def same_function(old: types.FunctionType, new: types.FunctionType) -> bool:
         return False
     keywords = old.__kwdefaults__
     return keywords is new.__kwdefaults__ or _same_keywords(keywords, new.__kwdefaults__)
-
-
-def _counted(thing: Any) -> int:
-    return sys.getrefcount(thing)  # as `unheld` counts its argument
-
-
-def _calibrated() -> Tuple[int, int]:
-    # What the caller's variable and `unheld` itself add to the count, and
-    # what a variable of `unheld` adds: counted, not assumed (3.14 borrows
-    # references where older versions take them).
-    holder = {"": object()}
-    thing = holder.get("")
-    return _counted(thing) - 1, sys.getrefcount(thing) - 1
-
-
-_CALLED, _LOCAL = _calibrated()
-
-
-def unheld(thing: Any, holders: int) -> bool:
-    """Whether nothing but `holders` references and the caller's variable hold `thing`.
-
-    `thing` is a function, or a classmethod, staticmethod or property of
-    functions. Replaced in its class or module, it is gone with the old
-    version: nothing can call it, so it needs no update (nor the comparison
-    of code objects, which touches much memory long unused). Its functions
-    must hold nothing that could be held elsewhere (closure cells, a
-    `__wrapped__`), nor stand for earlier versions still held. Call it with
-    a variable of the caller, never an expression: the count assumes one.
-    """
-    if sys.getrefcount(thing) > holders + _CALLED:  # as only_held_by, inline
-        return False
-    kind = type(thing)
-    if kind is types.FunctionType:
-        return (thing.__closure__ is None and not thing.__dict__
-                and id(thing) not in _state.current().versions)
-    if kind is classmethod or kind is staticmethod:
-        parts: Tuple[Any, ...] = (thing.__func__,)
-    elif kind is property:
-        parts = (thing.fget, thing.fset, thing.fdel)
-    else:
-        return False
-    versions = _state.current().versions
-    for part in parts:  # held by `thing`, `parts` and this variable
-        if part is not None and not (
-            type(part) is types.FunctionType
-            and sys.getrefcount(part) <= 2 + _LOCAL
-            and part.__closure__ is None
-            and not part.__dict__
-            and id(part) not in versions
-        ):
-            return False
-    return True
-
-
-def only_held_by(thing: Any, holders: int) -> bool:
-    """Whether nothing but `holders` references and the caller's variable hold `thing`.
-
-    Call it with a variable of the caller, as `unheld`.
-    """
-    return sys.getrefcount(thing) <= holders + _CALLED
 
 
 def functions_of(thing: Any) -> List[types.FunctionType]:
@@ -199,7 +139,7 @@ class Pairer:
         """Make `old` run what `new` runs, looking through wrappers and descriptors.
 
         With `itself` False, `old` is a function about to be dropped (see
-        `only_held_by`): only what it holds is paired.
+        `_held.only_held_by`): only what it holds is paired.
         """
         if old is new or old is None or new is None or id(old) in self.seen:
             return
@@ -301,48 +241,3 @@ def _put_function(
     function.__annotations__ = annotations
     if function.__dict__ is not attributes:
         function.__dict__ = attributes
-
-
-def for_class(function: types.FunctionType, new: type, old: type) -> types.FunctionType:
-    """`function` as the old class's own: its super() (the __class__ cell) finds `old`.
-
-    A copy, never the new function changed: the new class may stay in use
-    (a class it could not be merged into, made by a metaclass defined here).
-    """
-    code = function.__code__
-    closure = function.__closure__
-    if closure is None or "__class__" not in code.co_freevars:
-        return function
-    index = code.co_freevars.index("__class__")
-    if cell_value(closure[index]) is not new:
-        return function
-    cells = closure[:index] + (_cell(old),) + closure[index + 1:]
-    copy = types.FunctionType(code, function.__globals__, function.__name__,
-                              function.__defaults__, cells)
-    copy.__kwdefaults__ = function.__kwdefaults__
-    copy.__qualname__ = function.__qualname__
-    copy.__module__ = function.__module__
-    copy.__doc__ = function.__doc__
-    copy.__annotations__ = function.__annotations__
-    copy.__dict__.update(function.__dict__)
-    return copy
-
-
-def wrapper_for_class(wrapper: Any, new: type, old: type) -> Any:
-    kind = type(wrapper)
-    if kind is property:
-        functions = (wrapper.fget, wrapper.fset, wrapper.fdel)
-        parts = [for_class(f, new, old) if type(f) is types.FunctionType else f
-                 for f in functions]
-        if parts[0] is functions[0] and parts[1] is functions[1] and parts[2] is functions[2]:
-            return wrapper
-        return property(parts[0], parts[1], parts[2], wrapper.__doc__)
-    function = wrapper.__func__
-    if type(function) is not types.FunctionType:
-        return wrapper
-    copy = for_class(function, new, old)
-    return wrapper if copy is function else kind(copy)
-
-
-def _cell(value: Any) -> Any:
-    return (lambda: value).__closure__[0]  # type: ignore[index]

@@ -3,8 +3,9 @@
 An `Updater` is told, right after each re-imported module's code ran, about
 the new module, and updates the old module's objects in parts: matching
 the old and new namespaces name by name (`_matching`), pairing old
-functions with their new versions (`_pairing`), patching old classes
-(`_classes`) and enums (`_enums`) in place, pointing the new code at the old
+functions with their new versions (`_pairing`) unless nothing else holds
+them (`_held`), patching old classes (`_classes`, `_body`, `_safety`) and
+enums (`_enums`) in place, pointing the new code at the old
 objects that stand for new ones (`_canonical`), and remembering the earlier
 versions still held (`_generations`). Every change to an object that existed
 before goes into the undo journal (`_journal`); `undo()` plays it back when
@@ -195,6 +196,6 @@ class Updater:
 
 def _mirror(old: Dict[str, Any], new: Dict[str, Any]) -> None:
     # Never cleared: a thread still running old code sees each name old or new.
-    for key in [k for k in old if k not in new]:
+    for key in old.keys() - new.keys():  # a set operation, in C
         del old[key]
     old.update(new)

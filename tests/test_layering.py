@@ -128,5 +128,19 @@ class LayeringTest(unittest.TestCase):
                     self.assertLessEqual(lines, budget)
 
 
+#: The modules of live update, each under 300 lines with one job.
+UPDATE_MODULES = ("_update", "_matching", "_pairing", "_held", "_classes", "_body", "_safety",
+                  "_enums", "_canonical", "_journal", "_generations", "_names", "_stale")
+
+
+class UpdateSizeTest(unittest.TestCase):
+    def test_each_live_update_module_stays_under_300_lines(self) -> None:
+        for name in UPDATE_MODULES:
+            with open(os.path.join(CORE, name + ".py"), encoding="utf-8") as handle:
+                lines = len(handle.read().splitlines())
+            with self.subTest(module=name, lines=lines):
+                self.assertLess(lines, 300)
+
+
 if __name__ == "__main__":
     unittest.main()

@@ -125,6 +125,52 @@ class HeldPartsTest(UpdateCase):
         )
         self.assertEqual((A().run(), A().p, A.c(), A.s(), A().w()), ("new",) * 5)
 
+    def test_what_a_dropped_wrapper_holds_runs_the_new_code_when_held_elsewhere(self) -> None:
+        # The wrappers go with their class or module; the functions in
+        # their cells, a cell two wrappers share, or a __wrapped__ do not.
+        body = """
+            import functools
+            SEEN = []
+            def plain(function):
+                SEEN.append(function)
+                def wrapper(*args):
+                    return function(*args)
+                return wrapper
+            def logged(function):
+                @functools.wraps(function)
+                def wrapper(*args):
+                    return function(*args)
+                return wrapper
+            def twice(function):
+                def first(*args):
+                    return function(*args)
+                def second(*args):
+                    return function(*args)
+                first.other = second
+                return first
+            class A:
+                @plain
+                def run(self):
+                    return '{v}'
+                @logged
+                @plain
+                def deep(self):
+                    return '{v}'
+            @plain
+            def top():
+                return '{v}'
+            @twice
+            def pair():
+                return '{v}'
+            """
+        self.write("{pkg}/a.py", body.replace("{v}", "old"))
+        a = self.load("{pkg}.a")
+        held = list(a.SEEN) + [a.pair.other]
+        self.write("{pkg}/a.py", body.replace("{v}", "new"))
+        self.reload()
+        run, deep, top, other = held
+        self.assertEqual((run(None), deep(None), top(), other()), ("new",) * 4)
+
 
 class NoEditTest(UpdateCase):
     """Reloading three times with no edit changes no behaviour."""

@@ -1,0 +1,111 @@
+"""What carrying a new class body onto the old class takes besides copying its entries.
+
+A method that calls `super()` holds its class in a `__class__` cell: the old
+class gets a copy whose cell names the old class (`for_class`), never the
+new function changed, as the new class may stay in use. Keys the old body
+made and the new one no longer makes are deleted (`drop_removed`), while
+attributes set on the class at run time stay: which keys a body made is
+remembered by `_generations`, or else told from what the value is.
+
+It decides nothing about whether a class can be patched, and changes
+nothing but the old class's dictionary.
+"""
+
+import types
+from typing import Any
+
+from . import _generations
+from ._pairing import cell_value, functions_of
+
+#: Class dictionary entries that belong to one class object and are never copied.
+OWN = frozenset(
+    ("__dict__", "__weakref__", "_abc_impl", "_abc_registry", "_abc_cache",
+     "_abc_negative_cache", "_abc_negative_cache_version")
+)
+#: Enum bookkeeping that `_enums.update_enum` keeps on the old class.
+ENUM_OWN = frozenset(
+    ("_member_map_", "_member_names_", "_value2member_map_", "_unhashable_values_",
+     "_unhashable_values_map_", "_member_type_", "_new_member_", "_use_args_", "_value_repr_")
+)
+DESCRIPTORS = (types.MemberDescriptorType, types.GetSetDescriptorType)
+_PLAIN = (str, int, float, bool, bytes, type(None))
+
+
+def for_class(function: types.FunctionType, new: type, old: type) -> types.FunctionType:
+    """`function` as the old class's own: its super() (the __class__ cell) finds `old`.
+
+    A copy, never the new function changed: the new class may stay in use
+    (a class it could not be merged into, made by a metaclass defined here).
+    """
+    code = function.__code__
+    closure = function.__closure__
+    if closure is None or "__class__" not in code.co_freevars:
+        return function
+    index = code.co_freevars.index("__class__")
+    if cell_value(closure[index]) is not new:
+        return function
+    cells = closure[:index] + (_cell(old),) + closure[index + 1:]
+    copy = types.FunctionType(code, function.__globals__, function.__name__,
+                              function.__defaults__, cells)
+    copy.__kwdefaults__ = function.__kwdefaults__
+    copy.__qualname__ = function.__qualname__
+    copy.__module__ = function.__module__
+    copy.__doc__ = function.__doc__
+    copy.__annotations__ = function.__annotations__
+    copy.__dict__.update(function.__dict__)
+    return copy
+
+
+def wrapper_for_class(wrapper: Any, new: type, old: type) -> Any:
+    kind = type(wrapper)
+    if kind is property:
+        functions = (wrapper.fget, wrapper.fset, wrapper.fdel)
+        for function in functions:
+            if type(function) is types.FunctionType and function.__closure__ is not None:
+                break
+        else:
+            return wrapper  # the usual case: no __class__ cell to point at `old`
+        parts = [for_class(f, new, old) if type(f) is types.FunctionType else f
+                 for f in functions]
+        if parts[0] is functions[0] and parts[1] is functions[1] and parts[2] is functions[2]:
+            return wrapper
+        return property(parts[0], parts[1], parts[2], wrapper.__doc__)
+    function = wrapper.__func__
+    if type(function) is not types.FunctionType:
+        return wrapper
+    copy = for_class(function, new, old)
+    return wrapper if copy is function else kind(copy)
+
+
+def _cell(value: Any) -> Any:
+    return (lambda: value).__closure__[0]  # type: ignore[index]
+
+
+def drop_removed(old: type, new: type, is_enum: bool) -> None:
+    """Delete from `old` what its old body made and the new one does not."""
+    old_dict = old.__dict__
+    new_dict = new.__dict__
+    dropped = [k for k in old_dict if k not in new_dict]
+    body = _generations.body_keys(old)
+    for key in dropped:
+        value = old_dict[key]
+        if key in OWN or (is_enum and key in ENUM_OWN):
+            continue
+        if isinstance(value, DESCRIPTORS) and getattr(value, "__objclass__", None) is old:
+            continue
+        if is_enum and key in getattr(old, "_member_map_", {}):
+            continue  # members are reconciled in _update_enum
+        if body is not None and key not in body:
+            continue  # set at run time, not by the body
+        if body is None and not _made_by_body(old, value):
+            continue
+        type.__delattr__(old, key)
+
+
+def _made_by_body(cls: type, value: Any) -> bool:
+    """Without a record of the body: a method of the class or a constant was in it."""
+    if type(value) in _PLAIN:
+        return True
+    functions = functions_of(value)
+    prefix = cls.__qualname__ + "."
+    return bool(functions) and all(f.__qualname__.startswith(prefix) for f in functions)
