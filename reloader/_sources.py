@@ -27,16 +27,18 @@ def note(module: types.ModuleType, path: str, signature: Signature) -> None:
     key = id(module)
     state = _state.current()
 
-    def forget(_ref: object, key: int = key) -> None:
-        with state.sources_lock:
+    # No lock: the callback may run in the middle of any allocation, this
+    # function's included, and each dict operation here is atomic.
+    def forget(ref: object, key: int = key) -> None:
+        entry = state.sources.get(key)
+        if entry is not None and entry[0] is ref:  # not a newer module with the same id
             state.sources.pop(key, None)
 
     try:
         ref = weakref.ref(module, forget)
     except TypeError:  # a module type that refuses weak references
         return
-    with state.sources_lock:
-        state.sources[key] = (ref, path, signature)
+    state.sources[key] = (ref, path, signature)
 
 
 def note_loaded(names: Iterable[str]) -> None:

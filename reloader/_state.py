@@ -117,7 +117,6 @@ class State:
 
         # Per module object, the source it was imported from (`_sources`):
         # id(module) -> (weak reference to it, its source path, stat signature).
-        self.sources_lock = threading.Lock()
         self.sources: Dict[
             int, Tuple["weakref.ref[types.ModuleType]", str, Tuple[int, int, int, int]]  # noqa: UP037
         ] = {}

@@ -7,6 +7,7 @@ import subprocess
 import sys
 import threading
 import time
+import types
 import unittest
 from typing import Any, Callable, List, Optional, Tuple
 from unittest import mock
@@ -363,6 +364,42 @@ class EarlierEditsTest(WatcherCase):
             self.write("{pkg}/util.py", "VALUE = 5\n")
             self.assertIsNotNone(self.watch().check())
         self.assertEqual(self.mod("{pkg}.views").SHOWN, 50)
+
+
+class NotedSourcesTest(unittest.TestCase):
+    """What each module was imported from is noted and forgotten safely, garbage collection or not."""
+
+    def test_a_collection_in_the_middle_of_noting_forgets_without_deadlock(self) -> None:
+        # A collection can run at any allocation, the dict's own included, and
+        # call the weak reference callback of a module noted before.
+        from reloader import _sources, _state
+
+        class Collecting(dict):  # type: ignore[type-arg]
+            def __setitem__(self, key: Any, value: Any) -> None:
+                import gc
+                gc.collect()
+                super().__setitem__(key, value)
+
+        done: List[bool] = []
+
+        def note_two() -> None:
+            state = _state.State()
+            with state.use():
+                state.sources = Collecting()
+                dying = types.ModuleType("dying")
+                dying.__dict__["itself"] = dying  # a cycle: only a collection frees it
+                _sources.note(dying, "/nowhere/dying.py", (1, 1, 1, 1))
+                del dying
+                staying = types.ModuleType("staying")
+                _sources.note(staying, "/nowhere/staying.py", (2, 2, 2, 2))
+                done.append([entry[1] for entry in state.sources.values()]
+                            == ["/nowhere/staying.py"])
+
+        thread = threading.Thread(target=note_two, daemon=True)
+        thread.start()
+        thread.join(60)
+        self.assertFalse(thread.is_alive(), "noting a module deadlocked in a collection")
+        self.assertEqual(done, [True])
 
 
 class BurstTest(WatcherCase):
