@@ -773,6 +773,11 @@ def cycle_entry(group: List[str], top_level: Callable[[str], Sequence[Need]]) ->
     first that runs through at all; None when every entry would fail.
     """
     members = set(group)
+    top = min(group, key=len)
+    if all(other == top or other.startswith(top + ".") for other in group):
+        # A package holding every other member: any import of the cycle runs
+        # its code first, whatever is imported first.
+        return top
 
     def play(entry: str, safe_only: bool) -> Optional[int]:
         """How many half-run members get bound as modules; None if the play fails

@@ -241,6 +241,15 @@ class FirstCallTest(PackageCase):
         self.assertEqual(the_plan.kept, {
             self.pkg + ".caller": "uses {} at call time only".format(self.leaf)})
 
+    def test_a_plan_of_the_package_first_leaves_the_readers_known(self) -> None:
+        # A plan of the whole package does not read its modules for each
+        # other's importers; a later question about one of them still finds them.
+        with self.session.use():
+            package_plan = reloader.plan(self.pkg)
+            leaf_plan = reloader.plan(self.leaf)
+        self.assertIn(self.pkg + ".flag_reader", package_plan.names)
+        self.assertEqual({m.name: m.reason for m in leaf_plan.modules}, self.expected())
+
     def test_first_reload_runs_the_readers_again(self) -> None:
         self.write("{pkg}/leaf.py", "FLAG = False\nN = 4\nVALUE = 2\nT = ()\n\n"
                                     "class Base:\n    pass\n")
