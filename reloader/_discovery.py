@@ -209,8 +209,10 @@ class ModuleMemo(Generic[T]):
         if entry is not None and entry[0]() is module and entry[1] == name:
             return entry[2]
         value = self._compute(name, module)
-        def forget(_ref: object, key: int = key) -> None:
-            self._values.pop(key, None)
+        def forget(ref: object, key: int = key) -> None:
+            entry = self._values.get(key)
+            if entry is not None and entry[0] is ref:  # not a newer module with the same id
+                self._values.pop(key, None)
 
         try:
             ref = weakref.ref(module, forget)
