@@ -900,7 +900,7 @@ class ReloaderFaults(FaultCase):
     def test_inside_reloader_once_the_new_code_is_in(self) -> None:
         self.write_all(2)
         before = Snapshot(self.names())
-        with mock.patch.object(_update.Updater, "commit", functools.partial(int, object())):
+        with mock.patch.object(_update.Updater, "commit", staticmethod(functools.partial(int, object()))):
             error = self.fail_reload()
         self.assert_all_new(before, 2)
         self.assert_hooks_balanced()
