@@ -15,7 +15,6 @@ nothing it cannot put back.
 """
 
 import atexit
-import itertools
 import logging
 import signal
 import sys
@@ -45,10 +44,7 @@ def _loggers() -> List[logging.Logger]:
 def _logging_items() -> Set[int]:
     # Taken after each module's code runs during a reload: kept lean.
     items: Set[int] = set()
-    loggers = itertools.chain((logging.getLogger(),), logging.Logger.manager.loggerDict.values())
-    for logger in list(loggers):
-        if not isinstance(logger, logging.Logger):
-            continue  # a placeholder for loggers below it
+    for logger in _loggers():
         if logger.filters:
             items.update(map(id, logger.filters))
         for handler in logger.handlers:

@@ -241,20 +241,29 @@ class Watcher:
     def _edited_before(self) -> Set[str]:
         """The watched files whose loaded module runs older source than the file holds."""
         edited: Set[str] = set()
-        index: Dict[str, List[str]] = {}  # the files' index, by the way
-        for name, module in self._under_roots():
-            info = _discovery.describe(name, module)
-            path = info.path if info is not None else None
-            if path is None or info is None:
-                continue
-            index.setdefault(path, []).append(name)
-            if info.protected is not None:
-                continue
-            current = self._scanner.signature(path)
-            if current is not None and _sources.edited(module, path, current):
-                edited.add(path)
-        self._index = index
+        self._build_index(everything=False)
+        for path, names in self._index.items():
+            for name in names:
+                module = _discovery.loaded_module(name)
+                info = _discovery.describe(name, module)
+                if module is None or info is None or info.protected is not None:
+                    continue
+                current = self._scanner.signature(path)
+                if current is not None and _sources.edited(module, path, current):
+                    edited.add(path)
         return edited
+
+    def _build_index(self, everything: bool) -> None:
+        """Index the loaded modules by resolved path: those under the watched folders, or all."""
+        infos: Iterable[Tuple[str, Optional[_discovery.ModuleInfo]]]
+        if everything:
+            infos = _discovery.describe_loaded().items()
+        else:
+            infos = ((n, _discovery.describe(n, m)) for n, m in self._under_roots())
+        self._index = {}
+        for name, info in infos:
+            if info is not None and info.path is not None:
+                self._index.setdefault(info.path, []).append(name)
 
     def _under_roots(self) -> List[Tuple[str, types.ModuleType]]:
         """The loaded modules whose file lies in a folder that is, resolved, under a watched path.
@@ -337,16 +346,8 @@ class Watcher:
         # Something was imported, reloaded or purged since the index was
         # built: first from the modules under the watched folders, then, if
         # the file is still unknown, from every loaded module.
-        for candidates in (self._under_roots, None):
-            self._index = {}
-            infos: Iterable[Tuple[str, Optional[_discovery.ModuleInfo]]]
-            if candidates is None:
-                infos = _discovery.describe_loaded().items()
-            else:
-                infos = ((n, _discovery.describe(n, m)) for n, m in candidates())
-            for name, info in infos:
-                if info is not None and info.path is not None:
-                    self._index.setdefault(info.path, []).append(name)
+        for everything in (False, True):
+            self._build_index(everything)
             if path in self._index:
                 break
         return self._index.get(path, [])
