@@ -948,34 +948,31 @@ class ReloaderFaults(FaultCase):
             "named 'missing_{}_app'".format(self.pkg + ".app", path, missing, self.pkg)
         ])
 
-    def test_the_standard_library_is_not_the_place(self) -> None:
+    def _before_reload_warning(self, imported: str, call: str) -> Tuple[str, str]:
+        """The one warning of a reload whose old app's __before_reload__ runs `call`,
+        and the place it must name ("file:line")."""
         text = source("app", 2).replace(
             "def __before_reload__():\n",
-            "def __before_reload__():\n    import json\n    json.loads('{')\n",
+            "def __before_reload__():\n    import {}\n    {}\n".format(imported, call),
         )
         path = self.write("{pkg}/app.py", text)
         reloader.reload(self.pkg)
         report = reloader.reload(self.pkg)
-        line = text.splitlines().index("    json.loads('{')") + 1
+        line = text.splitlines().index("    " + call) + 1
         self.assertEqual(len(report.warnings), 1)
-        self.assertTrue(report.warnings[0].startswith(
-            "__before_reload__ of {!r} failed at {}:{}: JSONDecodeError: ".format(
-                self.pkg + ".app", path, line)), report.warnings[0])
+        return report.warnings[0], "{}:{}".format(path, line)
+
+    def test_the_standard_library_is_not_the_place(self) -> None:
+        warning, place = self._before_reload_warning("json", "json.loads('{')")
+        self.assertTrue(warning.startswith(
+            "__before_reload__ of {!r} failed at {}: JSONDecodeError: ".format(
+                self.pkg + ".app", place)), warning)
 
     def test_reloader_called_from_the_users_code_is_the_users_place(self) -> None:
-        text = source("app", 2).replace(
-            "def __before_reload__():\n",
-            "def __before_reload__():\n    import reloader\n    reloader.reload(__name__)\n",
-        )
-        path = self.write("{pkg}/app.py", text)
-        reloader.reload(self.pkg)
-        report = reloader.reload(self.pkg)
-        line = text.splitlines().index("    reloader.reload(__name__)") + 1
-        self.assertEqual(len(report.warnings), 1)
-        self.assertTrue(report.warnings[0].startswith(
-            "__before_reload__ of {!r} failed at {}:{}: RuntimeError: reload() was called "
-            "while a reload is running".format(self.pkg + ".app", path, line)),
-            report.warnings[0])
+        warning, place = self._before_reload_warning("reloader", "reloader.reload(__name__)")
+        self.assertTrue(warning.startswith(
+            "__before_reload__ of {!r} failed at {}: RuntimeError: reload() was called "
+            "while a reload is running".format(self.pkg + ".app", place)), warning)
 
 
 if __name__ == "__main__":
