@@ -335,6 +335,11 @@ def _code(name: str, module: types.ModuleType) -> Optional[_reach.TopLevel]:
 _top_level_code = ModuleMemo(_code)
 
 
+def read_top_level(name: str, module: types.ModuleType) -> None:
+    """Read now what the loaded module's import-time code does, for rerun_reason() later."""
+    _top_level_code.get(name, module)
+
+
 def rerun_reason(
     name: str, module: types.ModuleType, changed: str, is_module: Callable[[str], bool]
 ) -> Optional[str]:

@@ -33,7 +33,8 @@ import contextlib
 import gc
 import threading
 import time
-from typing import Dict, FrozenSet, Iterator, List, Optional, Sequence
+import types
+from typing import Dict, FrozenSet, Iterable, Iterator, List, Optional, Sequence
 
 from . import _discovery, _graph, _state, _transaction
 from ._report import Plan, PlannedModule, ReloadError, Report
@@ -130,6 +131,36 @@ def _collector_paused() -> Iterator[None]:
     finally:
         if enabled:
             gc.enable()
+
+
+def learn_importers(names: Iterable[str]) -> bool:
+    """Learn now which loaded modules import the named ones; False if a reload is running.
+
+    The import index learns this on demand, and the first reload of a module
+    pays for it: in a large session, many times a later reload. A caller that
+    knows what will be reloaded (a watcher, when made) pays it up front.
+    """
+    if not _lock.acquire(blocking=False):
+        return False
+    try:
+        if getattr(_active, "running", False):
+            return False
+        state = _state.current()
+        table, index = state.table, state.index
+        with _collector_paused(), table.lock:
+            table.refresh()
+            index.update(table.take_unindexed(), table.infos, table.seen)
+            names = list(names)
+            index.learn(names)
+            # What the importers' import-time code reads: what the first
+            # reload asks of each, to tell who must run again.
+            for importer in set().union(*(index.importers.get(n, ()) for n in names)):
+                module = table.seen.get(importer)
+                if isinstance(module, types.ModuleType):
+                    _graph.read_top_level(importer, module)
+        return True
+    finally:
+        _lock.release()
 
 
 def plan(*targets: object, dependents: bool = True) -> Plan:
