@@ -303,7 +303,7 @@ def _module_edges(name: str, module: types.ModuleType) -> FrozenSet[str]:
     # Read when reloader first sees this module object: what its source
     # imports, and what its namespace holds.
     namespace = object.__getattribute__(module, "__dict__")
-    edges = runtime_references(namespace, name) | _parsed.get(name, module).imports
+    edges = runtime_references(namespace, name) | _imports_of(name, module)
     edges.discard(name)
     return frozenset(edges)
 
@@ -597,7 +597,7 @@ class _ImportIndex:
             found = set(self._imports_of(name, module) & due)
             namespace = object.__getattribute__(module, "__dict__")
             if not own.isdisjoint(map(id, list(namespace.values()))):
-                found.update(runtime_references(namespace, name) & due)
+                found.update(_edges.get(name, module) & due)  # what it holds of them too
             found.discard(name)
             if not found or not self._is_importer(name):
                 continue
