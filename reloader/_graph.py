@@ -541,30 +541,33 @@ class _ImportIndex:
             return
         # 1. What an import of each wanted module leaves in its importers:
         #    the module, its parent packages, the objects it holds.
-        owners: Dict[int, List[str]] = {}
+        ids: Set[int] = set()
         own: Set[int] = set()  # the modules and what they define: runtime references
         stale: Dict[str, Tuple[int, int]] = {}  # name -> generations to read in full
+        packages: Set[str] = set()
         for name in todo:
             module = loaded[name]
-            owners.setdefault(id(module), []).append(name)
+            namespace = object.__getattribute__(module, "__dict__")
+            values = [value for key, value in list(namespace.items()) if key not in _SKIP_NAMES]
+            ids.update(map(id, values))
             own.add(id(module))
-            parts = name.split(".")
-            for end in range(1, len(parts)):
-                parent = loaded.get(".".join(parts[:end]))
-                if isinstance(parent, types.ModuleType):
-                    owners.setdefault(id(parent), []).append(name)
-            for key, value in list(object.__getattribute__(module, "__dict__").items()):
-                if key in _SKIP_NAMES:
-                    continue
-                owners.setdefault(id(value), []).append(name)
-                if isinstance(value, (types.FunctionType, type)) and getattr(
-                        value, "__module__", None) == name:
-                    own.add(id(value))
+            own.update(id(value) for value in values if isinstance(
+                value, (types.FunctionType, type)) and getattr(value, "__module__", None) == name)
+            packages.add(name.rpartition(".")[0])
             last = self.scanned.get(name, 0)
             replaced = self._replaced.get(name, 0)
             if replaced > last:
                 stale[name] = (last, replaced)
-        ids = set(owners)
+        ids.update(own)
+        climbed: Set[str] = set()
+        while packages:
+            package = packages.pop()
+            if package and package not in climbed:
+                climbed.add(package)
+                parent = loaded.get(package)
+                if isinstance(parent, types.ModuleType):
+                    ids.add(id(parent))
+                packages.add(package.rpartition(".")[0])
         floor = min(self.scanned.get(name, 0) for name in todo)
         # 2. The entries that hold any of it (one pass in C over them all),
         #    and the entries loaded before a wanted module was replaced.
