@@ -125,8 +125,15 @@ class Watcher:
         # The first look, now: the edits saved before this watcher existed
         # are taken at the first check, and the importers of the watched
         # modules are learnt, so that the first reload costs like a later one.
-        self._pending = self._edited_before()
-        learn_importers(name for names in self._index.values() for name in names)
+        # Should it fail, the first check looks again, and reports what fails.
+        self._caught_up = False
+        try:
+            self._pending = self._edited_before()
+            learn_importers(name for names in self._index.values() for name in names)
+        except Exception:
+            _log.debug("the first look failed; the first check looks again", exc_info=True)
+        else:
+            self._caught_up = True
 
     @property
     def mode(self) -> str:
@@ -204,6 +211,9 @@ class Watcher:
         #    watcher existed.
         changes: Changes = self._scanner.scan()
         now = self._clock()
+        if not self._caught_up:  # the first look failed when the watcher was made
+            self._caught_up = True
+            self._pending |= self._edited_before()
         if changes:
             self._pending |= changes.paths
             self._moved_at = now

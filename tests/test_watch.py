@@ -644,6 +644,16 @@ class FirstLookTest(WatcherCase):
         self.assertEqual(report.reloaded, (self.name("{pkg}.util"), self.name("{pkg}.views")))
         self.assertEqual(self.mod("{pkg}.views").SHOWN, 30)
 
+    def test_a_first_look_that_fails_when_made_is_taken_again_at_the_first_check(self) -> None:
+        self.assertIsNone(self.watcher.check())  # it noted what each module runs
+        self.write("{pkg}/util.py", "VALUE = 4\n")
+        with mock.patch.object(_watch.Watcher, "_edited_before", side_effect=OSError("no")):
+            watcher = self.watch()
+        report = watcher.check()
+        assert report is not None
+        self.assertEqual(report.reloaded, (self.name("{pkg}.util"), self.name("{pkg}.views")))
+        self.assertEqual(self.mod("{pkg}.views").SHOWN, 40)
+
     def test_learning_waits_for_no_reload_and_changes_nothing_during_one(self) -> None:
         # A watcher made on another thread while this one reloads does not
         # wait for the reload, nor look at its half-done module table.
