@@ -597,7 +597,6 @@ class ModeTest(WatcherCase):
         self.assertEqual(self.mod("{pkg}.views").SHOWN, 20)
 
 
-@unittest.skipUnless(LINUX, "inotify is Linux only")
 class FirstLookTest(WatcherCase):
     """A watcher learns when made what imports the watched modules: the first save costs like later ones."""
 
@@ -654,6 +653,7 @@ class FirstLookTest(WatcherCase):
         self.assertEqual(report.reloaded, (self.name("{pkg}.util"), self.name("{pkg}.views")))
         self.assertEqual(self.mod("{pkg}.views").SHOWN, 40)
 
+    @unittest.skipIf(sys.platform == "emscripten", "needs threads, which this platform lacks")
     def test_learning_waits_for_no_reload_and_changes_nothing_during_one(self) -> None:
         # A watcher made on another thread while this one reloads does not
         # wait for the reload, nor look at its half-done module table.
@@ -673,6 +673,7 @@ class FirstLookTest(WatcherCase):
         self.assertTrue(_reload.learn_importers([self.name("{pkg}.util")]))
 
 
+@unittest.skipUnless(LINUX, "inotify is Linux only")
 class NotifiedTest(WatcherCase):
     """With notification, a check that finds nothing reads nothing, and no change is lost."""
 
