@@ -19,8 +19,8 @@ then edits one leaf module that many others depend on, and prints medians of:
    before; making it, which takes the first look, is timed apart), each
    first call in a fresh process (`--first` processes) that imports the
    same modules and has not used reloader yet;
-4. the first `plan()` of the session against a later one (the watcher's
-   first look came before it).
+4. the first `plan()` of the session against a later one, after a watcher
+   was made (which took the first look).
 
 Each row runs in a small session (the package only) and with 10,000 other
 modules loaded (`--large`). After each check and each first call the bench
