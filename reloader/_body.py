@@ -12,10 +12,10 @@ nothing but the old class's dictionary.
 """
 
 import types
-from typing import Any
+from typing import Any, Dict, Tuple
 
 from . import _generations
-from ._pairing import cell_value, functions_of
+from ._pairing import cell_value, functions_of, qualname
 
 #: Class dictionary entries that belong to one class object and are never copied.
 OWN = frozenset(
@@ -109,3 +109,14 @@ def _made_by_body(cls: type, value: Any) -> bool:
     functions = functions_of(value)
     prefix = cls.__qualname__ + "."
     return bool(functions) and all(f.__qualname__.startswith(prefix) for f in functions)
+
+
+def note_fields(old: type, before: Tuple[Any, Any], new: type, notes: Dict[str, str]) -> None:
+    """Instances made before the reload keep the fields they were made with: say so."""
+    for attribute, fields in zip(("__dataclass_fields__", "_fields"), before):
+        after = new.__dict__.get(attribute)
+        if fields is not None and after is not None and list(fields) != list(after):
+            notes[qualname(old) + " instances"] = (
+                "its fields changed from ({}) to ({}); instances made before the reload "
+                "keep the old fields".format(", ".join(fields), ", ".join(after))
+            )

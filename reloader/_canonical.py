@@ -111,10 +111,10 @@ class Canon:
 
     def rebuilt(self, items: Any) -> Any:
         """A tuple or frozenset like `items` holding canonical objects, or `items` itself."""
+        if self.new.keys().isdisjoint(map(id, items)):
+            return items  # told in C: nothing in it was replaced
         get = self.get
-        if any(get(item) is not item for item in items):
-            return type(items)(get(item) for item in items)
-        return items
+        return type(items)(get(item) for item in items)
 
     def container(self, container: Any, where: str) -> None:
         """Rewrite one level of a list, dict or set; report it if it refuses."""

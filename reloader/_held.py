@@ -17,6 +17,11 @@ from . import _state
 from ._pairing import CALLABLES
 
 _PLAIN = (str, int, float, bool, bytes, type(None))
+#: Class attribute values that no update follows: patching replaces them.
+_DROPPED = frozenset(_PLAIN + (tuple, list, dict, set, frozenset))
+_WRAPPERS = (classmethod, staticmethod, property)
+_OWN_DESCRIPTORS = ("__dict__", "__weakref__")
+_OBJECT = (object,)
 
 
 def _counted(thing: Any) -> int:
@@ -115,6 +120,47 @@ def _holds_alone(function: types.FunctionType, depth: int) -> bool:
             )
         ):
             return False
+    return True
+
+
+def class_unheld(cls: type) -> bool:
+    """Whether nothing but its module's name for it holds the class `cls`, nor its functions.
+
+    Its own `__mro__` and `__dict__`/`__weakref__` descriptors hold it too;
+    anything else (an instance, a subclass, another module's name, a cell
+    of `super()`) counts. Such a class is gone with its old module, as an
+    unheld function: nothing can use it, so it needs no update, provided
+    its functions are unheld too and it holds no class and no other
+    callable pairing would follow. Only classes made by `type`, of `object`
+    alone, without `__slots__`: what holds others is not counted here, and
+    a subclass of another class could linger in its `__subclasses__()`
+    (plugin discovery) until collected. Call it with a variable of the
+    caller, as `unheld`.
+    """
+    if type(cls) is not type or cls.__bases__ != _OBJECT:
+        return False
+    namespace = cls.__dict__
+    if "__slots__" in namespace:
+        return False
+    own = 2  # its module's name and its __mro__
+    for key in _OWN_DESCRIPTORS:
+        value = namespace.get(key)
+        if type(value) is types.GetSetDescriptorType and value.__objclass__ is cls:
+            own += 1
+    if sys.getrefcount(cls) > own + _CALLED:
+        return False
+    for value in namespace.values():  # held by the class dictionary and this variable
+        kind = type(value)
+        if kind in _DROPPED:
+            continue  # the new body's value replaces it, as patching would
+        if kind is types.FunctionType or kind in _WRAPPERS:
+            if not unheld(value, 1):
+                return False
+        elif kind is types.GetSetDescriptorType:
+            if value.__objclass__ is not cls:
+                return False
+        elif issubclass(kind, type) or issubclass(kind, CALLABLES) or callable(value):
+            return False  # a nested class, a partial: pairing would follow it
     return True
 
 

@@ -14,7 +14,7 @@ import struct
 import types
 from typing import Any, Dict, List, Optional, Set, Tuple
 
-from ._held import unheld
+from ._held import class_unheld, unheld
 from ._journal import MISSING
 from ._pairing import CALLABLES, functions_of, wrapped
 
@@ -71,6 +71,8 @@ def match(update: Any, old_dict: Dict[str, Any], new_dict: Dict[str, Any]) -> No
                 (new.__module__ == name and old.__module__ == old_name)  # _defined_in, usually
                 or (_defined_in(new, new_dict) and _defined_in(old, old_dict))
             ):
+                if new_kind is type and new.__module__ == name and class_unheld(old):
+                    update.classes.unheld.add(id(old))
                 classes.append((old, new))
         elif old_kind in _CONSTANTS:
             continue

@@ -19,9 +19,11 @@ import types
 from typing import Any, Dict, List, Optional, Set
 
 from . import _generations
-from ._journal import Journal
+from ._journal import MISSING, Journal
 
 _PLAIN = (str, int, float, bool, bytes, type(None))
+#: Exactly these types never wrap a function.
+_INERT = frozenset(_PLAIN + (list, dict, set, tuple, frozenset))
 DESCRIBED = (types.FunctionType, classmethod, staticmethod, property)
 CALLABLES = (
     types.FunctionType,
@@ -115,6 +117,14 @@ def wrapped(thing: Any) -> Any:
     except Exception:  # no __dict__, or a proxy whose lookup raises
         return None
     return attributes.get("__wrapped__") if type(attributes) is dict else None
+
+
+def pairable(thing: Any) -> bool:
+    """Whether pairing follows `thing`: a function, a descriptor or wrapper of one."""
+    kind = type(thing)
+    return kind not in _INERT and thing is not MISSING and (
+        issubclass(kind, CALLABLES) or wrapped(thing) is not None
+    )
 
 
 def cell_value(cell: Any) -> Any:
