@@ -12,7 +12,7 @@ nothing but the old class's dictionary.
 """
 
 import types
-from typing import Any, Dict, Tuple
+from typing import Any, Dict, List, Tuple
 
 from . import _generations
 from ._pairing import cell_value, functions_of, qualname
@@ -75,6 +75,12 @@ def wrapper_for_class(wrapper: Any, new: type, old: type) -> Any:
         return wrapper
     copy = for_class(function, new, old)
     return wrapper if copy is function else kind(copy)
+
+
+def with_state(wrapper: Any) -> List[types.FunctionType]:
+    """The functions of a property or classmethod that hold cells, defaults or attributes."""
+    return [f for f in functions_of(wrapper) if f.__closure__ or f.__defaults__
+            or f.__kwdefaults__ or f.__dict__]
 
 
 def _cell(value: Any) -> Any:

@@ -23,7 +23,7 @@ from ._canonical import Canon
 from ._enums import update_enum
 from ._held import only_held_by, unheld
 from ._journal import MISSING, Journal, restore_class_dict
-from ._pairing import Pairer, functions_of, pairable, qualname, same_function, same_values
+from ._pairing import Pairer, pairable, qualname, same_function, same_values
 from ._safety import refusal, tied
 
 _OWN_ENUM = OWN | ENUM_OWN
@@ -175,7 +175,7 @@ class ClassPatcher:
                         or value.__dict__):
                     self.functions.append(value)  # its cells and defaults, as _patch
             elif kind in _WRAPPERS:
-                self.functions.extend(functions_of(value))
+                self.functions.extend(_body.with_state(value))
             elif kind in _INERT:
                 if kind is tuple or kind is frozenset:
                     rebuilt = canon.rebuilt(value)
@@ -246,7 +246,7 @@ class ClassPatcher:
                 continue
             if kind in _WRAPPERS:  # a property or classmethod: never canonical, no module's
                 value = wrapper_for_class(value, new, old)
-                self.functions.extend(functions_of(value))
+                self.functions.extend(_body.with_state(value))
                 if (type(current) in _WRAPPERS or pairable(current)) and not unheld(current, 2):
                     self.pairer.pair(current, value)
                 type.__setattr__(old, key, value)
@@ -293,3 +293,4 @@ class ClassPatcher:
         if fields[0] is not None or fields[1] is not None:
             _body.note_fields(old, fields, new, self.notes)
         self.bodies += (old, new)
+

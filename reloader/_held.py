@@ -137,8 +137,8 @@ def class_unheld(cls: type) -> bool:
     (plugin discovery) until collected. Call it with a variable of the
     caller, as `unheld`.
     """
-    if type(cls) is not type or cls.__bases__ != _OBJECT:
-        return False
+    if type(cls) is not type or sys.getrefcount(cls) > 4 + _CALLED or cls.__bases__ != _OBJECT:
+        return False  # told before its dictionary is read: most classes are held
     namespace = cls.__dict__
     if "__slots__" in namespace:
         return False
