@@ -15,7 +15,7 @@ import types
 from typing import Any, Dict, List, Tuple
 
 from . import _generations
-from ._pairing import cell_value, functions_of, qualname
+from ._pairing import cell_value, functions_of, qualname, wrapped
 
 #: Class dictionary entries that belong to one class object and are never copied.
 OWN = frozenset(
@@ -80,7 +80,7 @@ def wrapper_for_class(wrapper: Any, new: type, old: type) -> Any:
 def with_state(wrapper: Any) -> List[types.FunctionType]:
     """The functions of a property or classmethod that hold cells, defaults or attributes."""
     return [f for f in functions_of(wrapper) if f.__closure__ or f.__defaults__
-            or f.__kwdefaults__ or f.__dict__]
+            or f.__kwdefaults__ or wrapped(f) is not None]
 
 
 def _cell(value: Any) -> Any:

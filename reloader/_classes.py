@@ -23,7 +23,7 @@ from ._canonical import Canon
 from ._enums import update_enum
 from ._held import only_held_by, unheld
 from ._journal import MISSING, Journal, restore_class_dict
-from ._pairing import Pairer, pairable, qualname, same_function, same_values
+from ._pairing import Pairer, pairable, qualname, same_function, same_values, wrapped
 from ._safety import refusal, tied
 
 _OWN_ENUM = OWN | ENUM_OWN
@@ -172,7 +172,7 @@ class ClassPatcher:
             kind = type(value)
             if kind is types.FunctionType:
                 if (value.__closure__ or value.__defaults__ or value.__kwdefaults__
-                        or value.__dict__):
+                        or wrapped(value) is not None):
                     self.functions.append(value)  # its cells and defaults, as _patch
             elif kind in _WRAPPERS:
                 self.functions.extend(_body.with_state(value))
@@ -231,7 +231,7 @@ class ClassPatcher:
                 if value.__closure__:
                     value = for_class(value, new, old)
                     self.functions.append(value)  # its cells once the module's enums are done
-                elif value.__defaults__ or value.__kwdefaults__ or value.__dict__:
+                elif value.__defaults__ or value.__kwdefaults__ or wrapped(value) is not None:
                     self.functions.append(value)  # or a wrapper (functools.wraps)
                 if type(current) is types.FunctionType:
                     if unheld(current, 2):  # the class dictionary and its saved copy

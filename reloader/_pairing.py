@@ -110,6 +110,8 @@ def functions_of(thing: Any) -> List[types.FunctionType]:
 
 def wrapped(thing: Any) -> Any:
     """What `functools.wraps` or `lru_cache` left in `__wrapped__`, or None."""
+    if type(thing) is types.FunctionType:
+        return getattr(thing, "__wrapped__", None)  # and no empty __dict__ made for it
     if not callable(thing):
         return None  # and no AttributeError raised and caught for every constant
     try:
