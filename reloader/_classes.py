@@ -185,7 +185,7 @@ class ClassPatcher:
                     self.containers.append((value, "{}.{}".format(qualname(new), key)))
             elif mapped.get(id(value), MISSING) is value:
                 type.__setattr__(new, key, canonical[id(value)])
-            elif not issubclass(kind, type):
+            elif kind is not new and not issubclass(kind, type):
                 module = getattr(kind, "__module__", None)
                 if module == new.__module__ or module in self.running:  # an enum member, maybe
                     self.attributes += (new, key, value)

@@ -71,7 +71,7 @@ def match(update: Any, old_dict: Dict[str, Any], new_dict: Dict[str, Any]) -> No
                 (new.__module__ == name and old.__module__ == old_name)  # _defined_in, usually
                 or (_defined_in(new, new_dict) and _defined_in(old, old_dict))
             ):
-                if new_kind is type and new.__module__ == name and class_unheld(old):
+                if new_kind is old_kind and new.__module__ == name and class_unheld(old, new):
                     update.classes.unheld.add(id(old))
                 classes.append((old, new))
         elif old_kind in _CONSTANTS:

@@ -430,6 +430,36 @@ class UnheldClassTest(UpdateCase):
         self.reload()
         self.assertEqual({plugin().run() for plugin in base.__subclasses__()}, {"new"})
 
+    def test_enum_nothing_holds_goes_with_its_module(self) -> None:
+        body = "import enum\nclass Mode(enum.Enum):\n    ON = 1\n    {}\n"
+        self.write("{pkg}/__init__.py")
+        self.write("{pkg}/a.py", body.format("OFF = 2"))
+        old = weakref.ref(self.load("{pkg}.a").Mode)
+        self.write("{pkg}/a.py", body.format("AUTO = 3"))
+        self.reload()
+        mode = self.mod("{pkg}.a").Mode
+        self.assertEqual([m.name for m in mode], ["ON", "AUTO"])
+        self.assertIs(mode(1), mode.ON)
+        gc.collect()
+        self.assertIsNone(old())
+
+    def test_enum_whose_method_is_held_is_patched(self) -> None:
+        body = "import enum\nclass Mode(enum.Enum):\n    ON = 1\n    def label(self):\n"
+        self.write("{pkg}/__init__.py")
+        self.write("{pkg}/a.py", body + "        return 'old'\n")
+        label = self.load("{pkg}.a").Mode.label
+        self.write("{pkg}/a.py", body + "        return 'new'\n")
+        self.reload()
+        self.assertEqual(label(None), "new")
+
+    def test_enum_member_of_unhashable_value_held_stays_the_member(self) -> None:
+        # Its value is in no table of the enum: one holder fewer to count.
+        self.write("{pkg}/__init__.py")
+        self.write("{pkg}/a.py", "import enum\nclass Mode(enum.Enum):\n    ON = [1]\n")
+        held = [self.load("{pkg}.a").Mode.ON]
+        self.reload()
+        self.assertIs(self.mod("{pkg}.a").Mode.ON, held[0])
+
     def test_enum_members_in_a_class_nothing_holds_are_the_old_ones(self) -> None:
         body = """
             import enum
