@@ -17,7 +17,7 @@ import operator
 import sys
 import types
 import weakref
-from typing import Any, Dict, List, Optional, Tuple
+from typing import Any, Dict, List, Optional, Sequence, Tuple
 
 from . import _state
 
@@ -105,7 +105,7 @@ def body_keys(cls: type) -> Optional[Tuple[str, ...]]:
     return keys
 
 
-def remember_bodies(pairs: List[Any]) -> None:
+def remember_bodies(pairs: Sequence[Any]) -> None:
     """Remember the keys each new class's body made (old, new, old, new...)."""
     state = _state.current()
     bodies = state.body_keys

@@ -430,6 +430,18 @@ class UnheldClassTest(UpdateCase):
         self.reload()
         self.assertEqual({plugin().run() for plugin in base.__subclasses__()}, {"new"})
 
+    def test_attribute_set_at_run_time_on_a_class_kept_new_stays(self) -> None:
+        self.write("{pkg}/__init__.py")
+        self.write("{pkg}/a.py", "class A:\n    v = 1\n")
+        self.load("{pkg}.a")
+        self.reload()  # nothing holds A: the new class is the class
+        cls = self.mod("{pkg}.a").A
+        cls.mode = "set at run time"
+        self.write("{pkg}/a.py", "class A:\n    v = 2\n")
+        self.reload()  # held now: patched, and what its body made is known
+        self.assertIs(self.mod("{pkg}.a").A, cls)
+        self.assertEqual((cls.v, cls.mode), (2, "set at run time"))
+
     def test_enum_nothing_holds_goes_with_its_module(self) -> None:
         body = "import enum\nclass Mode(enum.Enum):\n    ON = 1\n    {}\n"
         self.write("{pkg}/__init__.py")
