@@ -17,7 +17,7 @@ import enum
 import types
 from typing import Any, Dict, List, Sequence, Set, Tuple
 
-from . import _body, _generations
+from . import _body
 from ._body import DESCRIPTORS, ENUM_OWN, OWN, drop_removed, for_class, wrapper_for_class
 from ._canonical import Canon
 from ._enums import update_enum
@@ -190,7 +190,7 @@ class ClassPatcher:
                 if module == new.__module__ or module in self.running:  # an enum member, maybe
                     self.attributes += (new, key, value)
         self.patched.add(id(new))  # done: the module's pass leaves it
-        _generations.remember_bodies((new, new))  # the keys its body made, while they are all
+        self.bodies += (new, new)  # which keys its body made, for the next reload
         return True
 
     def _adopt_metaclass(self, new: type) -> None:

@@ -133,7 +133,8 @@ def class_unheld(cls: type, new: type) -> bool:
     class is gone with its old module, as an unheld function: nothing can
     use it, so it needs no update, provided its functions are unheld too
     and it holds no class and no other callable pairing would follow (what
-    its new version `new` shares with it is not its own). Only classes
+    its new version `new` shares with it is not its own), nor any key the
+    new body lacks (set at run time, patching would keep it). Only classes
     made by `type` of `object` alone, and plain enums: what holds others
     is not counted here, and a subclass of another class could linger in
     its `__subclasses__()` (plugin discovery) until collected. Call it with
@@ -167,6 +168,8 @@ def class_unheld(cls: type, new: type) -> bool:
     else:
         return False
     shared = new.__dict__
+    if not namespace.keys() <= shared.keys():
+        return False  # an attribute set at run time, which patching keeps, or one removed
     for key in namespace:
         value = namespace[key]  # held by the class dictionary and this variable
         kind = type(value)

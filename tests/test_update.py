@@ -2,6 +2,7 @@
 
 import gc
 import sys
+import threading
 import types
 import weakref
 
@@ -430,6 +431,15 @@ class UnheldClassTest(UpdateCase):
         self.reload()
         self.assertEqual({plugin().run() for plugin in base.__subclasses__()}, {"new"})
 
+    def test_attribute_set_at_run_time_on_a_class_nothing_holds_stays(self) -> None:
+        self.write("{pkg}/__init__.py")
+        self.write("{pkg}/a.py", "class A:\n    v = 1\n")
+        lock = self.load("{pkg}.a").A.lock = threading.Lock()  # as tqdm makes its lock
+        self.write("{pkg}/a.py", "class A:\n    v = 2\n")
+        self.reload()
+        cls = self.mod("{pkg}.a").A
+        self.assertEqual((cls.v, cls.lock), (2, lock))
+
     def test_attribute_set_at_run_time_on_a_class_kept_new_stays(self) -> None:
         self.write("{pkg}/__init__.py")
         self.write("{pkg}/a.py", "class A:\n    v = 1\n")
@@ -443,14 +453,14 @@ class UnheldClassTest(UpdateCase):
         self.assertEqual((cls.v, cls.mode), (2, "set at run time"))
 
     def test_enum_nothing_holds_goes_with_its_module(self) -> None:
-        body = "import enum\nclass Mode(enum.Enum):\n    ON = 1\n    {}\n"
+        body = "import enum\nclass Mode(enum.Enum):\n    ON = 1\n    OFF = 2\n    {}\n"
         self.write("{pkg}/__init__.py")
-        self.write("{pkg}/a.py", body.format("OFF = 2"))
+        self.write("{pkg}/a.py", body.format(""))
         old = weakref.ref(self.load("{pkg}.a").Mode)
         self.write("{pkg}/a.py", body.format("AUTO = 3"))
         self.reload()
         mode = self.mod("{pkg}.a").Mode
-        self.assertEqual([m.name for m in mode], ["ON", "AUTO"])
+        self.assertEqual([m.name for m in mode], ["ON", "OFF", "AUTO"])
         self.assertIs(mode(1), mode.ON)
         gc.collect()
         self.assertIsNone(old())
