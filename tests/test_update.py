@@ -1,7 +1,10 @@
 """Old functions, methods and classes the program still holds run the new code after a reload."""
 
+import gc
 import sys
+import threading
 import types
+import weakref
 
 import reloader
 from tests.support import PackageCase
@@ -367,6 +370,143 @@ class ClassTest(UpdateCase):
         self.assertIs(self.mod("{pkg}.b").Cls, Cls)
         self.assertIs(self.mod("{pkg}.a").Cls, Cls)
         self.assertEqual(Cls.v, 2)
+
+
+class UnheldClassTest(UpdateCase):
+    """A class nothing but its module holds goes with the old module; nothing is split."""
+
+    def test_class_nothing_holds_is_left_to_go_with_its_module(self) -> None:
+        self.write("{pkg}/__init__.py")
+        self.write("{pkg}/a.py", "class A:\n    def run(self):\n        return 'old'\n")
+        a = self.load("{pkg}.a")
+        old = weakref.ref(a.A)
+        self.write("{pkg}/a.py", "class A:\n    def run(self):\n        return 'new'\n")
+        report = self.reload()
+        self.assertEqual(self.mod("{pkg}.a").A().run(), "new")
+        self.assertEqual(a.A().run(), "new")  # the old namespace mirrors the new one
+        self.assertEqual(report.not_updated, {})
+        gc.collect()
+        self.assertIsNone(old())  # not patched: gone with the old module
+
+    def test_class_whose_function_is_held_is_patched(self) -> None:
+        self.write("{pkg}/__init__.py")
+        self.write("{pkg}/a.py", "class A:\n    def run(self):\n        return 'old'\n")
+        a = self.load("{pkg}.a")
+        run, old = a.A.run, weakref.ref(a.A)
+        self.write("{pkg}/a.py", "class A:\n    def run(self):\n        return 'new'\n")
+        self.reload()
+        self.assertEqual(run(None), "new")
+        self.assertIs(self.mod("{pkg}.a").A, old())
+
+    def test_class_whose_nested_class_is_held_is_patched(self) -> None:
+        body = "class Outer:\n    class Inner:\n        def run(self):\n            return '{}'\n"
+        self.write("{pkg}/__init__.py")
+        self.write("{pkg}/a.py", body.format("old"))
+        inner = self.load("{pkg}.a").Outer.Inner
+        self.write("{pkg}/a.py", body.format("new"))
+        self.reload()
+        self.assertEqual(inner().run(), "new")
+        self.assertIs(self.mod("{pkg}.a").Outer.Inner, inner)
+
+    def test_subclass_of_a_patched_class_stays_in_its_hierarchy(self) -> None:
+        body = "class Base:\n    def who(self):\n        return '{}'\nclass Child(Base):\n    pass\n"
+        self.write("{pkg}/__init__.py")
+        self.write("{pkg}/a.py", body.format("old"))
+        held = self.load("{pkg}.a").Base()
+        self.write("{pkg}/a.py", body.format("new"))
+        self.reload()
+        child = self.mod("{pkg}.a").Child()
+        self.assertIsInstance(child, type(held))
+        self.assertEqual((child.who(), held.who()), ("new", "new"))
+
+    def test_subclasses_found_through_their_base_run_the_new_code(self) -> None:
+        body = "from {pkg}.b import Base\nclass Plugin(Base):\n    def run(self):\n        return '{v}'\n"
+        self.write("{pkg}/__init__.py")
+        self.write("{pkg}/b.py", "class Base:\n    pass\n")
+        self.write("{pkg}/a.py", body.replace("{v}", "old"))
+        base = self.load("{pkg}.a").Base
+        self.write("{pkg}/a.py", body.replace("{v}", "new"))
+        gc.disable()  # what lingers until collected is what the program meets meanwhile
+        self.addCleanup(gc.enable)
+        self.reload()
+        self.assertEqual({plugin().run() for plugin in base.__subclasses__()}, {"new"})
+
+    def test_attribute_set_at_run_time_on_a_class_nothing_holds_stays(self) -> None:
+        self.write("{pkg}/__init__.py")
+        self.write("{pkg}/a.py", "class A:\n    v = 1\n")
+        lock = self.load("{pkg}.a").A.lock = threading.Lock()  # as tqdm makes its lock
+        self.write("{pkg}/a.py", "class A:\n    v = 2\n")
+        self.reload()
+        cls = self.mod("{pkg}.a").A
+        self.assertEqual((cls.v, cls.lock), (2, lock))
+
+    def test_attribute_set_at_run_time_on_a_class_kept_new_stays(self) -> None:
+        self.write("{pkg}/__init__.py")
+        self.write("{pkg}/a.py", "class A:\n    v = 1\n")
+        self.load("{pkg}.a")
+        self.reload()  # nothing holds A: the new class is the class
+        cls = self.mod("{pkg}.a").A
+        cls.mode = "set at run time"
+        self.write("{pkg}/a.py", "class A:\n    v = 2\n")
+        self.reload()  # held now: patched, and what its body made is known
+        self.assertIs(self.mod("{pkg}.a").A, cls)
+        self.assertEqual((cls.v, cls.mode), (2, "set at run time"))
+
+    def test_enum_nothing_holds_goes_with_its_module(self) -> None:
+        body = "import enum\nclass Mode(enum.Enum):\n    ON = 1\n    OFF = 2\n    {}\n"
+        self.write("{pkg}/__init__.py")
+        self.write("{pkg}/a.py", body.format(""))
+        old = weakref.ref(self.load("{pkg}.a").Mode)
+        self.write("{pkg}/a.py", body.format("AUTO = 3"))
+        self.reload()
+        mode = self.mod("{pkg}.a").Mode
+        self.assertEqual([m.name for m in mode], ["ON", "OFF", "AUTO"])
+        self.assertIs(mode(1), mode.ON)
+        gc.collect()
+        self.assertIsNone(old())
+
+    def test_enum_whose_method_is_held_is_patched(self) -> None:
+        body = "import enum\nclass Mode(enum.Enum):\n    ON = 1\n    def label(self):\n"
+        self.write("{pkg}/__init__.py")
+        self.write("{pkg}/a.py", body + "        return 'old'\n")
+        label = self.load("{pkg}.a").Mode.label
+        self.write("{pkg}/a.py", body + "        return 'new'\n")
+        self.reload()
+        self.assertEqual(label(None), "new")
+
+    def test_enum_member_of_unhashable_value_held_stays_the_member(self) -> None:
+        # Its value is in no table of the enum: one holder fewer to count.
+        self.write("{pkg}/__init__.py")
+        self.write("{pkg}/a.py", "import enum\nclass Mode(enum.Enum):\n    ON = [1]\n")
+        held = [self.load("{pkg}.a").Mode.ON]
+        self.reload()
+        self.assertIs(self.mod("{pkg}.a").Mode.ON, held[0])
+
+    def test_enum_members_in_a_class_nothing_holds_are_the_old_ones(self) -> None:
+        body = """
+            import enum
+            class Mode(enum.Enum):
+                ON = 1
+                OFF = 2
+            class Settings:
+                default = Mode.ON
+                modes = (Mode.ON, Mode.OFF)
+                table = {Mode.ON: "on"}
+                version = VERSION
+            """
+        self.write("{pkg}/__init__.py")
+        self.write("{pkg}/a.py", body.replace("VERSION", "1"))
+        a = self.load("{pkg}.a")
+        on, old = a.Mode.ON, weakref.ref(a.Settings)
+        self.write("{pkg}/a.py", body.replace("VERSION", "2"))
+        self.reload()
+        settings = self.mod("{pkg}.a").Settings
+        self.assertEqual(settings.version, 2)
+        self.assertIs(settings.default, on)
+        self.assertIs(settings.modes[0], on)
+        self.assertEqual(settings.table[on], "on")
+        gc.collect()
+        self.assertIsNone(old())
 
 
 class NamespaceTest(UpdateCase):
