@@ -362,6 +362,9 @@ def main() -> None:
     root = tempfile.mkdtemp(prefix="reloader-bench-")
     try:
         names = generate(root)
+        # A project's files were not all created a moment ago: a change time
+        # this recent makes a polled scan read their content (see _changes).
+        time.sleep(2.1)
         sys.path.insert(0, root)
         for layout in LAYOUTS:
             for name in names[layout]:
