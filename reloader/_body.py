@@ -12,10 +12,10 @@ nothing but the old class's dictionary.
 """
 
 import types
-from typing import Any, Dict, List, Tuple
+from typing import Any
 
 from . import _generations
-from ._pairing import cell_value, functions_of, qualname, wrapped
+from ._pairing import cell_value, functions_of
 
 #: Class dictionary entries that belong to one class object and are never copied.
 OWN = frozenset(
@@ -77,12 +77,6 @@ def wrapper_for_class(wrapper: Any, new: type, old: type) -> Any:
     return wrapper if copy is function else kind(copy)
 
 
-def with_state(wrapper: Any) -> List[types.FunctionType]:
-    """The functions of a property or classmethod that hold cells, defaults or attributes."""
-    return [f for f in functions_of(wrapper) if f.__closure__ or f.__defaults__
-            or f.__kwdefaults__ or wrapped(f) is not None]
-
-
 def _cell(value: Any) -> Any:
     return (lambda: value).__closure__[0]  # type: ignore[index]
 
@@ -115,14 +109,3 @@ def _made_by_body(cls: type, value: Any) -> bool:
     functions = functions_of(value)
     prefix = cls.__qualname__ + "."
     return bool(functions) and all(f.__qualname__.startswith(prefix) for f in functions)
-
-
-def note_fields(old: type, before: Tuple[Any, Any], new: type, notes: Dict[str, str]) -> None:
-    """Instances made before the reload keep the fields they were made with: say so."""
-    for attribute, fields in zip(("__dataclass_fields__", "_fields"), before):
-        after = new.__dict__.get(attribute)
-        if fields is not None and after is not None and list(fields) != list(after):
-            notes[qualname(old) + " instances"] = (
-                "its fields changed from ({}) to ({}); instances made before the reload "
-                "keep the old fields".format(", ".join(fields), ", ".join(after))
-            )

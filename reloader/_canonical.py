@@ -111,10 +111,10 @@ class Canon:
 
     def rebuilt(self, items: Any) -> Any:
         """A tuple or frozenset like `items` holding canonical objects, or `items` itself."""
-        if self.new.keys().isdisjoint(map(id, items)):
-            return items  # told in C: nothing in it was replaced
         get = self.get
-        return type(items)(get(item) for item in items)
+        if any(get(item) is not item for item in items):
+            return type(items)(get(item) for item in items)
+        return items
 
     def container(self, container: Any, where: str) -> None:
         """Rewrite one level of a list, dict or set; report it if it refuses."""
@@ -188,8 +188,7 @@ class Canon:
         if function.__kwdefaults__:
             self.keyword_defaults(function)
         closure = function.__closure__
-        wrapped = getattr(function, "__wrapped__", None)  # no empty __dict__ made for it
-        if closure is None and function.__globals__ is self.home and wrapped is None:
+        if closure is None and function.__globals__ is self.home and not function.__dict__:
             return  # most functions: nothing held but what the module holds
         if not new or depth > 3:
             return
@@ -219,6 +218,7 @@ class Canon:
                     namespace[key] = self.old[id(value)]
                 elif type(value) is types.FunctionType and value is not function:
                     self.function(value, depth + 1)
+        wrapped = function.__dict__.get("__wrapped__") if function.__dict__ else None
         if type(wrapped) is types.FunctionType:
             self.function(wrapped, depth + 1)
 

@@ -17,13 +17,12 @@ import enum
 import types
 from typing import Any, Dict, List, Sequence, Set, Tuple
 
-from . import _body
 from ._body import DESCRIPTORS, ENUM_OWN, OWN, drop_removed, for_class, wrapper_for_class
 from ._canonical import Canon
 from ._enums import update_enum
 from ._held import only_held_by, unheld
 from ._journal import MISSING, Journal, restore_class_dict
-from ._pairing import Pairer, pairable, qualname, same_function, same_values, wrapped
+from ._pairing import CALLABLES, Pairer, functions_of, qualname, same_function, same_values, wrapped
 from ._safety import refusal, tied
 
 _OWN_ENUM = OWN | ENUM_OWN
@@ -57,7 +56,6 @@ class ClassPatcher:
         self.pairer = pairer
         self.notes = notes
         self.replaced = replaced
-        #: ids of the classes whose body is done: old ones patched, new ones kept.
         self.patched: Set[int] = set()
         #: ids of new classes that stand beside their old version.
         self.split: Set[int] = set()
@@ -74,8 +72,6 @@ class ClassPatcher:
         #: Classes waiting for their bases or metaclass to be patched first.
         self.waiting: List[Tuple[type, type, List[Any]]] = []
         self.waiting_ids: Set[int] = set()
-        #: ids of old classes nothing holds but their module (`_held.class_unheld`).
-        self.unheld: Set[int] = set()
 
     def update_later(self, old: type, new: type, instances: Sequence[Any]) -> None:
         """`update`, once the modules that made `new`'s bases and metaclass finished.
@@ -110,8 +106,6 @@ class ClassPatcher:
             return self.canon.old[id(new)] is old
         if old.__qualname__ != new.__qualname__ or id(new) in self.split:
             return False
-        if id(old) in self.unheld and self._keep_new(new):
-            return False  # the old class goes with its module: nothing to patch
         why = refusal(old, new, self.canon, self.split)
         if why is None:
             marks = (len(self.journal.entries), len(self.canon.new), len(self.pairer.pairs),
@@ -155,44 +149,6 @@ class ClassPatcher:
         self._adopt_metaclass(new)
         return False
 
-    def _keep_new(self, new: type) -> bool:
-        """Let `new` stand alone for an old class nothing holds; False when it cannot.
-
-        Its bases must be the canonical ones (none patched in place). What
-        patching canonicalises in the body it carries over is canonicalised
-        in `new` itself, as the module's pass (`Canon.namespace`) then
-        leaves the class alone.
-        """
-        canon = self.canon
-        for base in new.__bases__:
-            if canon.get(base) is not base:
-                return False
-        mapped, canonical = canon.new, canon.old
-        for key, value in list(new.__dict__.items()):
-            kind = type(value)
-            if kind is types.FunctionType:
-                if (value.__closure__ or value.__defaults__ or value.__kwdefaults__
-                        or wrapped(value) is not None):
-                    self.functions.append(value)  # its cells and defaults, as _patch
-            elif kind in _WRAPPERS:
-                self.functions.extend(_body.with_state(value))
-            elif kind in _INERT:
-                if kind is tuple or kind is frozenset:
-                    rebuilt = canon.rebuilt(value)
-                    if rebuilt is not value:
-                        type.__setattr__(new, key, rebuilt)  # a new class: nothing to undo
-                elif kind in _CONTAINERS and not (key[:1] == "_" and key[-1:] == "_"):
-                    self.containers.append((value, "{}.{}".format(qualname(new), key)))
-            elif mapped.get(id(value), MISSING) is value:
-                type.__setattr__(new, key, canonical[id(value)])
-            elif kind is not new and not issubclass(kind, type):
-                module = getattr(kind, "__module__", None)
-                if module == new.__module__ or module in self.running:  # an enum member, maybe
-                    self.attributes += (new, key, value)
-        self.patched.add(id(new))  # done: the module's pass leaves it
-        self.bodies += (new, new)  # which keys its body made, for the next reload
-        return True
-
     def _adopt_metaclass(self, new: type) -> None:
         # A new class in use beside (or before) its old one, made by a
         # metaclass already patched: it must be of the patched metaclass, or a
@@ -231,7 +187,7 @@ class ClassPatcher:
                 if value.__closure__:
                     value = for_class(value, new, old)
                     self.functions.append(value)  # its cells once the module's enums are done
-                elif value.__defaults__ or value.__kwdefaults__ or wrapped(value) is not None:
+                elif value.__defaults__ or value.__kwdefaults__ or value.__dict__:
                     self.functions.append(value)  # or a wrapper (functools.wraps)
                 if type(current) is types.FunctionType:
                     if unheld(current, 2):  # the class dictionary and its saved copy
@@ -244,13 +200,6 @@ class ClassPatcher:
                 continue
             if key in own:
                 continue
-            if kind in _WRAPPERS:  # a property or classmethod: never canonical, no module's
-                value = wrapper_for_class(value, new, old)
-                self.functions.extend(_body.with_state(value))
-                if (type(current) in _WRAPPERS or pairable(current)) and not unheld(current, 2):
-                    self.pairer.pair(current, value)
-                type.__setattr__(old, key, value)
-                continue
             if kind is type(current) and (
                 (kind in _PLAIN and current == value)
                 or (kind is tuple and same_values(current, value))
@@ -262,6 +211,9 @@ class ClassPatcher:
                 if current.__qualname__ == "{}.{}".format(old.__qualname__, key):
                     if self.update(current, value):
                         continue  # the old nested class stays, patched
+            elif kind in _WRAPPERS:
+                value = wrapper_for_class(value, new, old)
+                self.functions.extend(functions_of(value))
             elif kind is new:
                 instances.append(value)  # made at import time: re-classed below
             elif kind is tuple or kind is frozenset:
@@ -274,8 +226,11 @@ class ClassPatcher:
                     "its new body built {!r}, state tied to the new class that the old "
                     "class cannot share".format(key)
                 )
-            if pairable(current) and not unheld(current, 2):
-                self.pairer.pair(current, value)
+            if type(current) not in _INERT and current is not MISSING and (
+                issubclass(type(current), CALLABLES) or wrapped(current) is not None
+            ):
+                if not unheld(current, 2):
+                    self.pairer.pair(current, value)
             if mapped.get(id(value), MISSING) is value:  # value may be None
                 value = canonical[id(value)]
             type.__setattr__(old, key, value)
@@ -291,6 +246,15 @@ class ClassPatcher:
             if type(instance) is new:
                 journal.set_class(instance, old)
         if fields[0] is not None or fields[1] is not None:
-            _body.note_fields(old, fields, new, self.notes)
+            self._note_fields(old, fields, new)
         self.bodies += (old, new)
 
+    def _note_fields(self, old: type, before: Tuple[Any, Any], new: type) -> None:
+        # Instances made before the reload keep the fields they were made with.
+        for attribute, fields in zip(("__dataclass_fields__", "_fields"), before):
+            after = new.__dict__.get(attribute)
+            if fields is not None and after is not None and list(fields) != list(after):
+                self.notes[qualname(old) + " instances"] = (
+                    "its fields changed from ({}) to ({}); instances made before the reload "
+                    "keep the old fields".format(", ".join(fields), ", ".join(after))
+                )

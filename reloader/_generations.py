@@ -13,11 +13,10 @@ It holds nothing alive: only weak references, kept by the current state
 (`_state.current()`: `versions`, `held_functions`, `body_keys`).
 """
 
-import operator
 import sys
 import types
 import weakref
-from typing import Any, Dict, List, Optional, Sequence, Tuple
+from typing import Any, Dict, List, Optional, Tuple
 
 from . import _state
 
@@ -105,22 +104,17 @@ def body_keys(cls: type) -> Optional[Tuple[str, ...]]:
     return keys
 
 
-def remember_bodies(pairs: Sequence[Any]) -> None:
+def remember_bodies(pairs: List[Any]) -> None:
     """Remember the keys each new class's body made (old, new, old, new...)."""
     state = _state.current()
     bodies = state.body_keys
     for index in range(0, len(pairs), 2):
-        old, made = pairs[index], pairs[index + 1].__dict__
-        entry = bodies.get(id(old))
-        if entry is not None and entry[0]() is old and len(entry[1]) == len(made) and all(
-            map(operator.eq, entry[1], made)  # in C: most bodies made the keys they made before
-        ):
-            continue
+        old = pairs[index]
         try:
             ref = weakref.ref(old)
         except TypeError:  # a metaclass without weak references: run-time keys are guessed
             continue
-        bodies[id(old)] = (ref, tuple(made))
+        bodies[id(old)] = (ref, tuple(pairs[index + 1].__dict__))
     if len(bodies) > state.body_keys_sweep_at:
         for key in [key for key, entry in bodies.items() if entry[0]() is None]:
             del bodies[key]

@@ -14,7 +14,7 @@ import struct
 import types
 from typing import Any, Dict, List, Optional, Set, Tuple
 
-from ._held import class_unheld, unheld
+from ._held import unheld
 from ._journal import MISSING
 from ._pairing import CALLABLES, functions_of, wrapped
 
@@ -44,10 +44,10 @@ def match(update: Any, old_dict: Dict[str, Any], new_dict: Dict[str, Any]) -> No
     name, old_name = new_dict.get("__name__"), old_dict.get("__name__")
     for key, new in new_dict.items():  # nothing below binds a name
         old = get(key, MISSING)
-        if old is new or key in _IMPORT_SYSTEM:
+        if old is new:
             continue  # imported modules, objects of modules not reloaded, interned constants
         new_kind = type(new)
-        if new_kind not in _NOT_INSTANCES:
+        if new_kind not in _NOT_INSTANCES and key not in _IMPORT_SYSTEM:
             instances.setdefault(id(new_kind), []).append(new)  # classes a metaclass made too
             if not issubclass(new_kind, type):
                 keys.append(key)
@@ -71,8 +71,6 @@ def match(update: Any, old_dict: Dict[str, Any], new_dict: Dict[str, Any]) -> No
                 (new.__module__ == name and old.__module__ == old_name)  # _defined_in, usually
                 or (_defined_in(new, new_dict) and _defined_in(old, old_dict))
             ):
-                if new_kind is old_kind and new.__module__ == name and class_unheld(old, new):
-                    update.classes.unheld.add(id(old))
                 classes.append((old, new))
         elif old_kind in _CONSTANTS:
             continue

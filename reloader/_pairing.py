@@ -19,11 +19,9 @@ import types
 from typing import Any, Dict, List, Optional, Set
 
 from . import _generations
-from ._journal import MISSING, Journal
+from ._journal import Journal
 
 _PLAIN = (str, int, float, bool, bytes, type(None))
-#: Exactly these types never wrap a function.
-_INERT = frozenset(_PLAIN + (list, dict, set, tuple, frozenset))
 DESCRIBED = (types.FunctionType, classmethod, staticmethod, property)
 CALLABLES = (
     types.FunctionType,
@@ -110,8 +108,6 @@ def functions_of(thing: Any) -> List[types.FunctionType]:
 
 def wrapped(thing: Any) -> Any:
     """What `functools.wraps` or `lru_cache` left in `__wrapped__`, or None."""
-    if type(thing) is types.FunctionType:
-        return getattr(thing, "__wrapped__", None)  # and no empty __dict__ made for it
     if not callable(thing):
         return None  # and no AttributeError raised and caught for every constant
     try:
@@ -119,14 +115,6 @@ def wrapped(thing: Any) -> Any:
     except Exception:  # no __dict__, or a proxy whose lookup raises
         return None
     return attributes.get("__wrapped__") if type(attributes) is dict else None
-
-
-def pairable(thing: Any) -> bool:
-    """Whether pairing follows `thing`: a function, a descriptor or wrapper of one."""
-    kind = type(thing)
-    return kind not in _INERT and thing is not MISSING and (
-        issubclass(kind, CALLABLES) or wrapped(thing) is not None
-    )
 
 
 def cell_value(cell: Any) -> Any:
