@@ -200,6 +200,13 @@ class ClassPatcher:
                 continue
             if key in own:
                 continue
+            if kind in _WRAPPERS:  # a property or classmethod: never canonical, no module's
+                value = wrapper_for_class(value, new, old)
+                self.functions.extend(functions_of(value))
+                if (type(current) in _WRAPPERS or _pairable(current)) and not unheld(current, 2):
+                    self.pairer.pair(current, value)
+                type.__setattr__(old, key, value)
+                continue
             if kind is type(current) and (
                 (kind in _PLAIN and current == value)
                 or (kind is tuple and same_values(current, value))
@@ -211,9 +218,6 @@ class ClassPatcher:
                 if current.__qualname__ == "{}.{}".format(old.__qualname__, key):
                     if self.update(current, value):
                         continue  # the old nested class stays, patched
-            elif kind in _WRAPPERS:
-                value = wrapper_for_class(value, new, old)
-                self.functions.extend(functions_of(value))
             elif kind is new:
                 instances.append(value)  # made at import time: re-classed below
             elif kind is tuple or kind is frozenset:
@@ -226,11 +230,8 @@ class ClassPatcher:
                     "its new body built {!r}, state tied to the new class that the old "
                     "class cannot share".format(key)
                 )
-            if type(current) not in _INERT and current is not MISSING and (
-                issubclass(type(current), CALLABLES) or wrapped(current) is not None
-            ):
-                if not unheld(current, 2):
-                    self.pairer.pair(current, value)
+            if _pairable(current) and not unheld(current, 2):
+                self.pairer.pair(current, value)
             if mapped.get(id(value), MISSING) is value:  # value may be None
                 value = canonical[id(value)]
             type.__setattr__(old, key, value)
@@ -258,3 +259,10 @@ class ClassPatcher:
                     "its fields changed from ({}) to ({}); instances made before the reload "
                     "keep the old fields".format(", ".join(fields), ", ".join(after))
                 )
+
+
+def _pairable(current: Any) -> bool:
+    """Whether an old class attribute is something pairing follows (a function, a wrapper)."""
+    return type(current) not in _INERT and current is not MISSING and (
+        issubclass(type(current), CALLABLES) or wrapped(current) is not None
+    )

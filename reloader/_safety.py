@@ -14,6 +14,8 @@ It decides only; it changes nothing.
 import abc
 import enum
 import gc
+import operator
+from itertools import repeat
 from typing import Any, Optional, Set
 
 from ._canonical import Canon
@@ -60,6 +62,6 @@ def tied(value: Any, new: type) -> bool:
     for held in gc.get_referents(value):
         if held is new:
             return True
-        if type(held) is dict and any(item is new for item in list(held.values())):
-            return True
+        if type(held) is dict and any(map(operator.is_, list(held.values()), repeat(new))):
+            return True  # told in C: this runs for most class attributes
     return False
