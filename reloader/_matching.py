@@ -44,10 +44,10 @@ def match(update: Any, old_dict: Dict[str, Any], new_dict: Dict[str, Any]) -> No
     name, old_name = new_dict.get("__name__"), old_dict.get("__name__")
     for key, new in new_dict.items():  # nothing below binds a name
         old = get(key, MISSING)
-        if old is new:
+        if old is new or key in _IMPORT_SYSTEM:
             continue  # imported modules, objects of modules not reloaded, interned constants
         new_kind = type(new)
-        if new_kind not in _NOT_INSTANCES and key not in _IMPORT_SYSTEM:
+        if new_kind not in _NOT_INSTANCES:
             instances.setdefault(id(new_kind), []).append(new)  # classes a metaclass made too
             if not issubclass(new_kind, type):
                 keys.append(key)
