@@ -67,7 +67,7 @@ class Watcher:
 
     Construction records what the files look like now, and learns what
     imports the watched modules and what their import-time code reads (about
-    0.1 ms a module), so the first save reloads as fast as later ones. The
+    0.2 ms a watched module), so the first save reloads as fast as later ones. The
     first check also reloads the modules whose files were edited after they
     were imported, so no edit is lost, whenever the watcher was made. A
     module whose file is
