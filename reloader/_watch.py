@@ -66,15 +66,14 @@ class Watcher:
     - `clock`: the monotonic clock the debounce reads (tests pass a fake).
 
     Construction records what the files look like now, and learns what
-    imports the watched modules and what their import-time code reads (about
-    0.2 ms a watched module), so the first save reloads as fast as later ones. The
-    first check also reloads the modules whose files were edited after they
-    were imported, so no edit is lost, whenever the watcher was made. A
-    module whose file is
-    deleted stays loaded and is reported `missing` until the file returns,
-    then it is reloaded with its dependents. `mode` says how changes are
-    learnt ("inotify" or "polling") and `fallback` why it polls although
-    notification was asked for.
+    imports the watched modules and what their import-time code reads
+    (about 0.2 ms a watched module), so the first save reloads as fast as
+    later ones. The first check also reloads the modules whose files were
+    edited after they were imported, so no edit is lost, whenever the
+    watcher was made. A module whose file is deleted stays loaded and is
+    reported `missing` until the file returns, then it is reloaded with its
+    dependents. `mode` says how changes are learnt ("inotify" or "polling")
+    and `fallback` why it polls although notification was asked for.
     """
 
     def __init__(
