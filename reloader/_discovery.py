@@ -106,6 +106,14 @@ def _in_stdlib(path: str) -> bool:
     return first not in _SITE_DIR_NAMES
 
 
+def written_file(namespace: Mapping[str, object]) -> Optional[str]:
+    """The file a module's namespace says it was loaded from, as written (no link resolved)."""
+    spec = namespace.get("__spec__")
+    file = getattr(spec, "origin", None) if getattr(spec, "has_location", False) else (
+        namespace.get("__file__"))
+    return file if isinstance(file, str) else None
+
+
 def _module_dict(module: types.ModuleType) -> Dict[str, object]:
     # object.__getattribute__ bypasses lazy modules' __getattribute__, which
     # would load them just because reloader looked.

@@ -35,7 +35,7 @@ from typing import (
 )
 
 from . import _reach
-from ._discovery import ModuleInfo, ModuleMemo, describe
+from ._discovery import ModuleInfo, ModuleMemo, describe, is_within, written_file
 
 # `from X import a, b` (parenthesised or not) and `import a.b as c, d`.
 _IMPORT = re.compile(
@@ -214,6 +214,11 @@ def _signature(path: str) -> Optional[Tuple[int, int]]:
 _file_parsed: Dict[Tuple[str, str], Tuple[Tuple[int, int], Parsed]] = {}
 
 
+def _read_text(path: str) -> str:
+    with open(path, "rb") as handle:
+        return handle.read().decode("utf-8", "replace")
+
+
 def _read_source(name: str, module: types.ModuleType) -> Optional[str]:
     """The text of the module's source file (or archive member), or None."""
     info = describe(name, module)
@@ -221,8 +226,7 @@ def _read_source(name: str, module: types.ModuleType) -> Optional[str]:
         return None
     if info.path.endswith(".py"):
         try:
-            with open(info.path, "rb") as handle:
-                return handle.read().decode("utf-8", "replace")
+            return _read_text(info.path)
         except OSError:  # a member of an archive, read through its loader below
             pass
     spec = object.__getattribute__(module, "__dict__").get("__spec__")
@@ -375,17 +379,14 @@ _file_imports: Dict[Tuple[str, str], Tuple[Tuple[int, int], FrozenSet[str]]] = {
 def _imports_of(name: str, module: types.ModuleType) -> FrozenSet[str]:
     """parse_imports() of the module's source; its `.py` file is found without resolving paths."""
     namespace = object.__getattribute__(module, "__dict__")
-    spec = namespace.get("__spec__")
-    origin = getattr(spec, "origin", None) if getattr(spec, "has_location", False) else None
-    path = origin if isinstance(origin, str) else namespace.get("__file__")
-    if isinstance(path, str) and path.endswith(".py"):
+    path = written_file(namespace)
+    if path is not None and path.endswith(".py"):
         signature = _signature(path)
         cached = _file_imports.get((path, name))
         if signature is not None and cached is not None and cached[0] == signature:
             return cached[1]
         try:
-            with open(path, "rb") as handle:
-                text = handle.read().decode("utf-8", "replace")
+            text = _read_text(path)
         except OSError:  # an archive member: its loader gives the source below
             pass
         else:
@@ -428,7 +429,6 @@ class _ImportIndex:
     def __init__(self) -> None:
         self.edges: Dict[str, FrozenSet[str]] = {}  # name -> what it imports, once asked
         self.importers: Dict[str, Set[str]] = {}  # name -> its importers, once asked
-        self._children: Optional[Dict[str, Set[str]]] = None
         # Generations: each update() that brings changes is one. An entry is
         # born in the generation that saw it appear (or replaced); a name's
         # importers are known among entries born up to scanned[name].
@@ -461,7 +461,6 @@ class _ImportIndex:
             return
         self.generation += 1
         generation = self.generation
-        self._children = None
         found_in, born, ever = self._found_in, self._born, self._ever
         if not born:  # the first look: every entry is new, in passes in C
             names = list(itertools.compress(changed, map(
@@ -484,19 +483,6 @@ class _ImportIndex:
         ever.update(changed)
         if len(self._log) > 2 * len(born) + 64:
             self._log = sorted((g, n) for n, g in born.items())
-
-    @property
-    def children(self) -> Dict[str, Set[str]]:
-        """Package name -> its loaded submodules, worked out when first asked for."""
-        if self._children is None:
-            self._children = {}
-            for name in self._born:
-                self._children.setdefault(name.rpartition(".")[0], set()).add(name)
-        return self._children
-
-    @children.setter
-    def children(self, value: Dict[str, Set[str]]) -> None:
-        self._children = value
 
     def _since(self, generation: int) -> List[str]:
         """The names of the module entries born after `generation`."""
@@ -609,28 +595,6 @@ class _ImportIndex:
                 self._found_in.setdefault(name, set()).add(target)
         for name in todo:
             self.scanned[name] = generation
-
-    def dependents(self, selected: Iterable[str], follow: Callable[[str], bool]) -> Dict[str, str]:
-        """Every module depending on a selected one, recursively: name -> why.
-
-        A module depends on its parent package and on what it imports. The
-        search goes on through the modules for which `follow` is true.
-        """
-        reasons: Dict[str, str] = {}
-        inside = set(selected)
-        queue = collections.deque(sorted(inside))
-        while queue:
-            importee = queue.popleft()
-            children = sorted(self.children.get(importee, ()))
-            found = [(n, "submodule of " + importee) for n in children]
-            found += [(n, "imports " + importee) for n in sorted(self.importers.get(importee, ()))]
-            for name, why in found:
-                if name not in inside:
-                    inside.add(name)
-                    reasons[name] = why
-                    if follow(name):
-                        queue.append(name)
-        return reasons
 
     def reached(
         self, selected: Iterable[str], follow: Callable[[str], bool],
@@ -782,7 +746,7 @@ def cycle_entry(group: List[str], top_level: Callable[[str], Sequence[Need]]) ->
     """
     members = set(group)
     top = min(group, key=len)
-    if all(other == top or other.startswith(top + ".") for other in group):
+    if all(is_within(other, top) for other in group):
         # A package holding every other member: any import of the cycle runs
         # its code first, whatever is imported first.
         return top

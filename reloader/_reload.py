@@ -104,27 +104,17 @@ def _select(targets: Sequence[object], dependents: bool) -> _Selection:
         # package holds its submodules as attributes and `from . import x`
         # names the package, so edges between a module and its own packages
         # do not count.
-        written = {name: {t for t in targets if not _related(name, t)}
+        within = _discovery.is_within
+        written = {name: {t for t in targets if not (within(t, name) or within(name, t))}
                    for name, targets in imports.items()}
         cycles = [g for g in _graph.strongly_connected(order, written) if len(g) > 1]
         position = {name: number for number, name in enumerate(order)}
         cycles = [sorted(g, key=position.__getitem__) for g in cycles]
         modules = [PlannedModule(name, reasons[name]) for name in order]
         paths = {name: table.infos[name].path for name in order}
-        kept = [c for n in order if "__path__" in _namespace(table.seen[n])
+        kept = [c for n in order if table.infos[n].search_paths
                 for c in sorted(table.children.get(n, ())) if c not in reasons]
     return _Selection(Plan(modules, skipped, cycles, kept_reasons), paths, kept, rebind)
-
-
-def _namespace(module: object) -> Dict[str, object]:
-    return object.__getattribute__(module, "__dict__")  # type: ignore[no-any-return]
-
-
-def _related(name: str, other: str) -> bool:
-    """Whether one of the two modules is the other or a package holding it."""
-    if len(name) < len(other):
-        name, other = other, name
-    return name == other or name.startswith(other) and name[len(other)] == "."
 
 
 @contextlib.contextmanager

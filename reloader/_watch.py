@@ -257,13 +257,15 @@ class Watcher:
         edited: Set[str] = set()
         self._build_index(everything=False)
         for path, names in self._index.items():
+            current = self._scanner.signature(path)
+            if current is None:
+                continue
             for name in names:
                 module = _discovery.loaded_module(name)
                 info = _discovery.describe(name, module)
                 if module is None or info is None or info.protected is not None:
                     continue
-                current = self._scanner.signature(path)
-                if current is not None and _sources.edited(module, path, current):
+                if _sources.edited(module, path, current):
                     edited.add(path)
         return edited
 
@@ -292,11 +294,8 @@ class Watcher:
         for name, module in list(sys.modules.items()):
             if not isinstance(module, types.ModuleType):
                 continue
-            namespace = object.__getattribute__(module, "__dict__")
-            spec = namespace.get("__spec__")
-            origin = getattr(spec, "origin", None) if getattr(spec, "has_location", False) else (
-                namespace.get("__file__"))
-            if not isinstance(origin, str):
+            origin = _discovery.written_file(object.__getattribute__(module, "__dict__"))
+            if origin is None:
                 continue
             if _ONE_SEPARATOR:
                 head, separator, _ = origin.rpartition(os.sep)

@@ -90,20 +90,6 @@ class OrderTest(unittest.TestCase):
             [["other"], ["util"], ["app"]],
         )
 
-    def test_dependents_closure(self) -> None:
-        index = _graph._ImportIndex()
-        index.importers = {"util": {"app", "cli"}, "app": {"main"}, "cli": {"script"}}
-        index.children = {"app": {"app.views"}}
-        self.assertEqual(
-            index.dependents(["util"], lambda name: name != "cli"),
-            {
-                "app": "imports util",
-                "cli": "imports util",
-                "main": "imports app",
-                "app.views": "submodule of app",
-            },
-        )
-
     def test_with_parents(self) -> None:
         edges = _graph.with_parents({"p.a": set(), "p": set(), "q.b": set()}, ["p", "p.a", "q.b"])
         self.assertEqual(edges, {"p.a": {"p"}, "p": set(), "q.b": set()})
