@@ -15,7 +15,7 @@ import types
 from typing import Any
 
 from . import _generations
-from ._pairing import cell_value, functions_of
+from ._pairing import PLAIN, cell_value, functions_of
 
 #: Class dictionary entries that belong to one class object and are never copied.
 OWN = frozenset(
@@ -28,7 +28,6 @@ ENUM_OWN = frozenset(
      "_unhashable_values_map_", "_member_type_", "_new_member_", "_use_args_", "_value_repr_")
 )
 DESCRIPTORS = (types.MemberDescriptorType, types.GetSetDescriptorType)
-_PLAIN = (str, int, float, bool, bytes, type(None))
 
 
 def for_class(function: types.FunctionType, new: type, old: type) -> types.FunctionType:
@@ -104,7 +103,7 @@ def drop_removed(old: type, new: type, is_enum: bool) -> None:
 
 def _made_by_body(cls: type, value: Any) -> bool:
     """Without a record of the body: a method of the class or a constant was in it."""
-    if type(value) in _PLAIN:
+    if type(value) in PLAIN:
         return True
     functions = functions_of(value)
     prefix = cls.__qualname__ + "."

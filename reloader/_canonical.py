@@ -22,7 +22,7 @@ from typing import Any, Dict, List, Optional
 from ._journal import Journal
 
 _MISSING = object()
-_SKIPPED = (types.ModuleType, str, int, float, bytes, bool, type(None))
+_SKIPPED = frozenset((types.ModuleType, str, int, float, bytes, bool, type(None)))
 
 
 class Unrewritable(TypeError):

@@ -22,15 +22,25 @@ from ._canonical import Canon
 from ._enums import update_enum
 from ._held import only_held_by, unheld
 from ._journal import MISSING, Journal, restore_class_dict
-from ._pairing import CALLABLES, Pairer, functions_of, qualname, same_function, same_values, wrapped
+from ._pairing import (
+    CALLABLES,
+    PLAIN,
+    Pairer,
+    functions_of,
+    qualname,
+    same_function,
+    same_values,
+    wrapped,
+)
 from ._safety import refusal, tied
 
 _OWN_ENUM = OWN | ENUM_OWN
-_WRAPPERS = (classmethod, staticmethod, property)
-_CONTAINERS = (list, dict, set)
-_PLAIN = (str, int, float, bool, bytes, type(None))
+# Sets of types, not tuples: `kind in` them runs for most class attributes.
+_WRAPPERS = frozenset((classmethod, staticmethod, property))
+_CONTAINERS = frozenset((list, dict, set))
+_LAYOUT = frozenset(DESCRIPTORS)
 #: Exactly these types are never called, never wrap a function, never an enum member.
-_INERT = frozenset(_PLAIN + _CONTAINERS + (tuple, frozenset))
+_INERT = PLAIN | _CONTAINERS | {tuple, frozenset}
 _SPLIT = "; the new class is a different object and old instances keep the old code"
 
 
@@ -201,6 +211,8 @@ class ClassPatcher:
             if key in own:
                 continue
             if kind in _WRAPPERS:  # a property or classmethod: never canonical, no module's
+                if type(current) is kind is not property and current.__func__ is value.__func__:
+                    continue  # one function wrapped again (on 3.12, each enum's staticmethod)
                 value = wrapper_for_class(value, new, old)
                 self.functions.extend(functions_of(value))
                 if (type(current) in _WRAPPERS or _pairable(current)) and not unheld(current, 2):
@@ -208,11 +220,11 @@ class ClassPatcher:
                 type.__setattr__(old, key, value)
                 continue
             if kind is type(current) and (
-                (kind in _PLAIN and current == value)
+                (kind in PLAIN and current == value)
                 or (kind is tuple and same_values(current, value))
             ):
                 continue  # setting a class attribute is not free: leave what is equal
-            if kind in DESCRIPTORS and getattr(value, "__objclass__", None) is new:
+            if kind in _LAYOUT and getattr(value, "__objclass__", None) is new:
                 continue  # a slot or __dict__ of the new layout: the old one is the same
             if issubclass(kind, type) and issubclass(type(current), type):
                 if current.__qualname__ == "{}.{}".format(old.__qualname__, key):
@@ -225,7 +237,7 @@ class ClassPatcher:
             elif kind in _CONTAINERS:
                 if not (key[:1] == "_" and key[-1:] == "_"):
                     self.containers.append((value, "{}.{}".format(qualname(old), key)))
-            elif kind not in _PLAIN and not issubclass(kind, type) and tied(value, new):
+            elif kind not in PLAIN and not issubclass(kind, type) and tied(value, new):
                 raise _Refused(
                     "its new body built {!r}, state tied to the new class that the old "
                     "class cannot share".format(key)

@@ -110,11 +110,17 @@ def remember_bodies(pairs: List[Any]) -> None:
     bodies = state.body_keys
     for index in range(0, len(pairs), 2):
         old = pairs[index]
+        keys = tuple(pairs[index + 1].__dict__)
+        entry = bodies.get(id(old))
+        if entry is not None and entry[0]() is old:  # patched before: the same reference
+            if entry[1] != keys:
+                bodies[id(old)] = (entry[0], keys)
+            continue
         try:
             ref = weakref.ref(old)
         except TypeError:  # a metaclass without weak references: run-time keys are guessed
             continue
-        bodies[id(old)] = (ref, tuple(pairs[index + 1].__dict__))
+        bodies[id(old)] = (ref, keys)
     if len(bodies) > state.body_keys_sweep_at:
         for key in [key for key, entry in bodies.items() if entry[0]() is None]:
             del bodies[key]

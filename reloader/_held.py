@@ -14,9 +14,7 @@ import types
 from typing import Any, Dict, List, Tuple
 
 from . import _state
-from ._pairing import CALLABLES
-
-_PLAIN = (str, int, float, bool, bytes, type(None))
+from ._pairing import CALLABLES, PLAIN
 
 
 def _counted(thing: Any) -> int:
@@ -101,7 +99,7 @@ def _holds_alone(function: types.FunctionType, depth: int) -> bool:
         value = attributes[key]
         if type(value) is types.FunctionType:
             held.setdefault(id(value), [value, 0])[1] += 1
-        elif type(value) not in _PLAIN:
+        elif type(value) not in PLAIN:
             return False
     value = None
     for entry in held.values():

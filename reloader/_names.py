@@ -145,11 +145,13 @@ def _holds_every_export(namespace: MutableMapping[str, Any], module: Dict[str, A
         names = exported(module)
         return len(names) >= 2 and all(
             namespace.get(n, _MISSING) is module[n] for n in names)
-    for name in module.keys() - namespace.keys():  # usually a public one, seen first
+    public = 0
+    for name in module:  # the first public name usually answers
         if name[:1] != "_":
-            return False
-    names = [name for name in module if name[:1] != "_"]
-    return len(names) >= 2 and all(namespace[n] is module[n] for n in names)
+            if namespace.get(name, _MISSING) is not module[name]:
+                return False
+            public += 1
+    return public >= 2
 
 
 def _describe(namespace: MutableMapping[str, Any]) -> str:

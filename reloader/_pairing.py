@@ -21,7 +21,8 @@ from typing import Any, Dict, List, Optional, Set
 from . import _generations
 from ._journal import Journal
 
-_PLAIN = (str, int, float, bool, bytes, type(None))
+#: Constants compared by value; a set, as `kind in PLAIN` runs for most class attributes.
+PLAIN = frozenset((str, int, float, bool, bytes, type(None)))
 DESCRIBED = (types.FunctionType, classmethod, staticmethod, property)
 CALLABLES = (
     types.FunctionType,
@@ -48,7 +49,7 @@ def same_values(old: Any, new: Any) -> bool:
     for index in range(len(old)):  # no generator: this runs for most functions
         a = old[index]
         b = new[index]
-        if a is not b and not (type(a) is type(b) and type(a) in _PLAIN and a == b):
+        if a is not b and not (type(a) is type(b) and type(a) in PLAIN and a == b):
             return False
     return True
 

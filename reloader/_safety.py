@@ -35,12 +35,17 @@ def refusal(old: type, new: type, canon: Canon, split: Set[int]) -> Optional[str
         return "its metaclass changed from {} to {}".format(
             qualname(type(old)), qualname(type(new))
         )
-    if (
+    old_dict, new_dict = old.__dict__, new.__dict__
+    if "__slots__" not in old_dict and "__slots__" not in new_dict and (
+        old.__bases__ == new.__bases__
+    ):
+        pass  # the same bases and no slots: the same layout, told without reading it
+    elif (
         old.__basicsize__ != new.__basicsize__
         or old.__itemsize__ != new.__itemsize__
         or old.__dictoffset__ != new.__dictoffset__
         or old.__weakrefoffset__ != new.__weakrefoffset__
-        or old.__dict__.get("__slots__") != new.__dict__.get("__slots__")
+        or old_dict.get("__slots__") != new_dict.get("__slots__")
     ):
         return "its instance layout changed (__slots__ or a built-in base)"
     if split:

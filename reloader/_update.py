@@ -196,6 +196,7 @@ class Updater:
 
 def _mirror(old: Dict[str, Any], new: Dict[str, Any]) -> None:
     # Never cleared: a thread still running old code sees each name old or new.
-    for key in old.keys() - new.keys():  # a set operation, in C
-        del old[key]
+    if not old.keys() <= new.keys():  # told in C, without a set made
+        for key in old.keys() - new.keys():
+            del old[key]
     old.update(new)

@@ -157,6 +157,7 @@ VIM_SCRIPT = textwrap.dedent("""
     import vim
     sys.path.insert(0, {lib!r})
     import shop
+    open({ready!r}, "w").close()  # the test edits shop.py only after this import
     deadline = time.monotonic() + 60
     while sys.modules["shop"].VALUE != 2 and time.monotonic() < deadline:
         vim.command("sleep 20m")  # Vim runs its timers while it sleeps
@@ -310,9 +311,13 @@ class ServeInHostsTest(HostCase):
             unavailable("vim is not installed (tests/real_hosts.py installs vim-nox)")
         plugin = copy_host("vim", os.path.join(self.tmp, "plugin"), "python3")
         results = os.path.join(self.tmp, "results.json")
-        script = self.write("wait.py", VIM_SCRIPT.format(lib=self.lib, results=results))
+        messages = os.path.join(self.tmp, "vim-messages.txt")  # -es shows none: kept for a failure
+        ready = os.path.join(self.tmp, "imported")
+        script = self.write("wait.py", VIM_SCRIPT.format(lib=self.lib, results=results,
+                                                         ready=ready))
         process = subprocess.Popen(
-            [vim, "-Nu", "NONE", "-i", "NONE", "-es", "--cmd", "set rtp^=" + plugin,
+            [vim, "-Nu", "NONE", "-i", "NONE", "-es", "--cmd", "set verbosefile=" + messages,
+             "--cmd", "set rtp^=" + plugin,
              "--cmd", "let g:reloader_listen = 1", "-c", "runtime plugin/reloader.vim",
              "-c", "py3file " + script, "-c", "qa!"],
             cwd=self.tmp, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
@@ -321,9 +326,14 @@ class ServeInHostsTest(HostCase):
             self.assertTrue(wait_for(lambda: os.path.isdir(self.runtime) and any(
                 name.startswith("vim-") for name in os.listdir(self.runtime))),
                 "vim wrote no connection file")
+            self.assertTrue(wait_for(lambda: os.path.exists(ready)), "vim did not import shop")
             self.write("lib/shop.py", SHOP.format(2))
             sent = self.send_until_heard("--host", "vim", "shop")
-            self.assertEqual(process.wait(timeout=120), 0)
+            code = process.wait(timeout=120)
+            if code != 0 and os.path.exists(messages):
+                with open(messages) as handle:
+                    self.fail("vim exited with {}; its messages:\n{}".format(code, handle.read()))
+            self.assertEqual(code, 0)
         finally:
             if process.poll() is None:
                 process.kill()
