@@ -195,15 +195,6 @@ class ServeInHostsTest(HostCase):
         return self.run_program([sys.executable, "-m", "reloader", "send"] + list(arguments),
                                 env=dict(self.env, PYTHONPATH=ROOT), timeout=120)
 
-    def send_until_heard(self, *arguments: str) -> "subprocess.CompletedProcess[str]":
-        """send(), again while no host is listening yet (exit 2: nothing was asked)."""
-        deadline = time.monotonic() + 30
-        while True:
-            sent = self.send(*arguments)
-            if sent.returncode != 2 or time.monotonic() > deadline:
-                return sent
-            time.sleep(0.2)
-
     def test_gdb(self) -> None:
         gdb = shutil.which("gdb")
         if gdb is None:
@@ -328,7 +319,7 @@ class ServeInHostsTest(HostCase):
                 "vim wrote no connection file")
             self.assertTrue(wait_for(lambda: os.path.exists(ready)), "vim did not import shop")
             self.write("lib/shop.py", SHOP.format(2))
-            sent = self.send_until_heard("--host", "vim", "shop")
+            sent = self.send("--host", "vim", "shop")
             code = process.wait(timeout=120)
             if code != 0 and os.path.exists(messages):
                 with open(messages) as handle:
