@@ -568,9 +568,21 @@ class Transaction:
         finally:
             sys.meta_path.remove(finder)
         self._attach_kept()
+        self._follow_aliases()
         self.removed = [name for name in self.order if name not in sys.modules]
         self._detach(self.removed)
         self.added = sorted(sys.modules.keys() - self.before.keys())
+
+    def _follow_aliases(self) -> None:
+        # Other names of a reloaded module (requests.packages.chardet for
+        # charset_normalizer) name the new module, as the first import left them.
+        names = {id(module): name for name, module in self.old.items()}
+        for key, module in self.before.items():
+            name = names.get(id(module))
+            if name is not None and key != name and sys.modules.get(key) is module:
+                new = sys.modules.get(name)
+                if new is not None:
+                    sys.modules[key] = new
 
     def _attach_kept_to(self, package: types.ModuleType) -> None:
         # A submodule left loaded is an attribute of its package from the
