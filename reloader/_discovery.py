@@ -52,6 +52,7 @@ class ModuleInfo(NamedTuple):
     path: Optional[str]  # resolved source (or archive member) path, None if none
     search_paths: Tuple[str, ...]  # resolved package folders ("__path__")
     protected: Optional[str]  # why it is never purged, or None
+    alias_of: Optional[str] = None  # the name it is loaded under, for another name of it
 
 
 def is_within(name: str, prefix: str) -> bool:
@@ -159,6 +160,13 @@ def _examine(name: str, module: types.ModuleType) -> ModuleInfo:
         info = _examine_anew(name, namespace, origin, loader, has_location, raw_search)
         if key is not None:
             _examined[key] = info
+    spec_name = getattr(spec, "name", name)
+    if (spec_name != name and info.protected is None and name != "__main__"
+            and sys.modules.get(spec_name) is module):
+        # requests.packages.chardet for charset_normalizer: the module is
+        # imported again under its own name, and this entry follows it.
+        return info._replace(alias_of=spec_name, protected=(
+            "another name for {}, which is reloaded in its place".format(spec_name)))
     return info
 
 
@@ -352,6 +360,11 @@ def select(targets: Iterable[object]) -> Selection:
                 "spelling".format(description)
             )
         reloadable = [info for info in hits if info.protected is None]
+        for info in hits:  # another name of a module: the module itself
+            if info.alias_of is not None and info.alias_of in table.infos:
+                real = table.info(info.alias_of)
+                if real.protected is None:
+                    reloadable.append(real)
         if not reloadable:
             reasons = ", ".join("{} ({})".format(i.name, i.protected) for i in hits[:5])
             more = ", ..." if len(hits) > 5 else ""
@@ -360,10 +373,9 @@ def select(targets: Iterable[object]) -> Selection:
                 "{}{}".format(description, reasons, more)
             )
         for info in hits:
-            if info.protected is None:
-                chosen[info.name] = None
-            else:
+            if info.protected is not None:
                 skipped[info.name] = info.protected
+        chosen.update(dict.fromkeys(info.name for info in reloadable))
     return Selection(sorted(chosen, key=table.rank.__getitem__), skipped)
 
 

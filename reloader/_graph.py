@@ -12,6 +12,7 @@ keeps between calls belongs to the current state (`_state.current().index`).
 
 import bisect
 import collections
+import functools
 import heapq
 import itertools
 import os
@@ -21,6 +22,7 @@ import types
 from typing import (
     Callable,
     Container,
+    Deque,
     Dict,
     FrozenSet,
     Iterable,
@@ -32,6 +34,7 @@ from typing import (
     Sequence,
     Set,
     Tuple,
+    TypeVar,
 )
 
 from . import _reach
@@ -315,28 +318,38 @@ def _module_edges(name: str, module: types.ModuleType) -> FrozenSet[str]:
 _edges = ModuleMemo(_module_edges)
 
 
+T = TypeVar("T")
+
 # (path, module name) -> ((mtime_ns, size), what its import-time code does):
 # a module run again from an unchanged file is not parsed again.
 _file_code: Dict[Tuple[str, str], Tuple[Tuple[int, int], Optional[_reach.TopLevel]]] = {}
+# The same for what the bodies of its functions and classes read when called.
+_file_bodies: Dict[Tuple[str, str], Tuple[Tuple[int, int], Optional[Dict[str, _reach.Reads]]]] = {}
 
 
-def _code(name: str, module: types.ModuleType) -> Optional[_reach.TopLevel]:
+def _from_file(
+    cache: Dict[Tuple[str, str], Tuple[Tuple[int, int], Optional[T]]],
+    read: Callable[[str, str, bool], Optional[T]], name: str, module: types.ModuleType,
+) -> Optional[T]:
+    """`read(source, name, is_package)` of the module's source, once per unchanged file."""
     info = describe(name, module)
     if info is None or info.path is None:
         return None
     signature = _signature(info.path)  # None for an archive member: its loader gives the source
-    cached = _file_code.get((info.path, name))
+    cached = cache.get((info.path, name))
     if signature is not None and cached is not None and cached[0] == signature:
         return cached[1]
     text = _read_source(name, module)
-    code = _reach.top_level(text, name, bool(info.search_paths)) if text is not None else None
+    result = read(text, name, bool(info.search_paths)) if text is not None else None
     if signature is not None:
-        _file_code[(info.path, name)] = (signature, code)
-    return code
+        cache[(info.path, name)] = (signature, result)
+    return result
 
 
-# Per module object: what its import-time code does, read when first needed.
-_top_level_code = ModuleMemo(_code)
+# Per module object: what its import-time code does, read when first needed;
+# what its functions' bodies read, when first needed (a module kept loaded).
+_top_level_code = ModuleMemo(functools.partial(_from_file, _file_code, _reach.top_level))
+_body_reads = ModuleMemo(functools.partial(_from_file, _file_bodies, _reach.bodies))
 
 
 def read_top_level(name: str, module: types.ModuleType) -> None:
@@ -369,6 +382,37 @@ def names_bound_to(name: str, module: types.ModuleType, changed: str) -> FrozenS
     """The names of loaded module `name` that may hold the module `changed`."""
     code = _top_level_code.get(name, module)
     return frozenset(_reach.bound_names(code, changed)) if code is not None else frozenset()
+
+
+def behaviour_changes(
+    name: str, module: types.ModuleType, target: str, attrs: Optional[FrozenSet[str]],
+    is_module: Callable[[str], bool],
+) -> FrozenSet[str]:
+    """The functions and classes of a module left loaded whose code reads `target` when called.
+
+    `attrs` None: any value of `target`, which runs again; else only those
+    functions and classes of `target`, which is left loaded too.
+    """
+    code = _top_level_code.get(name, module)
+    owners = _body_reads.get(name, module) if code is not None else None
+    if code is None or owners is None:
+        return frozenset()
+    return _reach.behaviour_changes(code, owners, target, attrs, is_module)
+
+
+def calls_reason(
+    name: str, module: types.ModuleType, target: str, attrs: FrozenSet[str], origin: str,
+    is_module: Callable[[str], bool],
+) -> Optional[str]:
+    """Why `name` must run again for what functions of `target`, left loaded, now do.
+
+    Its import-time code uses the functions or classes `attrs` of `target`,
+    whose code reads the changed module `origin`. None if it need not.
+    """
+    code = _top_level_code.get(name, module)
+    if code is None:
+        return "imports {} (its source cannot be read)".format(target)
+    return _reach.calls_reason(code, target, attrs, origin, is_module)
 
 
 # (file, module name) -> ((mtime_ns, size), what its import statements name):
@@ -606,8 +650,11 @@ class _ImportIndex:
         (name -> why; they run again, and their importers are looked at in
         turn), and the importers that only bind a changed module to names
         they read at call time (name -> (why, those names); they stay loaded
-        and the names are pointed at the new module). A package's submodules
-        are not reached through it: they stay loaded under the new package.
+        and the names are pointed at the new module). An importer left loaded
+        whose functions or classes read a changed module when called passes
+        the search on: its own importers run again if their import-time code
+        uses those. A package's submodules are not reached through it: they
+        stay loaded under the new package.
         The search goes on through the modules for which `follow` is true;
         `loaded` maps the loaded modules' names to the module objects.
         """
@@ -616,30 +663,47 @@ class _ImportIndex:
         kept: Dict[str, Tuple[str, FrozenSet[str]]] = {}
         self._read, self._readers = {}, {}
         inside = set(selected)
-        queue = collections.deque(sorted(inside))
+        # (module, None, itself): it runs again, its values may all change;
+        # (module, attrs, origin): it stays loaded, but the code of its
+        # functions and classes `attrs` reads the changed module `origin`.
+        queue: Deque[Tuple[str, Optional[FrozenSet[str]], str]] = collections.deque(
+            (name, None, name) for name in sorted(inside))
+        behaving: Dict[str, FrozenSet[str]] = {}
         while queue:
-            changed = queue.popleft()
+            changed, attrs, origin = queue.popleft()
+            if attrs is not None and changed in inside:
+                continue  # it runs again after all: its importers are looked at as such
             if self.scanned.get(changed, 0) < self.generation:
                 # The whole frontier, and what likely comes next, in one scan.
-                self.learn(self._likely([changed] + list(queue)))
+                self.learn(self._likely([changed] + [item[0] for item in queue]))
             for name in sorted(self.importers.get(changed, ())):
                 if name in inside:
                     continue
                 module = loaded[name]
                 assert isinstance(module, types.ModuleType)
-                why = rerun_reason(name, module, changed, is_module)
+                if attrs is None:
+                    why = rerun_reason(name, module, changed, is_module)
+                else:
+                    why = calls_reason(name, module, changed, attrs, origin, is_module)
                 if why is None:
-                    names = names_bound_to(name, module, changed)
-                    if names:
-                        before = kept.get(name, ("", frozenset()))
-                        kept[name] = (before[0] or "uses {} at call time only".format(
-                            changed), before[1] | names)
+                    if attrs is None:
+                        names = names_bound_to(name, module, changed)
+                        if names:
+                            before = kept.get(name, ("", frozenset()))
+                            kept[name] = (before[0] or "uses {} at call time only".format(
+                                changed), before[1] | names)
+                    # Its own functions may call what changed: their callers' turn.
+                    known = behaving.get(name, frozenset())
+                    more = behaviour_changes(name, module, changed, attrs, is_module) - known
+                    if more and follow(name):
+                        behaving[name] = known | more
+                        queue.append((name, more, origin))
                     continue
                 inside.add(name)
                 kept.pop(name, None)
                 rerun[name] = why
                 if follow(name):
-                    queue.append(name)
+                    queue.append((name, None, name))
         self._read, self._readers = {}, {}
         return rerun, kept
 

@@ -1,18 +1,37 @@
 """Whether a module's import-time code reads what another module's new code may change.
 
 A module runs again after an edit only when its top-level code (module body,
-class bodies, decorators, default values, evaluated annotations; not
-function or lambda bodies) read a value from the changed module: a name
-taken with `from changed import name`, `from changed import *`, or any use
-of a name bound to the changed module (or a package on its way) at import
-time. A module that only binds a module object (`import a.b.c`, `from .
-import sub`, `import x as y`) and uses it inside functions keeps working
-once that name is pointed at the new module. Reads source text given to it;
-never imports, never looks at `sys.modules`.
+class bodies, decorators, default values, evaluated annotations) read a
+value from the changed module: a name taken with `from changed import name`,
+`from changed import *`, or any use of a name bound to the changed module
+(or a package on its way) at import time. A function or lambda body is not
+import-time code, unless the module's import-time code uses that function
+(calls it, applies it as a decorator) or the class it belongs to (makes an
+instance, subclasses it): then what the body reads counts as read at import.
+A module that only binds a module object (`import a.b.c`, `from . import
+sub`, `import x as y`) and uses it inside functions it does not use at
+import keeps working once that name is pointed at the new module; its
+functions that read the changed module (`behaviour_changes`) make its own
+importers run again if they use those functions at import (`calls_reason`).
+Reads source text given to it; never imports, never looks at `sys.modules`.
 """
 
 import ast
-from typing import Callable, Dict, List, NamedTuple, Optional, Set, Tuple, Union
+import heapq
+from typing import (
+    Callable,
+    Dict,
+    FrozenSet,
+    Iterable,
+    List,
+    NamedTuple,
+    Optional,
+    Set,
+    Tuple,
+    Union,
+)
+
+Chains = Dict[str, FrozenSet[Tuple[str, ...]]]
 
 
 class FromImport(NamedTuple):
@@ -24,12 +43,31 @@ class FromImport(NamedTuple):
     line: int
 
 
+class BodyImport(NamedTuple):
+    """An import in a function body: `import module` (name None), `from module import name`."""
+
+    module: str
+    name: Optional[str]
+    line: int
+
+
+class Reads(NamedTuple):
+    """What some code reads: names, the attribute chains read from each, what it imports."""
+
+    used: Dict[str, int]  # name -> line it counts from
+    chains: Chains  # name -> attribute chains read from it: `a.b.c` is ("b", "c") of a
+    imports: Tuple[BodyImport, ...]
+
+
 class TopLevel(NamedTuple):
     """What a module's import-time code imports and which of its names it reads."""
 
     from_imports: Tuple[FromImport, ...]
     binds: Tuple[Tuple[str, str, int], ...]  # (local name, module bound to it, line)
     used: Dict[str, int]  # names read by import-time code -> first line
+    chains: Chains  # attribute chains import-time code reads from each name
+    through: Dict[str, str]  # name read only in a body run at import -> that function or class
+    body_imports: Tuple[Tuple[BodyImport, str], ...]  # imports in bodies run at import, and whose
 
 
 def _absolute(module: Optional[str], level: int, name: str, is_package: bool) -> Optional[str]:
@@ -45,15 +83,87 @@ def _absolute(module: Optional[str], level: int, name: str, is_package: bool) ->
     return ".".join(parts) or None
 
 
-class _Walker(ast.NodeVisitor):
-    """Visits what runs when the module does, skipping function and lambda bodies."""
+def _runs_as_main(test: ast.expr) -> bool:
+    """Whether `test` is `__name__ == "__main__"` (either way round)."""
+    if not (isinstance(test, ast.Compare) and len(test.ops) == 1
+            and isinstance(test.ops[0], ast.Eq)):
+        return False
+    sides = [test.left, test.comparators[0]]
+    names = [s for s in sides if isinstance(s, ast.Name) and s.id == "__name__"]
+    texts = [s for s in sides if getattr(s, "value", getattr(s, "s", None)) == "__main__"]
+    return len(names) == 1 and len(texts) == 1
+
+
+class _Reader(ast.NodeVisitor):
+    """Records the names the code it visits reads, and the attribute chains read from them."""
+
+    def __init__(self) -> None:
+        self.used: Dict[str, int] = {}
+        self.chains: Dict[str, Set[Tuple[str, ...]]] = {}
+
+    def _read(self, name: str, line: int, chain: Tuple[str, ...]) -> None:
+        self.used.setdefault(name, line)
+        chains = self.chains.get(name)
+        if chains is None:
+            chains = self.chains[name] = set()
+        chains.add(chain)
+
+    def visit_Name(self, node: ast.Name) -> None:
+        if isinstance(node.ctx, ast.Load):
+            self._read(node.id, node.lineno, ())
+
+    def visit_Attribute(self, node: ast.Attribute) -> None:
+        parts = []
+        value: ast.expr = node
+        while isinstance(value, ast.Attribute):
+            parts.append(value.attr)
+            value = value.value
+        if isinstance(value, ast.Name):
+            self._read(value.id, value.lineno, tuple(reversed(parts)))
+        else:
+            self.visit(value)
+
+
+class _BodyReader(_Reader):
+    """Reads function bodies whole, imports inside them included."""
 
     def __init__(self, name: str, is_package: bool) -> None:
+        super().__init__()
+        self.name, self.is_package = name, is_package
+        self.imports: List[BodyImport] = []
+
+    def visit_Import(self, node: ast.Import) -> None:
+        self.imports.extend(BodyImport(alias.name, None, node.lineno) for alias in node.names)
+
+    def visit_ImportFrom(self, node: ast.ImportFrom) -> None:
+        module = _absolute(node.module, node.level or 0, self.name, self.is_package)
+        if module is not None and node.module != "__future__":
+            self.imports.extend(BodyImport(module, alias.name, node.lineno)
+                                for alias in node.names)
+
+    def reads(self) -> Reads:
+        return Reads(self.used, {k: frozenset(v) for k, v in self.chains.items()},
+                     tuple(self.imports))
+
+
+Definition = Union[ast.FunctionDef, ast.AsyncFunctionDef]
+
+
+class _Walker(_Reader):
+    """Visits what runs when the module does; keeps function bodies aside, by owner.
+
+    The owner of a function body is the top-level function or class it is
+    written in: the class, for a method.
+    """
+
+    def __init__(self, name: str, is_package: bool) -> None:
+        super().__init__()
         self.name, self.is_package = name, is_package
         self.from_imports: List[FromImport] = []
         self.binds: List[Tuple[str, str, int]] = []
-        self.used: Dict[str, int] = {}
         self.lazy_annotations = False
+        self.bodies: Dict[str, List[Definition]] = {}
+        self._owner: Optional[str] = None
 
     def visit_Import(self, node: ast.Import) -> None:
         for alias in node.names:
@@ -74,11 +184,7 @@ class _Walker(ast.NodeVisitor):
             local = alias.asname or alias.name
             self.from_imports.append(FromImport(module, alias.name, local, node.lineno))
 
-    def visit_Name(self, node: ast.Name) -> None:
-        if isinstance(node.ctx, ast.Load):
-            self.used.setdefault(node.id, node.lineno)
-
-    def _signature(self, node: Union[ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda]) -> None:
+    def _signature(self, node: Union[Definition, ast.Lambda]) -> None:
         arguments = node.args
         for default in list(arguments.defaults) + [d for d in arguments.kw_defaults if d]:
             self.visit(default)
@@ -96,11 +202,29 @@ class _Walker(ast.NodeVisitor):
         for decorator in node.decorator_list:
             self.visit(decorator)
         self._signature(node)
+        self.bodies.setdefault(self._owner or node.name, []).append(node)
 
     visit_AsyncFunctionDef = visit_FunctionDef  # type: ignore[assignment]
 
+    def visit_ClassDef(self, node: ast.ClassDef) -> None:
+        for child in node.decorator_list + node.bases + [k.value for k in node.keywords]:
+            self.visit(child)
+        outer = self._owner
+        self._owner = outer or node.name
+        self.bodies.setdefault(self._owner, [])
+        for statement in node.body:
+            self.visit(statement)
+        self._owner = outer
+
     def visit_Lambda(self, node: ast.Lambda) -> None:
         self._signature(node)
+
+    def visit_If(self, node: ast.If) -> None:
+        if self.name != "__main__" and _runs_as_main(node.test):
+            for statement in node.orelse:  # the block runs only as the program's script
+                self.visit(statement)
+        else:
+            self.generic_visit(node)
 
     def visit_AnnAssign(self, node: ast.AnnAssign) -> None:
         if node.value is not None:
@@ -109,16 +233,89 @@ class _Walker(ast.NodeVisitor):
         if not self.lazy_annotations:
             self.visit(node.annotation)
 
+    def read_bodies(self, owners: Iterable[str]) -> Dict[str, Tuple[Reads, FrozenSet[str]]]:
+        """What each owner's bodies read, and the other owners they use (not followed)."""
+        found = {}
+        for owner in owners:
+            reader = _BodyReader(self.name, self.is_package)
+            for definition in self.bodies.get(owner, ()):
+                for statement in definition.body:
+                    reader.visit(statement)
+            found[owner] = (reader.reads(), frozenset(reader.used).intersection(self.bodies))
+        return found
 
-def top_level(source: str, name: str, is_package: bool) -> Optional[TopLevel]:
-    """What `source` (module `name`) does at import time; None when it does not parse."""
+
+def _parse(source: str, name: str, is_package: bool) -> Optional[_Walker]:
     try:
         tree = ast.parse(source)
     except (SyntaxError, ValueError):
         return None
     walker = _Walker(name, is_package)
     walker.visit(tree)
-    return TopLevel(tuple(walker.from_imports), tuple(walker.binds), walker.used)
+    return walker
+
+
+def top_level(source: str, name: str, is_package: bool) -> Optional[TopLevel]:
+    """What `source` (module `name`) does at import time; None when it does not parse.
+
+    The bodies of the functions and classes that import-time code uses are
+    read too, and the bodies of those they use in turn: what they read
+    counts from the line import-time code used the first of them.
+    """
+    walker = _parse(source, name, is_package)
+    if walker is None:
+        return None
+    used = dict(walker.used)
+    chains = {k: set(v) for k, v in walker.chains.items()}
+    through: Dict[str, str] = {}
+    body_imports: List[Tuple[BodyImport, str]] = []
+    # Earliest use first: a name read in several bodies counts from the first.
+    pending = [(line, owner, owner) for owner, line in walker.used.items()
+               if owner in walker.bodies]
+    heapq.heapify(pending)
+    seen = {owner for _, owner, _ in pending}
+    while pending:
+        line, owner, first = heapq.heappop(pending)
+        (reads, others), = walker.read_bodies([owner]).values()
+        for read in reads.used:
+            if read not in used:
+                used[read] = line
+                through[read] = first
+            chains.setdefault(read, set()).update(reads.chains[read])
+        body_imports.extend((BodyImport(i.module, i.name, line), first) for i in reads.imports)
+        for other in sorted(others - seen):
+            seen.add(other)
+            heapq.heappush(pending, (line, other, first))
+    return TopLevel(tuple(walker.from_imports), tuple(walker.binds), used,
+                    {k: frozenset(v) for k, v in chains.items()}, through, tuple(body_imports))
+
+
+def bodies(source: str, name: str, is_package: bool) -> Optional[Dict[str, Reads]]:
+    """For each top-level function and class of `source`: what its bodies read when called.
+
+    A body that uses another top-level function or class of the module
+    reads what that one's bodies read too. None when the source does not parse.
+    """
+    walker = _parse(source, name, is_package)
+    if walker is None:
+        return None
+    direct = walker.read_bodies(walker.bodies)
+    found: Dict[str, Reads] = {}
+    for owner in direct:
+        used: Dict[str, int] = {}
+        chains: Dict[str, Set[Tuple[str, ...]]] = {}
+        imports: List[BodyImport] = []
+        pending, seen = [owner], {owner}
+        while pending:
+            reads, others = direct[pending.pop()]
+            for read, line in reads.used.items():
+                used.setdefault(read, line)
+                chains.setdefault(read, set()).update(reads.chains[read])
+            imports.extend(reads.imports)
+            pending.extend(others - seen)
+            seen.update(others)
+        found[owner] = Reads(used, {k: frozenset(v) for k, v in chains.items()}, tuple(imports))
+    return found
 
 
 def _within(name: str, prefix: str) -> bool:
@@ -143,11 +340,112 @@ def rerun_reason(
         if entry.module == changed and not is_module(whole):
             return "reads {} from {} at import (line {})".format(entry.name, changed, entry.line)
         if _within(changed, whole) and entry.local in code.used:
-            return "uses {} at import (line {})".format(entry.local, code.used[entry.local])
+            return _uses(code, entry.local)
     for local, module, _ in code.binds:
         if _within(changed, module) and local in code.used:
-            return "uses {} at import (line {})".format(local, code.used[local])
+            return _uses(code, local)
+    for item, owner in code.body_imports:
+        if _imports(item, changed, None):
+            return "imports {} at import (line {}, in {})".format(changed, item.line, owner)
     return None
+
+
+def _uses(code: TopLevel, local: str) -> str:
+    owner = code.through.get(local)
+    return "uses {} at import (line {}{})".format(
+        local, code.used[local], ", in {}".format(owner) if owner else "")
+
+
+def _imports(item: BodyImport, target: str, attrs: Optional[FrozenSet[str]]) -> bool:
+    """Whether an import in a body takes `target` (or one of `attrs` of it)."""
+    if item.name is None:  # `import a.b.c`: the module, or a package on its way
+        return _within(target, item.module) or _within(item.module, target)
+    if item.module == target:
+        return attrs is None or item.name == "*" or item.name in attrs
+    return _within(target, item.module + "." + item.name)
+
+
+def _chain_reaches(chains: Optional[FrozenSet[Tuple[str, ...]]], base: str, target: str,
+                   attrs: Optional[FrozenSet[str]]) -> bool:
+    """Whether attribute chains read from module `base` read `target`, or `attrs` of it."""
+    if not chains:
+        return True
+    rest = tuple(target[len(base) + 1:].split(".")) if target != base else ()
+    depth = len(rest)
+    for chain in chains:
+        if len(chain) <= depth:
+            if chain == rest[:len(chain)]:
+                return True  # the module, or a package on its way, used whole
+        elif chain[:depth] == rest and (attrs is None or chain[depth] in attrs):
+            return True
+    return False
+
+
+def _reads(
+    code: TopLevel, reads: Reads, target: str, attrs: Optional[FrozenSet[str]],
+    is_module: Callable[[str], bool],
+) -> Optional[Tuple[str, int]]:
+    """The first name through which `reads` reach `target` (or `attrs` of it), and its line."""
+    used, chains = reads.used, reads.chains
+    for entry in code.from_imports:
+        if entry.name == "*":
+            if entry.module == target:
+                names = sorted(used.keys() if attrs is None else attrs.intersection(used))
+                if names:
+                    return names[0], used[names[0]]
+            continue
+        if entry.local not in used:
+            continue
+        whole = entry.module + "." + entry.name
+        if entry.module == target and not is_module(whole):
+            if attrs is None or entry.name in attrs:
+                return entry.local, used[entry.local]
+        elif _within(target, whole) and _chain_reaches(
+                chains.get(entry.local), whole, target, attrs):
+            return entry.local, used[entry.local]
+    for local, module, _ in code.binds:
+        if local in used and _within(target, module) and _chain_reaches(
+                chains.get(local), module, target, attrs):
+            return local, used[local]
+    for item in reads.imports:
+        if _imports(item, target, attrs):
+            return item.module, item.line
+    return None
+
+
+def behaviour_changes(
+    code: TopLevel, owners: Dict[str, Reads], target: str, attrs: Optional[FrozenSet[str]],
+    is_module: Callable[[str], bool],
+) -> FrozenSet[str]:
+    """The module's functions and classes whose bodies read `target` (or `attrs` of it).
+
+    `owners` is what `bodies()` gives for the module; `attrs` None means
+    any value of `target` (it runs again), else only those functions and
+    classes of it (its own code reads a module that does).
+    """
+    return frozenset(owner for owner, reads in owners.items()
+                     if _reads(code, reads, target, attrs, is_module) is not None)
+
+
+def calls_reason(
+    code: TopLevel, target: str, attrs: FrozenSet[str], origin: str,
+    is_module: Callable[[str], bool],
+) -> Optional[str]:
+    """Why a module must run again for what functions of `target`, left loaded, now do.
+
+    The functions or classes `attrs` of `target` read the changed module
+    `origin` when called; the module must run again when its import-time
+    code uses one of them (or `target` whole). None when it does not.
+    """
+    reads = Reads(code.used, code.chains, tuple(item for item, _ in code.body_imports))
+    hit = _reads(code, reads, target, attrs, is_module)
+    if hit is None:
+        return None
+    name, line = hit
+    owner = code.through.get(name)
+    return "uses {} at import (line {}{}), whose {} read{} {} when called".format(
+        name, line, ", in {}".format(owner) if owner else "", ", ".join(sorted(attrs)),
+        "s" if len(attrs) == 1 else "", origin)
 
 
 def bound_names(code: TopLevel, changed: str) -> Set[str]:

@@ -80,6 +80,7 @@ class Attempt:
         self.finishes: List[Tuple[str, _host.Finish]] = []  # each host hook's, in order
         self.recorder = _registries.Recorder()
         self.updater = _update.Updater(self.old_modules) if update else None
+        self.pointer = _Pointer({}, {})
         self.undo = UndoStack()
         # What went wrong: the first failure is the reload's error.
         self.warnings: List[str] = []
@@ -146,13 +147,15 @@ class Attempt:
         transaction = Transaction(
             self.order, prepared, self._executed, cycles=self.plan.cycles, kept=kept
         )
+        self.pointer = _Pointer(rebind, self.old_modules)
         self.undo.push("what the new code registered",
                        functools.partial(self.recorder.undo_attempt, self.owned))
         if self.updater is not None:
             self.undo.push("the old objects live update changed", self.updater.undo)
+        self.undo.push("the names pointed at new modules", self.pointer.undo)
         self.undo.push("the old modules", transaction.restore)
         transaction.run()
-        _point_at_new(rebind, self.old_modules)
+        self.pointer.finish()
         return transaction
 
     def _executed(self, module: types.ModuleType) -> None:
@@ -161,6 +164,7 @@ class Attempt:
         self.recorder.executed(module)
         if self.updater is not None:
             self.updater.executed(module)
+        self.pointer.executed(module)
 
     def put_back(self) -> None:
         """After a failure up to step 5: run every undo, newest first; warn of those that fail.
@@ -271,24 +275,63 @@ class Attempt:
         )
 
 
-def _point_at_new(
-    rebind: Mapping[str, FrozenSet[str]], old_modules: Mapping[str, Optional[types.ModuleType]]
-) -> None:
-    """Point the names that modules left loaded bound to reloaded modules at the new ones."""
-    replaced = {id(module): name for name, module in old_modules.items() if module is not None}
-    for holder, names in rebind.items():
-        module = _discovery.loaded_module(holder)
-        if module is None:
-            continue
-        namespace = object.__getattribute__(module, "__dict__")
-        for local in names:
-            value = namespace.get(local)
-            name = replaced.get(id(value))
-            if name is None or old_modules[name] is not value:
+class _Pointer:
+    """Points the names that modules left loaded bound to reloaded modules at the new ones.
+
+    Each as soon as the new module's code has run, before its importers run:
+    their import-time code may call functions of a module left loaded, which
+    must meet the new module; and once more after the import, at what
+    `sys.modules` holds then. `undo()` points back what it pointed.
+    """
+
+    def __init__(self, rebind: Mapping[str, FrozenSet[str]],
+                 old_modules: Mapping[str, Optional[types.ModuleType]]) -> None:
+        self.old_modules = old_modules
+        #: reloaded module -> (namespace, name) bound to its old version
+        self.names: Dict[str, List[Tuple[Dict[str, Any], str]]] = {}
+        #: (namespace, name, old module, the new module set)
+        self.pointed: List[Tuple[Dict[str, Any], str, types.ModuleType, Any]] = []
+        replaced = {id(module): name for name, module in old_modules.items() if module is not None}
+        for holder, names in rebind.items():
+            module = _discovery.loaded_module(holder)
+            if module is None:
                 continue
+            namespace = object.__getattribute__(module, "__dict__")
+            for local in sorted(names):
+                name = replaced.get(id(namespace.get(local)))
+                if name is not None:
+                    self.names.setdefault(name, []).append((namespace, local))
+
+    def _point(self, name: str, new: Any) -> None:
+        old = self.old_modules[name]
+        assert old is not None
+        for namespace, local in self.names.get(name, ()):
+            value = namespace.get(local)
+            if value is not new and (value is old or any(
+                    n is namespace and k == local and v is value for n, k, _, v in self.pointed)):
+                namespace[local] = new
+                self.pointed.append((namespace, local, old, new))
+
+    def executed(self, module: types.ModuleType) -> None:
+        """The new code of `module` has run: point the names at it."""
+        spec = module.__dict__.get("__spec__")
+        name = getattr(spec, "name", None) or module.__name__
+        if name in self.names:
+            self._point(name, module)
+
+    def finish(self) -> None:
+        """The import is over: point the names at what `sys.modules` holds now."""
+        for name in self.names:
             new = _discovery.loaded_module(name)
             if new is not None:
-                namespace[local] = new
+                self._point(name, new)
+
+    def undo(self) -> None:
+        """Point back every name still bound to what was set, newest first."""
+        pointed, self.pointed = self.pointed, []
+        for namespace, local, old, new in reversed(pointed):
+            if namespace.get(local) is new:
+                namespace[local] = old
 
 
 def _call_hook(module: types.ModuleType, hook: str, *args: object) -> Tuple[bool, object]:

@@ -313,10 +313,12 @@ class _Loader:
         inner: Any,
         code: Optional[types.CodeType],
         executed: Callable[[types.ModuleType], None],
+        starting: Callable[[types.ModuleType], None] = lambda module: None,
     ) -> None:
         self.inner = inner
         self.code = code
         self.executed = executed
+        self.starting = starting
 
     def create_module(self, spec: importlib.machinery.ModuleSpec) -> Optional[types.ModuleType]:
         create = getattr(self.inner, "create_module", None)
@@ -328,6 +330,7 @@ class _Loader:
         if spec is not None:
             spec.loader = self.inner
         module.__loader__ = self.inner
+        self.starting(module)
         code, self.code = self.code, None
         if code is not None:
             exec(code, module.__dict__)
@@ -543,7 +546,8 @@ class Transaction:
             if entry is not None:
                 spec, code = entry
                 if spec.loader is not None:  # None: a namespace package, nothing to run
-                    spec.loader = _Loader(spec.loader, code, self.executed)  # type: ignore[assignment]
+                    spec.loader = _Loader(  # type: ignore[assignment]
+                        spec.loader, code, self.executed, self._attach_kept_to)
                 specs[name] = spec
         finder = _Finder(specs)
         # A module whose file is gone must not be found on its package by
@@ -564,24 +568,49 @@ class Transaction:
         finally:
             sys.meta_path.remove(finder)
         self._attach_kept()
+        self._follow_aliases()
         self.removed = [name for name in self.order if name not in sys.modules]
         self._detach(self.removed)
         self.added = sorted(sys.modules.keys() - self.before.keys())
+
+    def _follow_aliases(self) -> None:
+        # Other names of a reloaded module (requests.packages.chardet for
+        # charset_normalizer) name the new module, as the first import left them.
+        names = {id(module): name for name, module in self.old.items()}
+        for key, module in self.before.items():
+            name = names.get(id(module))
+            if name is not None and key != name and sys.modules.get(key) is module:
+                new = sys.modules.get(name)
+                if new is not None:
+                    sys.modules[key] = new
+
+    def _attach_kept_to(self, package: types.ModuleType) -> None:
+        # A submodule left loaded is an attribute of its package from the
+        # start of the package's new code: `from .sub import *` finds it in
+        # sys.modules and binds no attribute, yet the code may go on with
+        # `sub.f()`, as after the first import, which bound it.
+        prefix = package.__name__ + "."
+        for name in self.kept:
+            if name.startswith(prefix) and "." not in name[len(prefix):]:
+                self._attach(name, package)
 
     def _attach_kept(self) -> None:
         # A module left alone (protected, or not selected) whose package was
         # re-imported must stay reachable as an attribute of the new package,
         # as `import tool.ext; tool.ext.f()` expects.
         for name in self.kept:
-            parent_name, _, child = name.rpartition(".")
-            module, parent = sys.modules.get(name), sys.modules.get(parent_name)
-            if (
-                module is self.before.get(name)
-                and isinstance(module, types.ModuleType)
-                and isinstance(parent, types.ModuleType)
-                and child not in parent.__dict__
-            ):
-                setattr(parent, child, module)
+            self._attach(name, sys.modules.get(name.rpartition(".")[0]))
+
+    def _attach(self, name: str, parent: object) -> None:
+        module = sys.modules.get(name)
+        child = name.rpartition(".")[2]
+        if (
+            module is self.before.get(name)
+            and isinstance(module, types.ModuleType)
+            and isinstance(parent, types.ModuleType)
+            and child not in parent.__dict__
+        ):
+            setattr(parent, child, module)
 
     def restore(self) -> None:
         """Put back every old module and parent attribute; drop what the attempt added.

@@ -95,10 +95,6 @@ class OrderTest(unittest.TestCase):
         self.assertEqual(edges, {"p.a": {"p"}, "p": set(), "q.b": set()})
 
 
-if __name__ == "__main__":
-    unittest.main()
-
-
 class CycleEntryTest(unittest.TestCase):
     def test_top_level_imports_in_order_with_what_they_take(self) -> None:
         source = (
@@ -285,3 +281,108 @@ class FirstCallTest(PackageCase):
         with self.session.use():
             names = reloader.plan(self.leaf).names
         self.assertNotIn(self.pkg + ".unrelated", names)
+
+
+class CallsAtImportTest(PackageCase):
+    """Import-time code that calls functions whose bodies read a changed module."""
+
+    def setUp(self) -> None:
+        super().setUp()
+        self.files({
+            "{pkg}/__init__.py": "",
+            "{pkg}/config.py": "LIMIT = 1\n",
+            # Its own functions and classes, used at import.
+            "{pkg}/own.py": """\
+                import {pkg}.config
+
+                def make():
+                    return {pkg}.config.LIMIT * 10
+
+                class Settings:
+                    def __init__(self):
+                        self.limit = {pkg}.config.LIMIT
+
+                def register(function):
+                    function.limit = {pkg}.config.LIMIT
+                    return function
+
+                def lazy():
+                    from {pkg}.config import LIMIT
+                    return LIMIT
+
+                def unused():
+                    return {pkg}.config.LIMIT
+
+                TEN = make()
+                SETTINGS = Settings()
+                LAZY = lazy()
+
+                @register
+                def handler():
+                    pass
+                """,
+            # Left loaded: it reads the config only when called.
+            "{pkg}/helpers.py": """\
+                from {pkg} import config
+
+                def compute():
+                    return config.LIMIT * 10
+
+                def other():
+                    return 5
+                """,
+            "{pkg}/caller.py": "from {pkg} import helpers\nVALUE = helpers.compute()\n",
+            "{pkg}/bystander.py": "from {pkg} import helpers\nFIVE = helpers.other()\n\n"
+                                  "def later():\n    return helpers.compute()\n",
+            "{pkg}/deep.py": "from {pkg}.bystander import later\nVALUE = later()\n",
+        })
+        for name in ("own", "caller", "bystander", "deep"):
+            self.load("{pkg}." + name)
+        self.config = self.pkg + ".config"
+
+    def test_the_plan_says_why(self) -> None:
+        reasons = {m.name: m.reason for m in reloader.plan(self.config).modules}
+        self.assertEqual(reasons, {
+            self.config: "selected",
+            self.pkg + ".own": "uses {} at import (line 21, in make)".format(self.pkg),
+            self.pkg + ".caller": "uses helpers at import (line 2), whose compute reads "
+                                  "{} when called".format(self.config),
+            self.pkg + ".deep": "uses later at import (line 2), whose later reads "
+                                "{} when called".format(self.config),
+        })
+        kept = reloader.plan(self.config).kept
+        self.assertEqual(set(kept), {self.pkg + ".helpers"})
+
+    def test_every_value_made_at_import_follows_the_edit(self) -> None:
+        helpers = self.mod("{pkg}.helpers")
+        bystander = self.mod("{pkg}.bystander")
+        self.write("{pkg}/config.py", "LIMIT = 2\n")
+        report = reloader.reload(self.config)
+        self.assertTrue(report.ok, report.format())
+        own = self.mod("{pkg}.own")
+        self.assertEqual((own.TEN, own.SETTINGS.limit, own.LAZY, own.handler.limit),
+                         (20, 2, 2, 2))
+        self.assertEqual(self.mod("{pkg}.caller").VALUE, 20)
+        self.assertEqual(self.mod("{pkg}.deep").VALUE, 20)
+        self.assertEqual(own.unused(), 2)
+        # Left loaded: the same module objects, pointed at the new config.
+        self.assertIs(self.mod("{pkg}.helpers"), helpers)
+        self.assertIs(self.mod("{pkg}.bystander"), bystander)
+        self.assertIs(helpers.config, self.mod(self.config))
+
+    def test_a_failed_reload_points_the_names_back(self) -> None:
+        helpers = self.mod("{pkg}.helpers")
+        old_config = self.mod(self.config)
+        self.write("{pkg}/caller.py", "from {pkg} import helpers\nVALUE = helpers.compute()\n"
+                                      "assert VALUE < 15, 'too large'\n")
+        self.write("{pkg}/config.py", "LIMIT = 2\n")
+        with self.assertRaises(reloader.ReloadError) as raised:
+            reloader.reload(self.config)
+        self.assertIn("too large", str(raised.exception))
+        self.assertIs(self.mod(self.config), old_config)
+        self.assertIs(helpers.config, old_config)
+        self.assertEqual(helpers.compute(), 10)
+
+
+if __name__ == "__main__":
+    unittest.main()

@@ -22,6 +22,27 @@ class ParentPackageTest(PackageCase):
             sorted(reloader.plan(self.pkg + ".ui").names), [self.pkg, self.pkg + ".ui"]
         )
 
+    def test_a_package_run_again_finds_its_kept_submodules_bound(self) -> None:
+        # toolz's __init__: star imports, then a submodule's name, which only
+        # the first import of that submodule bound on the package.
+        self.files({
+            "{pkg}/__init__.py": "from .values import *\nfrom .tools import *\n"
+                                 "REGISTRY = tools.registry()\n",
+            "{pkg}/values.py": "LIMIT = 1\n",
+            "{pkg}/tools.py": "def registry():\n    return {'made': True}\n",
+        })
+        package = self.load("{pkg}")
+        tools = self.mod("{pkg}.tools")
+        self.write("{pkg}/values.py", "LIMIT = 2\n")
+        the_plan = reloader.plan(self.pkg + ".values")
+        self.assertEqual(sorted(the_plan.names), [self.pkg, self.pkg + ".values"])
+        report = reloader.reload(self.pkg + ".values")
+        self.assertTrue(report.ok, report.format())
+        self.assertEqual(package.LIMIT, 2)
+        self.assertIs(self.mod("{pkg}.tools"), tools)
+        self.assertIs(package.tools, tools)
+        self.assertEqual(package.REGISTRY, {"made": True})
+
 
 class MainTest(PackageCase):
     def test_modules_importing_main_are_not_dependents(self) -> None:

@@ -81,6 +81,101 @@ class RerunTest(unittest.TestCase):
 
     def test_source_that_does_not_parse(self) -> None:
         self.assertIsNone(_reach.top_level("def (\n", "m", False))
+        self.assertIsNone(_reach.bodies("def (\n", "m", False))
+
+
+class UsedAtImportTest(unittest.TestCase):
+    """A body runs at import when import-time code uses its function or class."""
+
+    def test_bodies_run_at_import_count(self) -> None:
+        cases = {
+            "import app.x.y as z\ndef make():\n    return z.V\nDOUBLE = make() * 2\n":
+                "uses z at import (line 4, in make)",
+            "import app.x.y as z\nclass K:\n    def __init__(self):\n        self.v = z.V\n"
+            "K()\n": "uses z at import (line 5, in K)",
+            "import app.x.y as z\ndef register(f):\n    f.v = z.V\n    return f\n"
+            "@register\ndef handler():\n    pass\n": "uses z at import (line 5, in register)",
+            # Followed through the functions those bodies use.
+            "import app.x.y as z\ndef inner():\n    return z.V\ndef outer():\n"
+            "    return inner()\nX = outer()\n": "uses z at import (line 6, in outer)",
+            "def load():\n    from app.x.y import V\n    return V\nX = load()\n":
+                "imports app.x.y at import (line 4, in load)",
+        }
+        for source, why in cases.items():
+            with self.subTest(source=source):
+                self.assertEqual(reason(source, "app.x.y"), why)
+
+    def test_the_script_block_runs_only_as_the_script(self) -> None:
+        source = ("import app.x.y as z\nif '__main__' == __name__:\n    X = z.V\n"
+                  "else:\n    Y = 1\n")
+        self.assertIsNone(reason(source, "app.x.y"))
+        code = _reach.top_level(source, "__main__", False)
+        assert code is not None
+        self.assertEqual(_reach.rerun_reason(code, "app.x.y", LOADED.__contains__),
+                         "uses z at import (line 3)")
+        self.assertEqual(reason("import app.x.y as z\nif __name__ == 'app.user':\n"
+                                "    X = z.V\n", "app.x.y"), "uses z at import (line 3)")
+
+    def test_bodies_not_used_at_import_do_not(self) -> None:
+        for source in ("import app.x.y as z\ndef make():\n    return z.V\nX = 1\n",
+                       "import app.x.y as z\nclass K:\n    def m(self):\n        return z.V\n"
+                       "def other():\n    return 1\nX = other()\n",
+                       "import app.x.y as z\nf = lambda: z.V\n",
+                       "import app.x.y as z\ndef main():\n    print(z.V)\n"
+                       "if __name__ == '__main__':\n    main()\n"):
+            with self.subTest(source=source):
+                self.assertIsNone(reason(source, "app.x.y"))
+
+
+class CallsIntoKeptModuleTest(unittest.TestCase):
+    """A module left loaded whose functions read a changed module, and their callers."""
+
+    HELPERS = ("import app.x.y as z\nfrom app import leaf\n\ndef compute():\n"
+               "    return z.V\n\ndef other():\n    return 1\n\nclass Scale:\n"
+               "    def __init__(self):\n        self.v = twice()\n\ndef twice():\n"
+               "    return leaf.V * 2\n\ndef lazy():\n    from app.pkg.sub import W\n"
+               "    return W\n")
+
+    def changed(self, target: str, attrs: Optional[frozenset]) -> frozenset:
+        code = _reach.top_level(self.HELPERS, "app.helpers", False)
+        owners = _reach.bodies(self.HELPERS, "app.helpers", False)
+        assert code is not None and owners is not None
+        return _reach.behaviour_changes(code, owners, target, attrs, LOADED.__contains__)
+
+    def test_the_functions_whose_code_reads_it(self) -> None:
+        self.assertEqual(self.changed("app.x.y", None), {"compute"})
+        self.assertEqual(self.changed("app.leaf", None), {"Scale", "twice"})
+        self.assertEqual(self.changed("app.pkg.sub", None), {"lazy"})
+        self.assertEqual(self.changed("app.pkg", None), set())  # its submodule is not
+        self.assertEqual(self.changed("other", None), set())
+        # Only some functions of a module left loaded changed what they do.
+        self.assertEqual(self.changed("app.leaf", frozenset({"V"})), {"Scale", "twice"})
+        self.assertEqual(self.changed("app.leaf", frozenset({"W"})), set())
+
+    def calls(self, source: str, attrs: frozenset = frozenset({"compute"})) -> Optional[str]:
+        code = _reach.top_level(textwrap.dedent(source), "app.user", False)
+        assert code is not None
+        return _reach.calls_reason(code, "app.helpers", attrs, "app.x.y", LOADED.__contains__)
+
+    def test_callers_at_import_run_again(self) -> None:
+        why = "uses {} at import (line {}), whose compute reads app.x.y when called"
+        self.assertEqual(self.calls("from app import helpers\nV = helpers.compute()\n"),
+                         why.format("helpers", 2))
+        self.assertEqual(self.calls("from app.helpers import compute\n\nV = compute()\n"),
+                         why.format("compute", 3))
+        self.assertEqual(self.calls("import app.helpers\nV = app.helpers.compute()\n"),
+                         why.format("app", 2))
+        self.assertEqual(self.calls("import app.helpers as h\nH = h\n"), why.format("h", 2))
+        self.assertEqual(self.calls("from app.helpers import *\nV = compute()\n"),
+                         why.format("compute", 2))
+
+    def test_other_uses_do_not(self) -> None:
+        for source in ("from app import helpers\nV = helpers.other()\n",
+                       "from app.helpers import other\nV = other()\n",
+                       "import app.helpers\nV = app.helpers.other()\nW = app.x.y.V\n",
+                       "from app import helpers\ndef f():\n    return helpers.compute()\n"):
+            with self.subTest(source=source):
+                self.assertIsNone(self.calls(source))
 
 
 if __name__ == "__main__":

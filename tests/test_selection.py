@@ -335,6 +335,52 @@ class ProtectedTest(PackageCase):
         self.assertIs(sys.modules[self.pkg + ".bare"], bare)
 
 
+class AliasTest(PackageCase):
+    """Another name for a loaded module, as requests.packages gives urllib3 and chardet."""
+
+    def setUp(self) -> None:
+        super().setUp()
+        self.files({
+            "{pkg}/__init__.py": "from .const import LIMIT\n",
+            "{pkg}/const.py": "LIMIT = 1\n",
+            "{pkg}/reader.py": "from {pkg}.const import LIMIT\nDOUBLE = LIMIT * 2\n",
+            # A plain module, not a package: nothing can be imported below it.
+            "{pkg}_vendor.py": """\
+                import sys
+                import {pkg}.reader
+                for name in list(sys.modules):
+                    if name == "{pkg}" or name.startswith("{pkg}."):
+                        sys.modules["{pkg}_vendor." + name] = sys.modules[name]
+                """,
+        })
+        self.load("{pkg}_vendor")
+        self.alias = self.pkg + "_vendor." + self.pkg
+
+    def test_the_module_is_reloaded_under_its_own_name(self) -> None:
+        the_plan = reloader.plan(self.alias + ".const")
+        self.assertEqual(sorted(the_plan.names), [self.pkg, self.pkg + ".const",
+                                                  self.pkg + ".reader"])
+        self.assertEqual(the_plan.skipped, {
+            self.alias + ".const": "another name for {}.const, which is reloaded in its "
+                                   "place".format(self.pkg)})
+        self.write("{pkg}/const.py", "LIMIT = 2\n")
+        report = reloader.reload(self.alias + ".const")
+        self.assertTrue(report.ok, report.format())
+        self.assertEqual(self.mod("{pkg}.reader").DOUBLE, 4)
+        for name in (self.pkg, self.pkg + ".const", self.pkg + ".reader"):
+            self.assertIs(sys.modules[self.pkg + "_vendor." + name], sys.modules[name])
+
+    def test_a_failed_reload_puts_the_other_names_back(self) -> None:
+        old = {name: module for name, module in sys.modules.items()
+               if name.startswith(self.pkg)}
+        self.write("{pkg}/reader.py", "from {pkg}.const import LIMIT\nDOUBLE = LIMIT / 0\n")
+        self.write("{pkg}/const.py", "LIMIT = 2\n")
+        with self.assertRaises(reloader.ReloadError):
+            reloader.reload(self.alias)
+        self.assertEqual({name: module for name, module in sys.modules.items()
+                          if name.startswith(self.pkg)}, old)
+
+
 class NamespacePackageTest(PackageCase):
     def test_two_portions(self) -> None:
         other = os.path.join(self.root, "second")

@@ -12,6 +12,9 @@ and runs the phases in order:
   revert    undo the edit and reload; the mark must be gone
   user      reload the user module alone three times with no edit
   user-edit edit the user module (its model classes) and reload
+  reach     edit a few constants of the package, one at a time: after each reload,
+            every module holds what a fresh import of the edited files gives
+            (see reach.py)
 
 After each reload the smoke use (through the current user module) must give what it
 gave first, and the held objects (functions, classes, instances, bound methods,
@@ -30,6 +33,8 @@ import site
 import sys
 import traceback
 from typing import Any, Callable, Dict, List, Tuple
+
+import reach  # beside this file, on sys.path as the script's folder
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 REPO = os.path.dirname(os.path.dirname(HERE))
@@ -311,6 +316,7 @@ class Checker:
         self.phase("user", lambda: self.repeated((self.user,)))
         if self.case.get("user_edit"):
             self.phase("user-edit", self.user_edited)
+        self.phase("reach", lambda: reach.check(self.workdir, self.targets))
         return self.phases
 
 

@@ -43,6 +43,7 @@ def check_package(python: Path, name: str) -> Dict[str, object]:
         env = dict(os.environ)
         env.pop("PYTHONPATH", None)
         env["PYTHONDONTWRITEBYTECODE"] = "1"
+        env["PYTHONHASHSEED"] = "0"  # the reach phase's fresh imports iterate sets alike
         started = time.monotonic()
         status, output = check.run([python, HERE / "child.py", name, workdir], env=env,
                                    timeout=CHILD_TIMEOUT)

@@ -1,0 +1,208 @@
+"""The reach phase: after an edit of one constant, the reloaded package equals a fresh import.
+
+For a few module-level constants of the package (`NAME = 3`, `NAME = "text"`) that
+another of its modules names, edits the constant, reloads that module (the
+importers follow, as reloader finds them) and compares what every loaded module of
+the package holds as plain data (numbers, text, and tuples, lists, sets and dicts of
+them) with what a fresh interpreter holds after importing the same modules from the
+edited files. A difference is a module that kept a value made from the old
+constant: reloader did not run it again when it had to. Names that differ with no
+edit at all (a loop variable left over, a time) are left out; both interpreters
+run with the same hash seed. An edit the package refuses (its reload raises
+ReloadError) must leave every module as it was.
+
+    python reach.py --fresh WORKDIR NAMES_JSON   (the fresh interpreter's side)
+"""
+
+import ast
+import importlib
+import json
+import os
+import re
+import subprocess
+import sys
+from typing import Any, Dict, List, NamedTuple, Optional, Tuple
+
+EDITS = 3  # constants edited per package
+PLAIN = (int, float, complex, str, bytes, bool, type(None))
+Prints = Dict[str, Dict[str, str]]
+
+
+def plain(value: Any, depth: int = 0) -> Optional[str]:
+    """A text that stands for `value` when it is plain data, else None."""
+    kind = type(value)
+    if kind in PLAIN:
+        return repr(value)
+    if depth > 2 or kind not in (tuple, list, set, frozenset, dict) or len(value) > 300:
+        return None
+    if kind is dict:
+        pairs = [(plain(k, depth + 1), plain(v, depth + 1)) for k, v in value.items()]
+        if any(k is None or v is None for k, v in pairs):
+            return None
+        return "{" + ", ".join(sorted("{}: {}".format(k, v) for k, v in pairs)) + "}"
+    items = [plain(item, depth + 1) for item in value]
+    if None in items:
+        return None
+    if kind in (set, frozenset):
+        items.sort()  # type: ignore[call-arg]
+    return "{}({})".format(kind.__name__, ", ".join(items))  # type: ignore[arg-type]
+
+
+def prints(names: List[str]) -> Prints:
+    """Each loaded module's plain-data globals, by name."""
+    found: Prints = {}
+    for name in names:
+        module = sys.modules.get(name)
+        if module is None:
+            continue
+        found[name] = {key: text for key, text in (
+            (key, plain(value)) for key, value in list(vars(module).items())
+            if not key.startswith("__")) if text is not None}
+    return found
+
+
+def fresh(workdir: str, names: List[str]) -> Prints:
+    """prints() of a new interpreter that imported `names` from `workdir`."""
+    env = dict(os.environ, PYTHONDONTWRITEBYTECODE="1")
+    env.pop("PYTHONPATH", None)
+    done = subprocess.run(
+        [sys.executable, os.path.abspath(__file__), "--fresh", workdir, json.dumps(names)],
+        capture_output=True, text=True, env=env,
+        timeout=300)
+    lines = done.stdout.strip().splitlines()
+    if done.returncode or not lines:
+        raise RuntimeError("the fresh import failed: " + done.stderr[-800:])
+    return json.loads(lines[-1])  # type: ignore[no-any-return]
+
+
+def differences(got: Prints, wanted: Prints) -> List[Tuple[str, str, str, str]]:
+    """(module, name, value, fresh value) of every plain-data global that differs."""
+    found = []
+    for module, names in sorted(wanted.items()):
+        have = got.get(module, {})
+        for key in sorted(set(names) | set(have)):
+            if have.get(key) != names.get(key):
+                found.append((module, key, have.get(key, "missing"), names.get(key, "missing")))
+    return found
+
+
+class Constant(NamedTuple):
+    """A top-level `NAME = <int or str>` of a module, where its value is in the file."""
+
+    module: str
+    path: str
+    name: str
+    start: int  # byte offsets of the value in the file
+    end: int
+    value: Any
+
+    def edited(self, source: bytes) -> bytes:
+        new = self.value + 1 if type(self.value) is int else self.value + "_edited"
+        return source[:self.start] + repr(new).encode("utf-8") + source[self.end:]
+
+
+def candidates(names: List[str]) -> Tuple[List[Constant], List[Constant]]:
+    """The top-level constants of `names`: those another of them names, and the others."""
+    sources = {}
+    for name in names:
+        path = getattr(sys.modules.get(name), "__file__", None) or ""
+        if path.endswith(".py"):
+            with open(path, "rb") as handle:
+                sources[name] = (path, handle.read())
+    named: List[Constant] = []
+    alone: List[Constant] = []
+    for name, (path, source) in sorted(sources.items()):
+        try:
+            tree = ast.parse(source)
+        except (SyntaxError, ValueError):
+            continue
+        starts = [0]
+        for line in source.splitlines(True):
+            starts.append(starts[-1] + len(line))
+        for node in tree.body:
+            if not (isinstance(node, ast.Assign) and len(node.targets) == 1
+                    and isinstance(node.targets[0], ast.Name)
+                    and isinstance(node.value, ast.Constant)
+                    and type(node.value.value) in (int, str)):
+                continue
+            constant = node.targets[0].id
+            if constant.startswith("__"):
+                continue
+            word = re.compile(r"\b{}\b".format(re.escape(constant)).encode())
+            value = node.value
+            read = any(word.search(other) for module, (_, other) in sources.items()
+                       if module != name)
+            (named if read else alone).append(Constant(
+                name, path, constant, starts[value.lineno - 1] + value.col_offset,
+                starts[value.end_lineno - 1] + value.end_col_offset,  # type: ignore[operator]
+                value.value))
+    return named, alone
+
+
+def check(workdir: str, prefixes: Tuple[str, ...]) -> Tuple[str, str]:
+    """The phase: (status, detail) as the other phases give them."""
+    import reloader
+
+    names = sorted(n for n in sys.modules if any(n == p or n.startswith(p + ".")
+                                                   for p in prefixes))
+    noisy = {(module, key) for module, key, _, _ in differences(prints(names),
+                                                                fresh(workdir, names))}
+    named, alone = candidates(names)
+    chosen = named or alone  # constants another module reads first
+    if not chosen:
+        return "ok", "no module-level constant to edit"
+    if len(chosen) > EDITS:  # spread over the package, the same ones every run
+        chosen = [chosen[i * len(chosen) // EDITS] for i in range(EDITS)]
+    done, refused, problems = [], [], []
+    for constant in chosen:
+        with open(constant.path, "rb") as handle:
+            source = handle.read()
+        where = "{}.{}".format(constant.module, constant.name)
+        before = dict(sys.modules)
+        try:
+            with open(constant.path, "wb") as handle:
+                handle.write(constant.edited(source))
+            try:
+                reloader.reload(constant.module)
+            except reloader.ReloadError as error:
+                changed = [n for n, m in before.items() if sys.modules.get(n) is not m]
+                if changed:
+                    problems.append("{}: not restored after {}".format(where, error))
+                refused.append("{} ({})".format(where, str(error)[:160]))
+                continue
+            done.append(where)
+            stale = [d for d in differences(prints(names), fresh(workdir, names))
+                     if d[:2] not in noisy]
+            problems.extend(
+                "after editing {}, {}.{} is {} where a fresh import has {}".format(
+                    where, module, key, value[:60], wanted[:60])
+                for module, key, value, wanted in stale[:5])
+        finally:
+            with open(constant.path, "wb") as handle:
+                handle.write(source)
+            try:
+                reloader.reload(constant.module)
+            except reloader.ReloadError:
+                pass  # the package refuses its own reload: the first one was refused too
+    detail = "edited {}".format(", ".join(done) or "nothing")
+    if refused:
+        detail += "; refused {}".format(", ".join(refused))
+    if problems:
+        return "FAIL", "; ".join(problems[:5]) + " (" + detail + ")"
+    return ("ok" if done else "refused"), detail
+
+
+def main(argv: List[str]) -> int:
+    workdir, names = argv[2], json.loads(argv[3])
+    sys.path.insert(0, workdir)
+    for name in names:
+        try:
+            importlib.import_module(name)
+        except Exception:
+            pass  # what the reloaded side could not import either: compared as missing
+    print(json.dumps(prints(names)))
+    return 0
+
+
+if __name__ == "__main__" and sys.argv[1:2] == ["--fresh"]:
+    sys.exit(main(sys.argv))
