@@ -5,6 +5,8 @@ its views at its end; the views import the app back (a cycle by design).
 FastAPI's bigger-applications layout: the app module includes routers from
 modules that import settings back from it. Reloading the views must run the
 app module first, as the program did, so that it meets finished views.
+Flask's tutorial layout: an application factory imports the blueprints when
+called; the entry module that calls it must make the app again.
 """
 
 import sys
@@ -113,6 +115,57 @@ class FastAPILayoutTest(PackageCase):
         self.assertEqual(report.reloaded[0], self.pkg + ".main")
         app = self.mod("{pkg}.main").app
         self.assertEqual(app.blueprints, [("items", 2, "hello"), ("users", 1, "hello")])
+
+
+class FlaskFactoryTest(PackageCase):
+    """Flask's tutorial layout: the package's create_app() imports the blueprints."""
+
+    def setUp(self) -> None:
+        super().setUp()
+        self.files({
+            "{pkg}/__init__.py": """
+                from {pkg}.registry import App
+
+                def create_app():
+                    app = App()
+                    from {pkg} import auth
+                    app.register_blueprint(auth.bp)
+                    for rule, view in auth.ROUTES.items():
+                        app.route(rule)(view)
+                    return app
+            """,
+            "{pkg}/registry.py": REGISTRY,
+            "{pkg}/auth.py": self.auth("one", ["/login"]),
+            # What `flask --app` or a WSGI server's entry module does.
+            "{pkg}_wsgi.py": "from {pkg} import create_app\n\napp = create_app()\n",
+        })
+        self.load("{pkg}_wsgi")
+
+    def auth(self, answer: str, rules: list) -> str:
+        return """
+            bp = "auth-ANSWER"
+
+            def view():
+                return "ANSWER"
+
+            ROUTES = dict.fromkeys(RULES, view)
+        """.replace("ANSWER", answer).replace("RULES", repr(rules))
+
+    def test_editing_a_blueprint_makes_the_app_again(self) -> None:
+        package = self.mod("{pkg}")
+        self.write("{pkg}/auth.py", self.auth("two", ["/login", "/logout"]))
+        self.assertEqual(
+            {m.name: m.reason for m in reloader.plan(self.pkg + ".auth").modules}, {
+                self.pkg + ".auth": "selected",
+                self.pkg + "_wsgi": "uses create_app at import (line 3), whose create_app "
+                                    "reads {}.auth when called".format(self.pkg)})
+        report = reloader.reload(self.pkg + ".auth")
+        self.assertTrue(report.ok, report.format())
+        self.assertIs(self.mod("{pkg}"), package)  # it imports auth when called only
+        app = self.mod("{pkg}_wsgi").app
+        self.assertEqual(app.blueprints, ["auth-two"])
+        self.assertEqual(sorted(app.rules), ["/login", "/logout"])
+        self.assertEqual(app.rules["/logout"](), "two")
 
 
 if __name__ == "__main__":
