@@ -643,7 +643,7 @@ class _ImportIndex:
     def reached(
         self, selected: Iterable[str], follow: Callable[[str], bool],
         loaded: Mapping[str, object],
-    ) -> Tuple[Dict[str, str], Dict[str, Tuple[str, FrozenSet[str]]]]:
+    ) -> Tuple[Dict[str, str], Dict[str, Tuple[str, FrozenSet[str]]], Dict[str, Set[str]]]:
         """What a change to the selected modules reaches, recursively.
 
         Returns the importers whose import-time code reads a changed module
@@ -653,8 +653,10 @@ class _ImportIndex:
         and the names are pointed at the new module). An importer left loaded
         whose functions or classes read a changed module when called passes
         the search on: its own importers run again if their import-time code
-        uses those. A package's submodules are not reached through it: they
-        stay loaded under the new package.
+        uses those; it must run after the changed module, which it does not
+        import (the third dict: name -> those modules). A package's
+        submodules are not reached through it: they stay loaded under the
+        new package.
         The search goes on through the modules for which `follow` is true;
         `loaded` maps the loaded modules' names to the module objects.
         """
@@ -669,6 +671,7 @@ class _ImportIndex:
         queue: Deque[Tuple[str, Optional[FrozenSet[str]], str]] = collections.deque(
             (name, None, name) for name in sorted(inside))
         behaving: Dict[str, FrozenSet[str]] = {}
+        after: Dict[str, Set[str]] = {}
         while queue:
             changed, attrs, origin = queue.popleft()
             if attrs is not None and changed in inside:
@@ -702,10 +705,12 @@ class _ImportIndex:
                 inside.add(name)
                 kept.pop(name, None)
                 rerun[name] = why
+                if attrs is not None:
+                    after.setdefault(name, set()).add(origin)
                 if follow(name):
                     queue.append((name, None, name))
         self._read, self._readers = {}, {}
-        return rerun, kept
+        return rerun, kept, after
 
     def import_edges(self, names: Iterable[str], loaded: Container[str]) -> Dict[str, Set[str]]:
         """For each module in `names`, the other modules in `loaded` it imports."""

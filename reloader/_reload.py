@@ -34,7 +34,7 @@ import gc
 import threading
 import time
 import types
-from typing import Dict, FrozenSet, Iterable, Iterator, List, Optional, Sequence
+from typing import Dict, FrozenSet, Iterable, Iterator, List, Optional, Sequence, Set
 
 from . import _discovery, _graph, _state, _transaction
 from ._report import Plan, PlannedModule, ReloadError, Report
@@ -75,12 +75,13 @@ def _select(targets: Sequence[object], dependents: bool) -> _Selection:
         #    again; those that only bind it stay, their names pointed anew.
         rebind: Dict[str, FrozenSet[str]] = {}
         kept_reasons: Dict[str, str] = {}
+        after: Dict[str, Set[str]] = {}  # module -> changed modules it calls into at import
         if dependents:
 
             def reloadable(name: str) -> bool:
                 return table.info(name).protected is None
 
-            rerun, bound = index.reached(selection.names, reloadable, table.seen)
+            rerun, bound, after = index.reached(selection.names, reloadable, table.seen)
             for name, why in rerun.items():
                 protected = table.info(name).protected
                 if protected is None:
@@ -91,6 +92,9 @@ def _select(targets: Sequence[object], dependents: bool) -> _Selection:
                 rebind[name] = names
                 kept_reasons[name] = why
         imports = index.import_edges(reasons, table.infos)
+        for name, origins in after.items():
+            if name in imports:
+                imports[name].update(origins)
         edges = _graph.with_parents(imports, table.infos)
 
         # 1c. Dependency order; import cycles stay together.

@@ -281,31 +281,32 @@ class _Pointer:
     Each as soon as the new module's code has run, before its importers run:
     their import-time code may call functions of a module left loaded, which
     must meet the new module; and once more after the import, at what
-    `sys.modules` holds then. `undo()` points back what it pointed.
+    `sys.modules` holds then. A name bound to an earlier version than the one
+    replaced now (left so by a reload without dependents) is pointed too: a
+    module object of the same name. `undo()` points back what it pointed.
     """
 
     def __init__(self, rebind: Mapping[str, FrozenSet[str]],
                  old_modules: Mapping[str, Optional[types.ModuleType]]) -> None:
-        self.old_modules = old_modules
-        #: reloaded module -> (namespace, name) bound to its old version
-        self.names: Dict[str, List[Tuple[Dict[str, Any], str]]] = {}
+        #: reloaded module -> (namespace, name, the old module it is bound to)
+        self.names: Dict[str, List[Tuple[Dict[str, Any], str, types.ModuleType]]] = {}
         #: (namespace, name, old module, the new module set)
         self.pointed: List[Tuple[Dict[str, Any], str, types.ModuleType, Any]] = []
-        replaced = {id(module): name for name, module in old_modules.items() if module is not None}
         for holder, names in rebind.items():
             module = _discovery.loaded_module(holder)
             if module is None:
                 continue
             namespace = object.__getattribute__(module, "__dict__")
             for local in sorted(names):
-                name = replaced.get(id(namespace.get(local)))
-                if name is not None:
-                    self.names.setdefault(name, []).append((namespace, local))
+                value = namespace.get(local)
+                if not isinstance(value, types.ModuleType):
+                    continue
+                name = object.__getattribute__(value, "__dict__").get("__name__")
+                if isinstance(name, str) and old_modules.get(name) is not None:
+                    self.names.setdefault(name, []).append((namespace, local, value))
 
     def _point(self, name: str, new: Any) -> None:
-        old = self.old_modules[name]
-        assert old is not None
-        for namespace, local in self.names.get(name, ()):
+        for namespace, local, old in self.names.get(name, ()):
             value = namespace.get(local)
             if value is not new and (value is old or any(
                     n is namespace and k == local and v is value for n, k, _, v in self.pointed)):

@@ -370,6 +370,18 @@ class CallsAtImportTest(PackageCase):
         self.assertIs(self.mod("{pkg}.bystander"), bystander)
         self.assertIs(helpers.config, self.mod(self.config))
 
+    def test_callers_run_after_the_module_their_calls_reach(self) -> None:
+        # Imported again on its own, the config comes last in sys.modules,
+        # after the caller that does not import it.
+        self.assertTrue(reloader.reload(self.config, dependents=False).ok)
+        self.write("{pkg}/config.py", "LIMIT = 3\n")
+        report = reloader.reload(self.config)
+        self.assertTrue(report.ok, report.format())
+        order = list(report.reloaded)
+        for caller in ("caller", "deep"):
+            self.assertLess(order.index(self.config), order.index(self.pkg + "." + caller))
+            self.assertEqual(self.mod("{pkg}." + caller).VALUE, 30)
+
     def test_a_failed_reload_points_the_names_back(self) -> None:
         helpers = self.mod("{pkg}.helpers")
         old_config = self.mod(self.config)
