@@ -160,14 +160,23 @@ def _examine(name: str, module: types.ModuleType) -> ModuleInfo:
         info = _examine_anew(name, namespace, origin, loader, has_location, raw_search)
         if key is not None:
             _examined[key] = info
-    spec_name = getattr(spec, "name", name)
-    if (spec_name != name and info.protected is None and name != "__main__"
-            and sys.modules.get(spec_name) is module):
-        # requests.packages.chardet for charset_normalizer: the module is
-        # imported again under its own name, and this entry follows it.
-        return info._replace(alias_of=spec_name, protected=(
-            "another name for {}, which is reloaded in its place".format(spec_name)))
+    alias_of = _alias_of(name, module) if info.protected is None else None
+    if alias_of is not None:
+        return info._replace(alias_of=alias_of, protected=(
+            "another name for {}, which is reloaded in its place".format(alias_of)))
     return info
+
+
+def _alias_of(name: str, module: types.ModuleType) -> Optional[str]:
+    """The name `module` is loaded under when `name` is another name for it, else None.
+
+    requests.packages.chardet for charset_normalizer: the module is imported
+    again under its own name, and the other entry follows it.
+    """
+    spec_name = getattr(_module_dict(module).get("__spec__"), "name", name)
+    if spec_name != name and name != "__main__" and sys.modules.get(spec_name) is module:
+        return spec_name
+    return None
 
 
 def _examine_anew(
@@ -443,6 +452,7 @@ class _Table:
         self.rank: Dict[str, int] = {}  # position in sys.modules order
         self.unindexed: Set[str] = set()  # changed names the import index has not seen
         self.protected: List[Tuple[str, str]] = []  # (prefix, reason) hosts added, in order
+        self.aliases: Dict[str, str] = {}  # another name of a module -> its own name
         self._counter = 0
 
     def refresh(self) -> Set[str]:
@@ -482,6 +492,10 @@ class _Table:
         self._counter += len(names)
         self.names = sorted(names)
         self.seen.update(current)
+        modules = self.modules
+        if len(set(map(id, modules.values()))) < len(modules):  # one module, two names
+            self.aliases = {n: a for n, a in ((n, _alias_of(n, modules[n])) for n in names)
+                            if a is not None}
         changed = set(itertools.compress(keys, named))
         self.unindexed |= changed
         return changed
@@ -528,6 +542,7 @@ class _Table:
             had = name in modules
             module = current.get(name)
             infos.forget(name)
+            self.aliases.pop(name, None)
             if not isinstance(module, types.ModuleType):
                 if had:
                     del modules[name]
@@ -536,6 +551,9 @@ class _Table:
                 continue
             if not had:
                 fresh.append(name)
+            alias_of = _alias_of(name, module)
+            if alias_of is not None:
+                self.aliases[name] = alias_of
             modules[name] = module
             self.rank[name] = self._counter
             self._counter += 1

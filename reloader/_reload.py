@@ -49,11 +49,12 @@ class _Selection:
     """A plan plus what the reload needs that a Plan does not show."""
 
     def __init__(self, plan: Plan, paths: Dict[str, Optional[str]], kept: List[str],
-                 rebind: Dict[str, FrozenSet[str]]) -> None:
+                 rebind: Dict[str, FrozenSet[str]], aliases: Dict[str, str]) -> None:
         self.plan = plan
         self.paths = paths
         self.kept = kept  # submodules left loaded under packages that are reloaded
         self.rebind = rebind  # modules left loaded -> their names bound to reloaded modules
+        self.aliases = aliases  # other sys.modules names of reloaded modules -> their names
 
 
 def _select(targets: Sequence[object], dependents: bool) -> _Selection:
@@ -118,7 +119,8 @@ def _select(targets: Sequence[object], dependents: bool) -> _Selection:
         paths = {name: table.infos[name].path for name in order}
         kept = [c for n in order if table.infos[n].search_paths
                 for c in sorted(table.children.get(n, ())) if c not in reasons]
-    return _Selection(Plan(modules, skipped, cycles, kept_reasons), paths, kept, rebind)
+        aliases = {a: n for a, n in table.aliases.items() if n in reasons}
+    return _Selection(Plan(modules, skipped, cycles, kept_reasons), paths, kept, rebind, aliases)
 
 
 @contextlib.contextmanager
@@ -233,7 +235,8 @@ def _reload(targets: Sequence[object], dependents: bool, update: bool) -> Report
         # 4. Tear down what the old modules registered with hosts and the standard library.
         attempt.tear_down()
         # 5. Purge and import again, updating each old module as its code has run.
-        transaction = attempt.purge_and_import(prepared, selection.kept, selection.rebind)
+        transaction = attempt.purge_and_import(prepared, selection.kept, selection.rebind,
+                                               selection.aliases)
     except BaseException as failure:
         attempt.put_back()  # every undo, newest first; raises an interrupt that came meanwhile
         if not isinstance(failure, Exception):

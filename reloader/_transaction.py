@@ -456,9 +456,11 @@ class Transaction:
         executed: Callable[[types.ModuleType], None] = lambda module: None,
         cycles: Sequence[Sequence[str]] = (),
         kept: Sequence[str] = (),
+        aliases: Optional[Dict[str, str]] = None,
     ) -> None:
         self.order = list(order)
         self.kept = list(kept)  # loaded submodules of purged packages that are not purged
+        self.aliases = aliases or {}  # another sys.modules name of a module -> its own
         self.cycle_of = {member: tuple(cycle) for cycle in cycles for member in cycle}
         self.prepared = prepared
         self.executed = executed
@@ -576,13 +578,11 @@ class Transaction:
     def _follow_aliases(self) -> None:
         # Other names of a reloaded module (requests.packages.chardet for
         # charset_normalizer) name the new module, as the first import left them.
-        names = {id(module): name for name, module in self.old.items()}
-        for key, module in self.before.items():
-            name = names.get(id(module))
-            if name is not None and key != name and sys.modules.get(key) is module:
-                new = sys.modules.get(name)
-                if new is not None:
-                    sys.modules[key] = new
+        for alias, name in self.aliases.items():
+            old = self.old.get(name)
+            new = sys.modules.get(name)
+            if old is not None and new is not None and sys.modules.get(alias) is old:
+                sys.modules[alias] = new
 
     def _attach_kept_to(self, package: types.ModuleType) -> None:
         # A submodule left loaded is an attribute of its package from the

@@ -10,6 +10,7 @@ import unittest
 import zipfile
 
 import reloader
+from reloader import _state
 
 from .support import PackageCase
 
@@ -369,6 +370,14 @@ class AliasTest(PackageCase):
         self.assertEqual(self.mod("{pkg}.reader").DOUBLE, 4)
         for name in (self.pkg, self.pkg + ".const", self.pkg + ".reader"):
             self.assertIs(sys.modules[self.pkg + "_vendor." + name], sys.modules[name])
+
+    def test_a_session_whose_first_look_finds_them(self) -> None:
+        self.write("{pkg}/const.py", "LIMIT = 3\n")
+        with _state.State().use():
+            report = reloader.reload(self.alias + ".const")
+        self.assertTrue(report.ok, report.format())
+        self.assertEqual(self.mod("{pkg}.reader").DOUBLE, 6)
+        self.assertIs(sys.modules[self.alias + ".const"], sys.modules[self.pkg + ".const"])
 
     def test_a_failed_reload_puts_the_other_names_back(self) -> None:
         old = {name: module for name, module in sys.modules.items()
