@@ -132,10 +132,34 @@ class _BodyReader(_Reader):
         self.name, self.is_package = name, is_package
         self.imports: List[BodyImport] = []
 
-    def visit_Import(self, node: ast.Import) -> None:
-        self.imports.extend(BodyImport(alias.name, None, node.lineno) for alias in node.names)
+    def read(self, nodes: Iterable[ast.AST]) -> None:
+        """What `nodes` and everything in them read and import (a loop: bodies are long)."""
+        stack = list(nodes)
+        record, children = self._read, ast.iter_child_nodes
+        while stack:
+            node = stack.pop()
+            if isinstance(node, ast.Name):
+                if isinstance(node.ctx, ast.Load):
+                    record(node.id, node.lineno, ())
+            elif isinstance(node, ast.Attribute):
+                parts = []
+                value: ast.expr = node
+                while isinstance(value, ast.Attribute):
+                    parts.append(value.attr)
+                    value = value.value
+                if isinstance(value, ast.Name):
+                    record(value.id, value.lineno, tuple(reversed(parts)))
+                else:
+                    stack.append(value)
+            elif isinstance(node, ast.Import):
+                self.imports.extend(BodyImport(alias.name, None, node.lineno)
+                                    for alias in node.names)
+            elif isinstance(node, ast.ImportFrom):
+                self._import_from(node)
+            else:
+                stack.extend(children(node))
 
-    def visit_ImportFrom(self, node: ast.ImportFrom) -> None:
+    def _import_from(self, node: ast.ImportFrom) -> None:
         module = _absolute(node.module, node.level or 0, self.name, self.is_package)
         if module is not None and node.module != "__future__":
             self.imports.extend(BodyImport(module, alias.name, node.lineno)
@@ -239,8 +263,7 @@ class _Walker(_Reader):
         for owner in owners:
             reader = _BodyReader(self.name, self.is_package)
             for definition in self.bodies.get(owner, ()):
-                for statement in definition.body:
-                    reader.visit(statement)
+                reader.read(definition.body)
             found[owner] = (reader.reads(), frozenset(reader.used).intersection(self.bodies))
         return found
 
