@@ -672,7 +672,24 @@ class _ImportIndex:
             (name, None, name) for name in sorted(inside))
         behaving: Dict[str, FrozenSet[str]] = {}
         after: Dict[str, Set[str]] = {}
-        while queue:
+        # Importers left loaded, to look into once no more modules run again
+        # (many do in the end, and need not be read): (name, changed, attrs, origin).
+        later: List[Tuple[str, str, Optional[FrozenSet[str]], str]] = []
+        while queue or later:
+            if not queue:
+                for name, changed, attrs, origin in later:
+                    if name in inside:
+                        continue
+                    module = loaded[name]
+                    assert isinstance(module, types.ModuleType)
+                    # Its own functions may call what changed: their callers' turn.
+                    known = behaving.get(name, frozenset())
+                    more = behaviour_changes(name, module, changed, attrs, is_module) - known
+                    if more:
+                        behaving[name] = known | more
+                        queue.append((name, more, origin))
+                later = []
+                continue
             changed, attrs, origin = queue.popleft()
             if attrs is not None and changed in inside:
                 continue  # it runs again after all: its importers are looked at as such
@@ -695,12 +712,8 @@ class _ImportIndex:
                             before = kept.get(name, ("", frozenset()))
                             kept[name] = (before[0] or "uses {} at call time only".format(
                                 changed), before[1] | names)
-                    # Its own functions may call what changed: their callers' turn.
-                    known = behaving.get(name, frozenset())
-                    more = behaviour_changes(name, module, changed, attrs, is_module) - known
-                    if more and follow(name):
-                        behaving[name] = known | more
-                        queue.append((name, more, origin))
+                    if follow(name):
+                        later.append((name, changed, attrs, origin))
                     continue
                 inside.add(name)
                 kept.pop(name, None)

@@ -294,6 +294,7 @@ class _Pointer:
         self.names: Dict[str, List[Tuple[Dict[str, Any], str, types.ModuleType]]] = {}
         #: (namespace, name, old module, the new module set)
         self.pointed: List[Tuple[Dict[str, Any], str, types.ModuleType, Any]] = []
+        self._set: Dict[Tuple[int, str], Any] = {}  # (id(namespace), name) -> what was set
         for holder, names in rebind.items():
             module = _discovery.loaded_module(holder)
             if module is None:
@@ -310,9 +311,10 @@ class _Pointer:
     def _point(self, name: str, new: Any) -> None:
         for namespace, local, old in self.names.get(name, ()):
             value = namespace.get(local)
-            if value is not new and (value is old or any(
-                    n is namespace and k == local and v is value for n, k, _, v in self.pointed)):
+            key = (id(namespace), local)
+            if value is not new and (value is old or self._set.get(key, old) is value):
                 namespace[local] = new
+                self._set[key] = new
                 self.pointed.append((namespace, local, old, new))
 
     def executed(self, module: types.ModuleType) -> None:
@@ -331,7 +333,7 @@ class _Pointer:
 
     def undo(self) -> None:
         """Point back every name still bound to what was set, newest first."""
-        pointed, self.pointed = self.pointed, []
+        pointed, self.pointed, self._set = self.pointed, [], {}
         for namespace, local, old, new in reversed(pointed):
             if namespace.get(local) is new:
                 namespace[local] = old
