@@ -397,7 +397,23 @@ def behaviour_changes(
     owners = _body_reads.get(name, module) if code is not None else None
     if code is None or owners is None:
         return frozenset()
-    return _reach.behaviour_changes(code, owners, target, attrs, is_module)
+    # The same file, the same question: the same answer (what is_module says
+    # of names taken from `target` is part of the question).
+    key = (id(owners), target, attrs, tuple(
+        is_module(e.module + "." + e.name) for e in code.from_imports if e.module == target))
+    known = _answers.get(key)
+    if known is not None and known[0] is owners:
+        return known[1]
+    found = _reach.behaviour_changes(code, owners, target, attrs, is_module)
+    if len(_answers) > 100000:
+        _answers.clear()
+    _answers[key] = (owners, found)
+    return found
+
+
+# (id(what a module's bodies read), target, attrs, is_module flags) ->
+# (that object, behaviour_changes()), for files read before.
+_answers: Dict[Tuple[object, ...], Tuple[object, FrozenSet[str]]] = {}
 
 
 def calls_reason(
