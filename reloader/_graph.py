@@ -400,7 +400,8 @@ def behaviour_changes(
     # The same file, the same question: the same answer (what is_module says
     # of names taken from `target` is part of the question).
     key = (id(owners), target, attrs, tuple(
-        is_module(e.module + "." + e.name) for e in code.from_imports if e.module == target))
+        is_module(e.module + "." + e.name) for e in code.from_imports if e.module == target)
+        if target in code.from_modules else ())
     known = _answers.get(key)
     if known is not None and known[0] is owners:
         return known[1]

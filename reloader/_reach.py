@@ -68,6 +68,10 @@ class TopLevel(NamedTuple):
     chains: Chains  # attribute chains import-time code reads from each name
     through: Dict[str, str]  # name read only in a body run at import -> that function or class
     body_imports: Tuple[Tuple[BodyImport, str], ...]  # imports in bodies run at import, and whose
+    # Whether import-time code reads any name an import bound (else it calls
+    # into no other module), and the modules `from` imports take names from.
+    reads_imports: bool = True
+    from_modules: FrozenSet[str] = frozenset()
 
 
 def _absolute(module: Optional[str], level: int, name: str, is_package: bool) -> Optional[str]:
@@ -309,8 +313,13 @@ def top_level(source: str, name: str, is_package: bool) -> Optional[TopLevel]:
         for other in sorted(others - seen):
             seen.add(other)
             heapq.heappush(pending, (line, other, first))
+    imported = {local for local, _, _ in walker.binds}
+    imported.update(entry.local for entry in walker.from_imports)
+    reads_imports = bool(body_imports) or not imported.isdisjoint(used) or any(
+        entry.name == "*" for entry in walker.from_imports)
     return TopLevel(tuple(walker.from_imports), tuple(walker.binds), used,
-                    {k: frozenset(v) for k, v in chains.items()}, through, tuple(body_imports))
+                    {k: frozenset(v) for k, v in chains.items()}, through, tuple(body_imports),
+                    reads_imports, frozenset(entry.module for entry in walker.from_imports))
 
 
 def bodies(source: str, name: str, is_package: bool) -> Optional[Dict[str, Reads]]:
@@ -460,6 +469,8 @@ def calls_reason(
     `origin` when called; the module must run again when its import-time
     code uses one of them (or `target` whole). None when it does not.
     """
+    if not code.reads_imports:
+        return None  # it calls into no other module at import
     reads = Reads(code.used, code.chains, tuple(item for item, _ in code.body_imports))
     hit = _reads(code, reads, target, attrs, is_module)
     if hit is None:
