@@ -353,8 +353,15 @@ _body_reads = ModuleMemo(functools.partial(_from_file, _file_bodies, _reach.bodi
 
 
 def read_top_level(name: str, module: types.ModuleType) -> None:
-    """Read now what the loaded module's import-time code does, for rerun_reason() later."""
-    _top_level_code.get(name, module)
+    """Read now what the loaded module's import-time code does, for rerun_reason() later.
+
+    A module whose import-time code reads nothing an import bound stays
+    loaded whatever it imports changes: what its functions read, which the
+    search asks of such a module, is read now too.
+    """
+    code = _top_level_code.get(name, module)
+    if code is not None and not code.reads_imports:
+        _body_reads.get(name, module)
 
 
 def rerun_reason(
