@@ -114,7 +114,7 @@ def main() -> None:
         print("Python {}, {} modules using {}.utils at call time, {} calling at import".format(
             sys.version.split()[0], count, PACKAGE, len(callers)))
         print("  plan: {} modules run again, {} left loaded".format(len(rerun), len(plan.kept)))
-        print("  first Watcher.check() {:8.2f} ms (reads the helpers' users once)".format(
+        print("  first Watcher.check() {:8.2f} ms".format(
             checks[0] * 1000))
         check, floor = median_ms(checks[1:]), median_ms(floors)
         print("  later Watcher.check() {:8.2f} ms; fresh import of those {}: {:.2f} ms; "
