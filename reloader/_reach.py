@@ -98,6 +98,16 @@ def _runs_as_main(test: ast.expr) -> bool:
     return len(names) == 1 and len(texts) == 1
 
 
+def _chain(node: ast.Attribute) -> Tuple[ast.expr, Tuple[str, ...]]:
+    """What an attribute chain starts from, and its attribute names: `a.b.c` is a, (b, c)."""
+    parts = []
+    value: ast.expr = node
+    while isinstance(value, ast.Attribute):
+        parts.append(value.attr)
+        value = value.value
+    return value, tuple(reversed(parts))
+
+
 class _Reader(ast.NodeVisitor):
     """Records the names the code it visits reads, and the attribute chains read from them."""
 
@@ -117,15 +127,11 @@ class _Reader(ast.NodeVisitor):
             self._read(node.id, node.lineno, ())
 
     def visit_Attribute(self, node: ast.Attribute) -> None:
-        parts = []
-        value: ast.expr = node
-        while isinstance(value, ast.Attribute):
-            parts.append(value.attr)
-            value = value.value
-        if isinstance(value, ast.Name):
-            self._read(value.id, value.lineno, tuple(reversed(parts)))
+        root, chain = _chain(node)
+        if isinstance(root, ast.Name):
+            self._read(root.id, root.lineno, chain)
         else:
-            self.visit(value)
+            self.visit(root)
 
 
 class _BodyReader(_Reader):
@@ -146,15 +152,11 @@ class _BodyReader(_Reader):
                 if isinstance(node.ctx, ast.Load):
                     record(node.id, node.lineno, ())
             elif isinstance(node, ast.Attribute):
-                parts = []
-                value: ast.expr = node
-                while isinstance(value, ast.Attribute):
-                    parts.append(value.attr)
-                    value = value.value
-                if isinstance(value, ast.Name):
-                    record(value.id, value.lineno, tuple(reversed(parts)))
+                root, chain = _chain(node)
+                if isinstance(root, ast.Name):
+                    record(root.id, root.lineno, chain)
                 else:
-                    stack.append(value)
+                    stack.append(root)
             elif isinstance(node, ast.Import):
                 self.imports.extend(BodyImport(alias.name, None, node.lineno)
                                     for alias in node.names)
