@@ -4,10 +4,11 @@ A module runs again after an edit only when its top-level code (module body,
 class bodies, decorators, default values, evaluated annotations) read a
 value from the changed module: a name taken with `from changed import name`,
 `from changed import *`, or any use of a name bound to the changed module
-(or a package on its way) at import time. A function or lambda body is not
+(or a package on its way) at import time. A function body is not
 import-time code, unless the module's import-time code uses that function
 (calls it, applies it as a decorator) or the class it belongs to (makes an
 instance, subclasses it): then what the body reads counts as read at import.
+A lambda's body never does.
 A module that only binds a module object (`import a.b.c`, `from . import
 sub`, `import x as y`) and uses it inside functions it does not use at
 import keeps working once that name is pointed at the new module; its
