@@ -52,7 +52,6 @@ class ModuleInfo(NamedTuple):
     path: Optional[str]  # resolved source (or archive member) path, None if none
     search_paths: Tuple[str, ...]  # resolved package folders ("__path__")
     protected: Optional[str]  # why it is never purged, or None
-    alias_of: Optional[str] = None  # the name it is loaded under, for another name of it
 
 
 def is_within(name: str, prefix: str) -> bool:
@@ -162,8 +161,8 @@ def _examine(name: str, module: types.ModuleType) -> ModuleInfo:
             _examined[key] = info
     alias_of = _alias_of(name, module) if info.protected is None else None
     if alias_of is not None:
-        return info._replace(alias_of=alias_of, protected=(
-            "another name for {}, which is reloaded in its place".format(alias_of)))
+        return info._replace(
+            protected="another name for {}, which is reloaded in its place".format(alias_of))
     return info
 
 
@@ -370,8 +369,9 @@ def select(targets: Iterable[object]) -> Selection:
             )
         reloadable = [info for info in hits if info.protected is None]
         for info in hits:  # another name of a module: the module itself
-            if info.alias_of is not None and info.alias_of in table.infos:
-                real = table.info(info.alias_of)
+            alias_of = table.aliases.get(info.name)
+            if alias_of is not None and alias_of in table.infos:
+                real = table.info(alias_of)
                 if real.protected is None:
                     reloadable.append(real)
         if not reloadable:

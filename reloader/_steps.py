@@ -292,9 +292,8 @@ class _Pointer:
                  old_modules: Mapping[str, Optional[types.ModuleType]]) -> None:
         #: reloaded module -> (namespace, name, the old module it is bound to)
         self.names: Dict[str, List[Tuple[Dict[str, Any], str, types.ModuleType]]] = {}
-        #: (namespace, name, old module, the new module set)
-        self.pointed: List[Tuple[Dict[str, Any], str, types.ModuleType, Any]] = []
-        self._set: Dict[Tuple[int, str], Any] = {}  # (id(namespace), name) -> what was set
+        #: (id(namespace), name) -> (namespace, name, old module, the new module set)
+        self.pointed: Dict[Tuple[int, str], Tuple[Dict[str, Any], str, Any, Any]] = {}
         for holder, names in rebind.items():
             module = _discovery.loaded_module(holder)
             if module is None:
@@ -312,10 +311,11 @@ class _Pointer:
         for namespace, local, old in self.names.get(name, ()):
             value = namespace.get(local)
             key = (id(namespace), local)
-            if value is not new and (value is old or self._set.get(key, old) is value):
+            entry = self.pointed.get(key)
+            set_here = entry is not None and entry[3] is value  # pointed by this reload
+            if value is not new and (value is old or set_here):
                 namespace[local] = new
-                self._set[key] = new
-                self.pointed.append((namespace, local, old, new))
+                self.pointed[key] = (namespace, local, old, new)
 
     def executed(self, module: types.ModuleType) -> None:
         """The new code of `module` has run: point the names at it."""
@@ -333,8 +333,8 @@ class _Pointer:
 
     def undo(self) -> None:
         """Point back every name still bound to what was set, newest first."""
-        pointed, self.pointed, self._set = self.pointed, [], {}
-        for namespace, local, old, new in reversed(pointed):
+        pointed, self.pointed = self.pointed, {}
+        for namespace, local, old, new in pointed.values():
             if namespace.get(local) is new:
                 namespace[local] = old
 

@@ -460,6 +460,9 @@ class Transaction:
     ) -> None:
         self.order = list(order)
         self.kept = list(kept)  # loaded submodules of purged packages that are not purged
+        self.kept_under: Dict[str, List[str]] = {}  # package -> its kept submodules
+        for name in self.kept:
+            self.kept_under.setdefault(name.rpartition(".")[0], []).append(name)
         self.aliases = aliases or {}  # another sys.modules name of a module -> its own
         self.cycle_of = {member: tuple(cycle) for cycle in cycles for member in cycle}
         self.prepared = prepared
@@ -589,10 +592,8 @@ class Transaction:
         # start of the package's new code: `from .sub import *` finds it in
         # sys.modules and binds no attribute, yet the code may go on with
         # `sub.f()`, as after the first import, which bound it.
-        prefix = package.__name__ + "."
-        for name in self.kept:
-            if name.startswith(prefix) and "." not in name[len(prefix):]:
-                self._attach(name, package)
+        for name in self.kept_under.get(package.__name__, ()):
+            self._attach(name, package)
 
     def _attach_kept(self) -> None:
         # A module left alone (protected, or not selected) whose package was
