@@ -18,12 +18,12 @@ Reads source text given to it; never imports, never looks at `sys.modules`.
 """
 
 import ast
-import heapq
 from typing import (
     Callable,
     Dict,
     FrozenSet,
     Iterable,
+    Iterator,
     List,
     NamedTuple,
     Optional,
@@ -71,8 +71,8 @@ class TopLevel(NamedTuple):
     body_imports: Tuple[Tuple[BodyImport, str], ...]  # imports in bodies run at import, and whose
     # Whether import-time code reads any name an import bound (else it calls
     # into no other module), and the modules `from` imports take names from.
-    reads_imports: bool = True
-    from_modules: FrozenSet[str] = frozenset()
+    reads_imports: bool
+    from_modules: FrozenSet[str]
 
 
 def _absolute(module: Optional[str], level: int, name: str, is_package: bool) -> Optional[str]:
@@ -264,15 +264,25 @@ class _Walker(_Reader):
         if not self.lazy_annotations:
             self.visit(node.annotation)
 
-    def read_bodies(self, owners: Iterable[str]) -> Dict[str, Tuple[Reads, FrozenSet[str]]]:
-        """What each owner's bodies read, and the other owners they use (not followed)."""
-        found = {}
-        for owner in owners:
-            reader = _BodyReader(self.name, self.is_package)
-            for definition in self.bodies.get(owner, ()):
-                reader.read(definition.body)
-            found[owner] = (reader.reads(), frozenset(reader.used).intersection(self.bodies))
-        return found
+    def read_body(self, owner: str) -> Tuple[Reads, FrozenSet[str]]:
+        """What an owner's bodies read, and the other owners they use."""
+        reader = _BodyReader(self.name, self.is_package)
+        for definition in self.bodies.get(owner, ()):
+            reader.read(definition.body)
+        return reader.reads(), frozenset(reader.used).intersection(self.bodies)
+
+
+def _reached(start: str, read: Callable[[str], Tuple[Reads, FrozenSet[str]]],
+             seen: Set[str]) -> Iterator[Reads]:
+    """What `start`'s bodies read, then those of each owner they use in turn, once each."""
+    seen.add(start)
+    pending = [start]
+    while pending:
+        reads, others = read(pending.pop())
+        yield reads
+        fresh = sorted(others - seen)
+        seen.update(fresh)
+        pending.extend(fresh)
 
 
 def _parse(source: str, name: str, is_package: bool) -> Optional[_Walker]:
@@ -299,23 +309,19 @@ def top_level(source: str, name: str, is_package: bool) -> Optional[TopLevel]:
     chains = {k: set(v) for k, v in walker.chains.items()}
     through: Dict[str, str] = {}
     body_imports: List[Tuple[BodyImport, str]] = []
+    seen: Set[str] = set()
     # Earliest use first: a name read in several bodies counts from the first.
-    pending = [(line, owner, owner) for owner, line in walker.used.items()
-               if owner in walker.bodies]
-    heapq.heapify(pending)
-    seen = {owner for _, owner, _ in pending}
-    while pending:
-        line, owner, first = heapq.heappop(pending)
-        (reads, others), = walker.read_bodies([owner]).values()
-        for read in reads.used:
-            if read not in used:
-                used[read] = line
-                through[read] = first
-            chains.setdefault(read, set()).update(reads.chains[read])
-        body_imports.extend((BodyImport(i.module, i.name, line), first) for i in reads.imports)
-        for other in sorted(others - seen):
-            seen.add(other)
-            heapq.heappush(pending, (line, other, first))
+    for line, first in sorted((line, o) for o, line in walker.used.items() if o in walker.bodies):
+        if first in seen:
+            continue
+        for reads in _reached(first, walker.read_body, seen):
+            for read in reads.used:
+                if read not in used:
+                    used[read] = line
+                    through[read] = first
+                chains.setdefault(read, set()).update(reads.chains[read])
+            body_imports.extend((BodyImport(i.module, i.name, line), first)
+                                for i in reads.imports)
     imported = {local for local, _, _ in walker.binds}
     imported.update(entry.local for entry in walker.from_imports)
     reads_imports = bool(body_imports) or not imported.isdisjoint(used) or any(
@@ -334,21 +340,17 @@ def bodies(source: str, name: str, is_package: bool) -> Optional[Dict[str, Reads
     walker = _parse(source, name, is_package)
     if walker is None:
         return None
-    direct = walker.read_bodies(walker.bodies)
+    direct = {owner: walker.read_body(owner) for owner in walker.bodies}
     found: Dict[str, Reads] = {}
     for owner in direct:
         used: Dict[str, int] = {}
         chains: Dict[str, Set[Tuple[str, ...]]] = {}
         imports: List[BodyImport] = []
-        pending, seen = [owner], {owner}
-        while pending:
-            reads, others = direct[pending.pop()]
+        for reads in _reached(owner, direct.__getitem__, set()):
             for read, line in reads.used.items():
                 used.setdefault(read, line)
                 chains.setdefault(read, set()).update(reads.chains[read])
             imports.extend(reads.imports)
-            pending.extend(others - seen)
-            seen.update(others)
         found[owner] = Reads(used, {k: frozenset(v) for k, v in chains.items()}, tuple(imports))
     return found
 
