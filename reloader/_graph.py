@@ -214,7 +214,7 @@ def _signature(path: str) -> Optional[Tuple[int, int]]:
 
 # (path, module name) -> ((mtime_ns, size), Parsed): a file read once stays
 # read while it does not change, whichever module object was loaded from it.
-_file_parsed: Dict[Tuple[str, str], Tuple[Tuple[int, int], Parsed]] = {}
+_file_parsed: Dict[Tuple[str, str], Tuple[Tuple[int, int], Optional[Parsed]]] = {}
 
 
 def _read_text(path: str) -> str:
@@ -241,28 +241,35 @@ def _read_source(name: str, module: types.ModuleType) -> Optional[str]:
     return source if isinstance(source, str) else None
 
 
-def _parse(name: str, module: types.ModuleType) -> Parsed:
+T = TypeVar("T")
+
+
+def _from_file(
+    cache: Dict[Tuple[str, str], Tuple[Tuple[int, int], Optional[T]]],
+    read: Callable[[str, str, bool], Optional[T]], name: str, module: types.ModuleType,
+) -> Optional[T]:
+    """`read(source, name, is_package)` of the module's source, once per unchanged file."""
     info = describe(name, module)
     if info is None or info.path is None:
-        return _NOTHING
-    package = bool(info.search_paths)
-    signature = None
-    if info.path.endswith(".py"):
-        signature = _signature(info.path)  # None for a member of an archive: read every time
-        if signature is not None:
-            cached = _file_parsed.get((info.path, name))
-            if cached is not None and cached[0] == signature:
-                return cached[1]
+        return None
+    signature = _signature(info.path)  # None for an archive member: its loader gives the source
+    cached = cache.get((info.path, name))
+    if signature is not None and cached is not None and cached[0] == signature:
+        return cached[1]
     text = _read_source(name, module)
-    if text is None:
-        return _NOTHING
-    parsed = Parsed(
-        parse_imports(text, name, package),
-        _top_level_statements(text, name, package),
-    )
+    result = read(text, name, bool(info.search_paths)) if text is not None else None
     if signature is not None:
-        _file_parsed[(info.path, name)] = (signature, parsed)
-    return parsed
+        cache[(info.path, name)] = (signature, result)
+    return result
+
+
+def _parsed_text(text: str, name: str, is_package: bool) -> Parsed:
+    return Parsed(parse_imports(text, name, is_package),
+                  _top_level_statements(text, name, is_package))
+
+
+def _parse(name: str, module: types.ModuleType) -> Parsed:
+    return _from_file(_file_parsed, _parsed_text, name, module) or _NOTHING
 
 
 # Per module object: read when reloader first sees it.
@@ -318,32 +325,11 @@ def _module_edges(name: str, module: types.ModuleType) -> FrozenSet[str]:
 _edges = ModuleMemo(_module_edges)
 
 
-T = TypeVar("T")
-
 # (path, module name) -> ((mtime_ns, size), what its import-time code does):
 # a module run again from an unchanged file is not parsed again.
 _file_code: Dict[Tuple[str, str], Tuple[Tuple[int, int], Optional[_reach.TopLevel]]] = {}
 # The same for what the bodies of its functions and classes read when called.
 _file_bodies: Dict[Tuple[str, str], Tuple[Tuple[int, int], Optional[Dict[str, _reach.Reads]]]] = {}
-
-
-def _from_file(
-    cache: Dict[Tuple[str, str], Tuple[Tuple[int, int], Optional[T]]],
-    read: Callable[[str, str, bool], Optional[T]], name: str, module: types.ModuleType,
-) -> Optional[T]:
-    """`read(source, name, is_package)` of the module's source, once per unchanged file."""
-    info = describe(name, module)
-    if info is None or info.path is None:
-        return None
-    signature = _signature(info.path)  # None for an archive member: its loader gives the source
-    cached = cache.get((info.path, name))
-    if signature is not None and cached is not None and cached[0] == signature:
-        return cached[1]
-    text = _read_source(name, module)
-    result = read(text, name, bool(info.search_paths)) if text is not None else None
-    if signature is not None:
-        cache[(info.path, name)] = (signature, result)
-    return result
 
 
 # Per module object: what its import-time code does, read when first needed;
