@@ -9,6 +9,7 @@ protect, belongs to the current state (`_state.current().table`).
 """
 
 import bisect
+import collections
 import importlib.machinery
 import itertools
 import operator
@@ -493,9 +494,10 @@ class _Table:
         self.names = sorted(names)
         self.seen.update(current)
         modules = self.modules
-        if len(set(map(id, modules.values()))) < len(modules):  # one module, two names
-            self.aliases = {n: a for n, a in ((n, _alias_of(n, modules[n])) for n in names)
-                            if a is not None}
+        counts = collections.Counter(map(id, modules.values()))
+        if len(counts) < len(modules):  # one module, two names: only those can be aliases
+            self.aliases = {n: a for n, a in ((n, _alias_of(n, modules[n])) for n in names
+                                              if counts[id(modules[n])] > 1) if a is not None}
         changed = set(itertools.compress(keys, named))
         self.unindexed |= changed
         return changed
