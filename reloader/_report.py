@@ -93,13 +93,15 @@ def _within(path: str, folder: Optional[str]) -> bool:
 def blame(error: BaseException, files: Sequence[str] = ()) -> Optional[Location]:
     """Where `error` comes from: the user's file and line, or reloader's own.
 
-    A syntax error names its own place. An error raised in reloader's own
+    A syntax error in a file names its own place; one in text the code
+    compiled (named "<string>", "<unknown>"...) is placed where that code
+    compiled it, as other errors are. An error raised in reloader's own
     code (not by a reloader function the user's code called) is reloader's
     failure: its place is in reloader (`Location.in_reloader`). Otherwise the
     innermost traceback frame in one of `files` wins, else the innermost frame
     of the user's code.
     """
-    if isinstance(error, SyntaxError) and error.filename:
+    if isinstance(error, SyntaxError) and error.filename and error.filename[:1] != "<":
         return Location(error.filename, error.lineno or 0)
     frames = traceback.extract_tb(error.__traceback__)
     kinds = [_kind(frame.filename) for frame in frames]

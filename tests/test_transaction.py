@@ -5,6 +5,7 @@ import importlib.machinery
 import importlib.util
 import marshal
 import os
+import re
 import sys
 import threading
 import types
@@ -532,6 +533,16 @@ class FailureTest(PackageCase):
         report = caught.exception.report
         self.assertTrue(report.rolled_back)
         self.assertEqual(report.restored, ())
+        self.assert_restored()
+
+    def test_syntax_error_in_compiled_text_is_placed_where_it_was_compiled(self) -> None:
+        # A template of code the module fills in and compiles at import.
+        path = self.write("{pkg}/b.py", "from . import a\nTEMPLATE = 'x = {}'\n"
+                          "code = compile(TEMPLATE.format('1 +'), '<generated>', 'exec')\n")
+        with self.assertRaises(reloader.ReloadError) as caught:
+            reloader.reload(self.pkg)
+        self.assertRegex(str(caught.exception), "^reloading {!r} failed at {}:3: SyntaxError: "
+                         .format(self.pkg + ".b", re.escape(path)))
         self.assert_restored()
 
     def test_keyboard_interrupt_restores_and_propagates(self) -> None:

@@ -1,15 +1,17 @@
 """The reach phase: after an edit of one constant, the reloaded package equals a fresh import.
 
 For a few module-level constants of the package (`NAME = 3`, `NAME = "text"`) that
-another of its modules names, edits the constant, reloads that module (the
-importers follow, as reloader finds them) and compares what every loaded module of
-the package holds as plain data (numbers, text, and tuples, lists, sets and dicts of
-them) with what a fresh interpreter holds after importing the same modules from the
-edited files. A difference is a module that kept a value made from the old
-constant: reloader did not run it again when it had to. Names that differ with no
-edit at all (a loop variable left over, a time) are left out; both interpreters
-run with the same hash seed. An edit the package refuses (its reload raises
-ReloadError) must leave every module as it was.
+another of its modules names, and a few literals inside functions that code run at
+import calls (a module's body, a class body, a decorator or default value names the
+function), edits the value, reloads its module (the importers follow, as reloader
+finds them) and compares what every loaded module of the package holds as plain data
+(numbers, text, and tuples, lists, sets and dicts of them) with what a fresh
+interpreter holds after importing the same modules from the edited files. A
+difference is a module that kept a value made from the old one: reloader did not
+run it again when it had to. Names that differ with no edit at all (a loop variable
+left over, a time) are left out; both interpreters run with the same hash seed. An
+edit the package refuses (its reload raises ReloadError) must leave every module as
+it was.
 
     python reach.py --fresh WORKDIR NAMES_JSON   (the fresh interpreter's side)
 """
@@ -21,9 +23,10 @@ import os
 import re
 import subprocess
 import sys
-from typing import Any, Dict, List, NamedTuple, Optional, Tuple
+from typing import Any, Dict, List, NamedTuple, Optional, Set, Tuple
 
 EDITS = 3  # constants edited per package
+CALLED_EDITS = 2  # literals edited per package in functions called at import
 PLAIN = (int, float, complex, str, bytes, bool, type(None))
 Prints = Dict[str, Dict[str, str]]
 
@@ -87,7 +90,8 @@ def differences(got: Prints, wanted: Prints) -> List[Tuple[str, str, str, str]]:
 
 
 class Constant(NamedTuple):
-    """A top-level `NAME = <int or str>` of a module, where its value is in the file."""
+    """An int or str literal of a module's file: a top-level `NAME = <value>`, or one
+    inside a function (`name` is then "function(): value")."""
 
     module: str
     path: str
@@ -101,24 +105,40 @@ class Constant(NamedTuple):
         return source[:self.start] + repr(new).encode("utf-8") + source[self.end:]
 
 
-def candidates(names: List[str]) -> Tuple[List[Constant], List[Constant]]:
-    """The top-level constants of `names`: those another of them names, and the others."""
-    sources = {}
+Sources = Dict[str, Tuple[str, bytes, ast.Module, List[int]]]
+
+
+def read_sources(names: List[str]) -> Sources:
+    """Each module's file, source, tree and the byte offset of each line's start."""
+    sources: Sources = {}
     for name in names:
         path = getattr(sys.modules.get(name), "__file__", None) or ""
         if path.endswith(".py"):
             with open(path, "rb") as handle:
-                sources[name] = (path, handle.read())
+                source = handle.read()
+            try:
+                tree = ast.parse(source)
+            except (SyntaxError, ValueError):
+                continue
+            starts = [0]
+            for line in source.splitlines(True):
+                starts.append(starts[-1] + len(line))
+            sources[name] = (path, source, tree, starts)
+    return sources
+
+
+def literal(name: str, path: str, label: str, node: ast.Constant,
+            starts: List[int]) -> Constant:
+    return Constant(name, path, label, starts[node.lineno - 1] + node.col_offset,
+                    starts[node.end_lineno - 1] + node.end_col_offset,  # type: ignore[operator]
+                    node.value)
+
+
+def candidates(sources: Sources) -> Tuple[List[Constant], List[Constant]]:
+    """The modules' top-level constants: those another of them names, and the others."""
     named: List[Constant] = []
     alone: List[Constant] = []
-    for name, (path, source) in sorted(sources.items()):
-        try:
-            tree = ast.parse(source)
-        except (SyntaxError, ValueError):
-            continue
-        starts = [0]
-        for line in source.splitlines(True):
-            starts.append(starts[-1] + len(line))
+    for name, (path, _, tree, starts) in sorted(sources.items()):
         for node in tree.body:
             if not (isinstance(node, ast.Assign) and len(node.targets) == 1
                     and isinstance(node.targets[0], ast.Name)
@@ -129,14 +149,70 @@ def candidates(names: List[str]) -> Tuple[List[Constant], List[Constant]]:
             if constant.startswith("__"):
                 continue
             word = re.compile(r"\b{}\b".format(re.escape(constant)).encode())
-            value = node.value
-            read = any(word.search(other) for module, (_, other) in sources.items()
+            read = any(word.search(other) for module, (_, other, _, _) in sources.items()
                        if module != name)
-            (named if read else alone).append(Constant(
-                name, path, constant, starts[value.lineno - 1] + value.col_offset,
-                starts[value.end_lineno - 1] + value.end_col_offset,  # type: ignore[operator]
-                value.value))
+            (named if read else alone).append(literal(name, path, constant, node.value, starts))
     return named, alone
+
+
+def called_at_import(tree: ast.AST) -> Set[str]:
+    """The names that calls in code run at import use (`f(...)`, `x.f(...)`)."""
+    found: Set[str] = set()
+    pending = [tree]
+    while pending:
+        node = pending.pop()
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            pending.extend(node.decorator_list)  # the body runs when called
+            pending.extend(node.args.defaults)
+            pending.extend(d for d in node.args.kw_defaults if d is not None)
+            continue
+        if isinstance(node, ast.Lambda):
+            continue
+        if isinstance(node, ast.Call):
+            if isinstance(node.func, ast.Name):
+                found.add(node.func.id)
+            elif isinstance(node.func, ast.Attribute):
+                found.add(node.func.attr)
+        pending.extend(ast.iter_child_nodes(node))
+    return found
+
+
+def called_literals(sources: Sources) -> List[Constant]:
+    """Int and str literals in the bodies of functions that code run at import calls.
+
+    Docstrings, literals of f-strings and those of the function's own
+    decorators and defaults are left out.
+    """
+    called: Set[str] = set()
+    for _, _, tree, _ in sources.values():
+        called |= called_at_import(tree)
+    found: List[Constant] = []
+    for name, (path, _, tree, starts) in sorted(sources.items()):
+        for function in ast.walk(tree):
+            if not (isinstance(function, (ast.FunctionDef, ast.AsyncFunctionDef))
+                    and function.name in called and not function.name.startswith("__")):
+                continue
+            skipped = set()
+            first = function.body[0]
+            if isinstance(first, ast.Expr):  # a docstring
+                skipped.add(id(first.value))
+            for inner in ast.walk(function):
+                if isinstance(inner, ast.JoinedStr):
+                    skipped.update(id(part) for part in ast.walk(inner))
+            for statement in function.body:
+                for node in ast.walk(statement):
+                    if (isinstance(node, ast.Constant) and type(node.value) in (int, str)
+                            and id(node) not in skipped and node.lineno == node.end_lineno):
+                        found.append(literal(name, path, "{}(): {!r}".format(
+                            function.name, node.value)[:80], node, starts))
+    return found
+
+
+def spread(edits: List[Constant], count: int) -> List[Constant]:
+    """`count` of `edits`, spread over the package, the same ones every run."""
+    if len(edits) <= count:
+        return edits
+    return [edits[i * len(edits) // count] for i in range(count)]
 
 
 def check(workdir: str, prefixes: Tuple[str, ...]) -> Tuple[str, str]:
@@ -147,12 +223,12 @@ def check(workdir: str, prefixes: Tuple[str, ...]) -> Tuple[str, str]:
                                                    for p in prefixes))
     noisy = {(module, key) for module, key, _, _ in differences(prints(names),
                                                                 fresh(workdir, names))}
-    named, alone = candidates(names)
-    chosen = named or alone  # constants another module reads first
+    sources = read_sources(names)
+    named, alone = candidates(sources)
+    chosen = spread(named or alone, EDITS)  # constants another module reads first
+    chosen += spread(called_literals(sources), CALLED_EDITS)
     if not chosen:
-        return "ok", "no module-level constant to edit"
-    if len(chosen) > EDITS:  # spread over the package, the same ones every run
-        chosen = [chosen[i * len(chosen) // EDITS] for i in range(EDITS)]
+        return "ok", "no module-level constant or literal in a function called at import"
     done, refused, problems = [], [], []
     for constant in chosen:
         with open(constant.path, "rb") as handle:
