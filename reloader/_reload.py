@@ -231,7 +231,10 @@ def reload(
                             table.note(
                                 report.reloaded + report.removed + report.added
                             )
-                        if report is not None and report.ok:
+                        # A module the new code imported first, or one whose
+                        # file is gone, was not there for the selection.
+                        if report is not None and report.ok and not (
+                                report.added or report.removed):
                             _reuse.succeeded(state, table)
                         else:
                             _reuse.failed(state)

@@ -14,9 +14,11 @@ that is unchanged:
 - each target's file: what it imports and where, equal to before; and the
   modules its loaded namespace holds objects of.
 
-Anything else makes a new selection. This module only keeps, checks and
-forgets; `_reload` makes the selections. The kept selection is the current
-state's (`_state.current().reuse`).
+Anything else makes a new selection. A reload that imported a module for the
+first time, or found a module's file gone, keeps nothing: that module was not
+there for the selection. This module only keeps, checks and forgets;
+`_reload` makes the selections. The kept selection is the current state's
+(`_state.current().reuse`).
 """
 
 import types

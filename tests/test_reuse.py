@@ -108,6 +108,17 @@ class ReuseTest(PackageCase):
                 self.reload_and_compare()
         self.assertEqual(self.mod("{pkg}.c").TRIPLE, self.value * 3)
 
+    def test_a_module_the_reload_imported_first_is_selected_next_time(self) -> None:
+        # An importer's new code imports a module, new to the session, that
+        # reads the leaf at import.
+        self.write("{pkg}/n.py", "from {pkg} import a\nSEVEN = a.X * 7\n")
+        self.write("{pkg}/b.py", "from {pkg} import a, n\nDOUBLE = a.X * 2\n")
+        for _ in range(3):
+            self.edit_leaf()
+            self.reload_and_compare()
+            self.assertEqual(self.mod("{pkg}.n").SEVEN, self.value * 7)
+            self.assert_values()
+
     def test_a_failed_reload_keeps_nothing(self) -> None:
         self.edit_leaf()
         self.reload_and_compare()
