@@ -455,17 +455,21 @@ class _Table:
         self.protected: List[Tuple[str, str]] = []  # (prefix, reason) hosts added, in order
         self.aliases: Dict[str, str] = {}  # another name of a module -> its own name
         self._counter = 0
+        #: Grows whenever entries are looked at again: the same value, the same sys.modules.
+        self.version = 0
 
     def refresh(self) -> Set[str]:
         """Update from `sys.modules`; return the names added, replaced or removed."""
-        current: Dict[str, object] = dict(sys.modules)
         if not self.seen:
-            return self._first_look(current)
+            return self._first_look(dict(sys.modules))
         try:
-            if current == self.seen:
+            # Entries are compared by identity first: no code of theirs runs
+            # unless one changed, and then it is copied and compared again.
+            if sys.modules == self.seen:
                 return set()
         except Exception:  # an entry whose __eq__ raises: compare one by one
             pass
+        current: Dict[str, object] = dict(sys.modules)
         try:
             # Entries (name, module) hash by identity: one pass in C.
             changed = {name for name, _ in current.items() ^ self.seen.items()}
@@ -484,6 +488,7 @@ class _Table:
 
     def _first_look(self, current: Dict[str, object]) -> Set[str]:
         # Every entry is new: the same as _apply, in passes in C.
+        self.version += 1
         keys = list(current)
         named = list(map(isinstance, keys, itertools.repeat(str)))
         modular = map(isinstance, current.values(), itertools.repeat(types.ModuleType))
@@ -534,6 +539,7 @@ class _Table:
     def _apply(self, ordered: List[str], current: Mapping[str, object]) -> Set[str]:
         # Bring the entries, names and rank in line for `ordered`
         # names. Nothing is examined here: infos are read when first asked for.
+        self.version += 1
         names = set()
         modules, infos = self.modules, self.infos
         fresh = []

@@ -325,6 +325,21 @@ def _module_edges(name: str, module: types.ModuleType) -> FrozenSet[str]:
 _edges = ModuleMemo(_module_edges)
 
 
+def code_read(name: str, module: types.ModuleType) -> Tuple[object, object]:
+    """What a selection reads of a loaded module's code: what its import-time code
+    does, and what its file imports and where (its top-level import statements).
+
+    Read once per unchanged file: while the file is unchanged, a module run
+    again from it gives these very objects.
+    """
+    return _top_level_code.get(name, module), _parsed.get(name, module)
+
+
+def holds_from(name: str, module: types.ModuleType) -> FrozenSet[str]:
+    """The other modules whose objects the module's namespace holds."""
+    return frozenset(runtime_references(object.__getattribute__(module, "__dict__"), name))
+
+
 # (path, module name) -> ((mtime_ns, size), what its import-time code does):
 # a module run again from an unchanged file is not parsed again.
 _file_code: Dict[Tuple[str, str], Tuple[Tuple[int, int], Optional[_reach.TopLevel]]] = {}

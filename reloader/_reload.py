@@ -2,7 +2,8 @@
 
 1. Select: the loaded modules the targets name and every loaded module whose
    import-time code reads one of them, in dependency order, import cycles
-   together; importers that only bind one stay loaded.
+   together; importers that only bind one stay loaded. The last reload's
+   selection answers again while nothing it was made from changed (`_reuse`).
 2. Compile every selected module's current source; a syntax error changes nothing.
 3. Hand over state: each old module's `__before_reload__()`, importers first.
 4. Tear down registrations: each host's hooks, then the built-in cleanups,
@@ -36,7 +37,7 @@ import time
 import types
 from typing import Dict, FrozenSet, Iterable, Iterator, List, Optional, Sequence, Set
 
-from . import _discovery, _graph, _state, _transaction
+from . import _discovery, _graph, _reuse, _state, _transaction
 from ._report import Plan, PlannedModule, ReloadError, Report
 from ._steps import Attempt
 from ._transaction import Prepared, prepare
@@ -57,8 +58,12 @@ class _Selection:
         self.aliases = aliases  # other sys.modules names of reloaded modules -> their names
 
 
-def _select(targets: Sequence[object], dependents: bool) -> _Selection:
-    """Step 1: the modules `targets` name and, with `dependents`, their importers, in order."""
+def _select(targets: Sequence[object], dependents: bool, offer: bool = False) -> _Selection:
+    """Step 1: the modules `targets` name and, with `dependents`, their importers, in order.
+
+    With `offer`, a reload follows: the selection is kept for the next one if
+    it succeeds (`_reuse`).
+    """
     state = _state.current()
     table, index = state.table, state.index
     with table.lock:
@@ -67,6 +72,10 @@ def _select(targets: Sequence[object], dependents: bool) -> _Selection:
         table.refresh()
         index.update(table.take_unindexed(), table.infos, table.seen)
         selection = _discovery.select(targets)
+        question = _reuse.key(selection.names, selection.skipped, dependents, table)
+        kept = _reuse.recall(state, question, table, offer)
+        if kept is not None:  # the same modules as the last reload, and nothing changed
+            return kept  # type: ignore[no-any-return]
         reasons = {name: "selected" for name in selection.names}
         skipped = dict(selection.skipped)
 
@@ -120,7 +129,13 @@ def _select(targets: Sequence[object], dependents: bool) -> _Selection:
         kept = [c for n in order if table.infos[n].search_paths
                 for c in sorted(table.children.get(n, ())) if c not in reasons]
         aliases = {a: n for a, n in table.aliases.items() if n in reasons}
-    return _Selection(Plan(modules, skipped, cycles, kept_reasons), paths, kept, rebind, aliases)
+        made = _Selection(Plan(modules, skipped, cycles, kept_reasons), paths, kept, rebind,
+                          aliases)
+        if offer:
+            looked_at = set(reasons).union(kept_reasons, *(
+                index.importers.get(name, ()) for name in reasons))
+            _reuse.offer(state, question, made, selection.names, looked_at, table)
+    return made
 
 
 @contextlib.contextmanager
@@ -207,7 +222,8 @@ def reload(
                     _transaction.write_caches()
                     # Let go of the replaced modules: look again at what the
                     # reload changed, or at everything after an interruption.
-                    table = _state.current().table
+                    state = _state.current()
+                    table = state.table
                     with table.lock:
                         if report is None:
                             table.refresh()
@@ -215,6 +231,13 @@ def reload(
                             table.note(
                                 report.reloaded + report.removed + report.added
                             )
+                        # A module the new code imported first, or one whose
+                        # file is gone, was not there for the selection.
+                        if report is not None and report.ok and not (
+                                report.added or report.removed):
+                            _reuse.succeeded(state, table)
+                        else:
+                            _reuse.failed(state)
         finally:
             _active.running = False
 
@@ -223,7 +246,7 @@ def _reload(targets: Sequence[object], dependents: bool, update: bool) -> Report
     """The steps of a reload, numbered as in the module docstring."""
     started = time.perf_counter()
     # 1. Select: what the targets name and what imports them, in dependency order.
-    selection = _select(targets, dependents)
+    selection = _select(targets, dependents, offer=True)
     order = selection.plan.names
     attempt = Attempt(selection.plan, update, started)
     prepared: Prepared = {}

@@ -90,6 +90,11 @@ class State:
         self.hosts: List[Tuple[Any, Callable[[], None]]] = []  # (Host, uninstall), oldest first
         self.listener: Optional[Any] = None  # the running _serve.Listener
 
+        # The last reload's selection, kept while nothing it was made from
+        # changed, and the one a running reload was made from (`_reuse`).
+        self.reuse: Optional[Any] = None
+        self.reuse_pending: Optional[Any] = None
+
         # The memory of earlier versions (`_generations`); weak references only.
         #: id(newest version) -> (weak reference to it, weak references to the
         #: earlier versions still held). Keyed by id: `id(f) in versions` is the

@@ -158,6 +158,11 @@ class Attempt:
         self.undo.push("the old modules", transaction.restore)
         transaction.run()
         self.pointer.finish()
+        for name, key, old in transaction.took_old():
+            self.warnings.append(
+                "{} was imported for the first time while {} ran and took the old {} as "
+                "{!r}: what it made from {} at import stays old until {} is reloaded "
+                "again".format(name, old, old, key, old, old))
         return transaction
 
     def _executed(self, module: types.ModuleType) -> None:

@@ -578,6 +578,26 @@ class Transaction:
         self._detach(self.removed)
         self.added = sorted(sys.modules.keys() - self.before.keys())
 
+    def took_old(self) -> List[Tuple[str, str, str]]:
+        """(module, name, old module) for each name that a module imported for the
+        first time during this reload bound to an old module.
+
+        It imported a module back while that module's new code ran (`from
+        tool import ui` inside ui's import), and found the old one still bound
+        on the package: the attribute stays until the new module is done, so
+        that other threads never find it missing.
+        """
+        old = {id(module): name for name, module in self.old.items()}
+        found = []
+        for name in self.added:
+            module = sys.modules.get(name)
+            if not isinstance(module, types.ModuleType):
+                continue
+            for key, value in list(object.__getattribute__(module, "__dict__").items()):
+                if id(value) in old and self.old[old[id(value)]] is value:
+                    found.append((name, key, old[id(value)]))
+        return found
+
     def _follow_aliases(self) -> None:
         # Other names of a reloaded module (requests.packages.chardet for
         # charset_normalizer) name the new module, as the first import left them.

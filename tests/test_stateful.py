@@ -19,6 +19,7 @@ import uuid
 from typing import Any, Callable, Dict, List, Set, Tuple
 
 import reloader
+from reloader import _reuse, _state
 
 try:
     from hypothesis import HealthCheck, settings
@@ -305,6 +306,22 @@ else:
                     if isinstance(value, types.ModuleType) and self._ours(value.__name__):
                         assert sys.modules.get(value.__name__) is value, (
                             "{}.{} is not the loaded {}".format(name, key, value.__name__))
+
+        @invariant()
+        def kept_selection_is_made_anew(self) -> None:
+            # The last reload's kept selection answers as a selection made anew.
+            kept = _state.current().reuse
+            if kept is None:
+                return
+            names = kept.key[0]
+            if not all(name in sys.modules for name in names):
+                return  # another question now: the kept one cannot answer it
+            answer = reloader.plan(*names).format()
+            _reuse.ENABLED = False
+            try:
+                assert reloader.plan(*names).format() == answer, answer
+            finally:
+                _reuse.ENABLED = True
 
     PackageMachine.TestCase.settings = settings(
         max_examples=100 * _SCALE,

@@ -570,6 +570,33 @@ class FailureTest(PackageCase):
             self.assertIsNot(sys.modules[name], self.old[name])
 
 
+class FirstImportCycleTest(PackageCase):
+    def test_a_new_module_that_took_the_old_one_is_reported_and_then_run_again(self) -> None:
+        # b's new code imports a module new to the session that imports b
+        # back while b runs: the package still binds the old b (see
+        # ThreadTest), so n takes it. The report says so, and the next
+        # reload runs n again.
+        self.files({
+            "{pkg}/__init__.py": "",
+            "{pkg}/b.py": "VALUE = 1\n",
+            "{pkg}/n.py": "from {pkg} import b\nSEVEN = b.VALUE * 7\n",
+        })
+        self.load("{pkg}.b")
+        self.write("{pkg}/b.py", "VALUE = 5\nfrom {pkg} import n\n")
+        report = reloader.reload(self.pkg + ".b")
+        self.assertEqual(report.added, (self.pkg + ".n",))
+        self.assertEqual(report.warnings, [
+            "{0}.n was imported for the first time while {0}.b ran and took the old {0}.b "
+            "as 'b': what it made from {0}.b at import stays old until {0}.b is reloaded "
+            "again".format(self.pkg)])
+        self.write("{pkg}/b.py", "VALUE = 6\nfrom {pkg} import n\n")
+        report = reloader.reload(self.pkg + ".b")
+        self.assertEqual(report.warnings, [])
+        self.assertIn(self.pkg + ".n", report.reloaded)
+        self.assertEqual(self.mod("{pkg}.n").SEVEN, 42)
+        self.assertIs(self.mod("{pkg}.n").b, self.mod("{pkg}.b"))
+
+
 class ThreadTest(PackageCase):
     ROUNDS = 50
     MAX_CALLS = 5_000_000

@@ -1,0 +1,112 @@
+"""Keep the last reload's selection for the next reload of the same modules.
+
+Saving one file again and again is the usual way of working: each reload
+selects the same modules, in the same order, for the same reasons. A
+selection is kept once the reload made from it succeeded, with what it was
+made from, and answers the next selection of the same targets while all of
+that is unchanged:
+
+- `sys.modules`, as the module table saw it when that reload ended (its
+  `version`), and the protections hosts declared;
+- the code of every module it reloads or keeps and of every importer it
+  looked at, as the selection reads it (`_graph.code_read`): the very
+  objects, which a module run again from an unchanged file gives again;
+- each target's file: what it imports and where, equal to before; and the
+  modules its loaded namespace holds objects of.
+
+Anything else makes a new selection. A reload that imported a module for the
+first time, or found a module's file gone, keeps nothing: that module was not
+there for the selection. This module only keeps, checks and forgets;
+`_reload` makes the selections. The kept selection is the current state's
+(`_state.current().reuse`).
+"""
+
+import types
+from typing import Any, Dict, Hashable, Iterable, NamedTuple, Optional, Sequence, Tuple
+
+from . import _graph
+
+#: Off in tests that compare a kept selection with one made anew.
+ENABLED = True
+
+
+class Kept(NamedTuple):
+    """A selection and what it was made from."""
+
+    key: Hashable
+    selection: Any  # _reload._Selection
+    code: Dict[str, Tuple[object, object]]  # module -> code_read(), the targets left out
+    targets: Dict[str, Tuple[object, object]]  # target -> code_read()[1], holds_from()
+    version: int  # the module table's version once the reload from it ended; -1 before
+
+
+def key(names: Sequence[str], skipped: Dict[str, str], dependents: bool,
+        table: Any) -> Hashable:
+    """What makes two selections the same question."""
+    return (tuple(names), tuple(skipped.items()), dependents, tuple(table.protected))
+
+
+def _code(name: str, module: object) -> Tuple[object, object]:
+    if not isinstance(module, types.ModuleType):
+        return None, None
+    return _graph.code_read(name, module)
+
+
+def _target(name: str, module: object) -> Tuple[object, object]:
+    if not isinstance(module, types.ModuleType):
+        return None, None
+    return _graph.code_read(name, module)[1], _graph.holds_from(name, module)
+
+
+def recall(state: Any, wanted: Hashable, table: Any, for_reload: bool) -> Optional[Any]:
+    """The kept selection for `wanted`, if nothing it was made from changed; else None.
+
+    With `for_reload`, a reload is made from it: it is kept again if that succeeds.
+    """
+    kept: Optional[Kept] = state.reuse
+    if (not ENABLED or kept is None or kept.version != table.version
+            or kept.key != wanted):
+        return None
+    seen = table.seen
+    for name, (code, parsed) in kept.code.items():
+        now = _code(name, seen.get(name))
+        if now[0] is not code or now[1] is not parsed:
+            _forget(state)
+            return None
+    if any(_target(name, seen.get(name)) != known for name, known in kept.targets.items()):
+        _forget(state)
+        return None
+    if for_reload:
+        state.reuse_pending = kept._replace(version=-1)
+    return kept.selection
+
+
+def offer(state: Any, wanted: Hashable, selection: Any, targets: Sequence[str],
+          read: Iterable[str], table: Any) -> None:
+    """Remember a selection just made for a reload; it is kept once the reload succeeds.
+
+    `read` names the modules whose code the selection was made from: those
+    it reloads or keeps, and every importer it looked at.
+    """
+    if not ENABLED:
+        return
+    seen = table.seen
+    code = {name: _code(name, seen.get(name)) for name in set(read).difference(targets)}
+    state.reuse_pending = Kept(wanted, selection, code,
+                               {name: _target(name, seen.get(name)) for name in targets}, -1)
+
+
+def succeeded(state: Any, table: Any) -> None:
+    """The reload from the offered selection succeeded: keep it for the next one."""
+    pending: Optional[Kept] = state.reuse_pending
+    state.reuse_pending = None
+    state.reuse = pending._replace(version=table.version) if pending is not None else None
+
+
+def failed(state: Any) -> None:
+    """The reload failed, or was not made from the offered selection: keep nothing."""
+    _forget(state)
+
+
+def _forget(state: Any) -> None:
+    state.reuse = state.reuse_pending = None
