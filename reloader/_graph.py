@@ -325,14 +325,23 @@ def _module_edges(name: str, module: types.ModuleType) -> FrozenSet[str]:
 _edges = ModuleMemo(_module_edges)
 
 
-def code_read(name: str, module: types.ModuleType) -> Tuple[object, object]:
-    """What a selection reads of a loaded module's code: what its import-time code
-    does, and what its file imports and where (its top-level import statements).
+def code_read(name: str, module: types.ModuleType) -> object:
+    """What a selection reads of a loaded module's import-time code.
 
     Read once per unchanged file: while the file is unchanged, a module run
-    again from it gives these very objects.
+    again from it gives this very object.
     """
-    return _top_level_code.get(name, module), _parsed.get(name, module)
+    return _top_level_code.get(name, module)
+
+
+def imports_now(name: str, module: types.ModuleType) -> FrozenSet[str]:
+    """What the `import` statements of the module's file name now."""
+    return _imports_of(name, module)
+
+
+def top_level_statements(name: str, module: types.ModuleType) -> object:
+    """The module's top-level import statements, as a cycle's order reads them."""
+    return _parsed.get(name, module).top_level
 
 
 def holds_from(name: str, module: types.ModuleType) -> FrozenSet[str]:

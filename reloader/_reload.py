@@ -132,9 +132,7 @@ def _select(targets: Sequence[object], dependents: bool, offer: bool = False) ->
         made = _Selection(Plan(modules, skipped, cycles, kept_reasons), paths, kept, rebind,
                           aliases)
         if offer:
-            looked_at = set(reasons).union(kept_reasons, *(
-                index.importers.get(name, ()) for name in reasons))
-            _reuse.offer(state, question, made, selection.names, looked_at, table)
+            _reuse.offer(state, question, made, selection.names, reasons, table)
     return made
 
 

@@ -8,10 +8,13 @@ that is unchanged:
 
 - `sys.modules`, as the module table saw it when that reload ended (its
   `version`), and the protections hosts declared;
-- the code of every module it reloads or keeps and of every importer it
-  looked at, as the selection reads it (`_graph.code_read`): the very
-  objects, which a module run again from an unchanged file gives again;
-- each target's file: what it imports and where, equal to before; and the
+- the import-time code of every module it reloads, as the selection read
+  it (`_graph.code_read`): the very object, which a module run again from
+  an unchanged file gives again. The other modules it looked at stay
+  loaded: what it read of them is kept per module object, and read again
+  only when the module is new;
+- each target's file: what its `import` statements name (and where they
+  stand, for a target in an import cycle), equal to before; and the
   modules its loaded namespace holds objects of.
 
 Anything else makes a new selection. A reload that imported a module for the
@@ -22,7 +25,7 @@ there for the selection. This module only keeps, checks and forgets;
 """
 
 import types
-from typing import Any, Dict, Hashable, Iterable, NamedTuple, Optional, Sequence, Tuple
+from typing import Any, Dict, Hashable, Iterable, NamedTuple, Optional, Sequence, Set, Tuple
 
 from . import _graph
 
@@ -35,8 +38,8 @@ class Kept(NamedTuple):
 
     key: Hashable
     selection: Any  # _reload._Selection
-    code: Dict[str, Tuple[object, object]]  # module -> code_read(), the targets left out
-    targets: Dict[str, Tuple[object, object]]  # target -> code_read()[1], holds_from()
+    code: Dict[str, object]  # module reloaded -> code_read(), the targets left out
+    targets: Dict[str, Tuple[object, ...]]  # target -> what it imports and holds
     version: int  # the module table's version once the reload from it ended; -1 before
 
 
@@ -46,16 +49,15 @@ def key(names: Sequence[str], skipped: Dict[str, str], dependents: bool,
     return (tuple(names), tuple(skipped.items()), dependents, tuple(table.protected))
 
 
-def _code(name: str, module: object) -> Tuple[object, object]:
-    if not isinstance(module, types.ModuleType):
-        return None, None
-    return _graph.code_read(name, module)
+def _code(name: str, module: object) -> object:
+    return _graph.code_read(name, module) if isinstance(module, types.ModuleType) else None
 
 
-def _target(name: str, module: object) -> Tuple[object, object]:
+def _target(name: str, module: object, in_cycle: bool) -> Tuple[object, ...]:
     if not isinstance(module, types.ModuleType):
-        return None, None
-    return _graph.code_read(name, module)[1], _graph.holds_from(name, module)
+        return ()
+    return (_graph.imports_now(name, module), _graph.holds_from(name, module),
+            _graph.top_level_statements(name, module) if in_cycle else None)
 
 
 def recall(state: Any, wanted: Hashable, table: Any, for_reload: bool) -> Optional[Any]:
@@ -68,12 +70,10 @@ def recall(state: Any, wanted: Hashable, table: Any, for_reload: bool) -> Option
             or kept.key != wanted):
         return None
     seen = table.seen
-    for name, (code, parsed) in kept.code.items():
-        now = _code(name, seen.get(name))
-        if now[0] is not code or now[1] is not parsed:
-            _forget(state)
-            return None
-    if any(_target(name, seen.get(name)) != known for name, known in kept.targets.items()):
+    cycled = _in_cycles(kept.selection)
+    if any(_code(name, seen.get(name)) is not code for name, code in kept.code.items()) or any(
+            _target(name, seen.get(name), name in cycled) != known
+            for name, known in kept.targets.items()):
         _forget(state)
         return None
     if for_reload:
@@ -85,15 +85,20 @@ def offer(state: Any, wanted: Hashable, selection: Any, targets: Sequence[str],
           read: Iterable[str], table: Any) -> None:
     """Remember a selection just made for a reload; it is kept once the reload succeeds.
 
-    `read` names the modules whose code the selection was made from: those
-    it reloads or keeps, and every importer it looked at.
+    `read` names the modules it reloads: their code, as the selection read
+    it, must be what they run again.
     """
     if not ENABLED:
         return
     seen = table.seen
+    cycled = _in_cycles(selection)
     code = {name: _code(name, seen.get(name)) for name in set(read).difference(targets)}
-    state.reuse_pending = Kept(wanted, selection, code,
-                               {name: _target(name, seen.get(name)) for name in targets}, -1)
+    shapes = {name: _target(name, seen.get(name), name in cycled) for name in targets}
+    state.reuse_pending = Kept(wanted, selection, code, shapes, -1)
+
+
+def _in_cycles(selection: Any) -> Set[str]:
+    return {name for cycle in selection.plan.cycles for name in cycle}
 
 
 def succeeded(state: Any, table: Any) -> None:
