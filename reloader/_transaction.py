@@ -26,7 +26,7 @@ import time
 import types
 import zipimport
 from stat import S_ISREG
-from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
+from typing import Any, Callable, Dict, List, Optional, Sequence, Set, Tuple
 
 from ._report import Location, blame
 
@@ -576,7 +576,7 @@ class Transaction:
         self._follow_aliases()
         self.removed = [name for name in self.order if name not in sys.modules]
         self._detach(self.removed)
-        self.added = sorted(sys.modules.keys() - self.before.keys())
+        self.added = sorted(self._inserted() - self.before.keys())
 
     def took_old(self) -> List[Tuple[str, str, str]]:
         """(module, name, old module) for each name that a module imported for the
@@ -596,6 +596,28 @@ class Transaction:
             for key, value in list(object.__getattribute__(module, "__dict__").items()):
                 if id(value) in old and self.old[old[id(value)]] is value:
                     found.append((name, key, old[id(value)]))
+        return found
+
+    def _inserted(self) -> Set[str]:
+        """The names put in sys.modules since the purge began, and maybe some others.
+
+        A dict keeps its keys in insertion order: those are after every entry
+        that was there before and stayed as it was, which a walk from the end
+        meets first (dicts reverse from Python 3.8). Elsewhere, or when
+        another thread changes sys.modules meanwhile, every name.
+        """
+        modules = sys.modules
+        if sys.version_info < (3, 8):
+            return set(modules)
+        before, old = self.before, self.old
+        found = set()
+        try:
+            for name in reversed(modules):
+                if name not in old and before.get(name, _MISSING) is modules.get(name):
+                    break  # there before, as it was, and never taken out
+                found.add(name)
+        except RuntimeError:  # changed during the walk
+            return set(modules)
         return found
 
     def _follow_aliases(self) -> None:
