@@ -1,5 +1,6 @@
 """The watcher: which modules a change reloads, bursts, failures, and scheduling."""
 
+import gc
 import os
 import shutil
 import struct
@@ -285,6 +286,15 @@ class EarlierEditsTest(WatcherCase):
         assert report is not None
         self.assertEqual(report.reloaded, (self.name("{pkg}.util"), self.name("{pkg}.views")))
         self.assertEqual(self.mod("{pkg}.views").SHOWN, 20)
+
+    def test_making_a_watcher_runs_the_collection_its_first_look_made_due(self) -> None:
+        # Left due, the pass over the young objects runs in the first check.
+        if not gc.isenabled():
+            self.skipTest("the collector is off in this interpreter")
+        for _ in range(3):
+            self.watch()
+            self.assertEqual(gc.get_count()[1], 0)
+            self.assertLess(gc.get_count()[0], gc.get_threshold()[0])
 
     def test_an_edit_saved_before_the_watcher_through_a_linked_folder(self) -> None:
         # The package is imported through a link (a host's plug-in folder
