@@ -45,8 +45,12 @@ class Kept(NamedTuple):
 
 def key(names: Sequence[str], skipped: Dict[str, str], dependents: bool,
         table: Any) -> Hashable:
-    """What makes two selections the same question."""
-    return (tuple(names), tuple(skipped.items()), dependents, tuple(table.protected))
+    """What makes two selections the same question.
+
+    The targets as a set: their order follows `sys.modules`, where a reload
+    moves the modules it runs.
+    """
+    return (frozenset(names), frozenset(skipped.items()), dependents, tuple(table.protected))
 
 
 def _code(name: str, module: object) -> object:

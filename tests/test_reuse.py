@@ -119,6 +119,21 @@ class ReuseTest(PackageCase):
             self.assertEqual(self.mod("{pkg}.n").SEVEN, self.value * 7)
             self.assert_values()
 
+    def test_reloading_the_whole_package_again_reuses_its_selection(self) -> None:
+        # A reload moves the modules it runs in sys.modules: the targets'
+        # order changes, the question does not. Reloading the leaf first
+        # moves it behind d, which imports it and stays.
+        self.edit_leaf()
+        self.reload_and_compare()
+        kept = []
+        for _ in range(3):
+            self.edit_leaf()
+            self.reload_and_compare("{pkg}")
+            kept.append(self.kept.selection)
+            self.assert_values()
+        self.assertIs(kept[1], kept[0])
+        self.assertIs(kept[2], kept[0])
+
     def test_a_failed_reload_keeps_nothing(self) -> None:
         self.edit_leaf()
         self.reload_and_compare()
