@@ -47,10 +47,12 @@ def key(names: Sequence[str], skipped: Dict[str, str], dependents: bool,
         table: Any) -> Hashable:
     """What makes two selections the same question.
 
-    The targets as a set: their order follows `sys.modules`, where a reload
-    moves the modules it runs.
+    The targets in their order in `sys.modules`, which breaks ties in the
+    dependency order: a reload that left them in another order (a package
+    whose code imports its submodules finishes after them) is answered anew
+    once, as a selection made then would order them differently.
     """
-    return (frozenset(names), frozenset(skipped.items()), dependents, tuple(table.protected))
+    return (tuple(names), tuple(skipped.items()), dependents, tuple(table.protected))
 
 
 def _code(name: str, module: object) -> object:

@@ -313,7 +313,7 @@ else:
             kept = _state.current().reuse
             if kept is None:
                 return
-            names = sorted(kept.key[0])
+            names = kept.key[0]
             if not all(name in sys.modules for name in names):
                 return  # another question now: the kept one cannot answer it
             answer = reloader.plan(*names).format()
