@@ -80,7 +80,7 @@ def recall(state: Any, wanted: Hashable, table: Any, for_reload: bool) -> Option
     if any(_code(name, seen.get(name)) is not code for name, code in kept.code.items()) or any(
             _target(name, seen.get(name), name in cycled) != known
             for name, known in kept.targets.items()):
-        _forget(state)
+        state.reuse = None  # not the pending one: a reload on its way may keep its own
         return None
     if for_reload:
         state.reuse_pending = kept._replace(version=-1)
@@ -116,8 +116,4 @@ def succeeded(state: Any, table: Any) -> None:
 
 def failed(state: Any) -> None:
     """The reload failed, or was not made from the offered selection: keep nothing."""
-    _forget(state)
-
-
-def _forget(state: Any) -> None:
     state.reuse = state.reuse_pending = None
