@@ -37,7 +37,7 @@ import time
 import types
 from typing import Dict, FrozenSet, Iterable, Iterator, List, Optional, Sequence, Set
 
-from . import _discovery, _graph, _reuse, _state, _transaction
+from . import _discovery, _graph, _reuse, _sources, _state, _transaction
 from ._report import Plan, PlannedModule, ReloadError, Report
 from ._steps import Attempt
 from ._transaction import Prepared, prepare
@@ -265,6 +265,7 @@ def _reload(targets: Sequence[object], dependents: bool, update: bool) -> Report
         report = attempt.report_failure(failure, prepared)
         raise ReloadError(report) from report.error
     reloaded = [name for name in order if name not in transaction.removed]
+    _sources.note_read(reloaded, _transaction.read_as)  # which file version each one runs
     # 6. Finish: the hosts register the new code, before step 7 changes the old
     #    modules (a host may read what it set on them).
     attempt.finish(reloaded)

@@ -1,6 +1,7 @@
 """Import edges from source and namespaces, cycles and dependency order."""
 
 import gc
+import sys
 import types
 import unittest
 import weakref
@@ -398,3 +399,63 @@ class CallsAtImportTest(PackageCase):
 
 if __name__ == "__main__":
     unittest.main()
+
+
+class EditedImporterTest(PackageCase):
+    """An importer whose file changed since it was loaded: what it runs cannot be read."""
+
+    def setUp(self) -> None:
+        super().setUp()
+        writing = sys.dont_write_bytecode
+        self.addCleanup(setattr, sys, "dont_write_bytecode", writing)
+        sys.dont_write_bytecode = False  # the import leaves a .pyc, as in most sessions
+        self.files({
+            "{pkg}/__init__.py": "",
+            "{pkg}/leaf.py": "VALUE = 1\n",
+            "{pkg}/reader.py": "from {pkg}.leaf import VALUE\nLIMIT = VALUE\n",
+        })
+        self.load("{pkg}.reader")
+        self.leaf, self.reader = self.pkg + ".leaf", self.pkg + ".reader"
+        self.session = _state.State()
+
+    def edit_reader_then_leaf(self) -> None:
+        # The reader no longer reads the leaf at import, but the code that
+        # runs still holds what it read.
+        self.write("{pkg}/reader.py", "import {pkg}.leaf\n\n"
+                                      "def limit():\n    return {pkg}.leaf.VALUE\n")
+        self.write("{pkg}/leaf.py", "VALUE = 2\n")
+
+    def test_it_runs_again_and_the_plan_says_why(self) -> None:
+        self.edit_reader_then_leaf()
+        with self.session.use():
+            the_plan = reloader.plan(self.leaf)
+            report = reloader.reload(self.leaf)
+        self.assertEqual(
+            {m.name: m.reason for m in the_plan.modules}[self.reader],
+            "imports {} (its file changed since it was loaded: what its code read at "
+            "import cannot be told)".format(self.leaf))
+        self.assertTrue(report.ok, report.format())
+        self.assertIn(self.reader, report.reloaded)
+        self.assertEqual(self.mod("{pkg}.reader").limit(), 2)
+
+    def test_a_module_reloaded_runs_what_the_reload_read(self) -> None:
+        # Reloaded with bytecode writing off, its .pyc still names the first
+        # source; the reload noted what it read: an unedited file is read again.
+        self.write("{pkg}/reader.py", "import {pkg}.leaf\n\n"
+                                      "def limit():\n    return {pkg}.leaf.VALUE\n")
+        with self.session.use():
+            sys.dont_write_bytecode = True
+            self.assertTrue(reloader.reload(self.reader).ok)
+            self.write("{pkg}/leaf.py", "VALUE = 2\n")
+            the_plan = reloader.plan(self.leaf)
+        self.assertEqual(the_plan.names, [self.leaf])
+        self.assertEqual(the_plan.kept,
+                         {self.reader: "uses {} at call time only".format(self.leaf)})
+
+    def test_edited_after_its_first_reading_it_is_read_as_loaded(self) -> None:
+        with self.session.use():
+            reloader.plan(self.leaf)  # reads the reader as it runs
+            self.edit_reader_then_leaf()
+            the_plan = reloader.plan(self.leaf)
+        self.assertEqual({m.name: m.reason for m in the_plan.modules}[self.reader],
+                         "reads VALUE from {} at import (line 1)".format(self.leaf))
