@@ -276,11 +276,16 @@ def _parse(name: str, module: types.ModuleType) -> Parsed:
 _parsed = ModuleMemo(_parse)
 
 
+def _parse_now(name: str, module: types.ModuleType) -> Parsed:
+    # What the module's file holds now: what a reload of it runs.
+    return _from_file(_file_parsed, _parsed_text, name, module) or _NOTHING
+
+
 def top_level_of(
     name: str, module: types.ModuleType, is_module: Callable[[str], bool]
 ) -> List[Need]:
-    """top_level_imports() of a loaded module, from what was read when it was first seen."""
-    return _needs(_parsed.get(name, module).top_level, is_module)
+    """top_level_imports() of the source a reload of a loaded module runs: its file now."""
+    return _needs(_parse_now(name, module).top_level, is_module)
 
 
 _SKIP_NAMES = frozenset(
@@ -340,8 +345,8 @@ def imports_now(name: str, module: types.ModuleType) -> FrozenSet[str]:
 
 
 def top_level_statements(name: str, module: types.ModuleType) -> object:
-    """The module's top-level import statements, as a cycle's order reads them."""
-    return _parsed.get(name, module).top_level
+    """The top-level import statements of the module's file now, as a cycle's order reads them."""
+    return _parse_now(name, module).top_level
 
 
 def holds_from(name: str, module: types.ModuleType) -> FrozenSet[str]:

@@ -108,9 +108,14 @@ def _select(targets: Sequence[object], dependents: bool, offer: bool = False) ->
         edges = _graph.with_parents(imports, table.infos)
 
         # 1c. Dependency order; import cycles stay together.
+        needs: Dict[str, List[_graph.Need]] = {}
+
         def top_level(name: str) -> List[_graph.Need]:
-            module = table.seen[name]
-            return _graph.top_level_of(name, module, table.infos.__contains__)  # type: ignore[arg-type]
+            if name not in needs:
+                module = table.seen[name]
+                needs[name] = _graph.top_level_of(
+                    name, module, table.infos.__contains__)  # type: ignore[arg-type]
+            return needs[name]
 
         groups = _graph.import_order(list(reasons), edges, table.rank, top_level)
         order = [name for group in groups for name in group]

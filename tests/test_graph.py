@@ -459,3 +459,27 @@ class EditedImporterTest(PackageCase):
             the_plan = reloader.plan(self.leaf)
         self.assertEqual({m.name: m.reason for m in the_plan.modules}[self.reader],
                          "reads VALUE from {} at import (line 1)".format(self.leaf))
+
+
+class EditedCycleTest(PackageCase):
+    def test_a_cycle_is_entered_as_its_files_now_require(self) -> None:
+        # Read when loaded, neither module needs the other first. As edited,
+        # b must run first: a takes B from b, which binds it before its own
+        # import of a, while a binds A only after its import of b.
+        self.files({
+            "{pkg}/__init__.py": "",
+            "{pkg}/a.py": "import {pkg}.b\nA = 1\n",
+            "{pkg}/b.py": "import {pkg}.a\nB = 1\n",
+        })
+        self.load("{pkg}.a")
+        with _state.State().use():
+            before = reloader.plan(self.pkg)  # the first reading, as loaded
+            self.write("{pkg}/a.py", "from {pkg}.b import B\nA = B + 1\n")
+            self.write("{pkg}/b.py", "B = 1\nfrom {pkg}.a import A\n")
+            after = reloader.plan(self.pkg)
+            report = reloader.reload(self.pkg)
+        a, b = self.pkg + ".a", self.pkg + ".b"
+        self.assertEqual(before.cycles, ((a, b),))
+        self.assertEqual(after.cycles, ((b, a),))
+        self.assertTrue(report.ok, report.format())
+        self.assertEqual((self.mod("{pkg}.a").A, self.mod("{pkg}.b").A), (2, 2))
