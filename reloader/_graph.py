@@ -789,16 +789,23 @@ class _ImportIndex:
         return rerun, kept, after
 
     def import_edges(self, names: Iterable[str], loaded: Container[str]) -> Dict[str, Set[str]]:
-        """For each module in `names`, the other modules in `loaded` it imports."""
-        found = {}
+        """For each module in `names`, the other modules in `loaded` it imports.
+
+        As loaded, and as its file imports now: the code a reload of it runs.
+        """
+        found: Dict[str, Set[str]] = {}
         for name in names:
+            module = self._loaded.get(name)
+            if not isinstance(module, types.ModuleType) or not self._is_importer(name):
+                found[name] = {t for t in self.edges.get(name, ()) if t in loaded}
+                continue
             edges = self.edges.get(name)
             if edges is None:
-                module = self._loaded.get(name)
-                edges = frozenset()
-                if isinstance(module, types.ModuleType) and self._is_importer(name):
-                    edges = self.edges[name] = _edges.get(name, module)
-            found[name] = {t for t in edges if t in loaded}
+                edges = self.edges[name] = _edges.get(name, module)
+            targets = found[name] = {t for t in edges if t in loaded}
+            now = _imports_of(name, module)
+            if not now <= edges:
+                targets.update(t for t in now if t in loaded and t != name)
         return found
 
 

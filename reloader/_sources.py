@@ -24,21 +24,19 @@ from ._changes import Signature, signature_of, stat_signature
 
 def note(module: types.ModuleType, path: str, signature: Signature) -> None:
     """Record that `module` runs the source `path` had when its signature was `signature`."""
-    key = id(module)
-    state = _state.current()
-
-    # No lock: the callback may run in the middle of any allocation, this
-    # function's included, and each dict operation here is atomic.
-    def forget(ref: object, key: int = key) -> None:
-        entry = state.sources.get(key)
-        if entry is not None and entry[0] is ref:  # not a newer module with the same id
-            state.sources.pop(key, None)
-
     try:
-        ref = weakref.ref(module, forget)
+        ref = weakref.ref(module)  # no callback: one reference per module, shared
     except TypeError:  # a module type that refuses weak references
         return
-    state.sources[key] = (ref, path, signature)
+    state = _state.current()
+    sources = state.sources
+    # No lock: each dict operation here is atomic, and an entry is only ever
+    # trusted when its reference still gives the module asked about.
+    sources[id(module)] = (ref, path, signature)
+    if len(sources) > state.sources_sweep_at:
+        for key in [key for key, entry in list(sources.items()) if entry[0]() is None]:
+            sources.pop(key, None)
+        state.sources_sweep_at = max(1024, 2 * len(sources))
 
 
 def note_read(names: Iterable[str], read_as: Callable[[str], Any]) -> None:

@@ -483,3 +483,25 @@ class EditedCycleTest(PackageCase):
         self.assertEqual(after.cycles, ((b, a),))
         self.assertTrue(report.ok, report.format())
         self.assertEqual((self.mod("{pkg}.a").A, self.mod("{pkg}.b").A), (2, 2))
+
+    def test_a_cycle_an_edit_made_is_found_and_entered_where_it_runs(self) -> None:
+        # As loaded, b reads a and a imports nothing: a runs first. As
+        # edited, a takes Z from b, which binds it before importing a: b
+        # must run first.
+        self.files({
+            "{pkg}/__init__.py": "",
+            "{pkg}/a.py": "X = 1\n",
+            "{pkg}/b.py": "import {pkg}.a\nY = {pkg}.a.X\n",
+        })
+        self.load("{pkg}.b")
+        with _state.State().use():
+            before = reloader.plan(self.pkg)  # the first reading, as loaded
+            self.write("{pkg}/a.py", "from {pkg}.b import Z\nX = Z\n")
+            self.write("{pkg}/b.py", "Z = 5\nimport {pkg}.a\nY = {pkg}.a.X\n")
+            after = reloader.plan(self.pkg)
+            report = reloader.reload(self.pkg)
+        a, b = self.pkg + ".a", self.pkg + ".b"
+        self.assertEqual(before.cycles, ())
+        self.assertEqual(after.cycles, ((b, a),))
+        self.assertTrue(report.ok, report.format())
+        self.assertEqual(self.mod("{pkg}.b").Y, 5)
