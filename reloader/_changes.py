@@ -61,7 +61,8 @@ def _latest(result: os.stat_result) -> int:
     return max(result.st_mtime_ns, result.st_ctime_ns)
 
 
-def _signature(result: os.stat_result) -> Signature:
+def stat_signature(result: os.stat_result) -> Signature:
+    """The signature of a file whose `os.stat()` gave `result`."""
     return (result.st_mtime_ns, result.st_size, result.st_ctime_ns if _POSIX else 0,
             result.st_ino)
 
@@ -69,7 +70,7 @@ def _signature(result: os.stat_result) -> Signature:
 def signature_of(path: str) -> Optional[Signature]:
     """The stat signature of the file at `path` now; None when it cannot be read."""
     try:
-        return _signature(os.stat(path))
+        return stat_signature(os.stat(path))
     except OSError:
         return None
 
@@ -159,7 +160,7 @@ class Scanner:
             if not self._watched(path):
                 continue
             try:
-                signature: Optional[Signature] = _signature(os.stat(path))
+                signature: Optional[Signature] = stat_signature(os.stat(path))
             except OSError:
                 signature = None
             old = self._signatures.get(path)
@@ -200,7 +201,7 @@ class Scanner:
             if stat_module.S_ISDIR(result.st_mode):
                 self._walk(root, current, recent, since)
             elif stat_module.S_ISREG(result.st_mode):
-                current[root] = _signature(result)
+                current[root] = stat_signature(result)
                 if _latest(result) > since:
                     recent.append(root)
         self._signatures = current
@@ -255,7 +256,7 @@ class Scanner:
                                     # Paths are kept resolved, as module paths are.
                                     path = os.path.realpath(entry.path)
                                     result = os.stat(path)
-                                    found[path] = _signature(result)
+                                    found[path] = stat_signature(result)
                                     if _latest(result) > since:
                                         recent.append(path)
                             elif entry.is_dir():

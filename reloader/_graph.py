@@ -15,7 +15,6 @@ import collections
 import functools
 import heapq
 import itertools
-import os
 import re
 import sys
 import types
@@ -37,7 +36,8 @@ from typing import (
     TypeVar,
 )
 
-from . import _reach
+from . import _reach, _sources
+from ._changes import Signature, signature_of
 from ._discovery import ModuleInfo, ModuleMemo, describe, is_within, written_file
 
 # `from X import a, b` (parenthesised or not) and `import a.b as c, d`.
@@ -193,23 +193,23 @@ class Parsed(NamedTuple):
 
 _NOTHING = Parsed(frozenset(), ())
 
-# path -> its (mtime_ns, size) or None, within one selection: several
-# analyses of one module ask for the same file.
-_stats: Dict[str, Optional[Tuple[int, int]]] = {}
+# path -> its stat signature or None, within one selection: several analyses
+# of one module ask for the same file.
+_stats: Dict[str, Optional[Signature]] = {}
+
+
+def _file_signature(path: str) -> Optional[Signature]:
+    """The file's stat signature, looked up once per selection; None when it cannot be."""
+    if path in _stats:
+        return _stats[path]
+    signature = _stats[path] = signature_of(path)
+    return signature
 
 
 def _signature(path: str) -> Optional[Tuple[int, int]]:
     """The file's (mtime_ns, size), looked up once per selection; None when it cannot be."""
-    if path in _stats:
-        return _stats[path]
-    try:
-        stat = os.stat(path)
-    except OSError:
-        signature = None
-    else:
-        signature = (stat.st_mtime_ns, stat.st_size)
-    _stats[path] = signature
-    return signature
+    signature = _file_signature(path)
+    return signature[:2] if signature is not None else None
 
 
 # (path, module name) -> ((mtime_ns, size), Parsed): a file read once stays
@@ -276,11 +276,16 @@ def _parse(name: str, module: types.ModuleType) -> Parsed:
 _parsed = ModuleMemo(_parse)
 
 
+def _parse_now(name: str, module: types.ModuleType) -> Parsed:
+    # What the module's file holds now: what a reload of it runs.
+    return _from_file(_file_parsed, _parsed_text, name, module) or _NOTHING
+
+
 def top_level_of(
     name: str, module: types.ModuleType, is_module: Callable[[str], bool]
 ) -> List[Need]:
-    """top_level_imports() of a loaded module, from what was read when it was first seen."""
-    return _needs(_parsed.get(name, module).top_level, is_module)
+    """top_level_imports() of the source a reload of a loaded module runs: its file now."""
+    return _needs(_parse_now(name, module).top_level, is_module)
 
 
 _SKIP_NAMES = frozenset(
@@ -340,8 +345,8 @@ def imports_now(name: str, module: types.ModuleType) -> FrozenSet[str]:
 
 
 def top_level_statements(name: str, module: types.ModuleType) -> object:
-    """The module's top-level import statements, as a cycle's order reads them."""
-    return _parsed.get(name, module).top_level
+    """The top-level import statements of the module's file now, as a cycle's order reads them."""
+    return _parse_now(name, module).top_level
 
 
 def holds_from(name: str, module: types.ModuleType) -> FrozenSet[str]:
@@ -356,9 +361,25 @@ _file_code: Dict[Tuple[str, str], Tuple[Tuple[int, int], Optional[_reach.TopLeve
 _file_bodies: Dict[Tuple[str, str], Tuple[Tuple[int, int], Optional[Dict[str, _reach.Reads]]]] = {}
 
 
+def _runs_older_source(name: str, module: types.ModuleType) -> bool:
+    """Whether the module's file changed since the module was loaded from it."""
+    info = describe(name, module)
+    path = info.path if info is not None else None
+    current = _file_signature(path) if path is not None else None
+    return path is not None and current is not None and _sources.edited(module, path, current)
+
+
+def _loaded_top_level(name: str, module: types.ModuleType) -> Optional[_reach.TopLevel]:
+    # The file tells what the running code does only while it is the file
+    # that code came from; else nothing is known (None), as with no source.
+    if _runs_older_source(name, module):
+        return None
+    return _from_file(_file_code, _reach.top_level, name, module)
+
+
 # Per module object: what its import-time code does, read when first needed;
 # what its functions' bodies read, when first needed (a module kept loaded).
-_top_level_code = ModuleMemo(functools.partial(_from_file, _file_code, _reach.top_level))
+_top_level_code = ModuleMemo(_loaded_top_level)
 _body_reads = ModuleMemo(functools.partial(_from_file, _file_bodies, _reach.bodies))
 
 
@@ -385,7 +406,7 @@ def rerun_reason(
     """
     code = _top_level_code.get(name, module)
     if code is None:
-        return "imports {} (its source cannot be read)".format(changed)
+        return _unknown(name, module, changed)
     why = _reach.rerun_reason(code, changed, is_module)
     if why is not None or _reach.imports(code, changed):
         return why
@@ -445,8 +466,16 @@ def calls_reason(
     """
     code = _top_level_code.get(name, module)
     if code is None:
-        return "imports {} (its source cannot be read)".format(target)
+        return _unknown(name, module, target)
     return _reach.calls_reason(code, target, attrs, origin, is_module)
+
+
+def _unknown(name: str, module: types.ModuleType, imported: str) -> str:
+    """Why a module whose import-time code cannot be read runs again."""
+    if _runs_older_source(name, module):
+        return ("imports {} (its file changed since it was loaded: what its code read at "
+                "import cannot be told)".format(imported))
+    return "imports {} (its source cannot be read)".format(imported)
 
 
 # (file, module name) -> ((mtime_ns, size), what its import statements name):
@@ -760,16 +789,23 @@ class _ImportIndex:
         return rerun, kept, after
 
     def import_edges(self, names: Iterable[str], loaded: Container[str]) -> Dict[str, Set[str]]:
-        """For each module in `names`, the other modules in `loaded` it imports."""
-        found = {}
+        """For each module in `names`, the other modules in `loaded` it imports.
+
+        As loaded, and as its file imports now: the code a reload of it runs.
+        """
+        found: Dict[str, Set[str]] = {}
         for name in names:
+            module = self._loaded.get(name)
+            if not isinstance(module, types.ModuleType) or not self._is_importer(name):
+                found[name] = {t for t in self.edges.get(name, ()) if t in loaded}
+                continue
             edges = self.edges.get(name)
             if edges is None:
-                module = self._loaded.get(name)
-                edges = frozenset()
-                if isinstance(module, types.ModuleType) and self._is_importer(name):
-                    edges = self.edges[name] = _edges.get(name, module)
-            found[name] = {t for t in edges if t in loaded}
+                edges = self.edges[name] = _edges.get(name, module)
+            targets = found[name] = {t for t in edges if t in loaded}
+            now = _imports_of(name, module)
+            if not now <= edges:
+                targets.update(t for t in now if t in loaded and t != name)
         return found
 
 

@@ -233,16 +233,24 @@ def _hooks(owned: Owned) -> Undo:
     return put_back
 
 
+#: The signal numbers of this platform, once known (they never change).
+_signal_numbers: List[int] = []
+
+
 def _signals(owned: Owned) -> Undo:
     # Handlers can only be changed from the main thread; elsewhere they stay.
     if threading.current_thread() is not threading.main_thread():
         return _nothing
-    valid = getattr(signal, "valid_signals", None)
-    numbers = list(valid()) if valid is not None else range(1, signal.NSIG)
+    if not _signal_numbers:
+        valid = getattr(signal, "valid_signals", None)
+        _signal_numbers.extend(map(int, valid() if valid is not None else range(1, signal.NSIG)))
+    # The C module's getsignal: signal.getsignal turns every number it
+    # returns into an enum member, for each signal at every reload.
+    getsignal = getattr(signal, "_signal", signal).getsignal
     removed: List[Tuple[int, Any]] = []
-    for number in numbers:
+    for number in _signal_numbers:
         try:
-            handler = signal.getsignal(number)
+            handler = getsignal(number)
         except (ValueError, OSError):
             continue
         if callable(handler) and owned(handler):

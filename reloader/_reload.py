@@ -37,7 +37,7 @@ import time
 import types
 from typing import Dict, FrozenSet, Iterable, Iterator, List, Optional, Sequence, Set
 
-from . import _discovery, _graph, _reuse, _state, _transaction
+from . import _discovery, _graph, _reuse, _sources, _state, _transaction
 from ._report import Plan, PlannedModule, ReloadError, Report
 from ._steps import Attempt
 from ._transaction import Prepared, prepare
@@ -108,9 +108,14 @@ def _select(targets: Sequence[object], dependents: bool, offer: bool = False) ->
         edges = _graph.with_parents(imports, table.infos)
 
         # 1c. Dependency order; import cycles stay together.
+        needs: Dict[str, List[_graph.Need]] = {}
+
         def top_level(name: str) -> List[_graph.Need]:
-            module = table.seen[name]
-            return _graph.top_level_of(name, module, table.infos.__contains__)  # type: ignore[arg-type]
+            if name not in needs:
+                module = table.seen[name]
+                needs[name] = _graph.top_level_of(
+                    name, module, table.infos.__contains__)  # type: ignore[arg-type]
+            return needs[name]
 
         groups = _graph.import_order(list(reasons), edges, table.rank, top_level)
         order = [name for group in groups for name in group]
@@ -265,6 +270,7 @@ def _reload(targets: Sequence[object], dependents: bool, update: bool) -> Report
         report = attempt.report_failure(failure, prepared)
         raise ReloadError(report) from report.error
     reloaded = [name for name in order if name not in transaction.removed]
+    _sources.note_read(reloaded, _transaction.read_as)  # which file version each one runs
     # 6. Finish: the hosts register the new code, before step 7 changes the old
     #    modules (a host may read what it set on them).
     attempt.finish(reloaded)

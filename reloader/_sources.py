@@ -16,29 +16,47 @@ import os
 import sys
 import types
 import weakref
-from typing import Iterable
+from typing import Any, Callable, Iterable
 
 from . import _discovery, _state
-from ._changes import Signature, signature_of
+from ._changes import Signature, signature_of, stat_signature
 
 
 def note(module: types.ModuleType, path: str, signature: Signature) -> None:
     """Record that `module` runs the source `path` had when its signature was `signature`."""
-    key = id(module)
-    state = _state.current()
-
-    # No lock: the callback may run in the middle of any allocation, this
-    # function's included, and each dict operation here is atomic.
-    def forget(ref: object, key: int = key) -> None:
-        entry = state.sources.get(key)
-        if entry is not None and entry[0] is ref:  # not a newer module with the same id
-            state.sources.pop(key, None)
-
     try:
-        ref = weakref.ref(module, forget)
+        ref = weakref.ref(module)  # no callback: one reference per module, shared
     except TypeError:  # a module type that refuses weak references
         return
-    state.sources[key] = (ref, path, signature)
+    state = _state.current()
+    sources = state.sources
+    # No lock: each dict operation here is atomic, and an entry is only ever
+    # trusted when its reference still gives the module asked about.
+    sources[id(module)] = (ref, path, signature)
+    if len(sources) > state.sources_sweep_at:
+        for key in [key for key, entry in list(sources.items()) if entry[0]() is None]:
+            sources.pop(key, None)
+        state.sources_sweep_at = max(1024, 2 * len(sources))
+
+
+def note_read(names: Iterable[str], read_as: Callable[[str], Any]) -> None:
+    """Record, for each module a reload just ran, the source it ran.
+
+    `read_as(origin)` is the stat of the file when the reload read it, or
+    None: the file as it was then, not as it is now.
+    """
+    for name in names:
+        module = sys.modules.get(name)
+        if not isinstance(module, types.ModuleType):
+            continue
+        origin = getattr(object.__getattribute__(module, "__dict__").get("__spec__"),
+                         "origin", None)
+        stat = read_as(origin) if isinstance(origin, str) else None
+        if stat is None:
+            continue
+        info = _discovery.describe(name, module)
+        if info is not None and info.path is not None:
+            note(module, info.path, stat_signature(stat))
 
 
 def note_loaded(names: Iterable[str]) -> None:
@@ -49,7 +67,7 @@ def note_loaded(names: Iterable[str]) -> None:
     """
     for name in names:
         module = sys.modules.get(name)
-        if not isinstance(module, types.ModuleType) or _is_noted(module):
+        if not isinstance(module, types.ModuleType) or is_noted(module):
             continue
         info = _discovery.describe(name, module)
         if info is None or info.path is None or info.protected is not None:
@@ -59,7 +77,8 @@ def note_loaded(names: Iterable[str]) -> None:
             note(module, info.path, signature)
 
 
-def _is_noted(module: types.ModuleType) -> bool:
+def is_noted(module: types.ModuleType) -> bool:
+    """Whether the source `module` runs was noted (by a reload, a watcher or a host)."""
     entry = _state.current().sources.get(id(module))
     return entry is not None and entry[0]() is module
 

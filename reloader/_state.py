@@ -125,6 +125,7 @@ class State:
         self.sources: Dict[
             int, Tuple["weakref.ref[types.ModuleType]", str, Tuple[int, int, int, int]]  # noqa: UP037
         ] = {}
+        self.sources_sweep_at = 1024  # freed modules' entries go when sources grows past it
 
         # Logging handlers and filters that appeared while a module's code ran
         # during a reload, by the module's name (`_registries`).

@@ -185,6 +185,8 @@ class _Codes:
 
     def __init__(self) -> None:
         self.known: Dict[str, Tuple[Tuple[int, int, int, int], types.CodeType]] = {}
+        #: path -> what os.stat() said of the file when its code was last asked for.
+        self.read_as: Dict[str, os.stat_result] = {}
         self.unwritten: List[Tuple[str, str, os.stat_result, types.CodeType]] = []
         self.caches: Dict[Tuple[str, Optional[str]], Optional[str]] = {}
         self.lock = threading.Lock()
@@ -196,6 +198,7 @@ class _Codes:
         stat = os.stat(path)
         if not S_ISREG(stat.st_mode):  # a folder or a pipe now: no module file is there
             raise FileNotFoundError(errno.ENOENT, "not a file", path)
+        self.read_as[path] = stat
         signature = (stat.st_mtime_ns, stat.st_ctime_ns, stat.st_size, stat.st_ino)
         known = self.known.get(path)
         if known is not None and known[0] == signature:
@@ -298,6 +301,11 @@ codes = _Codes()
 def source_code(path: str) -> types.CodeType:
     """The code of the source file at `path`, from a .pyc only when it surely matches."""
     return codes.code(path)
+
+
+def read_as(path: str) -> Optional[os.stat_result]:
+    """The file's stat when `source_code(path)` last read it; None if it never did."""
+    return codes.read_as.get(path)
 
 
 def write_caches() -> Optional[threading.Event]:

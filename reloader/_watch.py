@@ -318,11 +318,17 @@ class Watcher:
         return found
 
     def _note_loaded(self, names: Sequence[str]) -> None:
-        """Remember which file version each freshly imported module runs."""
+        """Remember which file version each freshly imported module runs.
+
+        The reload noted what it read for the modules it ran again; the
+        others (imported for the first time) run what the last scan saw.
+        """
         for name in names:
             module = _discovery.loaded_module(name)
+            if module is None or _sources.is_noted(module):
+                continue
             info = _discovery.describe(name, module)
-            if info is None or info.path is None or module is None:
+            if info is None or info.path is None:
                 continue
             signature = self._scanner.signature(info.path)
             if signature is not None:

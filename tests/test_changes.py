@@ -122,7 +122,7 @@ def _coarse(result: os.stat_result) -> Tuple[int, int, int, int]:
     return (result.st_mtime_ns, result.st_size, 0, 0)
 
 
-@mock.patch.object(_changes, "_signature", _coarse)
+@mock.patch.object(_changes, "stat_signature", _coarse)
 class CoarseTimestampTest(FolderCase):
     """When stat cannot tell two writes apart, a recent file's content decides."""
 

@@ -1,6 +1,7 @@
 """Import edges from source and namespaces, cycles and dependency order."""
 
 import gc
+import sys
 import types
 import unittest
 import weakref
@@ -398,3 +399,109 @@ class CallsAtImportTest(PackageCase):
 
 if __name__ == "__main__":
     unittest.main()
+
+
+class EditedImporterTest(PackageCase):
+    """An importer whose file changed since it was loaded: what it runs cannot be read."""
+
+    def setUp(self) -> None:
+        super().setUp()
+        writing = sys.dont_write_bytecode
+        self.addCleanup(setattr, sys, "dont_write_bytecode", writing)
+        sys.dont_write_bytecode = False  # the import leaves a .pyc, as in most sessions
+        self.files({
+            "{pkg}/__init__.py": "",
+            "{pkg}/leaf.py": "VALUE = 1\n",
+            "{pkg}/reader.py": "from {pkg}.leaf import VALUE\nLIMIT = VALUE\n",
+        })
+        self.load("{pkg}.reader")
+        self.leaf, self.reader = self.pkg + ".leaf", self.pkg + ".reader"
+        self.session = _state.State()
+
+    def edit_reader_then_leaf(self) -> None:
+        # The reader no longer reads the leaf at import, but the code that
+        # runs still holds what it read.
+        self.write("{pkg}/reader.py", "import {pkg}.leaf\n\n"
+                                      "def limit():\n    return {pkg}.leaf.VALUE\n")
+        self.write("{pkg}/leaf.py", "VALUE = 2\n")
+
+    def test_it_runs_again_and_the_plan_says_why(self) -> None:
+        self.edit_reader_then_leaf()
+        with self.session.use():
+            the_plan = reloader.plan(self.leaf)
+            report = reloader.reload(self.leaf)
+        self.assertEqual(
+            {m.name: m.reason for m in the_plan.modules}[self.reader],
+            "imports {} (its file changed since it was loaded: what its code read at "
+            "import cannot be told)".format(self.leaf))
+        self.assertTrue(report.ok, report.format())
+        self.assertIn(self.reader, report.reloaded)
+        self.assertEqual(self.mod("{pkg}.reader").limit(), 2)
+
+    def test_a_module_reloaded_runs_what_the_reload_read(self) -> None:
+        # Reloaded with bytecode writing off, its .pyc still names the first
+        # source; the reload noted what it read: an unedited file is read again.
+        self.write("{pkg}/reader.py", "import {pkg}.leaf\n\n"
+                                      "def limit():\n    return {pkg}.leaf.VALUE\n")
+        with self.session.use():
+            sys.dont_write_bytecode = True
+            self.assertTrue(reloader.reload(self.reader).ok)
+            self.write("{pkg}/leaf.py", "VALUE = 2\n")
+            the_plan = reloader.plan(self.leaf)
+        self.assertEqual(the_plan.names, [self.leaf])
+        self.assertEqual(the_plan.kept,
+                         {self.reader: "uses {} at call time only".format(self.leaf)})
+
+    def test_edited_after_its_first_reading_it_is_read_as_loaded(self) -> None:
+        with self.session.use():
+            reloader.plan(self.leaf)  # reads the reader as it runs
+            self.edit_reader_then_leaf()
+            the_plan = reloader.plan(self.leaf)
+        self.assertEqual({m.name: m.reason for m in the_plan.modules}[self.reader],
+                         "reads VALUE from {} at import (line 1)".format(self.leaf))
+
+
+class EditedCycleTest(PackageCase):
+    def test_a_cycle_is_entered_as_its_files_now_require(self) -> None:
+        # Read when loaded, neither module needs the other first. As edited,
+        # b must run first: a takes B from b, which binds it before its own
+        # import of a, while a binds A only after its import of b.
+        self.files({
+            "{pkg}/__init__.py": "",
+            "{pkg}/a.py": "import {pkg}.b\nA = 1\n",
+            "{pkg}/b.py": "import {pkg}.a\nB = 1\n",
+        })
+        self.load("{pkg}.a")
+        with _state.State().use():
+            before = reloader.plan(self.pkg)  # the first reading, as loaded
+            self.write("{pkg}/a.py", "from {pkg}.b import B\nA = B + 1\n")
+            self.write("{pkg}/b.py", "B = 1\nfrom {pkg}.a import A\n")
+            after = reloader.plan(self.pkg)
+            report = reloader.reload(self.pkg)
+        a, b = self.pkg + ".a", self.pkg + ".b"
+        self.assertEqual(before.cycles, ((a, b),))
+        self.assertEqual(after.cycles, ((b, a),))
+        self.assertTrue(report.ok, report.format())
+        self.assertEqual((self.mod("{pkg}.a").A, self.mod("{pkg}.b").A), (2, 2))
+
+    def test_a_cycle_an_edit_made_is_found_and_entered_where_it_runs(self) -> None:
+        # As loaded, b reads a and a imports nothing: a runs first. As
+        # edited, a takes Z from b, which binds it before importing a: b
+        # must run first.
+        self.files({
+            "{pkg}/__init__.py": "",
+            "{pkg}/a.py": "X = 1\n",
+            "{pkg}/b.py": "import {pkg}.a\nY = {pkg}.a.X\n",
+        })
+        self.load("{pkg}.b")
+        with _state.State().use():
+            before = reloader.plan(self.pkg)  # the first reading, as loaded
+            self.write("{pkg}/a.py", "from {pkg}.b import Z\nX = Z\n")
+            self.write("{pkg}/b.py", "Z = 5\nimport {pkg}.a\nY = {pkg}.a.X\n")
+            after = reloader.plan(self.pkg)
+            report = reloader.reload(self.pkg)
+        a, b = self.pkg + ".a", self.pkg + ".b"
+        self.assertEqual(before.cycles, ())
+        self.assertEqual(after.cycles, ((b, a),))
+        self.assertTrue(report.ok, report.format())
+        self.assertEqual(self.mod("{pkg}.b").Y, 5)

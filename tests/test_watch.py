@@ -381,8 +381,9 @@ class NotedSourcesTest(unittest.TestCase):
     """What each module was imported from is noted and forgotten safely, garbage collection or not."""
 
     def test_a_collection_in_the_middle_of_noting_forgets_without_deadlock(self) -> None:
-        # A collection can run at any allocation, the dict's own included, and
-        # call the weak reference callback of a module noted before.
+        # A collection can run at any allocation, the dict's own included,
+        # and free a module noted before: its entry is never trusted again,
+        # and goes once the entries outgrow the sweep mark.
         from reloader import _sources, _state
 
         class Collecting(dict):  # type: ignore[type-arg]
@@ -403,8 +404,11 @@ class NotedSourcesTest(unittest.TestCase):
                 del dying
                 staying = types.ModuleType("staying")
                 _sources.note(staying, "/nowhere/staying.py", (2, 2, 2, 2))
-                done.append([entry[1] for entry in state.sources.values()]
-                            == ["/nowhere/staying.py"])
+                live = [entry[1] for entry in state.sources.values() if entry[0]() is not None]
+                state.sources_sweep_at = 1
+                _sources.note(staying, "/nowhere/staying.py", (2, 2, 2, 2))
+                done.append(live == ["/nowhere/staying.py"] and _sources.is_noted(staying)
+                            and [e[1] for e in state.sources.values()] == live)
 
         thread = threading.Thread(target=note_two, daemon=True)
         thread.start()
