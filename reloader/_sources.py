@@ -16,10 +16,10 @@ import os
 import sys
 import types
 import weakref
-from typing import Any, Callable, Iterable
+from typing import Callable, Iterable, Optional
 
 from . import _discovery, _state
-from ._changes import Signature, signature_of, stat_signature
+from ._changes import Signature, signature_of
 
 
 def note(module: types.ModuleType, path: str, signature: Signature) -> None:
@@ -34,29 +34,39 @@ def note(module: types.ModuleType, path: str, signature: Signature) -> None:
     # trusted when its reference still gives the module asked about.
     sources[id(module)] = (ref, path, signature)
     if len(sources) > state.sources_sweep_at:
-        for key in [key for key, entry in list(sources.items()) if entry[0]() is None]:
-            sources.pop(key, None)
-        state.sources_sweep_at = max(1024, 2 * len(sources))
+        _sweep(state)
 
 
-def note_read(names: Iterable[str], read_as: Callable[[str], Any]) -> None:
+def _sweep(state: _state.State) -> None:
+    """Drop the entries of freed modules."""
+    sources = state.sources
+    for key in [key for key, entry in list(sources.items()) if entry[0]() is None]:
+        sources.pop(key, None)
+    state.sources_sweep_at = max(1024, 2 * len(sources))
+
+
+def note_read(names: Iterable[str], read_as: Callable[[str], Optional[Signature]]) -> None:
     """Record, for each module a reload just ran, the source it ran.
 
-    `read_as(origin)` is the stat of the file when the reload read it, or
-    None: the file as it was then, not as it is now.
+    `read_as(origin)` is the file's signature when the reload read it, or
+    None: the file as it was then, not as it is now. Noted under the path
+    the module names (`edited` resolves links). Runs for every module of
+    every reload: one pass, nothing called per module but what must be.
     """
+    state = _state.current()
+    sources, modules, ref = state.sources, sys.modules, weakref.ref
     for name in names:
-        module = sys.modules.get(name)
-        if not isinstance(module, types.ModuleType):
+        module = modules.get(name)
+        if type(module) is not types.ModuleType:
             continue
-        origin = getattr(object.__getattribute__(module, "__dict__").get("__spec__"),
-                         "origin", None)
-        stat = read_as(origin) if isinstance(origin, str) else None
-        if stat is None:
+        origin = getattr(getattr(module, "__spec__", None), "origin", None)
+        if not isinstance(origin, str):
             continue
-        info = _discovery.describe(name, module)
-        if info is not None and info.path is not None:
-            note(module, info.path, stat_signature(stat))
+        signature = read_as(origin)
+        if signature is not None:
+            sources[id(module)] = (ref(module), origin, signature)  # as note()
+    if len(sources) > state.sources_sweep_at:
+        _sweep(state)
 
 
 def note_loaded(names: Iterable[str]) -> None:
@@ -90,7 +100,9 @@ def edited(module: types.ModuleType, path: str, current: Signature) -> bool:
     that cannot tell, its file counts as unchanged from now on.
     """
     entry = _state.current().sources.get(id(module))
-    if entry is not None and entry[0]() is module and entry[1] == path:
+    if entry is not None and entry[0]() is module and (
+        entry[1] == path or os.path.realpath(entry[1]) == path
+    ):
         return entry[2] != current
     changed = _differs_from_cache(module, path, current)
     if not changed:

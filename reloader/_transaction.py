@@ -28,6 +28,7 @@ import zipimport
 from stat import S_ISREG
 from typing import Any, Callable, Dict, List, Optional, Sequence, Set, Tuple
 
+from ._changes import Signature, stat_signature
 from ._report import Location, blame
 
 _MISSING = object()
@@ -184,9 +185,9 @@ class _Codes:
     """
 
     def __init__(self) -> None:
-        self.known: Dict[str, Tuple[Tuple[int, int, int, int], types.CodeType]] = {}
-        #: path -> what os.stat() said of the file when its code was last asked for.
-        self.read_as: Dict[str, os.stat_result] = {}
+        self.known: Dict[str, Tuple[Signature, types.CodeType]] = {}
+        #: path -> the file's signature when its code was last asked for.
+        self.read_as: Dict[str, Signature] = {}
         self.unwritten: List[Tuple[str, str, os.stat_result, types.CodeType]] = []
         self.caches: Dict[Tuple[str, Optional[str]], Optional[str]] = {}
         self.lock = threading.Lock()
@@ -198,8 +199,7 @@ class _Codes:
         stat = os.stat(path)
         if not S_ISREG(stat.st_mode):  # a folder or a pipe now: no module file is there
             raise FileNotFoundError(errno.ENOENT, "not a file", path)
-        self.read_as[path] = stat
-        signature = (stat.st_mtime_ns, stat.st_ctime_ns, stat.st_size, stat.st_ino)
+        signature = self.read_as[path] = stat_signature(stat)
         known = self.known.get(path)
         if known is not None and known[0] == signature:
             return known[1]
@@ -303,8 +303,8 @@ def source_code(path: str) -> types.CodeType:
     return codes.code(path)
 
 
-def read_as(path: str) -> Optional[os.stat_result]:
-    """The file's stat when `source_code(path)` last read it; None if it never did."""
+def read_as(path: str) -> Optional[Signature]:
+    """The file's signature when `source_code(path)` last read it; None if it never did."""
     return codes.read_as.get(path)
 
 

@@ -1,6 +1,7 @@
 """Import edges from source and namespaces, cycles and dependency order."""
 
 import gc
+import os
 import sys
 import types
 import unittest
@@ -461,6 +462,21 @@ class EditedImporterTest(PackageCase):
                          "reads VALUE from {} at import (line 1)".format(self.leaf))
 
 
+    @unittest.skipUnless(hasattr(os, "symlink"), "no symbolic links here")
+    def test_a_module_reloaded_through_a_linked_folder(self) -> None:
+        # The reload notes the path the module was found at; the selection
+        # asks with the file's real path.
+        linked = os.path.join(self.root, "linked")
+        os.makedirs(linked)
+        os.symlink(self.path("{pkg}"), os.path.join(linked, self.pkg))
+        sys.path.insert(0, linked)
+        for name in (self.pkg, self.leaf, self.reader):
+            del sys.modules[name]
+        self.load("{pkg}.reader")
+        self.assertTrue(self.mod("{pkg}.reader").__file__.startswith(linked))
+        self.test_a_module_reloaded_runs_what_the_reload_read()
+
+
 class EditedCycleTest(PackageCase):
     def test_a_cycle_is_entered_as_its_files_now_require(self) -> None:
         # Read when loaded, neither module needs the other first. As edited,
@@ -505,3 +521,4 @@ class EditedCycleTest(PackageCase):
         self.assertEqual(after.cycles, ((b, a),))
         self.assertTrue(report.ok, report.format())
         self.assertEqual(self.mod("{pkg}.b").Y, 5)
+
