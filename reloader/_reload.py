@@ -142,11 +142,15 @@ def _select(targets: Sequence[object], dependents: bool, offer: bool = False) ->
 
 
 @contextlib.contextmanager
-def _collector_paused() -> Iterator[None]:
+def _collector_paused(young_after: bool = False) -> Iterator[None]:
     # A reload allocates many objects: the new modules, and reloader's own
     # bookkeeping (tables, undo logs). The collections they would trigger walk
-    # the whole heap of a large program again and again; the garbage they
-    # would find is collected as usual once the reload is over.
+    # the whole heap of a large program again and again. With `young_after`
+    # (a reload), the youngest generation (all it allocated, which the
+    # collector would walk at the next allocation anyway) is collected once
+    # it is over: the new classes it discarded for the old ones go now,
+    # rather than stay to hold the old classes' functions when the next
+    # reload asks who holds them.
     enabled = gc.isenabled()
     gc.disable()
     try:
@@ -154,6 +158,8 @@ def _collector_paused() -> Iterator[None]:
     finally:
         if enabled:
             gc.enable()
+            if young_after:
+                gc.collect(0)
 
 
 def learn_importers(names: Iterable[str]) -> bool:
@@ -212,7 +218,7 @@ def reload(
                 "reload hook); schedule it to run after the current reload instead"
             )
         try:
-            with _collector_paused():
+            with _collector_paused(young_after=True):
                 _active.running = True
                 report: Optional[Report] = None
                 try:

@@ -1,5 +1,6 @@
 """Old functions, methods and classes the program still holds run the new code after a reload."""
 
+import gc
 import sys
 import types
 
@@ -162,6 +163,24 @@ class ClassTest(UpdateCase):
         self.assertEqual(old.hello(), "a new base new")
         self.assertEqual(new.hello(), "a new base new")
         self.assertEqual(self.mod("{pkg}.b").B().hello(), "a new base new")
+
+    def test_the_new_class_object_discarded_is_freed_by_the_reload(self) -> None:
+        # Left to the collector's next pass, it would still hold the methods
+        # the old class took from it when the next reload asks who holds them.
+        self.write("{pkg}/__init__.py")
+        self.write("{pkg}/a.py", "class A:\n    def run(self):\n        return 'old'\n")
+        module = self.load("{pkg}.a")
+        OldA, instance = module.A, module.A()
+        thresholds = gc.get_threshold()
+        self.addCleanup(gc.set_threshold, *thresholds)
+        gc.collect()
+        gc.set_threshold(10**6)  # no pass of the collector's own before the count below
+        self.write("{pkg}/a.py", "class A:\n    def run(self):\n        return 'new'\n")
+        self.assertTrue(self.reload().ok)
+        classes = [c for c in gc.get_objects() if isinstance(c, type)
+                   and c.__module__ == self.pkg + ".a" and c.__qualname__ == "A"]
+        self.assertEqual(classes, [OldA])
+        self.assertEqual(instance.run(), "new")
 
     def test_dropped_attribute_is_removed_and_new_one_added(self) -> None:
         self.write("{pkg}/__init__.py")

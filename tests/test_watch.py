@@ -10,7 +10,7 @@ import threading
 import time
 import types
 import unittest
-from typing import Any, Callable, List, Optional, Tuple
+from typing import Any, Callable, Dict, List, Optional, Tuple
 from unittest import mock
 
 import reloader
@@ -291,10 +291,21 @@ class EarlierEditsTest(WatcherCase):
         # Left due, the pass over the young objects runs in the first check.
         if not gc.isenabled():
             self.skipTest("the collector is off in this interpreter")
+        passes: List[int] = []
+
+        def note(phase: str, info: Dict[str, int]) -> None:
+            if phase == "start":
+                passes.append(info["generation"])
+
+        gc.callbacks.append(note)
+        self.addCleanup(gc.callbacks.remove, note)
         for _ in range(3):
-            self.watch()
-            self.assertEqual(gc.get_count()[1], 0)
+            watcher = self.watch()
+            self.assertGreaterEqual(max(passes), 1)  # over the young generations
             self.assertLess(gc.get_count()[0], gc.get_threshold()[0])
+            del passes[:]
+            self.assertIsNone(watcher.check())  # nothing changed: nothing reloaded
+            self.assertEqual(passes, [])
 
     def test_an_edit_saved_before_the_watcher_through_a_linked_folder(self) -> None:
         # The package is imported through a link (a host's plug-in folder
