@@ -6,7 +6,7 @@ import sys
 import types
 import unittest
 import weakref
-from typing import Dict, List
+from typing import Any, Dict, List
 
 import reloader
 from reloader import _graph, _state
@@ -478,47 +478,40 @@ class EditedImporterTest(PackageCase):
 
 
 class EditedCycleTest(PackageCase):
+    def edit(self, loaded: Dict[str, str], edited: Dict[str, str], load: str) -> List[Any]:
+        """Load `loaded`, plan, write `edited`: the plans before and after, and the reload's report."""
+        self.files(dict(loaded, **{"{pkg}/__init__.py": ""}))
+        self.load(load)
+        with _state.State().use():
+            before = reloader.plan(self.pkg)  # the first reading, as loaded
+            self.files(edited)
+            after = reloader.plan(self.pkg)
+            report = reloader.reload(self.pkg)
+        self.assertTrue(report.ok, report.format())
+        return [before.cycles, after.cycles]
+
     def test_a_cycle_is_entered_as_its_files_now_require(self) -> None:
         # Read when loaded, neither module needs the other first. As edited,
         # b must run first: a takes B from b, which binds it before its own
         # import of a, while a binds A only after its import of b.
-        self.files({
-            "{pkg}/__init__.py": "",
-            "{pkg}/a.py": "import {pkg}.b\nA = 1\n",
-            "{pkg}/b.py": "import {pkg}.a\nB = 1\n",
-        })
-        self.load("{pkg}.a")
-        with _state.State().use():
-            before = reloader.plan(self.pkg)  # the first reading, as loaded
-            self.write("{pkg}/a.py", "from {pkg}.b import B\nA = B + 1\n")
-            self.write("{pkg}/b.py", "B = 1\nfrom {pkg}.a import A\n")
-            after = reloader.plan(self.pkg)
-            report = reloader.reload(self.pkg)
+        cycles = self.edit(
+            {"{pkg}/a.py": "import {pkg}.b\nA = 1\n", "{pkg}/b.py": "import {pkg}.a\nB = 1\n"},
+            {"{pkg}/a.py": "from {pkg}.b import B\nA = B + 1\n",
+             "{pkg}/b.py": "B = 1\nfrom {pkg}.a import A\n"},
+            "{pkg}.a")
         a, b = self.pkg + ".a", self.pkg + ".b"
-        self.assertEqual(before.cycles, ((a, b),))
-        self.assertEqual(after.cycles, ((b, a),))
-        self.assertTrue(report.ok, report.format())
+        self.assertEqual(cycles, [((a, b),), ((b, a),)])
         self.assertEqual((self.mod("{pkg}.a").A, self.mod("{pkg}.b").A), (2, 2))
 
     def test_a_cycle_an_edit_made_is_found_and_entered_where_it_runs(self) -> None:
         # As loaded, b reads a and a imports nothing: a runs first. As
         # edited, a takes Z from b, which binds it before importing a: b
         # must run first.
-        self.files({
-            "{pkg}/__init__.py": "",
-            "{pkg}/a.py": "X = 1\n",
-            "{pkg}/b.py": "import {pkg}.a\nY = {pkg}.a.X\n",
-        })
-        self.load("{pkg}.b")
-        with _state.State().use():
-            before = reloader.plan(self.pkg)  # the first reading, as loaded
-            self.write("{pkg}/a.py", "from {pkg}.b import Z\nX = Z\n")
-            self.write("{pkg}/b.py", "Z = 5\nimport {pkg}.a\nY = {pkg}.a.X\n")
-            after = reloader.plan(self.pkg)
-            report = reloader.reload(self.pkg)
+        cycles = self.edit(
+            {"{pkg}/a.py": "X = 1\n", "{pkg}/b.py": "import {pkg}.a\nY = {pkg}.a.X\n"},
+            {"{pkg}/a.py": "from {pkg}.b import Z\nX = Z\n",
+             "{pkg}/b.py": "Z = 5\nimport {pkg}.a\nY = {pkg}.a.X\n"},
+            "{pkg}.b")
         a, b = self.pkg + ".a", self.pkg + ".b"
-        self.assertEqual(before.cycles, ())
-        self.assertEqual(after.cycles, ((b, a),))
-        self.assertTrue(report.ok, report.format())
+        self.assertEqual(cycles, [(), ((b, a),)])
         self.assertEqual(self.mod("{pkg}.b").Y, 5)
-
