@@ -276,7 +276,8 @@ def _reload(targets: Sequence[object], dependents: bool, update: bool) -> Report
         report = attempt.report_failure(failure, prepared)
         raise ReloadError(report) from report.error
     reloaded = [name for name in order if name not in transaction.removed]
-    _sources.note_read(reloaded, _transaction.read_as)  # which file version each one runs
+    # Which file version each one runs; the old modules' notes go.
+    _sources.note_read(reloaded, _transaction.read_as, transaction.old.values())
     # 6. Finish: the hosts register the new code, before step 7 changes the old
     #    modules (a host may read what it set on them).
     attempt.finish(reloaded)

@@ -45,16 +45,23 @@ def _sweep(state: _state.State) -> None:
     state.sources_sweep_at = max(1024, 2 * len(sources))
 
 
-def note_read(names: Iterable[str], read_as: Callable[[str], Optional[Signature]]) -> None:
+def note_read(names: Iterable[str], read_as: Callable[[str], Optional[Signature]],
+              replaced: Iterable[types.ModuleType] = ()) -> None:
     """Record, for each module a reload just ran, the source it ran.
 
     `read_as(origin)` is the file's signature when the reload read it, or
     None: the file as it was then, not as it is now. Noted under the path
-    the module names (`edited` resolves links). Runs for every module of
-    every reload: one pass, nothing called per module but what must be.
+    the module names (`edited` resolves links). The entries of the
+    `replaced` modules go: only loaded modules are asked about. Runs for
+    every module of every reload: one pass, nothing called per module but
+    what must be.
     """
     state = _state.current()
     sources, modules, ref = state.sources, sys.modules, weakref.ref
+    for old in replaced:
+        entry = sources.get(id(old))
+        if entry is not None and entry[0]() is old:
+            del sources[id(old)]
     for name in names:
         module = modules.get(name)
         if type(module) is not types.ModuleType:
