@@ -362,11 +362,17 @@ _file_bodies: Dict[Tuple[str, str], Tuple[Tuple[int, int], Optional[Dict[str, _r
 
 
 def _runs_older_source(name: str, module: types.ModuleType) -> bool:
-    """Whether the module's file changed since the module was loaded from it."""
+    """Whether the module's source file changed since the module was loaded from it.
+
+    Only a `.py` file is its source: a module loaded from bytecode alone has
+    none to compare, and is judged by what its loader gives.
+    """
     info = describe(name, module)
     path = info.path if info is not None else None
-    current = _file_signature(path) if path is not None else None
-    return path is not None and current is not None and _sources.edited(module, path, current)
+    if path is None or not path.endswith(".py"):
+        return False
+    current = _file_signature(path)
+    return current is not None and _sources.edited(module, path, current)
 
 
 def _loaded_top_level(name: str, module: types.ModuleType) -> Optional[_reach.TopLevel]:

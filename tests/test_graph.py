@@ -2,6 +2,7 @@
 
 import gc
 import os
+import py_compile
 import sys
 import types
 import unittest
@@ -452,6 +453,20 @@ class EditedImporterTest(PackageCase):
         self.assertEqual(the_plan.names, [self.leaf])
         self.assertEqual(the_plan.kept,
                          {self.reader: "uses {} at call time only".format(self.leaf)})
+
+    def test_a_module_loaded_from_bytecode_alone_has_no_source_to_compare(self) -> None:
+        # Its .pyc is its file: no source edited since, and none to read.
+        self.write("{pkg}/leaf.py", "VALUE = 1\n\ndef f():\n    return VALUE\n")
+        del sys.modules[self.leaf]
+        self.write("{pkg}/user.py", "from {pkg}.leaf import f\nUSED = f()\n")
+        py_compile.compile(self.path("{pkg}/user.py"), cfile=self.path("{pkg}/user.pyc"))
+        os.remove(self.path("{pkg}/user.py"))
+        self.load("{pkg}.user")
+        with self.session.use():
+            self.write("{pkg}/leaf.py", "VALUE = 2\n\ndef f():\n    return VALUE\n")
+            the_plan = reloader.plan(self.leaf)
+        self.assertEqual({m.name: m.reason for m in the_plan.modules}.get(self.pkg + ".user"),
+                         "imports {} (its source cannot be read)".format(self.leaf))
 
     def test_edited_after_its_first_reading_it_is_read_as_loaded(self) -> None:
         with self.session.use():
