@@ -206,15 +206,9 @@ def _file_signature(path: str) -> Optional[Signature]:
     return signature
 
 
-def _signature(path: str) -> Optional[Tuple[int, int]]:
-    """The file's (mtime_ns, size), looked up once per selection; None when it cannot be."""
-    signature = _file_signature(path)
-    return signature[:2] if signature is not None else None
-
-
-# (path, module name) -> ((mtime_ns, size), Parsed): a file read once stays
+# (path, module name) -> (stat signature, Parsed): a file read once stays
 # read while it does not change, whichever module object was loaded from it.
-_file_parsed: Dict[Tuple[str, str], Tuple[Tuple[int, int], Optional[Parsed]]] = {}
+_file_parsed: Dict[Tuple[str, str], Tuple[Signature, Optional[Parsed]]] = {}
 
 
 def _read_text(path: str) -> str:
@@ -245,14 +239,14 @@ T = TypeVar("T")
 
 
 def _from_file(
-    cache: Dict[Tuple[str, str], Tuple[Tuple[int, int], Optional[T]]],
+    cache: Dict[Tuple[str, str], Tuple[Signature, Optional[T]]],
     read: Callable[[str, str, bool], Optional[T]], name: str, module: types.ModuleType,
 ) -> Optional[T]:
     """`read(source, name, is_package)` of the module's source, once per unchanged file."""
     info = describe(name, module)
     if info is None or info.path is None:
         return None
-    signature = _signature(info.path)  # None for an archive member: its loader gives the source
+    signature = _file_signature(info.path)  # None for an archive member: its loader reads it
     cached = cache.get((info.path, name))
     if signature is not None and cached is not None and cached[0] == signature:
         return cached[1]
@@ -354,11 +348,11 @@ def holds_from(name: str, module: types.ModuleType) -> FrozenSet[str]:
     return frozenset(runtime_references(object.__getattribute__(module, "__dict__"), name))
 
 
-# (path, module name) -> ((mtime_ns, size), what its import-time code does):
+# (path, module name) -> (stat signature, what its import-time code does):
 # a module run again from an unchanged file is not parsed again.
-_file_code: Dict[Tuple[str, str], Tuple[Tuple[int, int], Optional[_reach.TopLevel]]] = {}
+_file_code: Dict[Tuple[str, str], Tuple[Signature, Optional[_reach.TopLevel]]] = {}
 # The same for what the bodies of its functions and classes read when called.
-_file_bodies: Dict[Tuple[str, str], Tuple[Tuple[int, int], Optional[Dict[str, _reach.Reads]]]] = {}
+_file_bodies: Dict[Tuple[str, str], Tuple[Signature, Optional[Dict[str, _reach.Reads]]]] = {}
 
 
 def _runs_older_source(name: str, module: types.ModuleType) -> bool:
@@ -484,9 +478,9 @@ def _unknown(name: str, module: types.ModuleType, imported: str) -> str:
     return "imports {} (its source cannot be read)".format(imported)
 
 
-# (file, module name) -> ((mtime_ns, size), what its import statements name):
+# (file, module name) -> (stat signature, what its import statements name):
 # a module run again from an unchanged file is not read again.
-_file_imports: Dict[Tuple[str, str], Tuple[Tuple[int, int], FrozenSet[str]]] = {}
+_file_imports: Dict[Tuple[str, str], Tuple[Signature, FrozenSet[str]]] = {}
 
 
 def _imports_of(name: str, module: types.ModuleType) -> FrozenSet[str]:
@@ -494,7 +488,7 @@ def _imports_of(name: str, module: types.ModuleType) -> FrozenSet[str]:
     namespace = object.__getattribute__(module, "__dict__")
     path = written_file(namespace)
     if path is not None and path.endswith(".py"):
-        signature = _signature(path)
+        signature = _file_signature(path)
         cached = _file_imports.get((path, name))
         if signature is not None and cached is not None and cached[0] == signature:
             return cached[1]
