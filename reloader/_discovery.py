@@ -461,7 +461,7 @@ class _Table:
     def refresh(self) -> Set[str]:
         """Update from `sys.modules`; return the names added, replaced or removed."""
         if not self.seen:
-            return self._first_look(dict(sys.modules))
+            return self._first_look(sys.modules.copy())
         try:
             # Entries are compared by identity first: no code of theirs runs
             # unless one changed, and then it is copied and compared again.
@@ -469,7 +469,7 @@ class _Table:
                 return set()
         except Exception:  # an entry whose __eq__ raises: compare one by one
             pass
-        current: Dict[str, object] = dict(sys.modules)
+        current: Dict[str, object] = sys.modules.copy()
         try:
             # Entries (name, module) hash by identity: one pass in C.
             changed = {name for name, _ in current.items() ^ self.seen.items()}
