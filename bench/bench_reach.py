@@ -11,8 +11,8 @@ then edits one leaf module that many others depend on, and prints medians of:
 
 1. `Watcher.check()` after the edit, against a fresh import of exactly the
    modules that must run again (those whose import-time code reads what
-   changed: the plan's list), and against IPython's `ModuleReloader.check()`
-   (`%autoreload 2`) when IPython is importable;
+   changed: the plan's list), the two timed in turns, and against IPython's
+   `ModuleReloader.check()` (`%autoreload 2`) when IPython is importable;
 2. `reload("app")` with live update, against a fresh import of the package
    (the first two reloads of the package, which select anew, printed apart);
 3. the first call of a session against a later one, each after an edit of
