@@ -32,6 +32,7 @@ from typing import (
     Tuple,
     TypeVar,
     Union,
+    cast,
 )
 
 from . import _state
@@ -262,6 +263,11 @@ def describe(name: str, module: object) -> Optional[ModuleInfo]:
     return info if declared is None else info._replace(protected=declared)
 
 
+def modules_now() -> Dict[str, object]:
+    """A copy of `sys.modules`: the table cloned whole in C (dict() inserts entry by entry)."""
+    return cast(Dict[str, object], sys.modules.copy())
+
+
 def loaded_module(name: str) -> Optional[types.ModuleType]:
     """The module loaded as `name`, or None when the entry is missing or not a module."""
     module = sys.modules.get(name)
@@ -461,7 +467,7 @@ class _Table:
     def refresh(self) -> Set[str]:
         """Update from `sys.modules`; return the names added, replaced or removed."""
         if not self.seen:
-            return self._first_look(sys.modules.copy())
+            return self._first_look(modules_now())
         try:
             # Entries are compared by identity first: no code of theirs runs
             # unless one changed, and then it is copied and compared again.
@@ -469,7 +475,7 @@ class _Table:
                 return set()
         except Exception:  # an entry whose __eq__ raises: compare one by one
             pass
-        current: Dict[str, object] = sys.modules.copy()
+        current = modules_now()
         try:
             # Entries (name, module) hash by identity: one pass in C.
             changed = {name for name, _ in current.items() ^ self.seen.items()}

@@ -26,7 +26,7 @@ import time
 import types
 import zipimport
 from stat import S_ISREG
-from typing import Any, Callable, Dict, List, Optional, Sequence, Set, Tuple
+from typing import Any, Callable, Dict, List, Optional, Sequence, Set, Tuple, cast
 
 from ._changes import Signature, stat_signature
 from ._report import Location, blame
@@ -493,7 +493,7 @@ class Transaction:
         try:
             # Taken before the purge starts, so that an interrupt arriving
             # during the purge finds everything it needs to restore.
-            self.before = sys.modules.copy()  # not dict(): copies the table whole, in C
+            self.before = cast(Dict[str, object], sys.modules.copy())  # cloned whole, in C
             try:
                 self._purge()
                 self._import_all()
