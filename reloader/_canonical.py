@@ -91,10 +91,22 @@ class Canon:
                     namespace[key] = rebuilt
             elif issubclass(kind, type):
                 if value.__module__ == name and id(value) not in patched:
-                    for member in list(value.__dict__.values()):
-                        self.member(member, name, value.__qualname__)
+                    self._split_class(value, name)
             else:
                 self.member(value, name, key)
+
+    def _split_class(self, cls: type, module: str) -> None:
+        # A new class in use beside its old one: what its body holds, and a
+        # class or member of the module patched after the body ran.
+        for key, member in list(cls.__dict__.items()):
+            if self.new.get(id(member), _MISSING) is member:
+                try:
+                    type.__setattr__(cls, key, self.old[id(member)])
+                except TypeError as error:  # a metaclass that refuses type.__setattr__
+                    self.notes["{}.{}.{}".format(module, cls.__qualname__, key)] = (
+                        "it keeps the new object its class body made ({})".format(error))
+            else:
+                self.member(member, module, cls.__qualname__)
 
     def member(self, member: Any, module: str, name: str) -> None:
         """Point what `module.name` holds at the canonical objects."""

@@ -82,6 +82,8 @@ class ClassPatcher:
         #: Classes waiting for their bases or metaclass to be patched first.
         self.waiting: List[Tuple[type, type, List[Any]]] = []
         self.waiting_ids: Set[int] = set()
+        #: ids of new classes that must not replace their old one -> why.
+        self.refused: Dict[int, str] = {}
 
     def update_later(self, old: type, new: type, instances: Sequence[Any]) -> None:
         """`update`, once the modules that made `new`'s bases and metaclass finished.
@@ -116,7 +118,7 @@ class ClassPatcher:
             return self.canon.old[id(new)] is old
         if old.__qualname__ != new.__qualname__ or id(new) in self.split:
             return False
-        why = refusal(old, new, self.canon, self.split)
+        why = self.refused.get(id(new)) or refusal(old, new, self.canon, self.split)
         if why is None:
             marks = (len(self.journal.entries), len(self.canon.new), len(self.pairer.pairs),
                      len(self.containers), len(self.bodies))
@@ -247,9 +249,9 @@ class ClassPatcher:
             if mapped.get(id(value), MISSING) is value:  # value may be None
                 value = canonical[id(value)]
             type.__setattr__(old, key, value)
-            if kind not in _INERT:
-                module = getattr(kind, "__module__", None)
-                if module == old.__module__ or module in self.running:  # an enum member, maybe
+            if kind not in _INERT:  # an enum member or a class patched later, maybe
+                module = getattr(value if issubclass(kind, type) else kind, "__module__", None)
+                if module == old.__module__ or module in self.running:
                     self.attributes += (old, key, value)
         if not old_dict.keys() <= new_dict.keys():
             drop_removed(old, new, is_enum)
@@ -257,10 +259,22 @@ class ClassPatcher:
             update_enum(old, new, self.canon, self.journal, self.notes)
         for instance in instances:
             if type(instance) is new:
-                journal.set_class(instance, old)
+                self._reclass(instance, new, old)
         if fields[0] is not None or fields[1] is not None:
             self._note_fields(old, fields, new)
         self.bodies += (old, new)
+
+    def _reclass(self, instance: Any, new: type, old: type) -> None:
+        try:
+            self.journal.set_class(instance, old)
+        except TypeError as error:
+            if new.__bases__ == old.__bases__:
+                raise
+            try:  # with slots, __class__ assignment wants both classes on one base
+                self.journal.set(new, "__bases__", old.__bases__)
+            except TypeError:
+                raise error from None
+            self.journal.set_class(instance, old)
 
     def _note_fields(self, old: type, before: Tuple[Any, Any], new: type) -> None:
         # Instances made before the reload keep the fields they were made with.

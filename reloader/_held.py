@@ -11,10 +11,14 @@ It only reads reference counts and attributes; it changes nothing.
 
 import sys
 import types
-from typing import Any, Dict, List, Tuple
+from typing import Any, Dict, List, Set, Tuple
 
 from . import _state
-from ._pairing import CALLABLES, PLAIN
+from ._pairing import CALLABLES, PLAIN, cell_value, functions_of
+
+#: The descriptors of an instance layout (`__dict__`, `__weakref__`, slots): they hold their class.
+_LAYOUT = frozenset((types.GetSetDescriptorType, types.MemberDescriptorType))
+_WRAPPERS = frozenset((classmethod, staticmethod, property))
 
 
 def _counted(thing: Any) -> int:
@@ -122,3 +126,24 @@ def only_held_by(thing: Any, holders: int) -> bool:
     Call it with a variable of the caller, as `unheld`.
     """
     return sys.getrefcount(thing) <= holders + _CALLED
+
+
+def class_parts(cls: type) -> int:
+    """How many references to `cls` its own parts hold.
+
+    Its `__mro__`, the descriptors of its instance layout (`__dict__`,
+    `__weakref__`, slots) and the `__class__` cells of its methods (`super()`).
+    """
+    parts = 1
+    cells: Set[int] = set()
+    for value in cls.__dict__.values():
+        kind = type(value)
+        if kind is types.FunctionType:
+            if value.__closure__ is not None:
+                cells.update(id(c) for c in value.__closure__ if cell_value(c) is cls)
+        elif kind in _LAYOUT:
+            parts += value.__objclass__ is cls
+        elif kind in _WRAPPERS:
+            for function in functions_of(value):
+                cells.update(id(c) for c in function.__closure__ or () if cell_value(c) is cls)
+    return parts + len(cells)

@@ -94,8 +94,11 @@ def _put_class(instance: Any, cls: type) -> None:
     setter = type.__setattr__ if isinstance(instance, type) else object.__setattr__
     try:
         setter(instance, "__class__", cls)
-    except TypeError:
-        instance.__class__ = cls
+    except TypeError as error:
+        try:
+            instance.__class__ = cls
+        except Exception:
+            raise error from None  # why the layouts differ, not a frozen class's refusal
 
 
 def restore_class_dict(cls: type, saved: Dict[str, Any]) -> None:

@@ -10,10 +10,12 @@ instance holds (a command's callback) are paired by attribute name.
 It must not look past the two namespaces and what their objects hold directly.
 """
 
+import enum
 import struct
 import types
 from typing import Any, Dict, List, Optional, Set, Tuple
 
+from . import _instances
 from ._held import unheld
 from ._journal import MISSING
 from ._pairing import CALLABLES, functions_of, wrapped
@@ -76,6 +78,9 @@ def match(update: Any, old_dict: Dict[str, Any], new_dict: Dict[str, Any]) -> No
             continue
         elif issubclass(old_kind, CALLABLES) or wrapped(old) is not None:
             later.append(key)
+    if classes:
+        del new, old, new_kind, old_kind  # the loop's last values would count as holders
+        _all_instances(update, classes, instances)
     # In the order of the names, but metaclasses and bases before the
     # classes made from them.
     for old, new in _bases_first(classes) if len(classes) > 1 else classes:
@@ -91,6 +96,38 @@ def match(update: Any, old_dict: Dict[str, Any], new_dict: Dict[str, Any]) -> No
         used.add(id(new))
         update.replaced[id(old)] = (old, new, "")
         update.pairer.pair(old, new)
+
+def _all_instances(
+    update: Any, classes: List[Tuple[type, type]], instances: Dict[int, List[Any]]
+) -> None:
+    """Add to `instances` those of each new class that module names do not hold.
+
+    Told apart by reference counts first (see `_instances`): most classes
+    have none, and then nothing else is looked at. Metaclasses and enums are
+    left out: their instances are classes and members, which the class
+    patcher and `_enums` reconcile.
+    """
+    wanted: Dict[int, type] = {}
+    for pair in classes:
+        cls = pair[1]  # also held by the new namespace and by `pair`
+        if issubclass(cls, type) or isinstance(cls, enum.EnumMeta):
+            continue
+        if _instances.unknown_references(cls, 2, len(instances.get(id(cls), ()))):
+            wanted[id(cls)] = cls
+    del cls
+    if not wanted:
+        return
+    found = _instances.made_during_reload(wanted, update.new_modules[-1])
+    if found is None:
+        for cls in wanted.values():
+            update.classes.refused[id(cls)] = (
+                "the module made instances of it that reloader cannot find: Python 3.7 "
+                "lists them apart only while the program froze nothing (gc.freeze())"
+            )
+        return
+    for key, made in found.items():
+        instances[key] = _instances.merged(instances.get(key, ()), made)
+
 
 def _match_instances(
     update: Any, old_dict: Dict[str, Any], new_dict: Dict[str, Any], keys: List[str]
@@ -121,16 +158,21 @@ def _match_instances(
 def _defined_in(cls: type, namespace: Dict[str, Any]) -> bool:
     """Whether `cls` was made by the module whose namespace is `namespace`.
 
-    Its methods read that namespace; `__module__` can name another module
-    (a package re-exporting it), and in an import cycle a module can hold a
-    class of another that has not finished running.
+    Its methods read that namespace (or the functions they wrap do);
+    `__module__` can name another module (a package re-exporting it), and in
+    an import cycle a module can hold a class of another that has not
+    finished running.
     """
     if namespace.get("__name__") == cls.__module__:
         return True
     for value in cls.__dict__.values():
         for function in functions_of(value):
-            if function.__globals__ is namespace:
-                return True
+            for _ in range(4):  # and what a decorator's wrapper names as what it wraps
+                if function.__globals__ is namespace:
+                    return True
+                function = wrapped(function)
+                if type(function) is not types.FunctionType:
+                    break
     return False
 
 

@@ -37,7 +37,7 @@ import time
 import types
 from typing import Dict, FrozenSet, Iterable, Iterator, List, Optional, Sequence, Set
 
-from . import _discovery, _graph, _reuse, _sources, _state, _transaction
+from . import _discovery, _graph, _instances, _reuse, _sources, _state, _transaction
 from ._report import Plan, PlannedModule, ReloadError, Report
 from ._steps import Attempt
 from ._transaction import Prepared, prepare
@@ -154,7 +154,11 @@ def _collector_paused(young_after: bool = False) -> Iterator[None]:
     enabled = gc.isenabled()
     gc.disable()
     try:
-        yield
+        if young_after:
+            with _instances.frozen_out():  # what the reload makes can be listed apart
+                yield
+        else:
+            yield
     finally:
         if enabled:
             gc.enable()

@@ -110,7 +110,9 @@ class Updater:
             if canonical is not value:
                 if cls.__dict__.get(key) is value:
                     type.__setattr__(cls, key, canonical)  # the class dictionary's undo covers it
-            elif not final and type(value).__module__ in running:
+            elif not final and getattr(
+                value if isinstance(value, type) else type(value), "__module__", None
+            ) in running:
                 self.classes.attributes += (cls, key, value)  # its module has not finished
 
     def undo(self) -> List[str]:

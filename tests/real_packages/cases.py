@@ -1053,3 +1053,109 @@ def use(h):
     return [h["array"].tolist(), h["column_stack"]([h["array"], h["array"]]).shape,
             isinstance(h["array"], sys.modules["numpy"].ndarray), h["dtype"].itemsize]
 """)
+
+case("pyparsing", "pyparsing", "pyparsing", "pyparsing.core:ParserElement.parse_string", """
+import sys
+
+import pyparsing as pp
+
+INTEGER = pp.Word(pp.nums).set_parse_action(lambda tokens: int(tokens[0]))
+PAIR = pp.Suppress("(") + INTEGER + pp.Suppress(",") + INTEGER + pp.Suppress(")")
+
+
+def smoke():
+    core = sys.modules["pyparsing.core"]
+    return [PAIR.parse_string("(1, 2)").as_list(),
+            pp.Word(pp.alphas)[1, ...].parse_string("ab cd").as_list(),
+            pp.common.integer.parse_string("42").as_list(),
+            (pp.Literal("a") + "b").parse_string("ab").as_list(),
+            all(isinstance(part, core.ParserElement) for part in pp.common.number.exprs)]
+
+
+def hold():
+    word = pp.Word(pp.alphas)
+    return {"word": word, "parse": word.parse_string, "cls": pp.Word, "pair": PAIR}
+
+
+def use(h):
+    core = sys.modules["pyparsing.core"]
+    return [h["parse"]("hello").as_list(), h["pair"].parse_string("(3,4)").as_list(),
+            isinstance(h["word"], core.Word), h["cls"]("xy").parse_string("yx").as_list()]
+""")
+
+case("peewee", "peewee", "peewee", "peewee:Field.db_value", """
+import sys
+
+import peewee
+
+DB = peewee.SqliteDatabase(":memory:")
+
+
+class Item(peewee.Model):
+    name = peewee.CharField()
+    size = peewee.IntegerField(default=1)
+
+    class Meta:
+        database = DB
+
+
+DB.connect()
+DB.create_tables([Item])
+
+
+def smoke():
+    Item.delete().execute()
+    Item.create(name="a", size=2)
+    Item.create(name="b")
+    return [[(item.name, item.size) for item in Item.select().order_by(Item.name)],
+            Item.select().where(Item.size > 1).count(),
+            peewee.IntegerField().field_type,
+            isinstance(Item.name, sys.modules["peewee"].CharField)]
+
+
+def hold():
+    item = Item(name="held", size=3)
+    return {"item": item, "model": Item, "field": Item.size, "value": Item.size.db_value}
+
+
+def use(h):
+    return [h["item"].name, h["field"].name, isinstance(h["item"], h["model"]),
+            h["value"](5), h["field"].db_value("6"),
+            isinstance(h["field"], sys.modules["peewee"].IntegerField)]
+""")
+
+case("beartype", "beartype", "beartype", "beartype.door._func.doorfunc:is_bearable", """
+import sys
+
+from beartype import beartype
+from beartype.door import is_bearable
+from beartype.typing import List, Protocol
+
+
+@beartype
+def double(number: int) -> int:
+    return number * 2
+
+
+class Sized(Protocol):
+    def size(self) -> int: ...
+
+
+def smoke():
+    try:
+        double("a")
+        refused = None
+    except Exception as error:
+        refused = type(error).__name__
+    return [double(2), refused, is_bearable(3, int), is_bearable("a", int),
+            is_bearable([1, 2], List[int]), sys.modules["beartype.typing"].Protocol in Sized.__mro__]
+
+
+def hold():
+    return {"double": double, "check": is_bearable, "protocol": Protocol}
+
+
+def use(h):
+    return [h["double"](5), h["check"](1, int), h["check"]("x", List[int]),
+            h["protocol"] in Sized.__mro__]
+""")

@@ -1,0 +1,214 @@
+"""Live update: what a module made at import of its own classes follows them to the old class.
+
+Found reloading pyparsing (grammar parts inside module-level grammars, a
+class attribute naming a class defined later), peewee (a slotted subclass of
+a patched base), jsonschema (a layout that cannot be re-classed) and beartype
+(a class named for its package, whose method a decorator wraps): each stands
+for a pattern common in real packages.
+"""
+
+import gc
+import sys
+import unittest
+from unittest import mock
+
+import reloader
+from reloader import _instances
+from tests.support import PackageCase
+
+GRAMMAR = """
+class Part:
+    def kind(self):
+        return "{v}"
+
+class Whole:
+    def __init__(self, parts):
+        self.parts = parts
+
+class Registry:
+    pass
+
+Registry.default = Part()
+GRAMMAR = Whole([Part(), Whole([Part()])])
+"""
+
+
+class InstancesTest(PackageCase):
+    def setUp(self) -> None:
+        super().setUp()
+        self.write("{pkg}/__init__.py")
+
+    def test_instances_inside_other_objects_follow_their_patched_class(self) -> None:
+        self.write("{pkg}/g.py", GRAMMAR.replace("{v}", "old"))
+        Part = self.load("{pkg}.g").Part
+        held = Part()
+        self.write("{pkg}/g.py", GRAMMAR.replace("{v}", "new"))
+        report = reloader.reload(self.pkg)
+        self.assertTrue(report.ok, report)
+        g = self.mod("{pkg}.g")
+        self.assertIs(g.Part, Part)  # patched in place: one class
+        inner = [g.GRAMMAR.parts[0], g.GRAMMAR.parts[1].parts[0], g.Registry.default]
+        self.assertEqual([type(part) for part in inner], [Part] * 3)
+        self.assertEqual([part.kind() for part in inner + [held]], ["new"] * 4)
+        self.assertEqual(report.not_updated, {})
+
+    def test_without_generations_the_objects_older_than_the_reload_are_frozen_out(self) -> None:
+        # Python 3.7's gc.get_objects() lists every generation: the reload
+        # freezes what existed before it, and lists the rest.
+        self.write("{pkg}/g.py", GRAMMAR.replace("{v}", "old"))
+        Part = self.load("{pkg}.g").Part
+        with mock.patch.object(_instances, "BY_GENERATION", False):
+            self.write("{pkg}/g.py", GRAMMAR.replace("{v}", "new"))
+            report = reloader.reload(self.pkg)
+        g = self.mod("{pkg}.g")
+        self.assertEqual(report.not_updated, {})
+        self.assertIs(type(g.GRAMMAR.parts[1].parts[0]), Part)
+        self.assertEqual(gc.get_freeze_count(), 0)
+
+    def test_a_program_that_froze_objects_keeps_them_and_gets_the_new_class(self) -> None:
+        self.write("{pkg}/g.py", GRAMMAR.replace("{v}", "old"))
+        Part = self.load("{pkg}.g").Part
+        gc.freeze()
+        try:
+            with mock.patch.object(_instances, "BY_GENERATION", False):
+                self.write("{pkg}/g.py", GRAMMAR.replace("{v}", "new"))
+                report = reloader.reload(self.pkg)
+            self.assertGreater(gc.get_freeze_count(), 1000)  # not thawed: the program's
+        finally:
+            gc.unfreeze()
+        g = self.mod("{pkg}.g")
+        self.assertIsNot(g.Part, Part)  # left beside the old one, with all its instances
+        self.assertIs(type(g.GRAMMAR.parts[1].parts[0]), g.Part)
+        self.assertIn("that reloader cannot find", report.not_updated["{}.g.Part".format(self.pkg)])
+
+    def test_a_class_attribute_naming_a_class_defined_later_names_the_patched_one(self) -> None:
+        # As pyparsing's ParserElement._literalStringClass, set to Literal at import.
+        body = """
+            class Base:
+                literal_class = None
+                def make(self, text):
+                    return self.literal_class(text)
+            class Literal(Base):
+                def __init__(self, text):
+                    self.text = text
+                def show(self):
+                    return "{v}" + self.text
+            Base.literal_class = Literal
+            """
+        self.write("{pkg}/p.py", body.replace("{v}", "old"))
+        p = self.load("{pkg}.p")
+        Base, Literal = p.Base, p.Literal
+        self.write("{pkg}/p.py", body.replace("{v}", "new"))
+        report = reloader.reload(self.pkg)
+        self.assertTrue(report.ok, report)
+        p = self.mod("{pkg}.p")
+        self.assertEqual((p.Base, p.Literal), (Base, Literal))
+        self.assertIs(Base.literal_class, Literal)
+        made = Base().make("x")
+        self.assertIsInstance(made, Literal)
+        self.assertEqual(made.show(), "newx")
+
+    def test_a_class_left_beside_its_old_one_names_the_patched_classes(self) -> None:
+        # A metaclass that intercepts writes keeps Holder's new class in use.
+        body = """
+            class Meta(type):
+                def __setattr__(cls, key, value):
+                    super().__setattr__(key, value)
+            class Part:
+                def kind(self):
+                    return "{v}"
+            class Holder(metaclass=Meta):
+                kind = Part
+            """
+        self.write("{pkg}/h.py", body.replace("{v}", "old"))
+        Part = self.load("{pkg}.h").Part
+        self.write("{pkg}/h.py", body.replace("{v}", "new"))
+        report = reloader.reload(self.pkg)
+        h = self.mod("{pkg}.h")
+        self.assertIn("{}.h.Holder".format(self.pkg), report.not_updated)
+        self.assertIs(h.Part, Part)
+        self.assertIs(h.Holder.kind, Part)
+        self.assertEqual(h.Holder.kind().kind(), "new")
+
+    def test_an_instance_of_a_slotted_subclass_of_a_patched_base(self) -> None:
+        # As peewee's EXCLUDED, a _Namespace (slots) made from Node.
+        body = """
+            class Node:
+                def name(self):
+                    return "{v}"
+            class Named(Node):
+                __slots__ = ("label",)
+                def __init__(self, label):
+                    self.label = label
+            EXCLUDED = Named("x")
+            """
+        self.write("{pkg}/n.py", body.replace("{v}", "old"))
+        n = self.load("{pkg}.n")
+        Node, Named, excluded = n.Node, n.Named, n.EXCLUDED
+        self.write("{pkg}/n.py", body.replace("{v}", "new"))
+        report = reloader.reload(self.pkg)
+        self.assertTrue(report.ok, report)
+        n = self.mod("{pkg}.n")
+        self.assertEqual(report.not_updated, {})
+        self.assertEqual((n.Node, n.Named), (Node, Named))
+        self.assertIs(type(n.EXCLUDED), Named)
+        self.assertEqual((excluded.name(), n.EXCLUDED.name()), ("new", "new"))
+
+    def test_an_instance_that_cannot_be_reclassed_says_why(self) -> None:
+        # As jsonschema's TypeChecker (attrs, frozen, a __weakref__ slot): before
+        # Python 3.12, __class__ assignment refuses such a layout.
+        body = """
+            class Checker:
+                __slots__ = ("rules", "__weakref__")
+                def __init__(self):
+                    object.__setattr__(self, "rules", "{v}")
+                def __setattr__(self, key, value):
+                    raise AttributeError("frozen")
+            DEFAULT = Checker()
+            """
+        self.write("{pkg}/c.py", body.replace("{v}", "old"))
+        Checker = self.load("{pkg}.c").Checker
+        self.write("{pkg}/c.py", body.replace("{v}", "new"))
+        report = reloader.reload(self.pkg)
+        c = self.mod("{pkg}.c")
+        self.assertEqual(c.DEFAULT.rules, "new")
+        if sys.version_info >= (3, 12):
+            self.assertIs(c.Checker, Checker)
+            self.assertEqual(report.not_updated, {})
+        else:
+            why = report.not_updated["{}.c.Checker".format(self.pkg)]
+            self.assertIn("object layout differs", why)
+            self.assertNotIn("frozen", why)
+            self.assertIsInstance(c.DEFAULT, c.Checker)
+
+    def test_a_class_named_for_its_package_whose_methods_a_decorator_wraps(self) -> None:
+        # As beartype.typing.Protocol: its only method wrapped by a caching
+        # decorator of another module, its __module__ set to the package.
+        self.write("{pkg}/cache.py", """
+            import functools
+            def cached(func):
+                @functools.wraps(func)
+                def wrapper(*args):
+                    return func(*args)
+                return wrapper
+            """)
+        body = """
+            from .cache import cached
+            class Proto:
+                @classmethod
+                @cached
+                def check(cls):
+                    return "{v}", cls is Proto
+            Proto.__module__ = __name__.rpartition(".")[0]
+            """
+        self.write("{pkg}/impl.py", body.replace("{v}", "old"))
+        Proto = self.load("{pkg}.impl").Proto
+        self.write("{pkg}/impl.py", body.replace("{v}", "new"))
+        report = reloader.reload(self.pkg + ".impl", dependents=False)
+        self.assertTrue(report.ok, report)
+        self.assertIs(self.mod("{pkg}.impl").Proto, Proto)
+        self.assertEqual(Proto.check(), ("new", True))
+
+
+if __name__ == "__main__":
+    unittest.main()
