@@ -112,7 +112,8 @@ def _all_instances(
         cls = pair[1]  # also held by the new namespace and by `pair`
         if issubclass(cls, type) or isinstance(cls, enum.EnumMeta):
             continue
-        if _instances.unknown_references(cls, 2, len(instances.get(id(cls), ()))):
+        known = len(set(map(id, instances.get(id(cls), ()))))  # one bound to two names: once
+        if _instances.unknown_references(cls, 2, known):
             wanted[id(cls)] = cls
     del cls
     if not wanted:

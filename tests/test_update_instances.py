@@ -52,6 +52,24 @@ class InstancesTest(PackageCase):
         self.assertEqual([part.kind() for part in inner + [held]], ["new"] * 4)
         self.assertEqual(report.not_updated, {})
 
+    def test_an_instance_bound_to_two_names_counts_once(self) -> None:
+        body = """
+            class Part:
+                def kind(self):
+                    return "{v}"
+            class Box:
+                def __init__(self, item):
+                    self.item = item
+            SAME = ALIAS = Part()
+            BOX = Box(Part())
+            """
+        self.write("{pkg}/b.py", body.replace("{v}", "old"))
+        Part = self.load("{pkg}.b").Part
+        self.write("{pkg}/b.py", body.replace("{v}", "new"))
+        self.assertTrue(reloader.reload(self.pkg).ok)
+        b = self.mod("{pkg}.b")
+        self.assertEqual([type(b.SAME), type(b.BOX.item)], [Part, Part])
+
     def test_without_generations_the_objects_older_than_the_reload_are_frozen_out(self) -> None:
         # Python 3.7's gc.get_objects() lists every generation: the reload
         # freezes what existed before it, and lists the rest.
