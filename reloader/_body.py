@@ -12,7 +12,7 @@ nothing but the old class's dictionary.
 """
 
 import types
-from typing import Any
+from typing import Any, Optional
 
 from . import _generations
 from ._pairing import PLAIN, cell_value, functions_of
@@ -108,3 +108,20 @@ def _made_by_body(cls: type, value: Any) -> bool:
     functions = functions_of(value)
     prefix = cls.__qualname__ + "."
     return bool(functions) and all(f.__qualname__.startswith(prefix) for f in functions)
+
+
+def unsettable(key: str, current: Any, value: Any) -> Optional[str]:
+    """Why the old class's entry `key` cannot stay for `value`, or None.
+
+    For a key that `type.__setattr__` takes for the class's own name or
+    bases (a `__name__` property of instances): no write can carry it. The
+    entry stays, a property or method whose functions the caller then pairs
+    with the new ones, or a constant equal to the new one.
+    """
+    kind = type(value)
+    if type(current) is kind and (
+        kind in (property, classmethod, staticmethod) or (kind in PLAIN and current == value)
+    ):
+        return None
+    return "its body's {!r} cannot be set on the class: a write there sets the class's own {}"\
+        .format(key, key.strip("_"))

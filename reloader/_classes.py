@@ -17,10 +17,19 @@ import enum
 import types
 from typing import Any, Dict, List, Sequence, Set, Tuple
 
-from ._body import DESCRIPTORS, ENUM_OWN, OWN, drop_removed, for_class, wrapper_for_class
+from ._body import (
+    DESCRIPTORS,
+    ENUM_OWN,
+    OWN,
+    drop_removed,
+    for_class,
+    unsettable,
+    wrapper_for_class,
+)
 from ._canonical import Canon
 from ._enums import update_enum
 from ._held import only_held_by, unheld
+from ._instances import reclass
 from ._journal import MISSING, Journal, restore_class_dict
 from ._pairing import (
     CALLABLES,
@@ -41,6 +50,8 @@ _CONTAINERS = frozenset((list, dict, set))
 _LAYOUT = frozenset(DESCRIPTORS)
 #: Exactly these types are never called, never wrap a function, never an enum member.
 _INERT = PLAIN | _CONTAINERS | {tuple, frozenset}
+#: Keys a body can hold (a `__name__` property) that type.__setattr__ takes for the class's own.
+_TYPE_NAMED = frozenset(("__name__", "__qualname__", "__bases__"))
 _SPLIT = "; the new class is a different object and old instances keep the old code"
 
 
@@ -212,6 +223,12 @@ class ClassPatcher:
                 continue
             if key in own:
                 continue
+            if key in _TYPE_NAMED and kind not in _LAYOUT:  # the old entry stays, new code
+                why = unsettable(key, current, value)
+                if why is not None:
+                    raise _Refused(why)
+                self.pairer.pair(current, value)
+                continue
             if kind in _WRAPPERS:  # a property or classmethod: never canonical, no module's
                 if type(current) is kind is not property and current.__func__ is value.__func__:
                     continue  # one function wrapped again (on 3.12, each enum's staticmethod)
@@ -257,24 +274,10 @@ class ClassPatcher:
             drop_removed(old, new, is_enum)
         if is_enum:
             update_enum(old, new, self.canon, self.journal, self.notes)
-        for instance in instances:
-            if type(instance) is new:
-                self._reclass(instance, new, old)
+        reclass(journal, instances, new, old)
         if fields[0] is not None or fields[1] is not None:
             self._note_fields(old, fields, new)
         self.bodies += (old, new)
-
-    def _reclass(self, instance: Any, new: type, old: type) -> None:
-        try:
-            self.journal.set_class(instance, old)
-        except TypeError as error:
-            if new.__bases__ == old.__bases__:
-                raise
-            try:  # with slots, __class__ assignment wants both classes on one base
-                self.journal.set(new, "__bases__", old.__bases__)
-            except TypeError:
-                raise error from None
-            self.journal.set_class(instance, old)
 
     def _note_fields(self, old: type, before: Tuple[Any, Any], new: type) -> None:
         # Instances made before the reload keep the fields they were made with.

@@ -14,8 +14,8 @@ generation: there the objects that existed before the reload are frozen out
 of the collector's lists while it runs (`frozen_out`), unless the program
 froze some itself, and then the caller is told that it cannot find them.
 
-It counts and reads; it changes nothing but, on Python 3.7, which
-generation the objects older than the reload are in.
+`reclass` then moves them to the old class. Besides that, it changes nothing
+but, on Python 3.7, which generation the objects older than the reload are in.
 """
 
 import contextlib
@@ -25,6 +25,7 @@ from types import GetSetDescriptorType
 from typing import Any, Dict, Iterator, List, Optional, Sequence
 
 from ._held import _CALLED, class_parts
+from ._journal import Journal
 
 #: The layout descriptors most classes have, each holding its class.
 _USUAL = ("__dict__", "__weakref__")
@@ -119,3 +120,20 @@ def merged(known: Sequence[Any], found: Sequence[Any]) -> List[Any]:
     result.extend(thing for thing in found if id(thing) not in ids)
     return result
 
+
+
+def reclass(journal: Journal, instances: Sequence[Any], new: type, old: type) -> None:
+    """Make each of `instances` still of class `new` an instance of `old`, journaled."""
+    for instance in instances:
+        if type(instance) is not new:
+            continue
+        try:
+            journal.set_class(instance, old)
+        except TypeError as error:
+            if new.__bases__ == old.__bases__:
+                raise
+            try:  # with slots, __class__ assignment wants both classes on one base
+                journal.set(new, "__bases__", old.__bases__)
+            except TypeError:
+                raise error from None
+            journal.set_class(instance, old)

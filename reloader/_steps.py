@@ -147,7 +147,7 @@ class Attempt:
         """
         transaction = Transaction(
             self.order, prepared, self._executed, cycles=self.plan.cycles, kept=kept,
-            aliases=aliases,
+            aliases=aliases, starting=self._starting,
         )
         self.pointer = _Pointer(rebind, self.old_modules)
         self.undo.push("what the new code registered",
@@ -164,6 +164,10 @@ class Attempt:
                 "{!r}: what it made from {} at import stays old until {} is reloaded "
                 "again".format(name, old, old, key, old, old))
         return transaction
+
+    def _starting(self, module: types.ModuleType) -> None:
+        if self.updater is not None:
+            self.updater.starting(module)
 
     def _executed(self, module: types.ModuleType) -> None:
         # Called back by the transaction as each module's code has run (see

@@ -465,6 +465,7 @@ class Transaction:
         cycles: Sequence[Sequence[str]] = (),
         kept: Sequence[str] = (),
         aliases: Optional[Dict[str, str]] = None,
+        starting: Callable[[types.ModuleType], None] = lambda module: None,
     ) -> None:
         self.order = list(order)
         self.kept = list(kept)  # loaded submodules of purged packages that are not purged
@@ -475,6 +476,7 @@ class Transaction:
         self.cycle_of = {member: tuple(cycle) for cycle in cycles for member in cycle}
         self.prepared = prepared
         self.executed = executed
+        self.starting = starting
         self.old: Dict[str, types.ModuleType] = {}
         self.saved_attributes: List[Tuple[types.ModuleType, str, object]] = []
         self.before: Dict[str, object] = {}
@@ -560,7 +562,7 @@ class Transaction:
                 spec, code = entry
                 if spec.loader is not None:  # None: a namespace package, nothing to run
                     spec.loader = _Loader(  # type: ignore[assignment]
-                        spec.loader, code, self.executed, self._attach_kept_to)
+                        spec.loader, code, self.executed, self._starting)
                 specs[name] = spec
         finder = _Finder(specs)
         # A module whose file is gone must not be found on its package by
@@ -637,6 +639,10 @@ class Transaction:
             new = sys.modules.get(name)
             if old is not None and new is not None and sys.modules.get(alias) is old:
                 sys.modules[alias] = new
+
+    def _starting(self, module: types.ModuleType) -> None:
+        self._attach_kept_to(module)
+        self.starting(module)
 
     def _attach_kept_to(self, package: types.ModuleType) -> None:
         # A submodule left loaded is an attribute of its package from the

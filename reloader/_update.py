@@ -66,6 +66,8 @@ class Updater:
     def __init__(self, old_modules: Dict[str, Optional[types.ModuleType]]) -> None:
         self.old_modules = {n: m for n, m in old_modules.items() if m is not None}
         self.new_modules: List[types.ModuleType] = []
+        #: name -> len(new_modules) when its code started: those after it finished inside.
+        self.started: Dict[str, int] = {}
         self.not_updated: Dict[str, str] = {}
         #: id(old object) -> (old, new, name): the new object replaces the old one.
         self.replaced: Dict[int, Tuple[Any, Any, str]] = {}
@@ -76,10 +78,15 @@ class Updater:
             self.journal, self.canon, self.pairer, self.not_updated, self.replaced
         )
 
+    def starting(self, module: types.ModuleType) -> None:
+        """`module`'s new code is about to run: the modules that finish meanwhile are its."""
+        self.started[module.__name__] = len(self.new_modules)
+
     def executed(self, module: types.ModuleType) -> None:
         """Update the old version of `module`, whose new code just ran."""
         self.new_modules.append(module)
         name = module.__name__
+        mapped = len(self.canon.new)
         old_module = self.old_modules.get(name)
         new_dict = module.__dict__
         if len(self.new_modules) == 1:
@@ -99,6 +106,11 @@ class Updater:
             self.canon.function(function)
         self._class_attributes(final=False)
         self.canon.namespace(name, new_dict, self.classes.patched)
+        first = self.started.pop(name, None)
+        if first is not None and len(self.canon.new) > mapped:
+            # Modules it imported ran while it was unfinished (an import cycle)
+            # and may name its new classes: name the old ones before more code runs.
+            self._canonical_names(self.new_modules[first:-1])
 
     def _class_attributes(self, final: bool) -> None:
         """Class attributes set to what was patched later (an enum's members): canonical."""
@@ -131,16 +143,8 @@ class Updater:
         self.classes.retry(final=True)
         self._class_attributes(final=True)
         canon = self.canon
-        if canon:
-            mapped = canon.new.keys()
-            for module in self.new_modules:  # names bound before their module ran (cycles)
-                names = module.__dict__
-                if mapped.isdisjoint(map(id, names.values())):
-                    continue  # the usual case, told without a loop in Python
-                for key in list(names):
-                    value = names[key]
-                    if canon.new.get(id(value), MISSING) is value:
-                        names[key] = canon.old[id(value)]
+        if canon:  # names bound before their module ran (cycles)
+            self._canonical_names(self.new_modules)
         main = sys.modules.get("__main__")
         state = _state.current()
         with state.namespaces_lock:
@@ -176,6 +180,18 @@ class Updater:
         self._forget()
         return tracked
 
+    def _canonical_names(self, modules: List[types.ModuleType]) -> None:
+        canon = self.canon
+        mapped = canon.new.keys()
+        for module in modules:
+            names = module.__dict__
+            if mapped.isdisjoint(map(id, names.values())):
+                continue  # the usual case, told without a loop in Python
+            for key in list(names):
+                value = names[key]
+                if canon.new.get(id(value), MISSING) is value:
+                    names[key] = canon.old[id(value)]
+
     def _rebind(self, namespace: MutableMapping[str, Any]) -> None:
         for key, value in list(namespace.items()):
             entry = self.replaced.get(id(value))
@@ -187,6 +203,7 @@ class Updater:
     def _forget(self) -> None:
         self.old_modules = {}
         self.new_modules = []
+        self.started = {}
         self.journal = Journal()
         self.canon = Canon(self.journal, self.not_updated)
         self.pairer = Pairer(self.journal, self.canon, self.not_updated)

@@ -227,6 +227,33 @@ class InstancesTest(PackageCase):
         self.assertIs(self.mod("{pkg}.impl").Proto, Proto)
         self.assertEqual(Proto.check(), ("new", True))
 
+    def test_a_module_inside_an_import_cycle_names_the_patched_class_at_once(self) -> None:
+        # As zope.interface: interface.py imports declarations.py after making
+        # InterfaceClass, declarations takes it from the unfinished module, and
+        # the package's own code then checks objects against it.
+        self.write("{pkg}/__init__.py", """
+            from . import a, b
+            CHECK = b.is_thing(a.THING)
+            """)
+        self.write("{pkg}/a.py", """
+            class Thing:
+                pass
+            THING = Thing()
+            from . import b
+            """)
+        self.write("{pkg}/b.py", """
+            from .a import Thing
+            def is_thing(value):
+                return isinstance(value, Thing)
+            """)
+        Thing = self.load("{pkg}.a").Thing
+        self.assertTrue(self.mod(self.pkg).CHECK)
+        report = reloader.reload(self.pkg)
+        self.assertTrue(report.ok, report)
+        self.assertIs(self.mod("{pkg}.a").Thing, Thing)
+        self.assertIs(self.mod("{pkg}.b").Thing, Thing)
+        self.assertTrue(self.mod(self.pkg).CHECK)  # computed while the reload ran
+
 
 if __name__ == "__main__":
     unittest.main()

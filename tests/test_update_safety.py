@@ -691,11 +691,47 @@ class MustReloadTest(UpdateCase):
             """,
         )
         old = self.load("{pkg}.c").inc
+        curry = type(old)
         report = self.reload()
         c = self.mod("{pkg}.c")
         self.assertEqual((old(1), c.inc(1), c.curry(len)("ab")), (2, 2, 2))
         self.assertIsInstance(c.inc, c.curry)
-        self.assertIn("{}.c.curry".format(self.pkg), report.not_updated)
+        # The property stays in the class (a write would rename it), with the new code.
+        self.assertEqual(report.not_updated, {})
+        self.assertIs(c.curry, curry)
+        self.assertEqual((curry.__name__, old.__name__), ("curry", "<lambda>"))
+
+    def test_a_name_property_runs_the_new_code_and_a_name_constant_cannot_change(self) -> None:
+        body = """
+            class Named:
+                def __init__(self, func):
+                    self.func = func
+                @property
+                def __name__(self):
+                    return "{v}" + self.func.__name__
+            class Tagged:
+                {tag}
+            class Slotted:  # as zope.interface's InterfaceBase
+                __slots__ = ("__name__",)
+                def __init__(self, name):
+                    self.__name__ = name
+                def show(self):
+                    return "{v}" + self.__name__
+            held = Named(len)
+            slotted = Slotted("s")
+            """
+        self.write("{pkg}/n.py", body.replace("{v}", "old").replace("{tag}", "pass"))
+        n = self.load("{pkg}.n")
+        Named, held = n.Named, n.held
+        self.write("{pkg}/n.py", body.replace("{v}", "new").replace("{tag}", "__name__ = 'tag'"))
+        report = self.reload()
+        n = self.mod("{pkg}.n")
+        self.assertIs(n.Named, Named)
+        self.assertEqual((held.__name__, n.held.__name__, Named.__name__), ("newlen",) * 2 + ("Named",))
+        self.assertIn("cannot be set on the class", report.not_updated["{}.n.Tagged".format(self.pkg)])
+        self.assertEqual(n.Tagged.__name__, "Tagged")
+        self.assertNotIn("{}.n.Slotted".format(self.pkg), report.not_updated)
+        self.assertEqual((n.slotted.show(), type(n.slotted).__name__), ("news", "Slotted"))
 
     def test_metaclass_that_refuses_type_setattr(self) -> None:
         # ctypes.Structure, like Blender's PropertyGroup, has a C __setattr__.
