@@ -18,7 +18,7 @@ from typing import Any, Dict, List, Optional, Set, Tuple
 from . import _instances
 from ._held import unheld
 from ._journal import MISSING
-from ._pairing import CALLABLES, functions_of, wrapped
+from ._pairing import CALLABLES, functions_of, same_definition, wrapped
 
 #: Values of a module namespace that are never instances of the module's classes.
 _NOT_INSTANCES = frozenset((
@@ -49,6 +49,10 @@ def match(update: Any, old_dict: Dict[str, Any], new_dict: Dict[str, Any]) -> No
         if old is new or key in _IMPORT_SYSTEM:
             continue  # imported modules, objects of modules not reloaded, interned constants
         new_kind = type(new)
+        if new_kind is types.FunctionType and new.__globals__ is not new_dict and (
+            new.__globals__.get("__name__") == name
+        ):  # an earlier version of its own function, taken back from elsewhere
+            update.captured.setdefault(name, []).append(key)
         if new_kind not in _NOT_INSTANCES:
             instances.setdefault(id(new_kind), []).append(new)  # classes a metaclass made too
             if not issubclass(new_kind, type):
@@ -93,9 +97,14 @@ def match(update: Any, old_dict: Dict[str, Any], new_dict: Dict[str, Any]) -> No
         old, new = old_dict[key], new_dict[key]
         if id(old) in update.pairer.seen or id(new) in used:
             continue
+        if type(old) is types.FunctionType and not (
+            type(new) is types.FunctionType and same_definition(old, new)
+        ):
+            continue  # a name bound to another function: one it wraps, say (`orig = lib.f`)
         used.add(id(new))
         update.replaced[id(old)] = (old, new, "")
         update.pairer.pair(old, new)
+
 
 def _all_instances(
     update: Any, classes: List[Tuple[type, type]], instances: Dict[int, List[Any]]

@@ -1,9 +1,10 @@
 """Pair each old function with the new one that is surely the same definition.
 
-A pair is made only by position: the same name in a module or class
-namespace, the same free variable of a decorator's wrapper, the function a
-method, descriptor, `functools.partial` or `functools.wraps` wrapper holds,
-and the earlier versions remembered for the old function. Two definitions
+A pair is made only by position, of two functions with the same qualified
+name, made by the code of one module: the same name in a module or class namespace, the same free
+variable of a decorator's wrapper, the function a method, descriptor,
+`functools.partial` or `functools.wraps` wrapper holds, and the earlier
+versions remembered for the old function. Two definitions
 that share a qualified name (lambdas, wrappers one decorator made without
 `functools.wraps`) are thus never confused. The old function then runs the
 new code: its code, defaults, docstring and attributes become the new ones,
@@ -60,6 +61,13 @@ def _same_keywords(old: Optional[Dict[str, Any]], new: Optional[Dict[str, Any]])
     return old.keys() == new.keys() and same_values(
         tuple(old.values()), tuple(new[key] for key in old)
     )
+
+
+def same_definition(old: types.FunctionType, new: types.FunctionType) -> bool:
+    """Whether two functions can be versions of one definition: one qualified name, made by
+    code of one module (by the namespaces they read: a package may rename `__module__`)."""
+    return old.__qualname__ == new.__qualname__ and (
+        old.__globals__.get("__name__") == new.__globals__.get("__name__"))
 
 
 def same_function(old: types.FunctionType, new: types.FunctionType) -> bool:
@@ -144,12 +152,14 @@ class Pairer:
         """
         if old is new or old is None or new is None or id(old) in self.seen:
             return
-        self.seen.add(id(old))
         # Types, not isinstance: a proxy's __class__ may raise, or lie.
         old_kind, new_kind = type(old), type(new)
         if (old_kind is new_kind is types.FunctionType) or (
             issubclass(old_kind, types.FunctionType) and issubclass(new_kind, types.FunctionType)
         ):
+            if not same_definition(old, new):
+                return  # a name bound to another function (one it wraps, say)
+            self.seen.add(id(old))
             self.pairs.append(old)
             self.pairs.append(new)
             if itself and not same_function(old, new):
@@ -161,6 +171,7 @@ class Pairer:
             for older in _generations.older_versions(old):  # still held from reloads before
                 self.pair(older, new)
             return
+        self.seen.add(id(old))
         if issubclass(old_kind, types.MethodType) and issubclass(new_kind, types.MethodType):
             self.pair(old.__func__, new.__func__)
         elif issubclass(old_kind, (classmethod, staticmethod)) and old_kind is new_kind:

@@ -23,7 +23,7 @@ module namespaces, class dictionaries and what hangs from their functions
 import sys
 import types
 import weakref
-from typing import Any, Callable, Dict, List, MutableMapping, Optional, Tuple
+from typing import Any, Callable, Dict, List, MutableMapping, Optional, Sequence, Tuple
 
 from . import _generations, _matching, _names, _state
 from ._canonical import Canon
@@ -68,6 +68,8 @@ class Updater:
         self.new_modules: List[types.ModuleType] = []
         #: name -> len(new_modules) when its code started: those after it finished inside.
         self.started: Dict[str, int] = {}
+        #: name -> its names the new code bound to an earlier version of its own function.
+        self.captured: Dict[str, List[str]] = {}
         self.not_updated: Dict[str, str] = {}
         #: id(old object) -> (old, new, name): the new object replaces the old one.
         self.replaced: Dict[int, Tuple[Any, Any, str]] = {}
@@ -157,9 +159,10 @@ class Updater:
         for name, old_module in self.old_modules.items():
             new_module = sys.modules.get(name)
             if new_module is not None and new_module is not old_module:
+                keep = self.captured.get(name, ())
                 for old_namespace in _generations.old_namespaces(name, old_module):
                     if old_namespace is not new_module.__dict__:
-                        _mirror(old_namespace, new_module.__dict__)
+                        _mirror(old_namespace, new_module.__dict__, keep)
         for namespace in namespaces:
             self._rebind(namespace)
         canon.registries()
@@ -204,6 +207,7 @@ class Updater:
         self.old_modules = {}
         self.new_modules = []
         self.started = {}
+        self.captured = {}
         self.journal = Journal()
         self.canon = Canon(self.journal, self.not_updated)
         self.pairer = Pairer(self.journal, self.canon, self.not_updated)
@@ -213,9 +217,14 @@ class Updater:
         )
 
 
-def _mirror(old: Dict[str, Any], new: Dict[str, Any]) -> None:
+def _mirror(old: Dict[str, Any], new: Dict[str, Any], keep: Sequence[str] = ()) -> None:
     # Never cleared: a thread still running old code sees each name old or new.
+    # `keep`: names the new code bound to an earlier version of its own
+    # function (`orig = lib.f; lib.f = wrapper`, once again): the old
+    # namespace keeps what its version wrapped, or it would call itself.
+    kept = [(key, old[key]) for key in keep if key in old]
     if not old.keys() <= new.keys():  # told in C, without a set made
         for key in old.keys() - new.keys():
             del old[key]
     old.update(new)
+    old.update(kept)

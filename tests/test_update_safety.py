@@ -6,6 +6,8 @@ metaclass builds per class, a class re-exported under another module name,
 enum-keyed dicts...) in throwaway packages.
 """
 
+import textwrap
+
 import reloader
 from tests.support import PackageCase
 
@@ -83,6 +85,31 @@ class PairingTest(UpdateCase):
         self.write("{pkg}/a.py", "def f():\n    return 'f'\ndef g():\n    return 'g'\nh = g\n")
         self.reload()
         self.assertEqual((f(), g(), self.mod("{pkg}.a").h()), ("f", "g", "g"))
+
+    def test_a_module_that_wraps_a_library_function_wraps_it_once_more(self) -> None:
+        # As beartype on typing._generic_class_getitem: the new code takes the
+        # old wrapper as the function to wrap. Neither is the library's
+        # function, which must stay as it was; and no wrapper may call itself.
+        original = textwrap.shorten
+        self.addCleanup(setattr, textwrap, "shorten", original)
+        code = original.__code__
+        self.write("{pkg}/patcher.py", """
+            import textwrap
+            _shorten = textwrap.shorten
+            def shorten(text, width, **kwargs):
+                return "[" + _shorten(text, width, **kwargs) + "]"
+            textwrap.shorten = shorten
+            """)
+        self.load("{pkg}.patcher")
+        names = {"kept": original}
+        self.addCleanup(reloader.rebind_namespace(names))
+        for wrapped in ("[[hello]]", "[[[hello]]]"):
+            report = self.reload()
+            self.assertEqual(report.not_updated, {})
+            self.assertEqual(textwrap.shorten("hello", 20), wrapped)  # as a fresh import gives
+        self.assertIs(original.__code__, code)
+        self.assertEqual(original("hello", 20), "hello")
+        self.assertIs(names["kept"], original)
 
 
 class HeldPartsTest(UpdateCase):
