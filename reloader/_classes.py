@@ -13,6 +13,7 @@ run time, not by its body, stay.
 It must not touch a class the new module did not make again.
 """
 
+import contextlib
 import enum
 import types
 from typing import Any, Dict, List, Sequence, Set, Tuple
@@ -129,6 +130,7 @@ class ClassPatcher:
             return self.canon.old[id(new)] is old
         if old.__qualname__ != new.__qualname__ or id(new) in self.split:
             return False
+        self._rebase(new)
         why = self.refused.get(id(new)) or refusal(old, new, self.canon, self.split)
         if why is None:
             marks = (len(self.journal.entries), len(self.canon.new), len(self.pairer.pairs),
@@ -152,12 +154,6 @@ class ClassPatcher:
             else:
                 self.patched.add(id(old))
                 return True
-        bases = tuple(self.canon.get(base) for base in new.__bases__)
-        if bases != new.__bases__:
-            try:  # the new class made from the patched bases, as new code names them
-                self.journal.set(new, "__bases__", bases)
-            except TypeError:
-                pass
         for base in new.__mro__[1:]:
             if self.canon.new.get(id(base)) is base:
                 raise TwoHierarchies(
@@ -171,6 +167,12 @@ class ClassPatcher:
         self.split.add(id(new))
         self._adopt_metaclass(new)
         return False
+
+    def _rebase(self, new: type) -> None:
+        # On the patched bases, as new code names them: then slotted instances can take `old`.
+        if not self.canon.new.keys().isdisjoint(map(id, new.__bases__)):
+            with contextlib.suppress(TypeError):  # a layout that forbids it: split, or refused
+                self.journal.set(new, "__bases__", tuple(map(self.canon.get, new.__bases__)))
 
     def _adopt_metaclass(self, new: type) -> None:
         # A new class in use beside (or before) its old one, made by a

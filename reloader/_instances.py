@@ -125,15 +125,5 @@ def merged(known: Sequence[Any], found: Sequence[Any]) -> List[Any]:
 def reclass(journal: Journal, instances: Sequence[Any], new: type, old: type) -> None:
     """Make each of `instances` still of class `new` an instance of `old`, journaled."""
     for instance in instances:
-        if type(instance) is not new:
-            continue
-        try:
-            journal.set_class(instance, old)
-        except TypeError as error:
-            if new.__bases__ == old.__bases__:
-                raise
-            try:  # with slots, __class__ assignment wants both classes on one base
-                journal.set(new, "__bases__", old.__bases__)
-            except TypeError:
-                raise error from None
+        if type(instance) is new:
             journal.set_class(instance, old)
