@@ -252,9 +252,25 @@ class ModuleMemo(Generic[T]):
 _infos = ModuleMemo(_examine)
 
 
+def is_module(value: object) -> bool:
+    """Whether a `sys.modules` entry is a module reloader can read.
+
+    A module object whose namespace is a dict: a module type's instance may
+    have none to show (cffi's library objects: `_openssl.lib`, `_sodium.lib`).
+    """
+    if type(value) is types.ModuleType:
+        return True
+    if not isinstance(value, types.ModuleType):
+        return False
+    try:
+        return type(object.__getattribute__(value, "__dict__")) is dict
+    except Exception:  # no namespace, or one its type refuses to show
+        return False
+
+
 def describe(name: str, module: object) -> Optional[ModuleInfo]:
     """ModuleInfo for a `sys.modules` entry, or None for entries that are not modules."""
-    if not isinstance(module, types.ModuleType):
+    if not isinstance(module, types.ModuleType) or not is_module(module):
         return None
     info = _infos.get(name, module)
     if info.protected is not None:
@@ -271,7 +287,7 @@ def modules_now() -> Dict[str, object]:
 def loaded_module(name: str) -> Optional[types.ModuleType]:
     """The module loaded as `name`, or None when the entry is missing or not a module."""
     module = sys.modules.get(name)
-    return module if isinstance(module, types.ModuleType) else None
+    return module if isinstance(module, types.ModuleType) and is_module(module) else None
 
 
 # --------------------------------------------------------------------------
@@ -330,6 +346,11 @@ def _under_folder(folder: str) -> List[str]:
 def _matches(target: object) -> Tuple[str, List[str]]:
     """A description of `target` and the names of the loaded modules it selects."""
     if isinstance(target, types.ModuleType):
+        if not is_module(target):
+            raise ValueError(
+                "{!r} has no namespace to reload (a compiled library's object); pass the "
+                "name of the module that made it instead".format(target)
+            )
         prefix = _module_dict(target).get("__name__")
         if not isinstance(prefix, str) or sys.modules.get(prefix) is not target:
             raise ValueError(
@@ -499,6 +520,9 @@ class _Table:
         named = list(map(isinstance, keys, itertools.repeat(str)))
         modular = map(isinstance, current.values(), itertools.repeat(types.ModuleType))
         names = list(itertools.compress(keys, map(operator.and_, named, modular)))
+        if not all(map(operator.is_, map(type, map(current.__getitem__, names)),
+                       itertools.repeat(types.ModuleType))):  # some of a module type: told in C
+            names = [name for name in names if is_module(current[name])]
         self.modules.update(zip(names, map(current.__getitem__, names)))  # type: ignore[arg-type]
         self.rank.update(zip(names, itertools.count(self._counter)))
         self._counter += len(names)
@@ -557,7 +581,7 @@ class _Table:
             module = current.get(name)
             infos.forget(name)
             self.aliases.pop(name, None)
-            if not isinstance(module, types.ModuleType):
+            if not isinstance(module, types.ModuleType) or not is_module(module):
                 if had:
                     del modules[name]
                     del self.names[bisect.bisect_left(self.names, name)]

@@ -38,7 +38,7 @@ from typing import (
 
 from . import _reach, _sources
 from ._changes import Signature, signature_of
-from ._discovery import ModuleInfo, ModuleMemo, describe, is_within, written_file
+from ._discovery import ModuleInfo, ModuleMemo, describe, is_module, is_within, written_file
 
 # `from X import a, b` (parenthesised or not) and `import a.b as c, d`.
 _IMPORT = re.compile(
@@ -294,7 +294,7 @@ def runtime_references(namespace: Mapping[str, object], own: str) -> Set[str]:
     for key, value in list(namespace.items()):
         if key in _SKIP_NAMES:
             continue
-        if isinstance(value, types.ModuleType):
+        if isinstance(value, types.ModuleType) and is_module(value):
             name = object.__getattribute__(value, "__dict__").get("__name__")
             if name == own + "." + key:
                 # The import system sets a package's attribute to each
@@ -570,8 +570,7 @@ class _ImportIndex:
         generation = self.generation
         found_in, born, ever = self._found_in, self._born, self._ever
         if not born:  # the first look: every entry is new, in passes in C
-            names = list(itertools.compress(changed, map(
-                isinstance, map(seen.get, changed), itertools.repeat(types.ModuleType))))
+            names = list(itertools.compress(changed, map(is_module, map(seen.get, changed))))
             born.update(dict.fromkeys(names, generation))
             self._log.extend(zip(itertools.repeat(generation), names))
             ever.update(changed)
@@ -582,7 +581,7 @@ class _ImportIndex:
                 self.importers.get(target, set()).discard(name)
             if name in ever:
                 self._replaced[name] = generation
-            if isinstance(seen.get(name), types.ModuleType):
+            if is_module(seen.get(name)):
                 born[name] = generation
                 self._log.append((generation, name))
             else:
@@ -629,7 +628,7 @@ class _ImportIndex:
         """Find the importers of the `wanted` modules among entries not yet looked at for them."""
         loaded, generation = self._loaded, self.generation
         todo = [n for n in wanted if self.scanned.get(n, 0) < generation
-                and isinstance(loaded.get(n), types.ModuleType)]
+                and is_module(loaded.get(n))]
         if not todo:
             return
         # 1. What an import of each wanted module leaves in its importers:
@@ -669,7 +668,7 @@ class _ImportIndex:
             spaces = list(map(object.__getattribute__, map(loaded.__getitem__, names),
                               itertools.repeat("__dict__")))
         except (KeyError, AttributeError):  # entries changed since update(): skip those
-            names = [n for n in names if isinstance(loaded.get(n), types.ModuleType)]
+            names = [n for n in names if is_module(loaded.get(n))]
             spaces = [object.__getattribute__(loaded[n], "__dict__") for n in names]
         misses = map(ids.isdisjoint, map(map, itertools.repeat(id), map(dict.values, spaces)))
         checked = {n for n, miss in zip(names, misses) if not miss}

@@ -310,7 +310,7 @@ class _Pointer:
             namespace = object.__getattribute__(module, "__dict__")
             for local in sorted(names):
                 value = namespace.get(local)
-                if not isinstance(value, types.ModuleType):
+                if not _discovery.is_module(value):
                     continue
                 name = object.__getattribute__(value, "__dict__").get("__name__")
                 if isinstance(name, str) and old_modules.get(name) is not None:

@@ -602,9 +602,13 @@ class Transaction:
         found = []
         for name in self.added:
             module = sys.modules.get(name)
-            if not isinstance(module, types.ModuleType):
+            try:
+                namespace = object.__getattribute__(module, "__dict__")
+            except Exception:  # not a module, or one without a namespace (cffi's libraries)
                 continue
-            for key, value in list(object.__getattribute__(module, "__dict__").items()):
+            if not isinstance(module, types.ModuleType) or type(namespace) is not dict:
+                continue
+            for key, value in list(namespace.items()):
                 if id(value) in old and self.old[old[id(value)]] is value:
                     found.append((name, key, old[id(value)]))
         return found

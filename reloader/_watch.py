@@ -298,7 +298,7 @@ class Watcher:
         found = []
         inside = self._folders_inside
         for name, module in list(sys.modules.items()):
-            if not isinstance(module, types.ModuleType):
+            if not _discovery.is_module(module):
                 continue
             origin = _discovery.written_file(object.__getattribute__(module, "__dict__"))
             if origin is None:

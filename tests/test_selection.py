@@ -8,6 +8,7 @@ import sys
 import types
 import unittest
 import zipfile
+from typing import Dict
 
 import reloader
 from reloader import _state
@@ -321,6 +322,37 @@ class ProtectedTest(PackageCase):
         sys.modules[self.pkg + "_odd"] = "not a module"  # type: ignore[assignment]
         report = reloader.reload(self.pkg)
         self.assertEqual(report.reloaded, (self.pkg,))
+
+    def test_a_module_object_without_a_namespace(self) -> None:
+        # As cffi's library objects (cryptography's `_openssl.lib`): a module
+        # type's instance in sys.modules whose __dict__ cannot be read, loaded
+        # after reloader first looked, and held by a module that is reloaded.
+        class Lib(types.ModuleType):
+            @property
+            def __dict__(self) -> Dict[str, object]:  # type: ignore[override]
+                raise AttributeError("no namespace")
+
+        self.files({"{pkg}/__init__.py": "", "{pkg}/leaf.py": "VALUE = 1\n",
+                    "{pkg}/user.py": "from . import leaf\nLIMIT = leaf.VALUE\n"})
+        self.load("{pkg}.user")
+        watcher = reloader.Watcher(self.path("{pkg}"), debounce=0)
+        lib = Lib("_" + self.pkg + "_lib.lib")
+        sys.modules[lib.__name__] = lib
+        self.addCleanup(sys.modules.pop, lib.__name__, None)
+        self.write("{pkg}/binding.py", "import sys\nlib = sys.modules[{!r}]\n".format(lib.__name__))
+        self.load("{pkg}.binding")
+        self.write("{pkg}/leaf.py", "VALUE = 2\n")
+        report = reloader.reload(self.pkg + ".leaf")
+        self.assertEqual(report.reloaded, (self.pkg + ".leaf", self.pkg + ".user"))
+        self.assertEqual(self.mod("{pkg}.user").LIMIT, 2)
+        self.write("{pkg}/leaf.py", "VALUE = 3\n")
+        report = watcher.check()
+        self.assertTrue(report is not None and report.ok, report)
+        self.assertEqual(self.mod("{pkg}.user").LIMIT, 3)
+        self.assertIs(sys.modules[lib.__name__], lib)
+        with self.assertRaises(ValueError) as caught:
+            reloader.reload(lib)
+        self.assertIn("has no namespace to reload", str(caught.exception))
 
     def test_module_without_a_spec(self) -> None:
         self.files({"{pkg}/__init__.py": "VALUE = 1\n"})
