@@ -4,7 +4,8 @@ A function replaced in its class or module that nothing else holds is gone
 with the old version: nothing can call it, so it needs no update, and
 neither do the functions it holds alone (a decorator's inner function).
 This is told from reference counts, calibrated on the running interpreter,
-without walking the heap or comparing code.
+without walking the heap or comparing code. For a class, `class_parts`
+counts what its own parts hold of it, for `_instances` to tell what else does.
 
 It only reads reference counts and attributes; it changes nothing.
 """

@@ -3,9 +3,11 @@
 Classes defined in the module under the same name go to the class patcher,
 bases and metaclasses first; a function bound to the name it was defined as
 is paired first, then lambdas and what decorators made, each old and new
-object at most once; instances the module made at import time go with their
-class, a stateless one (a sentinel) stays the old object, and functions an
-instance holds (a command's callback) are paired by attribute name.
+object at most once, and only as versions of one definition; instances the
+module made at import time go with their class (those its names do not hold
+are `_instances`' to find), a stateless one (a sentinel) stays the old
+object, and functions an instance holds (a command's callback) are paired
+by attribute name.
 
 It must not look past the two namespaces and what their objects hold directly.
 """

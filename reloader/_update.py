@@ -17,7 +17,8 @@ registered for that are the current state's (`_state.current().namespaces`).
 What cannot be updated safely is left exactly as it was and named in
 `not_updated` with the reason. It must not walk the heap: it looks only at
 module namespaces, class dictionaries and what hangs from their functions
-(wrappers, closure cells).
+(wrappers, closure cells), and, where reference counts show a new class has
+instances elsewhere, at the objects the module's code made (`_instances`).
 """
 
 import sys
