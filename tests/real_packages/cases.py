@@ -1159,3 +1159,31 @@ def use(h):
     return [h["double"](5), h["check"](1, int), h["check"]("x", List[int]),
             h["protocol"] in Sized.__mro__]
 """)
+
+case("pynacl", "PyNaCl", "nacl", "nacl.utils:random", """
+import sys
+
+import nacl.secret
+import nacl.utils
+from nacl.encoding import HexEncoder
+
+KEY = bytes(range(32))
+
+
+def smoke():
+    box = nacl.secret.SecretBox(KEY)
+    sealed = box.encrypt(b"hello", bytes(24))
+    return [box.decrypt(sealed), len(nacl.utils.random(8)), HexEncoder.encode(b"ab"),
+            type(sys.modules["_sodium.lib"]).__name__]  # cffi's library: a module without a dict
+
+
+def hold():
+    return {"box": nacl.secret.SecretBox(KEY), "cls": nacl.secret.SecretBox,
+            "random": nacl.utils.random}
+
+
+def use(h):
+    sealed = h["box"].encrypt(b"x", bytes(24))
+    return [h["box"].decrypt(sealed), isinstance(h["box"], sys.modules["nacl.secret"].SecretBox),
+            len(h["random"](4))]
+""")
