@@ -20,15 +20,19 @@ but, on Python 3.7, which generation the objects older than the reload are in.
 
 import contextlib
 import gc
+import itertools
+import operator
 import sys
 from types import GetSetDescriptorType
-from typing import Any, Dict, Iterator, List, Optional, Sequence
+from typing import Any, Dict, Iterator, List, Sequence, Tuple
 
 from ._held import _CALLED, class_parts
 from ._journal import Journal
 
 #: The layout descriptors most classes have, each holding its class.
 _USUAL = ("__dict__", "__weakref__")
+#: How many objects one reload's searches list at once before the rest wait (see Search).
+LISTED = 200_000
 #: Whether gc.get_objects() takes a generation (Python 3.8 and later).
 BY_GENERATION = sys.version_info >= (3, 8)
 _frozen = [False]  # Python 3.7: whether the objects older than this reload are frozen out
@@ -92,25 +96,64 @@ def unknown_references(cls: type, holders: int, known: int) -> int:
     return max(count, 0)
 
 
-def made_during_reload(classes: Dict[int, type], module: object) -> Optional[Dict[int, List[Any]]]:
-    """The instances of `classes` (id -> class) among the objects made since
-    `module` was (the young generation from its end back to `module`); None
-    where the generation cannot be listed."""
+def can_list() -> bool:
+    """Whether the objects made during this reload can be listed apart."""
+    return BY_GENERATION or _frozen[0]
+
+
+def _made_since(classes: Dict[int, type], module: object) -> Tuple[Dict[int, List[Any]], int]:
+    """The instances of `classes` (id -> class) among the objects made since `module`
+    was (the young generation after it, or all of it for None), and how many were listed.
+
+    Told in passes in C: no code of the objects looked at runs.
+    """
     if BY_GENERATION:
         young = gc.get_objects(generation=0)  # novermin: told apart by BY_GENERATION
-    elif _frozen[0]:
-        young = gc.get_objects()  # only what was made since the reload froze the rest
     else:
-        return None
+        young = gc.get_objects()  # only what was made since the reload froze the rest
+    listed = len(young)
+    if module is not None:
+        for start in itertools.compress(itertools.count(), map(
+                operator.is_, young, itertools.repeat(module))):
+            del young[:start + 1]  # made before the module's code ran: none of its classes
+            break
     found: Dict[int, List[Any]] = {}
-    for index in range(len(young) - 1, -1, -1):
-        thing = young[index]
-        if thing is module:
-            break  # made before the module's code ran: none of its classes existed
-        kind = type(thing)
-        if classes.get(id(kind)) is kind:
-            found.setdefault(id(kind), []).append(thing)
-    return found
+    kinds = map(id, map(type, young))
+    for thing in itertools.compress(young, map(classes.__contains__, kinds)):
+        found.setdefault(id(type(thing)), []).append(thing)
+    return found, listed
+
+
+class Search:
+    """The searches of one reload: each at once, until they have listed many objects.
+
+    Listing the young generation costs what it holds, which grows as the
+    reload goes on: a package whose every module has a class something
+    else holds (a registry) would list it once per module. Past `LISTED`
+    objects, the classes wait for one search at the end of the reload
+    (`rest`), and the code run meanwhile may meet their new versions.
+    """
+
+    def __init__(self) -> None:
+        self.listed = 0
+        self.waiting: Dict[int, type] = {}
+
+    def find(self, classes: Dict[int, type], module: object) -> Dict[int, List[Any]]:
+        """Instances of `classes` made since `module` was; none yet if they wait."""
+        if self.listed > LISTED:
+            self.waiting.update(classes)
+            return {}
+        found, listed = _made_since(classes, module)
+        self.listed += listed
+        return found
+
+    def rest(self) -> List[Tuple[type, List[Any]]]:
+        """(class, its instances) for the classes that waited, among all the reload made."""
+        waiting, self.waiting = self.waiting, {}
+        if not waiting:
+            return []
+        found, _ = _made_since(waiting, None)
+        return [(waiting[key], made) for key, made in found.items()]
 
 
 def merged(known: Sequence[Any], found: Sequence[Any]) -> List[Any]:

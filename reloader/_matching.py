@@ -129,15 +129,14 @@ def _all_instances(
     del cls
     if not wanted:
         return
-    found = _instances.made_during_reload(wanted, update.new_modules[-1])
-    if found is None:
+    if not _instances.can_list():
         for cls in wanted.values():
             update.classes.refused[id(cls)] = (
                 "the module made instances of it that reloader cannot find: Python 3.7 "
                 "lists them apart only while the program froze nothing (gc.freeze())"
             )
         return
-    for key, made in found.items():
+    for key, made in update.search.find(wanted, update.new_modules[-1]).items():
         instances[key] = _instances.merged(instances.get(key, ()), made)
 
 

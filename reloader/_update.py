@@ -26,7 +26,7 @@ import types
 import weakref
 from typing import Any, Callable, Dict, List, MutableMapping, Optional, Sequence, Tuple
 
-from . import _generations, _matching, _names, _state
+from . import _generations, _instances, _matching, _names, _state
 from ._canonical import Canon
 from ._classes import ClassPatcher
 from ._journal import MISSING, Journal
@@ -71,6 +71,7 @@ class Updater:
         self.started: Dict[str, int] = {}
         #: name -> its names the new code bound to an earlier version of its own function.
         self.captured: Dict[str, List[str]] = {}
+        self.search = _instances.Search()
         self.not_updated: Dict[str, str] = {}
         #: id(old object) -> (old, new, name): the new object replaces the old one.
         self.replaced: Dict[int, Tuple[Any, Any, str]] = {}
@@ -144,6 +145,8 @@ class Updater:
     def commit(self) -> List[Tuple[str, Callable[[], Any]]]:
         """Finish a successful reload; return weak references to the replaced old objects."""
         self.classes.retry(final=True)
+        for new, made in self.search.rest():  # instances found late (see _instances.Search)
+            self._reclass_late(new, made)
         self._class_attributes(final=True)
         canon = self.canon
         if canon:  # names bound before their module ran (cycles)
@@ -184,6 +187,17 @@ class Updater:
         self._forget()
         return tracked
 
+    def _reclass_late(self, new: type, made: List[Any]) -> None:
+        if self.canon.new.get(id(new)) is not new:
+            return  # left beside its old class: its instances stay with it
+        mark = self.journal.mark()
+        try:
+            _instances.reclass(self.journal, made, new, self.canon.old[id(new)])
+        except TypeError as error:  # all of them stay new, as one class
+            self.journal.undo(mark)
+            self.not_updated[qualname(new) + " instances"] = (
+                "instances the module made of it keep the new class: {}".format(error))
+
     def _canonical_names(self, modules: List[types.ModuleType]) -> None:
         canon = self.canon
         mapped = canon.new.keys()
@@ -209,6 +223,7 @@ class Updater:
         self.new_modules = []
         self.started = {}
         self.captured = {}
+        self.search = _instances.Search()
         self.journal = Journal()
         self.canon = Canon(self.journal, self.not_updated)
         self.pairer = Pairer(self.journal, self.canon, self.not_updated)

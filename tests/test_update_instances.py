@@ -70,6 +70,22 @@ class InstancesTest(PackageCase):
         b = self.mod("{pkg}.b")
         self.assertEqual([type(b.SAME), type(b.BOX.item)], [Part, Part])
 
+    def test_past_many_objects_listed_the_search_waits_for_the_end_of_the_reload(self) -> None:
+        # A package whose every module has a class a registry holds would list
+        # the young generation once a module: past LISTED, one search at the end.
+        self.write("{pkg}/g.py", GRAMMAR.replace("{v}", "old"))
+        self.write("{pkg}/h.py", "from . import g\n" + GRAMMAR.replace("{v}", "old"))
+        g, h = self.load("{pkg}.g"), self.load("{pkg}.h")
+        Part, HPart = g.Part, h.Part
+        with mock.patch.object(_instances, "LISTED", 0):
+            report = reloader.reload(self.pkg)
+        self.assertTrue(report.ok, report)
+        g, h = self.mod("{pkg}.g"), self.mod("{pkg}.h")
+        self.assertEqual((g.Part, h.Part), (Part, HPart))
+        self.assertIs(type(g.GRAMMAR.parts[1].parts[0]), Part)  # found at once
+        self.assertIs(type(h.GRAMMAR.parts[1].parts[0]), HPart)  # found at the end
+        self.assertEqual(report.not_updated, {})
+
     def test_without_generations_the_objects_older_than_the_reload_are_frozen_out(self) -> None:
         # Python 3.7's gc.get_objects() lists every generation: the reload
         # freezes what existed before it, and lists the rest.
