@@ -15,11 +15,8 @@ import types
 from typing import Any, Dict, List, Set, Tuple
 
 from . import _state
+from ._body import DESCRIPTORS
 from ._pairing import CALLABLES, PLAIN, cell_value, functions_of
-
-#: The descriptors of an instance layout (`__dict__`, `__weakref__`, slots): they hold their class.
-_LAYOUT = frozenset((types.GetSetDescriptorType, types.MemberDescriptorType))
-_WRAPPERS = frozenset((classmethod, staticmethod, property))
 
 
 def _counted(thing: Any) -> int:
@@ -138,13 +135,9 @@ def class_parts(cls: type) -> int:
     parts = 1
     cells: Set[int] = set()
     for value in cls.__dict__.values():
-        kind = type(value)
-        if kind is types.FunctionType:
-            if value.__closure__ is not None:
-                cells.update(id(c) for c in value.__closure__ if cell_value(c) is cls)
-        elif kind in _LAYOUT:
+        if type(value) in DESCRIPTORS:
             parts += value.__objclass__ is cls
-        elif kind in _WRAPPERS:
-            for function in functions_of(value):
-                cells.update(id(c) for c in function.__closure__ or () if cell_value(c) is cls)
+            continue
+        for function in functions_of(value):  # itself, or what a descriptor wraps
+            cells.update(id(c) for c in function.__closure__ or () if cell_value(c) is cls)
     return parts + len(cells)

@@ -164,7 +164,6 @@ def merged(known: Sequence[Any], found: Sequence[Any]) -> List[Any]:
     return result
 
 
-
 def reclass(journal: Journal, instances: Sequence[Any], new: type, old: type) -> None:
     """Make each of `instances` still of class `new` an instance of `old`, journaled."""
     for instance in instances:

@@ -1,10 +1,10 @@
 """Pair each old function with the new one that is surely the same definition.
 
 A pair is made only by position, of two functions with the same qualified
-name, made by the code of one module: the same name in a module or class namespace, the same free
-variable of a decorator's wrapper, the function a method, descriptor,
-`functools.partial` or `functools.wraps` wrapper holds, and the earlier
-versions remembered for the old function. Two definitions
+name, made by the code of one module: the same name in a module or class
+namespace, the same free variable of a decorator's wrapper, the function a
+method, descriptor, `functools.partial` or `functools.wraps` wrapper holds,
+and the earlier versions remembered for the old function. Two definitions
 that share a qualified name (lambdas, wrappers one decorator made without
 `functools.wraps`) are thus never confused. The old function then runs the
 new code: its code, defaults, docstring and attributes become the new ones,

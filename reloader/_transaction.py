@@ -26,8 +26,9 @@ import time
 import types
 import zipimport
 from stat import S_ISREG
-from typing import Any, Callable, Dict, List, Optional, Sequence, Set, Tuple, cast
+from typing import Any, Callable, Dict, List, Optional, Sequence, Set, Tuple
 
+from . import _discovery
 from ._changes import Signature, stat_signature
 from ._report import Location, blame
 
@@ -495,7 +496,7 @@ class Transaction:
         try:
             # Taken before the purge starts, so that an interrupt arriving
             # during the purge finds everything it needs to restore.
-            self.before = cast(Dict[str, object], sys.modules.copy())  # cloned whole, in C
+            self.before = _discovery.modules_now()
             try:
                 self._purge()
                 self._import_all()
@@ -602,13 +603,9 @@ class Transaction:
         found = []
         for name in self.added:
             module = sys.modules.get(name)
-            try:
-                namespace = object.__getattribute__(module, "__dict__")
-            except Exception:  # not a module, or one without a namespace (cffi's libraries)
+            if not _discovery.is_module(module):
                 continue
-            if not isinstance(module, types.ModuleType) or type(namespace) is not dict:
-                continue
-            for key, value in list(namespace.items()):
+            for key, value in list(object.__getattribute__(module, "__dict__").items()):
                 if id(value) in old and self.old[old[id(value)]] is value:
                     found.append((name, key, old[id(value)]))
         return found
