@@ -386,13 +386,20 @@ _body_reads = ModuleMemo(functools.partial(_from_file, _file_bodies, _reach.bodi
 def read_top_level(name: str, module: types.ModuleType) -> None:
     """Read now what the loaded module's import-time code does, for rerun_reason() later.
 
-    A module whose import-time code reads nothing an import bound stays
-    loaded whatever it imports changes: what its functions read, which the
-    search asks of such a module, is read now too.
+    A module whose import-time code does not read every name an import
+    bound may stay loaded when what it imports changes: what its functions
+    read, which the search then asks of it, is read now too (from the same
+    parse).
     """
     code = _top_level_code.get(name, module)
-    if code is not None and not code.reads_imports:
+    if code is not None and (not code.reads_imports or not code.used.keys() >= _bound(code)):
         _body_reads.get(name, module)
+
+
+def _bound(code: _reach.TopLevel) -> Set[str]:
+    bound = {local for local, _, _ in code.binds}
+    bound.update(entry.local for entry in code.from_imports)
+    return bound
 
 
 def rerun_reason(

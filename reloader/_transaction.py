@@ -191,7 +191,7 @@ class _Codes:
         self.read_as: Dict[str, Signature] = {}
         self.unwritten: List[Tuple[str, str, os.stat_result, types.CodeType]] = []
         self.caches: Dict[Tuple[str, Optional[str]], Optional[str]] = {}
-        self.lock = threading.Lock()
+        self.lock = threading.RLock()  # write_caches() holds it while starting the writer
         self.writer: Optional[threading.Thread] = None
         self.queue: "queue.SimpleQueue[Any]" = queue.SimpleQueue()  # noqa: UP037
 
@@ -253,19 +253,28 @@ class _Codes:
             return None
         done = threading.Event()
         with self.lock:
-            if self.writer is None or not self.writer.is_alive():  # first use, or after fork()
-                self.queue = queue.SimpleQueue()
-                writer = threading.Thread(target=_write_queued, args=(self.queue,),
-                                          name="reloader: writing .pyc files", daemon=True)
-                try:
-                    writer.start()
-                except RuntimeError:  # no threads here
-                    _write_queued_now(unwritten)
-                    return None
-                self.writer = writer
-                atexit.register(_finish_writing, self.queue, writer)
+            if not self.start_writer():
+                _write_queued_now(unwritten)
+                return None
             self.queue.put((unwritten, done))
         return done
+
+    def start_writer(self) -> bool:
+        """Start the thread that writes .pyc files, unless it runs; False where threads cannot."""
+        with self.lock:
+            if self.writer is not None and self.writer.is_alive():
+                return True
+            # The first use, or the first after fork().
+            self.queue = queue.SimpleQueue()
+            writer = threading.Thread(target=_write_queued, args=(self.queue,),
+                                      name="reloader: writing .pyc files", daemon=True)
+            try:
+                writer.start()
+            except RuntimeError:  # no threads here
+                return False
+            self.writer = writer
+            atexit.register(_finish_writing, self.queue, writer)
+            return True
 
 
 def _write_queued_now(unwritten: List[Tuple[str, str, os.stat_result, types.CodeType]]) -> None:
@@ -312,6 +321,11 @@ def read_as(path: str) -> Optional[Signature]:
 def write_caches() -> Optional[threading.Event]:
     """Write the .pyc files of the code compiled since the last call (see `_Codes`)."""
     return codes.write_caches()
+
+
+def start_writer() -> None:
+    """Start now what writes .pyc files after a reload, rather than in the first reload."""
+    codes.start_writer()
 
 
 class _Loader:
