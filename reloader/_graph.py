@@ -206,7 +206,7 @@ def _file_signature(path: str) -> Optional[Signature]:
     if path in _stats:
         return _stats[path]
     try:
-        result = selection_stat(path)
+        result = _results[path] = os.stat(path)  # selection_stat(), inline: once a module
     except OSError:
         signature = None
     else:
@@ -220,11 +220,9 @@ def selection_stat(path: str) -> os.stat_result:
 
     A file changed after it is what the next look at the files finds changed.
     """
-    try:
-        return _results[path]
-    except KeyError:
-        pass
-    result = _results[path] = os.stat(path)
+    result = _results.get(path)
+    if result is None:
+        result = _results[path] = os.stat(path)
     return result
 
 
