@@ -221,32 +221,46 @@ T = TypeVar("T")
 
 
 class ModuleMemo(Generic[T]):
-    """One computed value per module object, forgotten when the module is freed."""
+    """One computed value per module object; a freed module's value goes at a later sweep.
 
-    def __init__(self, compute: Callable[[str, types.ModuleType], T]) -> None:
+    Swept when the memo has grown to twice what it held after the last
+    sweep: a reload makes many module objects, and a weak reference with a
+    callback for each would cost more than the value it keeps.
+    """
+
+    def __init__(self, compute: Callable[[str, types.ModuleType], T], least: int = 1024) -> None:
         self._compute = compute
         self._lock = threading.Lock()
         # Quoted: weakref.ref is subscriptable only from Python 3.9.
         self._values: Dict[int, Tuple["weakref.ref[types.ModuleType]", str, T]] = {}  # noqa: UP037
+        self._least = self._sweep_at = least  # entries held before the first sweep
 
     def get(self, name: str, module: types.ModuleType) -> T:
+        values = self._values
         key = id(module)
-        entry = self._values.get(key)
+        entry = values.get(key)
         if entry is not None and entry[0]() is module and entry[1] == name:
             return entry[2]
         value = self._compute(name, module)
-        def forget(ref: object, key: int = key) -> None:
-            entry = self._values.get(key)
-            if entry is not None and entry[0] is ref:  # not a newer module with the same id
-                self._values.pop(key, None)
-
         try:
-            ref = weakref.ref(module, forget)
+            ref = weakref.ref(module)
         except TypeError:  # a module type that refuses weak references
             return value
-        with self._lock:
-            self._values[key] = (ref, name, value)
+        values[key] = (ref, name, value)
+        if len(values) > self._sweep_at:
+            self._sweep()
         return value
+
+    def _sweep(self) -> None:
+        with self._lock:
+            values = self._values
+            for key, entry in list(values.items()):
+                if entry[0]() is None and values.get(key) is entry:
+                    del values[key]
+            self._sweep_at = max(self._least, 2 * len(values))
+
+    def __len__(self) -> int:
+        return len(self._values)
 
 
 _infos = ModuleMemo(_examine)

@@ -15,6 +15,7 @@ import collections
 import functools
 import heapq
 import itertools
+import os
 import re
 import sys
 import types
@@ -37,7 +38,7 @@ from typing import (
 )
 
 from . import _reach, _sources
-from ._changes import Signature, signature_of
+from ._changes import Signature, stat_signature
 from ._discovery import ModuleInfo, ModuleMemo, describe, is_module, is_within, written_file
 
 # `from X import a, b` (parenthesised or not) and `import a.b as c, d`.
@@ -193,17 +194,36 @@ class Parsed(NamedTuple):
 
 _NOTHING = Parsed(frozenset(), ())
 
-# path -> its stat signature or None, within one selection: several analyses
-# of one module ask for the same file.
+# path -> its stat signature or None, and its os.stat() result, within one
+# selection and the reload made from it: several analyses of one module ask
+# for the same file, and the reload then compiles it.
 _stats: Dict[str, Optional[Signature]] = {}
+_results: Dict[str, os.stat_result] = {}
 
 
 def _file_signature(path: str) -> Optional[Signature]:
     """The file's stat signature, looked up once per selection; None when it cannot be."""
     if path in _stats:
         return _stats[path]
-    signature = _stats[path] = signature_of(path)
+    try:
+        result = _results[path] = os.stat(path)  # selection_stat(), inline: once a module
+    except OSError:
+        signature = None
+    else:
+        signature = stat_signature(result)
+    _stats[path] = signature
     return signature
+
+
+def selection_stat(path: str) -> os.stat_result:
+    """os.stat(path), once per selection and the reload made from it.
+
+    A file changed after it is what the next look at the files finds changed.
+    """
+    result = _results.get(path)
+    if result is None:
+        result = _results[path] = os.stat(path)
+    return result
 
 
 # (path, module name) -> (stat signature, Parsed): a file read once stays
@@ -386,13 +406,20 @@ _body_reads = ModuleMemo(functools.partial(_from_file, _file_bodies, _reach.bodi
 def read_top_level(name: str, module: types.ModuleType) -> None:
     """Read now what the loaded module's import-time code does, for rerun_reason() later.
 
-    A module whose import-time code reads nothing an import bound stays
-    loaded whatever it imports changes: what its functions read, which the
-    search asks of such a module, is read now too.
+    A module whose import-time code does not read every name an import
+    bound may stay loaded when what it imports changes: what its functions
+    read, which the search then asks of it, is read now too (from the same
+    parse).
     """
     code = _top_level_code.get(name, module)
-    if code is not None and not code.reads_imports:
+    if code is not None and (not code.reads_imports or not code.used.keys() >= _bound(code)):
         _body_reads.get(name, module)
+
+
+def _bound(code: _reach.TopLevel) -> Set[str]:
+    bound = {local for local, _, _ in code.binds}
+    bound.update(entry.local for entry in code.from_imports)
+    return bound
 
 
 def rerun_reason(
@@ -563,6 +590,7 @@ class _ImportIndex:
         """
         self._loaded, self._infos = seen, infos
         _stats.clear()  # a new selection: files may have changed since the last
+        _results.clear()
         changed = list(changed)
         if not changed:
             return

@@ -285,13 +285,24 @@ def _reached(start: str, read: Callable[[str], Tuple[Reads, FrozenSet[str]]],
         pending.extend(fresh)
 
 
+# The last source parsed and its walker: what import-time code does and
+# what the bodies read are often asked of one file in turn.
+_last: List[Tuple[Tuple[str, str, bool], Optional["_Walker"]]] = []
+
+
 def _parse(source: str, name: str, is_package: bool) -> Optional[_Walker]:
+    key = (source, name, is_package)
+    last = _last[:1]
+    if last and last[0][0] == key:
+        return last[0][1]
     try:
         tree = ast.parse(source)
     except (SyntaxError, ValueError):
-        return None
-    walker = _Walker(name, is_package)
-    walker.visit(tree)
+        walker = None
+    else:
+        walker = _Walker(name, is_package)
+        walker.visit(tree)
+    _last[:] = [(key, walker)]
     return walker
 
 

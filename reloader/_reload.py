@@ -265,7 +265,7 @@ def _reload(targets: Sequence[object], dependents: bool, update: bool) -> Report
     prepared: Prepared = {}
     try:
         # 2. Compile every module's current source: a syntax error changes nothing.
-        prepared = prepare(order, [selection.paths[name] for name in order])
+        prepared = prepare(order, [selection.paths[name] for name in order], _graph.selection_stat)
         # 3. Hand over state: the old modules' __before_reload__, importers first.
         states = attempt.hand_over()
         # 4. Tear down what the old modules registered with hosts and the standard library.

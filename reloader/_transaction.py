@@ -26,7 +26,7 @@ import time
 import types
 import zipimport
 from stat import S_ISREG
-from typing import Any, Callable, Dict, List, Optional, Sequence, Set, Tuple
+from typing import Any, Callable, Dict, FrozenSet, List, Optional, Sequence, Set, Tuple
 
 from . import _discovery
 from ._changes import Signature, stat_signature
@@ -76,7 +76,8 @@ def _find_spec(name: str) -> Optional[importlib.machinery.ModuleSpec]:
     return None
 
 
-def _known_spec(name: str) -> Optional[importlib.machinery.ModuleSpec]:
+def _known_spec(name: str, stat_of: Callable[[str], os.stat_result] = os.stat
+                ) -> Optional[importlib.machinery.ModuleSpec]:
     """A spec at the loaded module's source file, when a search would surely find it there.
 
     Searching again costs as much as the import itself; a source file that
@@ -93,7 +94,7 @@ def _known_spec(name: str) -> Optional[importlib.machinery.ModuleSpec]:
     package = spec.submodule_search_locations is not None  # type: ignore[union-attr]
     if package and os.path.basename(origin) != "__init__.py":
         return None
-    if not package and os.path.isdir(origin[:-3]):
+    if not package and _folders.holds_folder(origin[:-3], stat_of):
         return None  # a package of that name would now be found first
     loader = importlib.machinery.SourceFileLoader(name, origin)
     found = importlib.machinery.ModuleSpec(name, loader, origin=origin, is_package=package)
@@ -176,6 +177,53 @@ def _write_cache(cache: str, stat: os.stat_result, code: types.CodeType) -> None
 _SETTLED_NS = 2 * 10**9
 
 
+class _Folders:
+    """Which entries of each folder are folders, listed again only when the folder changes.
+
+    Whether a package stands beside a module file (`tool/` beside `tool.py`)
+    is asked of every module a reload runs again; the folders they lie in
+    are few.
+    """
+
+    def __init__(self) -> None:
+        #: folder -> (its signature, the names of the folders in it)
+        self.known: Dict[str, Tuple[Signature, FrozenSet[str]]] = {}
+
+    def holds_folder(self, path: str, stat_of: Callable[[str], os.stat_result]) -> bool:
+        """Whether `path` is a folder, told from a listing of the folder it would be in."""
+        if not _CASE_SENSITIVE:  # a listing would spell the name as it is on disk
+            return os.path.isdir(path)
+        folder, name = os.path.split(path)
+        try:
+            result = stat_of(folder)
+        except OSError:  # gone: no folder in it either
+            return False
+        signature = stat_signature(result)
+        known = self.known.get(folder)
+        if known is None or known[0] != signature:
+            read_at = time.time_ns()
+            try:
+                with os.scandir(folder) as entries:
+                    names = frozenset(e.name for e in entries if e.is_dir())
+            except OSError:
+                return os.path.isdir(path)
+            known = (signature, names)
+            # A folder changed within the file system's clock tick may change
+            # again keeping its signature: that listing is not kept.
+            changed_at = result.st_ctime_ns if _POSIX else result.st_mtime_ns
+            if read_at - changed_at > _SETTLED_NS:
+                self.known[folder] = known
+            else:
+                self.known.pop(folder, None)
+        return name in known[1]
+
+
+_folders = _Folders()
+#: Whether file names that differ only in case name different files (Linux, usually;
+#: elsewhere each module's folder is asked itself).
+_CASE_SENSITIVE = sys.platform.startswith("linux")
+
+
 class _Codes:
     """The code read or compiled from each source file, kept while the file is unchanged.
 
@@ -191,13 +239,14 @@ class _Codes:
         self.read_as: Dict[str, Signature] = {}
         self.unwritten: List[Tuple[str, str, os.stat_result, types.CodeType]] = []
         self.caches: Dict[Tuple[str, Optional[str]], Optional[str]] = {}
-        self.lock = threading.Lock()
+        self.lock = threading.RLock()  # write_caches() holds it while starting the writer
         self.writer: Optional[threading.Thread] = None
         self.queue: "queue.SimpleQueue[Any]" = queue.SimpleQueue()  # noqa: UP037
 
-    def code(self, path: str) -> types.CodeType:
+    def code(self, path: str, stat_of: Callable[[str], os.stat_result] = os.stat
+             ) -> types.CodeType:
         """The code of the source file at `path`; FileNotFoundError unless it is a file."""
-        stat = os.stat(path)
+        stat = stat_of(path)
         if not S_ISREG(stat.st_mode):  # a folder or a pipe now: no module file is there
             raise FileNotFoundError(errno.ENOENT, "not a file", path)
         signature = self.read_as[path] = stat_signature(stat)
@@ -253,19 +302,28 @@ class _Codes:
             return None
         done = threading.Event()
         with self.lock:
-            if self.writer is None or not self.writer.is_alive():  # first use, or after fork()
-                self.queue = queue.SimpleQueue()
-                writer = threading.Thread(target=_write_queued, args=(self.queue,),
-                                          name="reloader: writing .pyc files", daemon=True)
-                try:
-                    writer.start()
-                except RuntimeError:  # no threads here
-                    _write_queued_now(unwritten)
-                    return None
-                self.writer = writer
-                atexit.register(_finish_writing, self.queue, writer)
+            if not self.start_writer():
+                _write_queued_now(unwritten)
+                return None
             self.queue.put((unwritten, done))
         return done
+
+    def start_writer(self) -> bool:
+        """Start the thread that writes .pyc files, unless it runs; False where threads cannot."""
+        with self.lock:
+            if self.writer is not None and self.writer.is_alive():
+                return True
+            # The first use, or the first after fork().
+            self.queue = queue.SimpleQueue()
+            writer = threading.Thread(target=_write_queued, args=(self.queue,),
+                                      name="reloader: writing .pyc files", daemon=True)
+            try:
+                writer.start()
+            except RuntimeError:  # no threads here
+                return False
+            self.writer = writer
+            atexit.register(_finish_writing, self.queue, writer)
+            return True
 
 
 def _write_queued_now(unwritten: List[Tuple[str, str, os.stat_result, types.CodeType]]) -> None:
@@ -299,9 +357,13 @@ def _finish_writing(work: "queue.SimpleQueue[Any]", writer: threading.Thread) ->
 codes = _Codes()
 
 
-def source_code(path: str) -> types.CodeType:
-    """The code of the source file at `path`, from a .pyc only when it surely matches."""
-    return codes.code(path)
+def source_code(path: str, stat_of: Callable[[str], os.stat_result] = os.stat
+                ) -> types.CodeType:
+    """The code of the source file at `path`, from a .pyc only when it surely matches.
+
+    `stat_of` is os.stat, or one that gives what it gave earlier in this reload.
+    """
+    return codes.code(path, stat_of)
 
 
 def read_as(path: str) -> Optional[Signature]:
@@ -312,6 +374,11 @@ def read_as(path: str) -> Optional[Signature]:
 def write_caches() -> Optional[threading.Event]:
     """Write the .pyc files of the code compiled since the last call (see `_Codes`)."""
     return codes.write_caches()
+
+
+def start_writer() -> None:
+    """Start now what writes .pyc files after a reload, rather than in the first reload."""
+    codes.start_writer()
 
 
 class _Loader:
@@ -376,10 +443,12 @@ def _forget_archives(paths: Sequence[Optional[str]]) -> None:
     importlib.invalidate_caches()
 
 
-def prepare(names: Sequence[str], paths: Sequence[Optional[str]]) -> Prepared:
+def prepare(names: Sequence[str], paths: Sequence[Optional[str]],
+            stat_of: Callable[[str], os.stat_result] = os.stat) -> Prepared:
     """Find and compile every module in `names`; None for a module whose file is gone.
 
-    Raises PrepareError for the first module that does not compile.
+    Raises PrepareError for the first module that does not compile. `stat_of`
+    is os.stat, or one that gives what it gave earlier in this reload.
     """
     _forget_archives(paths)
     prepared: Prepared = {}
@@ -387,11 +456,11 @@ def prepare(names: Sequence[str], paths: Sequence[Optional[str]]) -> Prepared:
         origin: Optional[str] = None
         try:
             code: Optional[types.CodeType] = None
-            spec = _known_spec(name)
+            spec = _known_spec(name, stat_of)
             if spec is not None:
                 origin = spec.origin
                 try:
-                    code = source_code(spec.origin)  # type: ignore[arg-type]
+                    code = source_code(spec.origin, stat_of)  # type: ignore[arg-type]
                 except OSError:  # gone, or unreadable: search as an import would
                     spec = origin = None
                 else:

@@ -23,7 +23,7 @@ import time
 import types
 from typing import Callable, Dict, Iterable, List, Optional, Sequence, Set, Tuple, Union
 
-from . import _discovery, _host, _sources
+from . import _discovery, _host, _sources, _transaction
 from ._changes import Changes, Scanner
 from ._reload import learn_importers, reload
 from ._report import ReloadError, Report, locate
@@ -124,12 +124,15 @@ class Watcher:
         self._thread: Optional[BackgroundThread] = None
         # The first look, now: the edits saved before this watcher existed
         # are taken at the first check, and the importers of the watched
-        # modules are learnt, so that the first reload costs like a later one.
+        # modules are learnt and the thread that writes .pyc files after a
+        # reload is started, so that the first reload costs like a later one.
         # Should it fail, the first check looks again, and reports what fails.
         self._caught_up = False
         try:
             self._pending = self._edited_before()
             learn_importers(name for names in self._index.values() for name in names)
+            if not sys.dont_write_bytecode:
+                _transaction.start_writer()
         except Exception:
             _log.debug("the first look failed; the first check looks again", exc_info=True)
         else:

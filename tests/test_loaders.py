@@ -3,11 +3,14 @@
 import importlib.abc
 import importlib.util
 import sys
+import time
 import types
 import unittest
 from typing import Any, Dict, Optional
+from unittest import mock
 
 import reloader
+from reloader import _transaction
 from tests.support import PackageCase
 
 
@@ -44,6 +47,23 @@ class LoaderTest(PackageCase):
         self.assertEqual(sorted(report.reloaded), [self.pkg, self.pkg + ".tool"])
         self.assertEqual(self.mod("{pkg}.tool").VALUE, 2)
         self.assertIsInstance(self.mod("{pkg}"), types.ModuleType)
+
+    def test_a_package_made_beside_a_module_file_is_what_the_reload_imports(self) -> None:
+        # As an import would: a package `tool/` is found before `tool.py`.
+        # Each folder's listing is kept while the folder is unchanged; here it
+        # counts as settled at once.
+        self.write("{pkg}/tool.py", "VALUE = 1\n")
+        self.load("{pkg}.tool")
+        later = time.time_ns() + 10 * 10**9
+        with mock.patch.object(_transaction, "time", mock.Mock(wraps=time, time_ns=lambda: later)):
+            self.write("{pkg}/tool.py", "VALUE = 2\n")
+            reloader.reload(self.pkg + ".tool")
+            self.assertEqual(self.mod("{pkg}.tool").VALUE, 2)
+            time.sleep(0.05)  # past the file system clock's tick
+            self.write("{pkg}/tool/__init__.py", "VALUE = 3\n")
+            reloader.reload(self.pkg + ".tool")
+        self.assertEqual(self.mod("{pkg}.tool").VALUE, 3)
+        self.assertTrue(hasattr(self.mod("{pkg}.tool"), "__path__"))
 
     def test_a_module_served_without_a_file_location_reloads(self) -> None:
         name = self.pkg + "_archived"

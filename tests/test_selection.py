@@ -1,6 +1,7 @@
 """Which modules a target selects, what is never purged, and bad input."""
 
 import importlib.machinery
+import itertools
 import os
 import pathlib
 import shutil
@@ -11,7 +12,7 @@ import zipfile
 from typing import Dict
 
 import reloader
-from reloader import _state
+from reloader import _discovery, _state
 
 from .support import PackageCase
 
@@ -481,6 +482,46 @@ class ZipTest(PackageCase):
         report = reloader.reload(archive + os.sep + self.pkg)
         self.assertEqual(report.reloaded, (self.pkg, self.pkg + ".mod"))
         self.assertEqual(self.mod("{pkg}.mod").value(), 2)
+
+
+class ModuleMemoTest(unittest.TestCase):
+    """What is computed once per module object is never another module's, and does not pile up."""
+
+    def test_a_value_is_computed_once_per_module_object(self) -> None:
+        calls = []
+        memo = _discovery.ModuleMemo(lambda name, module: calls.append(name) or name.upper())
+        module = types.ModuleType("one")
+        self.assertEqual(memo.get("one", module), "ONE")
+        self.assertEqual(memo.get("one", module), "ONE")
+        self.assertEqual(memo.get("two", module), "TWO")  # the same object under another name
+        self.assertEqual(calls, ["one", "two"])
+
+    def test_values_of_freed_modules_go(self) -> None:
+        counter = itertools.count()
+        memo = _discovery.ModuleMemo(lambda name, module: next(counter), least=8)
+        passing = [types.ModuleType("passing") for _ in range(20)]
+        staying = [types.ModuleType("staying") for _ in range(50)]  # other ids than those
+        for module in passing:
+            memo.get("passing", module)
+        del passing, module
+        values = [memo.get("staying", module) for module in staying]
+        self.assertEqual(values, list(range(20, 70)))
+        self.assertEqual(len(memo), 50)  # what the freed modules had is gone
+        self.assertEqual([memo.get("staying", module) for module in staying], values)
+
+    def test_a_new_module_where_a_freed_one_was_is_computed_anew(self) -> None:
+        counter = itertools.count()
+        memo = _discovery.ModuleMemo(lambda name, module: next(counter))
+        module = types.ModuleType("tool")
+        freed = id(module)
+        self.assertEqual(memo.get("tool", module), 0)
+        del module
+        for number in range(1, 1000):
+            module = types.ModuleType("tool")
+            self.assertEqual(memo.get("tool", module), number)
+            if id(module) == freed:
+                break
+        self.assertEqual(id(module), freed)  # the case asked about came
 
 
 class BadInputTest(PackageCase):

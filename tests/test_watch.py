@@ -14,7 +14,7 @@ from typing import Any, Callable, Dict, List, Optional, Tuple
 from unittest import mock
 
 import reloader
-from reloader import _discovery, _graph, _inotify, _reload, _watch
+from reloader import _discovery, _graph, _inotify, _reload, _transaction, _watch
 from reloader._state import State
 
 from .support import PackageCase
@@ -653,6 +653,50 @@ class FirstLookTest(WatcherCase):
             self.assertEqual(report.reloaded, (self.name("{pkg}.util"), self.name("{pkg}.views")))
             self.assertEqual(self.mod("{pkg}.views").SHOWN, 20)
             self.assertEqual(set(read) - {self.name("{pkg}.util"), self.name("{pkg}.views")}, set())
+
+    def test_the_first_check_reads_no_source_of_a_module_it_leaves_loaded(self) -> None:
+        # It binds util and reads it only when called (its import-time code
+        # reads another import): it stays loaded, and what its functions read
+        # was read with its import-time code when the watcher was made.
+        self.files({"{pkg}/caller.py": (
+            "import os\nimport {pkg}.util\n\nSEPARATOR = os.sep\n\n"
+            "def value():\n    return {pkg}.util.VALUE\n")})
+        with State().use():
+            self.load("{pkg}.caller")
+            watcher = self.watch()
+            read: List[str] = []
+            real = _graph._read_source
+
+            def read_one(name: str, module: types.ModuleType) -> Any:
+                read.append(name)
+                return real(name, module)
+
+            self.write("{pkg}/util.py", "VALUE = 2\n")
+            with mock.patch.object(_graph, "_read_source", read_one):
+                report = watcher.check()
+            assert report is not None
+            self.assertNotIn(self.name("{pkg}.caller"), report.reloaded)
+            self.assertEqual(self.mod("{pkg}.caller").value(), 2)
+            self.assertNotIn(self.name("{pkg}.caller"), read)
+
+    @unittest.skipIf(sys.platform == "emscripten", "needs threads, which this platform lacks")
+    def test_the_thread_writing_bytecode_is_started_by_the_watcher_not_the_first_check(
+            self) -> None:
+        with mock.patch.object(_transaction, "codes", _transaction._Codes()), \
+                mock.patch.object(sys, "dont_write_bytecode", False):
+            watcher = self.watch()
+            writer = _transaction.codes.writer
+            assert writer is not None
+            self.assertTrue(writer.is_alive())
+            self.write("{pkg}/util.py", "VALUE = 2\n")
+            report = watcher.check()
+            assert report is not None and report.ok, report
+            self.assertIs(_transaction.codes.writer, writer)
+            done = _transaction.write_caches()  # nothing left: the reload queued its files
+            self.assertIsNone(done)
+            self.assertEqual(self.mod("{pkg}.views").SHOWN, 20)
+            _transaction.codes.queue.put(None)  # this test's writer ends
+            writer.join(5)
 
     def test_a_watcher_made_while_a_reload_runs_learns_at_its_first_check(self) -> None:
         self.write("{pkg}/other.py", (
