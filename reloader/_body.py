@@ -90,7 +90,7 @@ def drop_removed(old: type, new: type, is_enum: bool) -> None:
         value = old_dict[key]
         if key in OWN or (is_enum and key in ENUM_OWN):
             continue
-        if isinstance(value, DESCRIPTORS) and getattr(value, "__objclass__", None) is old:
+        if issubclass(type(value), DESCRIPTORS) and getattr(value, "__objclass__", None) is old:
             continue
         if is_enum and key in getattr(old, "_member_map_", {}):
             continue  # members are reconciled in _update_enum

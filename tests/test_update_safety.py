@@ -825,6 +825,45 @@ class MustReloadTest(UpdateCase):
         self.assertEqual(run(), "run")
 
 
+    def test_a_lazy_object_is_never_evaluated(self) -> None:
+        # As Django's LazyObject (settings, staticfiles_storage): its __class__
+        # sets it up, and setting up may fail outside a configured project.
+        self.write(
+            "{pkg}/lazy.py",
+            """
+            SETUPS = []
+            class LazyObject:
+                def __init__(self, fail):
+                    self.__dict__['fail'] = fail
+                @property
+                def __class__(self):
+                    SETUPS.append(self.fail)
+                    raise RuntimeError('settings are not configured')
+                def __getattr__(self, name):
+                    SETUPS.append(self.fail)
+                    raise RuntimeError('settings are not configured')
+            settings = LazyObject(fail=True)
+            class Thing:
+                storage = LazyObject(fail=True)
+                def run(self):
+                    return 'run'
+            """,
+        )
+        self.write("{pkg}/user.py", "from . import lazy\nHELD = lazy.settings\n")
+        self.write("outside_{pkg}.py", "from {pkg} import lazy\nHELD = lazy.settings\n")
+        lazy = self.load("{pkg}.lazy")
+        self.load("{pkg}.user")
+        self.load("outside_{pkg}")
+        run = lazy.Thing().run
+        self.assertEqual(reloader.plan(self.pkg + ".lazy").names[0], self.pkg + ".lazy")
+        report = reloader.reload(self.pkg + ".lazy")
+        self.assertTrue(report.ok, report)
+        reloader.reload(self.pkg)
+        self.assertEqual(run(), "run")
+        self.assertEqual(self.mod("{pkg}.lazy").SETUPS, [])
+        self.assertEqual(lazy.SETUPS, [])
+
+
 class RollbackTest(UpdateCase):
     def test_a_failed_reload_puts_back_every_old_object(self) -> None:
         self.write(
