@@ -12,6 +12,7 @@ nothing but the old class's dictionary.
 """
 
 import types
+import weakref
 from typing import Any, FrozenSet, Optional, Tuple
 
 from . import _generations
@@ -127,7 +128,28 @@ _TYPE_OWNED = _owned(type)
 
 def owned_keys(meta: type) -> FrozenSet[str]:
     """The keys that a write on a class of `meta` gives to the metaclass's data descriptors."""
-    return _TYPE_OWNED if meta is type else _owned(meta)
+    if meta is type:
+        return _TYPE_OWNED
+    try:
+        return _owned_by[meta]
+    except (KeyError, TypeError):  # not seen yet, or a metaclass without weak references
+        pass
+    owned = _owned(meta)
+    try:
+        _owned_by[meta] = owned
+    except TypeError:
+        pass
+    return owned
+
+
+#: metaclass -> owned_keys(), for one reload: one that is patched is patched before
+#: its classes (see `_classes`), and another reload may patch it again.
+_owned_by: "weakref.WeakKeyDictionary[type, FrozenSet[str]]" = weakref.WeakKeyDictionary()
+
+
+def forget_owned() -> None:
+    """A reload begins: metaclasses may have changed since the last."""
+    _owned_by.clear()
 
 
 def unsettable(key: str, current: Any, value: Any) -> Optional[str]:

@@ -26,6 +26,7 @@ from ._body import (
     fields_note,
     fields_of,
     for_class,
+    forget_owned,
     owned_keys,
     unsettable,
     wrapper_for_class,
@@ -97,6 +98,7 @@ class ClassPatcher:
         self.waiting_ids: Set[int] = set()
         #: ids of new classes that must not replace their old one -> why.
         self.refused: Dict[int, str] = {}
+        forget_owned()
 
     def update_later(self, old: type, new: type, instances: Sequence[Any]) -> None:
         """`update`, once the modules that made `new`'s bases and metaclass finished.
@@ -256,7 +258,7 @@ class ClassPatcher:
             elif kind is new:
                 instances.append(value)  # made at import time: re-classed below
             elif kind is tuple or kind is frozenset:
-                value = canon.rebuilt(value)  # (Cls, int): the class itself, canonical
+                value = canon.settled(value)  # (Cls, int): the class itself, canonical
             elif kind in _CONTAINERS:
                 if not (key[:1] == "_" and key[-1:] == "_"):
                     self.containers.append((value, "{}.{}".format(qualname(old), key)))

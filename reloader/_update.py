@@ -101,11 +101,11 @@ class Updater:
             _matching.match(self, old_module.__dict__, new_dict)
         if self.classes.waiting:
             self.classes.retry()
+        self.canon.home = new_dict
         containers, self.classes.containers = self.classes.containers, []
         for container, where in containers:  # class attributes, now that every class is patched
             self.canon.container(container, where)
         functions, self.classes.functions = self.classes.functions, []
-        self.canon.home = new_dict
         for function in functions:
             self.canon.function(function)
         self._class_attributes(final=False)

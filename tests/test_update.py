@@ -320,6 +320,43 @@ class ClassTest(UpdateCase):
         )
         self.assertIsNot(green, None)
 
+    def test_what_the_module_made_a_few_levels_down_names_the_kept_objects(self) -> None:
+        # As pycparser's lexer: {name: (rule.action, message)} and a list of
+        # frozen dataclass rules, matched against the enum's members.
+        self.write("{pkg}/__init__.py")
+        self.write("{pkg}/a.py", """
+            import dataclasses, enum
+            class Action(enum.Enum):
+                TOKEN = 1
+                ERROR = 2
+            class Handler:
+                pass
+            @dataclasses.dataclass(frozen=True)
+            class Rule:
+                action: Action
+            ACTIONS = {"name": (Action.TOKEN, "message")}
+            NESTED = [[Action.ERROR], {Action.TOKEN: (Handler, frozenset([Action.ERROR]))}]
+            RULE = Rule(Action.ERROR)
+            RULES = [Rule(Action.TOKEN)]
+            def run(name):
+                action, _ = ACTIONS[name]
+                return "token" if action is Action.TOKEN else "unknown"
+            """)
+        a = self.load("{pkg}.a")
+        token, error, handler = a.Action.TOKEN, a.Action.ERROR, a.Handler
+        self.reload()
+        a = self.mod("{pkg}.a")
+        self.assertIs(a.Action.TOKEN, token)
+        self.assertEqual(a.run("name"), "token")
+        self.assertIs(a.ACTIONS["name"][0], token)
+        self.assertIs(a.NESTED[0][0], error)
+        self.assertEqual(a.NESTED[1], {token: (handler, frozenset([error]))})
+        self.assertIs(a.NESTED[1][token][0], handler)
+        self.assertIs(next(iter(a.NESTED[1][token][1])), error)
+        self.assertIs(a.RULE.action, error)
+        self.assertIs(a.RULES[0].action, token)
+        self.assertIsInstance(a.RULE, a.Rule)
+
     def test_abc(self) -> None:
         self.write("{pkg}/__init__.py")
         body = """
