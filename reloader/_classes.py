@@ -262,6 +262,8 @@ class ClassPatcher:
             elif kind in _CONTAINERS:
                 if not (key[:1] == "_" and key[-1:] == "_"):
                     self.containers.append((value, "{}.{}".format(qualname(old), key)))
+            elif kind is types.MethodType and value.__self__ is new:  # enum.Flag's _iter_member_
+                value = types.MethodType(value.__func__, old)
             elif kind not in PLAIN and not issubclass(kind, type) and tied(value, new):
                 raise _Refused(
                     "its new body built {!r}, state tied to the new class that the old "
