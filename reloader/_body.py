@@ -12,7 +12,8 @@ nothing but the old class's dictionary.
 """
 
 import types
-from typing import Any, Optional
+import weakref
+from typing import Any, FrozenSet, Optional, Tuple
 
 from . import _generations
 from ._pairing import PLAIN, cell_value, functions_of
@@ -88,9 +89,9 @@ def drop_removed(old: type, new: type, is_enum: bool) -> None:
     body = _generations.body_keys(old)
     for key in dropped:
         value = old_dict[key]
-        if key in OWN or (is_enum and key in ENUM_OWN):
-            continue
-        if isinstance(value, DESCRIPTORS) and getattr(value, "__objclass__", None) is old:
+        if key in OWN or (is_enum and key in ENUM_OWN) or key in owned_keys(type(old)):
+            continue  # (a write there is no entry's: the old entry stays, paired)
+        if issubclass(type(value), DESCRIPTORS) and getattr(value, "__objclass__", None) is old:
             continue
         if is_enum and key in getattr(old, "_member_map_", {}):
             continue  # members are reconciled in _update_enum
@@ -110,18 +111,79 @@ def _made_by_body(cls: type, value: Any) -> bool:
     return bool(functions) and all(f.__qualname__.startswith(prefix) for f in functions)
 
 
+#: What a write through type.__setattr__ stores in the class dictionary, as a body does.
+_STORED = frozenset(("__module__", "__doc__", "__annotations__", "__abstractmethods__",
+                     "__type_params__", "__annotate__", "__dict__", "__weakref__"))
+
+
+def _owned(meta: type) -> FrozenSet[str]:
+    return frozenset(key for klass in meta.__mro__ for key, value in vars(klass).items()
+                     if hasattr(type(value), "__set__") and key not in _STORED)
+
+
+#: type's own: a write of `__name__`, `__bases__`, `__class__`, `__base__`... changes
+#: the class object itself, or fails, instead of storing an entry.
+_TYPE_OWNED = _owned(type)
+
+
+def owned_keys(meta: type) -> FrozenSet[str]:
+    """The keys that a write on a class of `meta` gives to the metaclass's data descriptors."""
+    if meta is type:
+        return _TYPE_OWNED
+    try:
+        return _owned_by[meta]
+    except (KeyError, TypeError):  # not seen yet, or a metaclass without weak references
+        pass
+    owned = _owned(meta)
+    try:
+        _owned_by[meta] = owned
+    except TypeError:
+        pass
+    return owned
+
+
+#: metaclass -> owned_keys(), for one reload: one that is patched is patched before
+#: its classes (see `_classes`), and another reload may patch it again.
+_owned_by: "weakref.WeakKeyDictionary[type, FrozenSet[str]]" = weakref.WeakKeyDictionary()
+
+
+def forget_owned() -> None:
+    """A reload begins: metaclasses may have changed since the last."""
+    _owned_by.clear()
+
+
 def unsettable(key: str, current: Any, value: Any) -> Optional[str]:
     """Why the old class's entry `key` cannot stay for `value`, or None.
 
-    For a key that `type.__setattr__` takes for the class's own name or
-    bases (a `__name__` property of instances): no write can carry it. The
-    entry stays, a property or method whose functions the caller then pairs
-    with the new ones, or a constant equal to the new one.
+    For a key of `owned_keys` (a `__name__` or `__class__` property of
+    instances, a `__base__` classmethod): no write can carry it. The entry
+    stays, a property or method whose functions the caller then pairs with
+    the new ones, or a constant equal to the new one.
     """
     kind = type(value)
     if type(current) is kind and (
         kind in (property, classmethod, staticmethod) or (kind in PLAIN and current == value)
     ):
         return None
-    return "its body's {!r} cannot be set on the class: a write there sets the class's own {}"\
-        .format(key, key.strip("_"))
+    return "its body's {!r} cannot be set on the class: a write there goes to the class " \
+        "object's own {!r}".format(key, key)
+
+
+def fields_note(before: Tuple[Any, Any], new: type) -> Optional[str]:
+    """What to say when a dataclass's or named tuple's fields changed (`before`: the old
+    class's `__dataclass_fields__` and `_fields`), or None. Instances made before the
+    reload keep the fields they were made with."""
+    for attribute, fields in zip(("__dataclass_fields__", "_fields"), before):
+        after = fields_of(new, attribute)
+        if fields is not None and after is not None and list(fields) != list(after):
+            return ("its fields changed from ({}) to ({}); instances made before the reload "
+                    "keep the old fields".format(", ".join(fields), ", ".join(after)))
+    return None
+
+
+def fields_of(cls: type, attribute: str) -> Any:
+    """The class's own `__dataclass_fields__` (a dict) or `_fields` (a tuple), or None:
+    a `_fields` property of instances is no named tuple's."""
+    value = cls.__dict__.get(attribute)
+    return value if type(value) is (dict if attribute == "__dataclass_fields__" else tuple) \
+        else None

@@ -3,10 +3,12 @@
 When an old class was patched in place, or an old enum member kept, it is
 the canonical object and the new one is discarded. This module keeps that
 map (new object -> canonical old object) and rewrites what the new code
-made before the map existed: module names, one level of the lists, dicts
-(keys and values), sets and tuples a module or class holds (registries
-filled at import time), function defaults, and the standard library's
-registries (warnings filters, logging handlers). A container that refuses
+made before the map existed: module names, the lists, dicts (keys and
+values), sets and tuples a module or class holds and what they hold a few
+levels down (registries filled at import time, a tuple in a dict), the
+attributes of the instances of the module's own classes found there,
+function defaults, and the standard library's registries (warnings
+filters, logging handlers). A container that refuses
 the rewrite is never half-rewritten: it fails the reload (`Unrewritable`),
 as new code reading it would meet two versions of the same objects.
 
@@ -14,6 +16,7 @@ It must not walk the heap, and must not change anything but those.
 """
 
 import logging
+import operator
 import sys
 import types
 import warnings
@@ -86,7 +89,7 @@ class Canon:
             if key[:2] == "__":
                 continue  # __builtins__, __spec__...: nothing of the new code
             if kind is tuple or kind is frozenset:
-                rebuilt = self.rebuilt(value)
+                rebuilt = self.settled(value)
                 if rebuilt is not value:
                     namespace[key] = rebuilt
             elif issubclass(kind, type):
@@ -120,47 +123,69 @@ class Canon:
 
             for function in functions_of(member):
                 self.function(function)
+        elif getattr(kind, "__module__", None) == module and not issubclass(kind, type):
+            self.settled(member, where="{}.{}".format(module, name))  # its attributes
 
-    def rebuilt(self, items: Any) -> Any:
-        """A tuple or frozenset like `items` holding canonical objects, or `items` itself."""
-        get = self.get
-        if any(get(item) is not item for item in items):
-            return type(items)(get(item) for item in items)
-        return items
+    def settled(self, value: Any, depth: int = 0, where: str = "") -> Any:
+        """What stands for `value` where the new code put it: its canonical object, or a
+        tuple or frozenset rebuilt around those, or `value` itself, a list, dict, set or
+        instance of the module's classes rewritten in place (a few levels down)."""
+        if self.new.get(id(value), _MISSING) is value:
+            return self.old[id(value)]
+        kind = type(value)
+        if kind in _SKIPPED or depth > 3:
+            return value
+        if kind is tuple or kind is frozenset:
+            items = [self.settled(item, depth + 1, where) for item in value]
+            return kind(items) if any(map(operator.is_not, items, value)) else value
+        if kind is list or kind is dict or kind is set:
+            self.container(value, where, depth + 1)
+        elif self.home is not None and getattr(kind, "__module__", None) == self.home.get(
+                "__name__") and not issubclass(kind, type):
+            try:  # an instance the module made (a frozen dataclass too): its attributes
+                attributes = object.__getattribute__(value, "__dict__")
+            except Exception:  # none, or a proxy's
+                return value
+            if type(attributes) is dict:
+                self.container(attributes, where, depth + 1)
+        return value
 
-    def container(self, container: Any, where: str) -> None:
-        """Rewrite one level of a list, dict or set; report it if it refuses."""
-        get = self.get
+    def container(self, container: Any, where: str, depth: int = 0) -> None:
+        """Rewrite a list, dict or set, and what it holds; report it if it refuses."""
+        items = container.values() if isinstance(container, dict) else container
+        if _SKIPPED.issuperset(map(type, items)) and (
+                not isinstance(container, dict) or _SKIPPED.issuperset(map(type, container))):
+            return  # constants and modules only, told in C: nothing to rewrite or look into
+        settled = self.settled
+        keys: Dict[Any, Any] = {}
         if isinstance(container, list):
-            changes = [(i, x) for i, x in enumerate(container) if get(x) is not x]
+            changes = [(i, x, settled(x, depth, where)) for i, x in enumerate(container)]
         elif isinstance(container, dict):
-            changes = [
-                (k, v) for k, v in container.items() if get(k) is not k or get(v) is not v
-            ]
+            keys = {k: settled(k, depth, where) for k in list(container)}
+            changes = [(k, v, settled(v, depth, where)) for k, v in container.items()]
+            if all(map(operator.is_, keys, keys.values())):
+                keys = {}
         elif isinstance(container, (set, frozenset)):
-            changes = [(x, x) for x in container if get(x) is not x]
+            changes = [(x, x, settled(x, depth, where)) for x in container]
         else:
             return
-        if not changes:
+        changes = [change for change in changes if change[2] is not change[1]]
+        if not changes and not keys:
             return
         mark = self.journal.mark()
         try:
-            if isinstance(container, dict) and any(get(k) is not k for k, _ in changes):
-                self._rekey(container)
-            elif isinstance(container, dict):
-                for key, item in changes:
-                    container[key] = get(item)
+            if keys:  # keys that are replaced objects: rebuilt whole, in its order
+                self._rekey(container, keys, {key: new for key, _, new in changes})
+            elif isinstance(container, (dict, list)):
+                for key, item, new in changes:
+                    container[key] = new
                     self.journal.log(_put_item, container, key, item)
-            elif isinstance(container, list):
-                for index, item in changes:
-                    container[index] = get(item)
-                    self.journal.log(_put_item, container, index, item)
             else:
-                for item, _ in changes:
+                for item, _, new in changes:
                     container.discard(item)
                     self.journal.log(container.add, item)
-                    container.add(get(item))
-                    self.journal.log(container.discard, get(item))
+                    container.add(new)
+                    self.journal.log(container.discard, new)
         except Exception as error:  # a container that refuses writes
             failures = self.journal.undo(mark)
             # New code reads it as it is: it would meet the new objects there
@@ -174,12 +199,12 @@ class Canon:
                 )
             ) from error
 
-    def _rekey(self, container: Dict[Any, Any]) -> None:
+    def _rekey(self, container: Dict[Any, Any], keys: Dict[Any, Any],
+               values: Dict[Any, Any]) -> None:
         # Keys that are replaced objects (enum members): the dict is rebuilt
         # in its order, as lookups by the old objects must find them.
-        get = self.get
         before = list(container.items())
-        rebuilt = [(get(k), get(v)) for k, v in before]
+        rebuilt = [(keys[k], values.get(k, v)) for k, v in before]
         container.clear()
         self.journal.log(_refill, container, before)
         container.update(rebuilt)
@@ -195,7 +220,7 @@ class Canon:
         if defaults:
             for default in defaults:
                 if id(default) in new:
-                    self.journal.set(function, "__defaults__", self.rebuilt(defaults))
+                    self.journal.set(function, "__defaults__", self.settled(defaults))
                     break
         if function.__kwdefaults__:
             self.keyword_defaults(function)
@@ -215,7 +240,7 @@ class Canon:
             elif kind is types.FunctionType:
                 self.function(value, depth + 1)
             elif kind is tuple or kind is frozenset:
-                cell.cell_contents = self.rebuilt(value)  # (State.ACTIVE, State.PREPARED)
+                cell.cell_contents = self.settled(value)  # (State.ACTIVE, State.PREPARED)
         # A function made with exec() in a small namespace of its own (a
         # decorator library's generated wrapper) holds what it calls there.
         namespace = function.__globals__

@@ -23,7 +23,11 @@ from ._body import (
     ENUM_OWN,
     OWN,
     drop_removed,
+    fields_note,
+    fields_of,
     for_class,
+    forget_owned,
+    owned_keys,
     unsettable,
     wrapper_for_class,
 )
@@ -51,8 +55,6 @@ _CONTAINERS = frozenset((list, dict, set))
 _LAYOUT = frozenset(DESCRIPTORS)
 #: Exactly these types are never called, never wrap a function, never an enum member.
 _INERT = PLAIN | _CONTAINERS | {tuple, frozenset}
-#: Keys a body can hold (a `__name__` property) that type.__setattr__ takes for the class's own.
-_TYPE_NAMED = frozenset(("__name__", "__qualname__", "__bases__"))
 _SPLIT = "; the new class is a different object and old instances keep the old code"
 
 
@@ -96,6 +98,7 @@ class ClassPatcher:
         self.waiting_ids: Set[int] = set()
         #: ids of new classes that must not replace their old one -> why.
         self.refused: Dict[int, str] = {}
+        forget_owned()
 
     def update_later(self, old: type, new: type, instances: Sequence[Any]) -> None:
         """`update`, once the modules that made `new`'s bases and metaclass finished.
@@ -195,7 +198,8 @@ class ClassPatcher:
                 journal.set(old, "__bases__", bases)
         is_enum = type(old) is not type and isinstance(old, enum.EnumMeta)
         own = _OWN_ENUM.union(new._member_map_) if is_enum else OWN  # type: ignore[attr-defined]
-        fields = old_dict.get("__dataclass_fields__"), old_dict.get("_fields")
+        fields = fields_of(old, "__dataclass_fields__"), fields_of(old, "_fields")
+        owned = owned_keys(type(old))
         # The whole dictionary comes back on undo: also what the rest of the
         # new code writes on the old class while the reload goes on (a
         # registry kept as class attributes). Logged before the writes, as
@@ -225,7 +229,7 @@ class ClassPatcher:
                 continue
             if key in own:
                 continue
-            if key in _TYPE_NAMED and kind not in _LAYOUT:  # the old entry stays, new code
+            if key in owned and kind not in _LAYOUT:  # the old entry stays, new code
                 why = unsettable(key, current, value)
                 if why is not None:
                     raise _Refused(why)
@@ -254,10 +258,12 @@ class ClassPatcher:
             elif kind is new:
                 instances.append(value)  # made at import time: re-classed below
             elif kind is tuple or kind is frozenset:
-                value = canon.rebuilt(value)  # (Cls, int): the class itself, canonical
+                value = canon.settled(value)  # (Cls, int): the class itself, canonical
             elif kind in _CONTAINERS:
                 if not (key[:1] == "_" and key[-1:] == "_"):
                     self.containers.append((value, "{}.{}".format(qualname(old), key)))
+            elif kind is types.MethodType and value.__self__ is new:  # enum.Flag's _iter_member_
+                value = types.MethodType(value.__func__, old)
             elif kind not in PLAIN and not issubclass(kind, type) and tied(value, new):
                 raise _Refused(
                     "its new body built {!r}, state tied to the new class that the old "
@@ -278,18 +284,10 @@ class ClassPatcher:
             update_enum(old, new, self.canon, self.journal, self.notes)
         reclass(journal, instances, new, old)
         if fields[0] is not None or fields[1] is not None:
-            self._note_fields(old, fields, new)
+            note = fields_note(fields, new)
+            if note is not None:
+                self.notes[qualname(old) + " instances"] = note
         self.bodies += (old, new)
-
-    def _note_fields(self, old: type, before: Tuple[Any, Any], new: type) -> None:
-        # Instances made before the reload keep the fields they were made with.
-        for attribute, fields in zip(("__dataclass_fields__", "_fields"), before):
-            after = new.__dict__.get(attribute)
-            if fields is not None and after is not None and list(fields) != list(after):
-                self.notes[qualname(old) + " instances"] = (
-                    "its fields changed from ({}) to ({}); instances made before the reload "
-                    "keep the old fields".format(", ".join(fields), ", ".join(after))
-                )
 
 
 def _pairable(current: Any) -> bool:

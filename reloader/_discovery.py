@@ -274,7 +274,7 @@ def is_module(value: object) -> bool:
     """
     if type(value) is types.ModuleType:
         return True
-    if not isinstance(value, types.ModuleType):
+    if not issubclass(type(value), types.ModuleType):
         return False
     try:
         return type(object.__getattribute__(value, "__dict__")) is dict

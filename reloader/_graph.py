@@ -314,7 +314,7 @@ def runtime_references(namespace: Mapping[str, object], own: str) -> Set[str]:
     for key, value in list(namespace.items()):
         if key in _SKIP_NAMES:
             continue
-        if isinstance(value, types.ModuleType) and is_module(value):
+        if issubclass(type(value), types.ModuleType) and is_module(value):
             name = object.__getattribute__(value, "__dict__").get("__name__")
             if name == own + "." + key:
                 # The import system sets a package's attribute to each
@@ -323,7 +323,7 @@ def runtime_references(namespace: Mapping[str, object], own: str) -> Set[str]:
                 # purge the package, which the whole program holds, on every
                 # edit of a submodule.
                 continue
-        elif isinstance(value, (types.FunctionType, type)):
+        elif issubclass(type(value), (types.FunctionType, type)):
             name = getattr(value, "__module__", None)
         else:
             continue
@@ -671,8 +671,9 @@ class _ImportIndex:
             values = [value for key, value in list(namespace.items()) if key not in _SKIP_NAMES]
             ids.update(map(id, values))
             own.add(id(module))
-            own.update(id(value) for value in values if isinstance(
-                value, (types.FunctionType, type)) and getattr(value, "__module__", None) == name)
+            own.update(id(value) for value in values  # by type: a proxy's __class__ may run
+                       if issubclass(type(value), (types.FunctionType, type))
+                       and getattr(value, "__module__", None) == name)
             packages.add(name.rpartition(".")[0])
             last = self.scanned.get(name, 0)
             replaced = self._replaced.get(name, 0)
@@ -685,7 +686,7 @@ class _ImportIndex:
             if package and package not in climbed:
                 climbed.add(package)
                 parent = loaded.get(package)
-                if isinstance(parent, types.ModuleType):
+                if issubclass(type(parent), types.ModuleType):
                     ids.add(id(parent))
                 packages.add(package.rpartition(".")[0])
         floor = min(self.scanned.get(name, 0) for name in todo)

@@ -91,7 +91,7 @@ class Journal:
 def _put_class(instance: Any, cls: type) -> None:
     # Past any Python __setattr__ (a frozen dataclass, a metaclass that
     # intercepts writes); a built-in one (threading.local) is the way in.
-    setter = type.__setattr__ if isinstance(instance, type) else object.__setattr__
+    setter = type.__setattr__ if issubclass(type(instance), type) else object.__setattr__
     try:
         setter(instance, "__class__", cls)
     except TypeError as error:

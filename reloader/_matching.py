@@ -86,6 +86,7 @@ def match(update: Any, old_dict: Dict[str, Any], new_dict: Dict[str, Any]) -> No
             later.append(key)
     if classes:
         del new, old, new_kind, old_kind  # the loop's last values would count as holders
+        classes = _hidden_bases(classes) + classes
         _all_instances(update, classes, instances)
     # In the order of the names, but metaclasses and bases before the
     # classes made from them.
@@ -185,6 +186,27 @@ def _defined_in(cls: type, namespace: Dict[str, Any]) -> bool:
                 if type(function) is not types.FunctionType:
                     break
     return False
+
+
+def _hidden_bases(classes: List[Tuple[type, type]]) -> List[Tuple[type, type]]:
+    """The bases of paired classes that no name holds, by their position: a class a
+    decorator subclassed and renamed as itself (dnspython's `@immutable`)."""
+    found: List[Tuple[type, type]] = []
+    paired = {id(new) for _, new in classes}
+    stack = list(classes)
+    while stack:
+        old, new = stack.pop()
+        if len(old.__bases__) != len(new.__bases__):
+            continue
+        for old_base, new_base in zip(old.__bases__, new.__bases__):
+            if (old_base is not new_base and id(new_base) not in paired
+                    and old_base.__qualname__ == new_base.__qualname__ == new.__qualname__
+                    and old_base.__module__ == old.__module__
+                    and new_base.__module__ == new.__module__):
+                paired.add(id(new_base))
+                found.append((old_base, new_base))
+                stack.append((old_base, new_base))
+    return found
 
 
 def _bases_first(classes: List[Tuple[type, type]]) -> List[Tuple[type, type]]:

@@ -76,7 +76,7 @@ def note_statements(
         _, names, stars = entry
         for module_name, aliases in statements:
             module = modules.get(module_name)
-            if not isinstance(module, types.ModuleType):
+            if not issubclass(type(module), types.ModuleType):
                 continue
             attributes = vars(module)
             for attribute, bound in aliases:
@@ -120,7 +120,7 @@ def follow(
     new = {}
     for name in old:
         module = new_modules.get(name)
-        if isinstance(module, types.ModuleType) and module is not old_modules[name]:
+        if issubclass(type(module), types.ModuleType) and module is not old_modules[name]:
             new[name] = vars(module)
     problems: Dict[str, str] = {}
     if not new:

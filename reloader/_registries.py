@@ -103,11 +103,11 @@ def _global_values(modules: Dict[str, types.ModuleType]) -> Dict[int, Any]:
     values: Dict[int, Any] = {}
     for module in modules.values():
         for value in list(module.__dict__.values()):
-            if not isinstance(value, (type, types.ModuleType, str, int, float, tuple)):
+            if not issubclass(type(value), (type, types.ModuleType, str, int, float, tuple)):
                 values[id(value)] = value
     if values:
         for name, module in list(sys.modules.items()):
-            if name in modules or not isinstance(module, types.ModuleType):
+            if name in modules or not issubclass(type(module), types.ModuleType):
                 continue
             for value in list(getattr(module, "__dict__", {}).values()):
                 values.pop(id(value), None)

@@ -133,9 +133,9 @@ def stale(report: Any = None, *, seconds: float = 1.0) -> Stale:
         holders = gc.get_referrers(*frontier)
         mine = {id(frontier), id(objects), id(holders), id(found), id(current)}
         for holder in holders:
-            if id(holder) in mine or isinstance(holder, types.FrameType):
+            if id(holder) in mine or issubclass(type(holder), types.FrameType):
                 continue
-            if isinstance(holder, tuple) and len(holder) == len(frontier) and all(
+            if issubclass(type(holder), tuple) and len(holder) == len(frontier) and all(
                 a is b for a, b in zip(holder, frontier)
             ):
                 continue  # the arguments of get_referrers itself
@@ -171,15 +171,17 @@ def _updated_in_place(old: Any) -> Optional[bool]:
     current: Any = sys.modules.get(getattr(old, "__module__", None) or "")
     if current is None or not isinstance(qualname, str) or "<locals>" in qualname:
         return None
-    for part in qualname.split("."):
-        current = getattr(current, "__dict__", {}).get(part)
-    if isinstance(old, type):
-        return current is old if isinstance(current, type) else None
-    if not isinstance(old, types.FunctionType):
+    for part in qualname.split("."):  # through modules and classes only: nothing of theirs runs
+        if not issubclass(type(current), (types.ModuleType, type)):
+            return None
+        current = object.__getattribute__(current, "__dict__").get(part)
+    if issubclass(type(old), type):
+        return current is old if issubclass(type(current), type) else None
+    if not issubclass(type(old), types.FunctionType):
         return None
-    if isinstance(current, (staticmethod, classmethod)):
+    if issubclass(type(current), (staticmethod, classmethod)):
         current = current.__func__
-    while isinstance(current, types.FunctionType):  # through functools.wraps wrappers
+    while issubclass(type(current), types.FunctionType):  # through functools.wraps wrappers
         if current is old or current.__code__ == old.__code__:
             return True
         wrapped = getattr(current, "__wrapped__", None)
@@ -195,13 +197,13 @@ def _module_names() -> Dict[int, str]:
     return {
         id(module.__dict__): name
         for name, module in list(sys.modules.items())
-        if isinstance(module, types.ModuleType)
+        if issubclass(type(module), types.ModuleType)
     }
 
 
 def _describe(referrer: Any, target: Any, modules: Dict[int, str]) -> Tuple[Optional[str], bool]:
     """How `referrer` holds `target` ("list at index 3"), and whether that names a place."""
-    if isinstance(referrer, dict):
+    if issubclass(type(referrer), dict):
         for key, value in list(referrer.items()):
             if value is target:
                 module = modules.get(id(referrer))
@@ -209,28 +211,31 @@ def _describe(referrer: Any, target: Any, modules: Dict[int, str]) -> Tuple[Opti
                     return "{}.{}".format(module, key), True
                 return "dict at key {!r}".format(key), False
         return None, False
-    if isinstance(referrer, (list, tuple)):
+    if issubclass(type(referrer), (list, tuple)):
         for index, value in enumerate(referrer):
             if value is target:
                 return "{} at index {}".format(type(referrer).__name__, index), False
         return None, False
-    if isinstance(referrer, (set, frozenset)):
+    if issubclass(type(referrer), (set, frozenset)):
         return ("set", False) if target in referrer else (None, False)
-    if isinstance(referrer, types.MethodType):
+    if issubclass(type(referrer), types.MethodType):
         if referrer.__func__ is target or referrer.__self__ is target:
             return "bound method {}".format(getattr(referrer, "__qualname__", "")), False
         return None, False
-    if isinstance(referrer, _CELL):
+    if issubclass(type(referrer), _CELL):
         return "closure cell", False
-    if isinstance(referrer, types.FunctionType):
+    if issubclass(type(referrer), types.FunctionType):
         return "function {}.{}".format(referrer.__module__, referrer.__qualname__), True
-    if isinstance(referrer, type):
+    if issubclass(type(referrer), type):
         return "class {}.{}".format(referrer.__module__, referrer.__qualname__), True
-    if isinstance(referrer, types.ModuleType):
+    if issubclass(type(referrer), types.ModuleType):
         return "module {}".format(referrer.__name__), True
-    attributes = getattr(referrer, "__dict__", None)
+    try:  # past a proxy's own __dict__ or __getattr__: nothing of its runs
+        attributes = object.__getattribute__(referrer, "__dict__")
+    except Exception:
+        attributes = None
     kind = type(referrer).__qualname__
-    if isinstance(attributes, dict):
+    if type(attributes) is dict:
         for key, value in list(attributes.items()):
             if value is target:
                 return "attribute {!r} of a {} object".format(key, kind), False

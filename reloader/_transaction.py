@@ -419,7 +419,7 @@ class _Loader:
         # sys.modules and not on the package. Bind it while it is unfinished.
         parent_name, _, child = module.__name__.rpartition(".")
         parent = sys.modules.get(parent_name) if parent_name else None
-        if isinstance(parent, types.ModuleType):
+        if issubclass(type(parent), types.ModuleType):
             setattr(parent, child, module)
         self.executed(module)
 
@@ -620,7 +620,7 @@ class Transaction:
             if (
                 name not in sys.modules
                 and old is not None
-                and isinstance(parent, types.ModuleType)
+                and issubclass(type(parent), types.ModuleType)
                 and parent.__dict__.get(child, _MISSING) is old
             ):
                 delattr(parent, child)
@@ -734,8 +734,8 @@ class Transaction:
         child = name.rpartition(".")[2]
         if (
             module is self.before.get(name)
-            and isinstance(module, types.ModuleType)
-            and isinstance(parent, types.ModuleType)
+            and issubclass(type(module), types.ModuleType)
+            and issubclass(type(parent), types.ModuleType)
             and child not in parent.__dict__
         ):
             setattr(parent, child, module)
@@ -762,7 +762,7 @@ class Transaction:
                 parent_name, _, child = name.rpartition(".")
                 parent = self.before.get(parent_name)
                 if (
-                    isinstance(parent, types.ModuleType)
+                    issubclass(type(parent), types.ModuleType)
                     and parent.__dict__.get(child, _MISSING) is module
                 ):
                     delattr(parent, child)

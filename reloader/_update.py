@@ -101,11 +101,11 @@ class Updater:
             _matching.match(self, old_module.__dict__, new_dict)
         if self.classes.waiting:
             self.classes.retry()
+        self.canon.home = new_dict
         containers, self.classes.containers = self.classes.containers, []
         for container, where in containers:  # class attributes, now that every class is patched
             self.canon.container(container, where)
         functions, self.classes.functions = self.classes.functions, []
-        self.canon.home = new_dict
         for function in functions:
             self.canon.function(function)
         self._class_attributes(final=False)
@@ -127,7 +127,7 @@ class Updater:
                 if cls.__dict__.get(key) is value:
                     type.__setattr__(cls, key, canonical)  # the class dictionary's undo covers it
             elif not final and getattr(
-                value if isinstance(value, type) else type(value), "__module__", None
+                value if issubclass(type(value), type) else type(value), "__module__", None
             ) in running:
                 self.classes.attributes += (cls, key, value)  # its module has not finished
 
@@ -174,7 +174,7 @@ class Updater:
         tracked: List[Tuple[str, Callable[[], Any]]] = []
         entry = None
         for entry in self.replaced.values():
-            if isinstance(entry[0], (types.ModuleType, type)):
+            if issubclass(type(entry[0]), (types.ModuleType, type)):
                 tracked.append((entry[2] or qualname(entry[0]), weakref.ref(entry[0])))
         del entry
         self.replaced.clear()

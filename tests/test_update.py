@@ -320,6 +320,90 @@ class ClassTest(UpdateCase):
         )
         self.assertIsNot(green, None)
 
+    def test_what_the_module_made_a_few_levels_down_names_the_kept_objects(self) -> None:
+        # As pycparser's lexer: {name: (rule.action, message)} and a list of
+        # frozen dataclass rules, matched against the enum's members.
+        self.write("{pkg}/__init__.py")
+        self.write("{pkg}/a.py", """
+            import dataclasses, enum
+            class Action(enum.Enum):
+                TOKEN = 1
+                ERROR = 2
+            class Handler:
+                pass
+            @dataclasses.dataclass(frozen=True)
+            class Rule:
+                action: Action
+            ACTIONS = {"name": (Action.TOKEN, "message")}
+            NESTED = [[Action.ERROR], {Action.TOKEN: (Handler, frozenset([Action.ERROR]))}]
+            RULE = Rule(Action.ERROR)
+            RULES = [Rule(Action.TOKEN)]
+            def run(name):
+                action, _ = ACTIONS[name]
+                return "token" if action is Action.TOKEN else "unknown"
+            """)
+        a = self.load("{pkg}.a")
+        token, error, handler = a.Action.TOKEN, a.Action.ERROR, a.Handler
+        self.reload()
+        a = self.mod("{pkg}.a")
+        self.assertIs(a.Action.TOKEN, token)
+        self.assertEqual(a.run("name"), "token")
+        self.assertIs(a.ACTIONS["name"][0], token)
+        self.assertIs(a.NESTED[0][0], error)
+        self.assertEqual(a.NESTED[1], {token: (handler, frozenset([error]))})
+        self.assertIs(a.NESTED[1][token][0], handler)
+        self.assertIs(next(iter(a.NESTED[1][token][1])), error)
+        self.assertIs(a.RULE.action, error)
+        self.assertIs(a.RULES[0].action, token)
+        self.assertIsInstance(a.RULE, a.Rule)
+
+    def test_a_flag_with_members_out_of_order(self) -> None:
+        # enum binds _iter_member_ to the class itself then (3.11 and later).
+        self.write("{pkg}/__init__.py")
+        self.write("{pkg}/f.py", """
+            import enum
+            class Flags(enum.IntFlag):
+                QR = 0x8000
+                AA = 0x0400
+            BOTH = Flags.QR | Flags.AA
+            """)
+        f = self.load("{pkg}.f")
+        flags, qr, both = f.Flags, f.Flags.QR, f.BOTH
+        report = self.reload()
+        f = self.mod("{pkg}.f")
+        self.assertEqual(report.not_updated, {})
+        self.assertIs(f.Flags, flags)
+        self.assertIs(f.Flags.QR, qr)
+        self.assertEqual(f.BOTH, both)
+        self.assertIs(type(f.Flags(0x8400)), flags)
+
+    def test_a_class_a_decorator_subclassed_under_its_own_name(self) -> None:
+        # As dnspython's @immutable: the decorated class is a base no name holds.
+        self.write("{pkg}/__init__.py")
+        body = """
+            class _Mixin:
+                __slots__ = ()
+            def immutable(cls):
+                class made(_Mixin, cls):
+                    __slots__ = ()
+                made.__name__, made.__qualname__ = cls.__name__, cls.__qualname__
+                return made
+            class Base:
+                __slots__ = ("items",)
+            @immutable
+            class Frozen(Base):  # with a __dict__: the made class's layout is its own
+                def f(self):
+                    return "{v}"
+            """
+        self.write("{pkg}/d.py", body.replace("{v}", "old"))
+        held = self.load("{pkg}.d").Frozen()
+        self.write("{pkg}/d.py", body.replace("{v}", "new"))
+        report = self.reload()
+        d = self.mod("{pkg}.d")
+        self.assertEqual(report.not_updated, {})
+        self.assertIsInstance(held, d.Frozen)
+        self.assertEqual((held.f(), d.Frozen().f()), ("new", "new"))
+
     def test_abc(self) -> None:
         self.write("{pkg}/__init__.py")
         body = """

@@ -760,6 +760,53 @@ class MustReloadTest(UpdateCase):
         self.assertNotIn("{}.n.Slotted".format(self.pkg), report.not_updated)
         self.assertEqual((n.slotted.show(), type(n.slotted).__name__), ("news", "Slotted"))
 
+    def test_names_the_class_object_owns_in_a_body_run_the_new_code(self) -> None:
+        # As mock's `__class__` property, soupsieve's `__base__` classmethod,
+        # paramiko's `_fields` property (no named tuple's fields), and a
+        # metaclass's property: a write there is no entry's.
+        body = """
+            class Meta(type):
+                @property
+                def kind(cls):
+                    return "meta"
+            class Proxy:
+                @property
+                def __class__(self):
+                    return {cls}
+                def f(self):
+                    return "{v}"
+            class Child(Proxy):
+                pass
+            class Immutable:
+                @classmethod
+                def __base__(cls):
+                    return "{v}"
+            class Key:
+                @property
+                def _fields(self):
+                    return "{v}"
+            class Sub(Key):
+                pass
+            class Kinded(metaclass=Meta):
+                @property
+                def kind(self):
+                    return "{v}"
+            """
+        self.write("{pkg}/o.py", body.replace("{v}", "old").replace("{cls}", "type(self)"))
+        o = self.load("{pkg}.o")
+        held = (o.Proxy(), o.Child(), o.Immutable(), o.Key(), o.Sub(), o.Kinded())
+        self.write("{pkg}/o.py", body.replace("{v}", "new").replace("{cls}", "Proxy"))
+        report = self.reload()
+        self.assertEqual(report.not_updated, {})
+        o = self.mod("{pkg}.o")
+        proxy, child, immutable, key, sub, kinded = held
+        self.assertEqual((proxy.f(), child.f(), immutable.__base__(), key._fields, sub._fields,
+                          kinded.kind, o.Kinded.kind), ("new",) * 6 + ("meta",))
+        self.assertIs(child.__class__, o.Proxy)  # the property's new code
+        for instance, name in zip(held, ("Proxy", "Child", "Immutable", "Key", "Sub", "Kinded")):
+            self.assertIs(type(instance), getattr(o, name))
+        self.assertIs(o.Immutable.__base__, object)  # the class object's own is its own still
+
     def test_metaclass_that_refuses_type_setattr(self) -> None:
         # ctypes.Structure, like Blender's PropertyGroup, has a C __setattr__.
         self.write(
@@ -823,6 +870,45 @@ class MustReloadTest(UpdateCase):
         run = self.load("{pkg}.proxy").Holder().run
         self.reload()
         self.assertEqual(run(), "run")
+
+
+    def test_a_lazy_object_is_never_evaluated(self) -> None:
+        # As Django's LazyObject (settings, staticfiles_storage): its __class__
+        # sets it up, and setting up may fail outside a configured project.
+        self.write(
+            "{pkg}/lazy.py",
+            """
+            SETUPS = []
+            class LazyObject:
+                def __init__(self, fail):
+                    self.__dict__['fail'] = fail
+                @property
+                def __class__(self):
+                    SETUPS.append(self.fail)
+                    raise RuntimeError('settings are not configured')
+                def __getattr__(self, name):
+                    SETUPS.append(self.fail)
+                    raise RuntimeError('settings are not configured')
+            settings = LazyObject(fail=True)
+            class Thing:
+                storage = LazyObject(fail=True)
+                def run(self):
+                    return 'run'
+            """,
+        )
+        self.write("{pkg}/user.py", "from . import lazy\nHELD = lazy.settings\n")
+        self.write("outside_{pkg}.py", "from {pkg} import lazy\nHELD = lazy.settings\n")
+        lazy = self.load("{pkg}.lazy")
+        self.load("{pkg}.user")
+        self.load("outside_{pkg}")
+        run = lazy.Thing().run
+        self.assertEqual(reloader.plan(self.pkg + ".lazy").names[0], self.pkg + ".lazy")
+        report = reloader.reload(self.pkg + ".lazy")
+        self.assertTrue(report.ok, report)
+        reloader.reload(self.pkg)
+        self.assertEqual(run(), "run")
+        self.assertEqual(self.mod("{pkg}.lazy").SETUPS, [])
+        self.assertEqual(lazy.SETUPS, [])
 
 
 class RollbackTest(UpdateCase):

@@ -1187,3 +1187,102 @@ def use(h):
     return [h["box"].decrypt(sealed), isinstance(h["box"], sys.modules["nacl.secret"].SecretBox),
             len(h["random"](4))]
 """)
+
+
+case("pycparser", "pycparser", "pycparser", "pycparser.c_parser:CParser.parse", """
+import sys
+
+import pycparser
+from pycparser import c_ast
+
+PARSER = pycparser.CParser()
+
+
+class Names(c_ast.NodeVisitor):
+    def __init__(self):
+        self.names = []
+
+    def visit_Decl(self, node):
+        self.names.append(node.name)
+
+
+def smoke():
+    tree = PARSER.parse("int x; int f(int a) { return a + 1; }")
+    names = Names()
+    names.visit(tree)
+    return [type(tree).__name__, names.names, len(tree.ext)]
+
+
+def hold():
+    return {"parser": PARSER, "parse": PARSER.parse, "cls": pycparser.CParser,
+            "node": c_ast.ID("y")}
+
+
+def use(h):
+    ast = sys.modules["pycparser.c_ast"]
+    tree = h["parse"]("long z;")
+    return [type(tree).__name__, isinstance(tree, ast.FileAST), isinstance(h["node"], ast.ID),
+            type(h["cls"]().parse("char c;")).__name__]
+""")
+
+
+case("dnspython", "dnspython", "dns", "dns.name:Name.to_text", """
+import sys
+
+import dns.flags
+import dns.name
+import dns.rdataclass
+import dns.rdataset
+import dns.rdatatype
+
+
+def smoke():
+    name = dns.name.from_text("www.example.com")
+    return [name.parent().to_text(), dns.flags.to_text(dns.flags.QR | dns.flags.AA),
+            dns.rdatatype.to_text(dns.rdatatype.AAAA), name.is_subdomain(name.parent()),
+            type(dns.rdataset.Rdataset(dns.rdataclass.IN, dns.rdatatype.A)).__name__]
+
+
+def hold():
+    name = dns.name.from_text("a.b.")
+    return {"name": name, "cls": dns.name.Name, "to_text": name.to_text,
+            "flag": dns.flags.Flag.QR}
+
+
+def use(h):
+    names, flags = sys.modules["dns.name"], sys.modules["dns.flags"]
+    return [h["to_text"](), isinstance(h["name"], names.Name), h["flag"] is flags.Flag.QR,
+            flags.to_text(h["flag"]), h["cls"](["x", ""]).to_text()]
+""")
+
+
+case("mock", "mock", "mock", "mock.mock:NonCallableMock.assert_called_once_with", """
+import sys
+
+import mock
+
+
+def smoke():
+    called = mock.Mock(return_value=3)
+    called(1)
+    called.assert_called_once_with(1)
+    magic = mock.MagicMock()
+    magic.__len__.return_value = 2
+    return [called.return_value, len(magic), type(mock.MagicMock().x).__name__,
+            mock.sentinel.a is mock.sentinel.a, isinstance(mock.Mock(), mock.NonCallableMock)]
+
+
+def hold():
+    held = mock.Mock(return_value=5)
+    return {"mock": held, "cls": mock.Mock, "check": held.assert_called_once_with,
+            "magic": mock.MagicMock()}
+
+
+def use(h):
+    module = sys.modules["mock.mock"]
+    h["mock"].reset_mock()
+    h["mock"](2)
+    h["check"](2)
+    return [isinstance(h["mock"], module.Mock), isinstance(h["magic"], module.MagicMock),
+            h["cls"](return_value=1)(), h["mock"].call_count]
+""")
