@@ -51,14 +51,6 @@ class Canon:
         self.new[id(new)] = new
         self.old[id(new)] = old
 
-    def unmap(self, new: Any) -> None:
-        if self.new.get(id(new)) is new:
-            del self.new[id(new)]
-            del self.old[id(new)]
-
-    def mark(self) -> int:
-        return len(self.new)
-
     def rollback(self, mark: int) -> None:
         """Forget what was mapped since `mark` (a class that could not be patched)."""
         for key in list(self.new)[mark:]:
@@ -124,12 +116,14 @@ class Canon:
             for function in functions_of(member):
                 self.function(function)
         elif getattr(kind, "__module__", None) == module and not issubclass(kind, type):
-            self.settled(member, where="{}.{}".format(module, name))  # its attributes
+            attributes = _attributes(member)  # an instance the module made: its attributes
+            if attributes is not None:
+                self.container(attributes, module + "." + name, 1)
 
     def settled(self, value: Any, depth: int = 0, where: str = "") -> Any:
-        """What stands for `value` where the new code put it: its canonical object, or a
-        tuple or frozenset rebuilt around those, or `value` itself, a list, dict, set or
-        instance of the module's classes rewritten in place (a few levels down)."""
+        """What stands for `value`: its canonical object, a tuple or frozenset rebuilt around
+        those, or itself, rewritten in place a few levels down (a list, dict, set, or an
+        instance of the module's classes)."""
         if self.new.get(id(value), _MISSING) is value:
             return self.old[id(value)]
         kind = type(value)
@@ -142,11 +136,8 @@ class Canon:
             self.container(value, where, depth + 1)
         elif self.home is not None and getattr(kind, "__module__", None) == self.home.get(
                 "__name__") and not issubclass(kind, type):
-            try:  # an instance the module made (a frozen dataclass too): its attributes
-                attributes = object.__getattribute__(value, "__dict__")
-            except Exception:  # none, or a proxy's
-                return value
-            if type(attributes) is dict:
+            attributes = _attributes(value)  # an instance the module made (frozen too)
+            if attributes is not None:
                 self.container(attributes, where, depth + 1)
         return value
 
@@ -286,6 +277,14 @@ class Canon:
                         self.notes["{}.{} instances".format(
                             old_class.__module__, old_class.__qualname__
                         )] = str(error)
+
+
+def _attributes(instance: Any) -> Optional[Dict[str, Any]]:
+    try:  # past a proxy's __dict__ or __getattr__
+        attributes = object.__getattribute__(instance, "__dict__")
+    except Exception:
+        return None
+    return attributes if type(attributes) is dict else None
 
 
 def _put_item(container: Any, key: Any, value: Any) -> None:

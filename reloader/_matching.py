@@ -192,6 +192,8 @@ def _hidden_bases(classes: List[Tuple[type, type]]) -> List[Tuple[type, type]]:
     """The bases of paired classes that no name holds, by their position: a class a
     decorator subclassed and renamed as itself (dnspython's `@immutable`)."""
     found: List[Tuple[type, type]] = []
+    if all(old.__bases__ == new.__bases__ for old, new in classes):
+        return found  # the usual case: the same bases, or none of them paired
     paired = {id(new) for _, new in classes}
     stack = list(classes)
     while stack:
