@@ -15,6 +15,7 @@ as new code reading it would meet two versions of the same objects.
 It must not walk the heap, and must not change anything but those.
 """
 
+import itertools
 import logging
 import operator
 import sys
@@ -23,6 +24,7 @@ import warnings
 from typing import Any, Dict, List, Optional
 
 from ._journal import Journal
+from ._pairing import attributes_of, functions_of
 
 _MISSING = object()
 _SKIPPED = frozenset((types.ModuleType, str, int, float, bytes, bool, type(None)))
@@ -59,9 +61,7 @@ class Canon:
 
     def get(self, thing: Any) -> Any:
         """The object that stands for `thing`: itself unless it was discarded."""
-        if self.new.get(id(thing), _MISSING) is thing:
-            return self.old[id(thing)]
-        return thing
+        return self.old[id(thing)] if self.new.get(id(thing), _MISSING) is thing else thing
 
     def __bool__(self) -> bool:
         return bool(self.new)
@@ -111,12 +111,10 @@ class Canon:
         elif kind is types.FunctionType:
             self.function(member)
         elif kind in (classmethod, staticmethod, property):
-            from ._pairing import functions_of
-
             for function in functions_of(member):
                 self.function(function)
         elif getattr(kind, "__module__", None) == module and not issubclass(kind, type):
-            attributes = _attributes(member)  # an instance the module made: its attributes
+            attributes = attributes_of(member)  # an instance the module made: its attributes
             if attributes is not None:
                 self.container(attributes, module + "." + name, 1)
 
@@ -130,13 +128,15 @@ class Canon:
         if kind in _SKIPPED or depth > 3:
             return value
         if kind is tuple or kind is frozenset:
+            if _constants(value):
+                return value
             items = [self.settled(item, depth + 1, where) for item in value]
             return kind(items) if any(map(operator.is_not, items, value)) else value
         if kind is list or kind is dict or kind is set:
             self.container(value, where, depth + 1)
         elif self.home is not None and getattr(kind, "__module__", None) == self.home.get(
                 "__name__") and not issubclass(kind, type):
-            attributes = _attributes(value)  # an instance the module made (frozen too)
+            attributes = attributes_of(value)  # an instance the module made (frozen too)
             if attributes is not None:
                 self.container(attributes, where, depth + 1)
         return value
@@ -144,9 +144,8 @@ class Canon:
     def container(self, container: Any, where: str, depth: int = 0) -> None:
         """Rewrite a list, dict or set, and what it holds; report it if it refuses."""
         items = container.values() if isinstance(container, dict) else container
-        if _SKIPPED.issuperset(map(type, items)) and (
-                not isinstance(container, dict) or _SKIPPED.issuperset(map(type, container))):
-            return  # constants and modules only, told in C: nothing to rewrite or look into
+        if _constants(items) and (not isinstance(container, dict) or _constants(container)):
+            return  # nothing to rewrite or look into
         settled = self.settled
         keys: Dict[Any, Any] = {}
         if isinstance(container, list):
@@ -279,12 +278,12 @@ class Canon:
                         )] = str(error)
 
 
-def _attributes(instance: Any) -> Optional[Dict[str, Any]]:
-    try:  # past a proxy's __dict__ or __getattr__
-        attributes = object.__getattribute__(instance, "__dict__")
-    except Exception:
-        return None
-    return attributes if type(attributes) is dict else None
+def _constants(items: Any) -> bool:
+    """Whether `items` are constants and modules, or rows (tuples) of them; told in C."""
+    kinds = set(map(type, items))
+    if kinds == {tuple}:
+        return _SKIPPED.issuperset(map(type, itertools.chain.from_iterable(items)))
+    return kinds <= _SKIPPED
 
 
 def _put_item(container: Any, key: Any, value: Any) -> None:

@@ -15,12 +15,12 @@ It must not look past the two namespaces and what their objects hold directly.
 import enum
 import struct
 import types
-from typing import Any, Dict, List, Optional, Set, Tuple
+from typing import Any, Dict, List, Set, Tuple
 
 from . import _instances
 from ._held import unheld
 from ._journal import MISSING
-from ._pairing import CALLABLES, functions_of, same_definition, wrapped
+from ._pairing import CALLABLES, attributes_of, functions_of, same_definition, wrapped
 
 #: Values of a module namespace that are never instances of the module's classes.
 _NOT_INSTANCES = frozenset((
@@ -156,7 +156,7 @@ def _match_instances(
         kind = type(old)
         if kind is not type(new) or old is new or issubclass(kind, type):
             continue  # only one class, patched or not reloaded
-        old_vars, new_vars = _attributes(old), _attributes(new)
+        old_vars, new_vars = attributes_of(old), attributes_of(new)
         if old_vars is None or new_vars is None:
             continue
         if not old_vars and not new_vars and not _has_slots(kind):
@@ -234,14 +234,6 @@ def _bases_first(classes: List[Tuple[type, type]]) -> List[Tuple[type, type]]:
     for pair in classes:
         place(pair)
     return ordered
-
-
-def _attributes(thing: Any) -> Optional[Dict[str, Any]]:
-    try:
-        attributes = object.__getattribute__(thing, "__dict__")
-    except Exception:  # no __dict__, or a proxy whose lookup raises
-        return None
-    return attributes if type(attributes) is dict else None
 
 
 def _has_slots(cls: type) -> bool:

@@ -338,6 +338,8 @@ class ClassTest(UpdateCase):
             NESTED = [[Action.ERROR], {Action.TOKEN: (Handler, frozenset([Action.ERROR]))}]
             RULE = Rule(Action.ERROR)
             RULES = [Rule(Action.TOKEN)]
+            ROWS = ((1, "a"), (2, Action.ERROR))  # a table: rows of constants, one not
+            ROW_LIST = [(1, "b"), (2, Action.TOKEN)]
             def run(name):
                 action, _ = ACTIONS[name]
                 return "token" if action is Action.TOKEN else "unknown"
@@ -355,6 +357,9 @@ class ClassTest(UpdateCase):
         self.assertIs(next(iter(a.NESTED[1][token][1])), error)
         self.assertIs(a.RULE.action, error)
         self.assertIs(a.RULES[0].action, token)
+        self.assertEqual((a.ROWS[0], a.ROW_LIST[0]), ((1, "a"), (1, "b")))
+        self.assertIs(a.ROWS[1][1], error)
+        self.assertIs(a.ROW_LIST[1][1], token)
         self.assertIsInstance(a.RULE, a.Rule)
 
     def test_a_flag_with_members_out_of_order(self) -> None:
