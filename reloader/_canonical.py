@@ -4,8 +4,9 @@ When an old class was patched in place, or an old enum member kept, it is
 the canonical object and the new one is discarded. This module keeps that
 map (new object -> canonical old object) and rewrites what the new code
 made before the map existed: module names, the lists, dicts (keys and
-values), sets and tuples a module or class holds and what they hold a few
-levels down (registries filled at import time, a tuple in a dict), the
+values), sets and tuples a module or class holds (the standard library's
+ChainMap, UserDict, UserList and deque too: `_containers`) and what they
+hold a few levels down (registries filled at import time, a tuple in a dict), the
 attributes of the instances of the module's own classes found there,
 function defaults, and the standard library's registries (warnings
 filters, logging handlers). A container that refuses
@@ -15,7 +16,7 @@ as new code reading it would meet two versions of the same objects.
 It must not walk the heap, and must not change anything but those.
 """
 
-import itertools
+import collections
 import logging
 import operator
 import sys
@@ -23,11 +24,11 @@ import types
 import warnings
 from typing import Any, Dict, List, Optional
 
+from ._containers import CONSTANT_KINDS, WRAPPING, constants, parts
 from ._journal import Journal
 from ._pairing import attributes_of, functions_of
 
 _MISSING = object()
-_SKIPPED = frozenset((types.ModuleType, str, int, float, bytes, bool, type(None)))
 
 
 class Unrewritable(TypeError):
@@ -73,7 +74,7 @@ class Canon:
         new = self.new
         for key, value in list(namespace.items()):
             kind = type(value)
-            if kind in _SKIPPED:
+            if kind in CONSTANT_KINDS:
                 continue  # modules, constants: never mapped, nothing of the new code
             if new.get(id(value), _MISSING) is value:
                 namespace[key] = self.old[id(value)]  # the new module: nothing to undo
@@ -81,9 +82,7 @@ class Canon:
             if key[:2] == "__":
                 continue  # __builtins__, __spec__...: nothing of the new code
             if kind is tuple or kind is frozenset:
-                rebuilt = self.settled(value)
-                if rebuilt is not value:
-                    namespace[key] = rebuilt
+                namespace[key] = self.settled(value)  # the same tuple unless rebuilt
             elif issubclass(kind, type):
                 if value.__module__ == name and id(value) not in patched:
                     self._split_class(value, name)
@@ -108,6 +107,9 @@ class Canon:
         kind = type(member)
         if issubclass(kind, (list, dict, set)):
             self.container(member, "{}.{}".format(module, name))
+        elif issubclass(kind, WRAPPING):
+            for part in parts(member):
+                self.container(part, "{}.{}".format(module, name))
         elif kind is types.FunctionType:
             self.function(member)
         elif kind in (classmethod, staticmethod, property):
@@ -125,15 +127,18 @@ class Canon:
         if self.new.get(id(value), _MISSING) is value:
             return self.old[id(value)]
         kind = type(value)
-        if kind in _SKIPPED or depth > 3:
+        if kind in CONSTANT_KINDS or depth > 3:
             return value
         if kind is tuple or kind is frozenset:
-            if _constants(value):
+            if constants(value):
                 return value
             items = [self.settled(item, depth + 1, where) for item in value]
             return kind(items) if any(map(operator.is_not, items, value)) else value
         if kind is list or kind is dict or kind is set:
             self.container(value, where, depth + 1)
+        elif issubclass(kind, WRAPPING):
+            for part in parts(value):
+                self.container(part, where, depth + 1)
         elif self.home is not None and getattr(kind, "__module__", None) == self.home.get(
                 "__name__") and not issubclass(kind, type):
             attributes = attributes_of(value)  # an instance the module made (frozen too)
@@ -144,11 +149,11 @@ class Canon:
     def container(self, container: Any, where: str, depth: int = 0) -> None:
         """Rewrite a list, dict or set, and what it holds; report it if it refuses."""
         items = container.values() if isinstance(container, dict) else container
-        if _constants(items) and (not isinstance(container, dict) or _constants(container)):
+        if constants(items) and (not isinstance(container, dict) or constants(container)):
             return  # nothing to rewrite or look into
         settled = self.settled
         keys: Dict[Any, Any] = {}
-        if isinstance(container, list):
+        if isinstance(container, (list, collections.deque)):
             changes = [(i, x, settled(x, depth, where)) for i, x in enumerate(container)]
         elif isinstance(container, dict):
             keys = {k: settled(k, depth, where) for k in list(container)}
@@ -166,7 +171,7 @@ class Canon:
         try:
             if keys:  # keys that are replaced objects: rebuilt whole, in its order
                 self._rekey(container, keys, {key: new for key, _, new in changes})
-            elif isinstance(container, (dict, list)):
+            elif isinstance(container, (dict, list, collections.deque)):
                 for key, item, new in changes:
                     container[key] = new
                     self.journal.log(_put_item, container, key, item)
@@ -276,14 +281,6 @@ class Canon:
                         self.notes["{}.{} instances".format(
                             old_class.__module__, old_class.__qualname__
                         )] = str(error)
-
-
-def _constants(items: Any) -> bool:
-    """Whether `items` are constants and modules, or rows (tuples) of them; told in C."""
-    kinds = set(map(type, items))
-    if kinds == {tuple}:
-        return _SKIPPED.issuperset(map(type, itertools.chain.from_iterable(items)))
-    return kinds <= _SKIPPED
 
 
 def _put_item(container: Any, key: Any, value: Any) -> None:

@@ -20,7 +20,14 @@ from typing import Any, Dict, List, Set, Tuple
 from . import _instances
 from ._held import unheld
 from ._journal import MISSING
-from ._pairing import CALLABLES, attributes_of, functions_of, same_definition, wrapped
+from ._pairing import (
+    CALLABLES,
+    attributes_of,
+    functions_of,
+    qualname,
+    same_definition,
+    wrapped,
+)
 
 #: Values of a module namespace that are never instances of the module's classes.
 _NOT_INSTANCES = frozenset((
@@ -80,6 +87,16 @@ def match(update: Any, old_dict: Dict[str, Any], new_dict: Dict[str, Any]) -> No
                 or (_defined_in(new, new_dict) and _defined_in(old, old_dict))
             ):
                 classes.append((old, new))
+            elif issubclass(new_kind, type) and new.__module__ == name and (
+                    old.__qualname__ == new.__qualname__):
+                # Defined here now; the old one names another module (a package
+                # that re-exports it rewrote it) and has no function to tell
+                # where it was made: left whole, and said so.
+                update.replaced[id(old)] = (old, new, "")
+                update.not_updated[qualname(old)] = (
+                    "its old version names module {!r} and has no function of its own that "
+                    "tells it was made here; the new class is a different object and old "
+                    "instances keep the old code".format(old.__module__))
         elif old_kind in _CONSTANTS:
             continue
         elif issubclass(old_kind, CALLABLES) or wrapped(old) is not None:

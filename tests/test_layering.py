@@ -131,7 +131,7 @@ class LayeringTest(unittest.TestCase):
 #: The modules of live update, each under 300 lines with one job.
 UPDATE_MODULES = ("_update", "_matching", "_pairing", "_held", "_classes", "_body", "_safety",
                   "_enums", "_canonical", "_journal", "_generations", "_names", "_stale",
-                  "_instances")
+                  "_instances", "_containers")
 
 
 class UpdateSizeTest(unittest.TestCase):

@@ -362,6 +362,35 @@ class ClassTest(UpdateCase):
         self.assertIs(a.ROW_LIST[1][1], token)
         self.assertIsInstance(a.RULE, a.Rule)
 
+    def test_the_standard_librarys_wrapping_containers_name_the_kept_objects(self) -> None:
+        # As glom's ChainMap scope keyed by its registry class.
+        self.write("{pkg}/__init__.py")
+        self.write("{pkg}/w.py", """
+            import collections, enum
+            class Registry:
+                pass
+            class Mode(enum.Enum):
+                ON = 1
+            SCOPE = collections.ChainMap({})
+            SCOPE.update({Registry: Registry()})
+            USER = collections.UserDict({Mode.ON: "on"})
+            QUEUE = collections.deque([Registry, Mode.ON])
+            NESTED = {"queue": collections.deque([Mode.ON]), "list": collections.UserList([Registry])}
+            def lookup():
+                return type(SCOPE[Registry]).__name__
+            """)
+        w = self.load("{pkg}.w")
+        registry, on = w.Registry, w.Mode.ON
+        self.reload()
+        w = self.mod("{pkg}.w")
+        self.assertIs(w.Registry, registry)
+        self.assertEqual(w.lookup(), "Registry")
+        self.assertEqual(w.USER[on], "on")
+        self.assertEqual(list(w.QUEUE), [registry, on])
+        self.assertIs(w.QUEUE[0], registry)
+        self.assertIs(w.NESTED["queue"][0], on)
+        self.assertIs(w.NESTED["list"][0], registry)
+
     def test_a_flag_with_members_out_of_order(self) -> None:
         # enum binds _iter_member_ to the class itself then (3.11 and later).
         self.write("{pkg}/__init__.py")

@@ -911,6 +911,35 @@ class MustReloadTest(UpdateCase):
         self.assertEqual(lazy.SETUPS, [])
 
 
+    def test_a_class_with_no_function_renamed_into_another_module_is_said_to_stay(self) -> None:
+        # As trio's fixup_module_metadata: the package names its re-exports'
+        # module as the public one; a class with no function of its own then
+        # tells nothing of where it was made.
+        self.write("{pkg}/__init__.py", """
+            from . import api
+            for _obj in list(vars(api).values()):
+                if isinstance(_obj, type):
+                    _obj.__module__ = api.__name__
+            """)
+        self.write("{pkg}/api.py", "from ._impl import Stream, WithMethod\n")
+        self.write("{pkg}/_impl.py", """
+            class Stream:
+                __slots__ = ()
+            class WithMethod:
+                def hello(self):
+                    return "hi"
+            """)
+        impl = self.load("{pkg}._impl")
+        stream, with_method = impl.Stream(), impl.WithMethod()
+        report = self.reload()
+        impl = self.mod("{pkg}._impl")
+        self.assertIsInstance(with_method, impl.WithMethod)
+        self.assertNotIsInstance(stream, impl.Stream)  # left whole, and said so:
+        self.assertIn("has no function of its own",
+                      report.not_updated["{}.api.Stream".format(self.pkg)])  # its public name
+        self.assertEqual(list(report.not_updated), ["{}.api.Stream".format(self.pkg)])
+
+
 class RollbackTest(UpdateCase):
     def test_a_failed_reload_puts_back_every_old_object(self) -> None:
         self.write(
