@@ -12,7 +12,6 @@ nothing but the old class's dictionary.
 """
 
 import types
-import weakref
 from typing import Any, FrozenSet, Optional, Tuple
 
 from . import _generations
@@ -81,15 +80,16 @@ def _cell(value: Any) -> Any:
     return (lambda: value).__closure__[0]  # type: ignore[index]
 
 
-def drop_removed(old: type, new: type, is_enum: bool) -> None:
-    """Delete from `old` what its old body made and the new one does not."""
+def drop_removed(old: type, new: type, is_enum: bool, owned: FrozenSet[str]) -> None:
+    """Delete from `old` what its old body made and the new one does not (never the
+    `owned` keys: see `owned_keys`)."""
     old_dict = old.__dict__
     new_dict = new.__dict__
     dropped = [k for k in old_dict if k not in new_dict]
     body = _generations.body_keys(old)
     for key in dropped:
         value = old_dict[key]
-        if key in OWN or (is_enum and key in ENUM_OWN) or key in owned_keys(type(old)):
+        if key in OWN or (is_enum and key in ENUM_OWN) or key in owned:
             continue  # (a write there is no entry's: the old entry stays, paired)
         if issubclass(type(value), DESCRIPTORS) and getattr(value, "__objclass__", None) is old:
             continue
@@ -128,28 +128,7 @@ _TYPE_OWNED = _owned(type)
 
 def owned_keys(meta: type) -> FrozenSet[str]:
     """The keys that a write on a class of `meta` gives to the metaclass's data descriptors."""
-    if meta is type:
-        return _TYPE_OWNED
-    try:
-        return _owned_by[meta]
-    except (KeyError, TypeError):  # not seen yet, or a metaclass without weak references
-        pass
-    owned = _owned(meta)
-    try:
-        _owned_by[meta] = owned
-    except TypeError:
-        pass
-    return owned
-
-
-#: metaclass -> owned_keys(), for one reload: one that is patched is patched before
-#: its classes (see `_classes`), and another reload may patch it again.
-_owned_by: "weakref.WeakKeyDictionary[type, FrozenSet[str]]" = weakref.WeakKeyDictionary()
-
-
-def forget_owned() -> None:
-    """A reload begins: metaclasses may have changed since the last."""
-    _owned_by.clear()
+    return _TYPE_OWNED if meta is type else _owned(meta)
 
 
 def unsettable(key: str, current: Any, value: Any) -> Optional[str]:

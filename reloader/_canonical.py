@@ -107,18 +107,13 @@ class Canon:
         kind = type(member)
         if issubclass(kind, (list, dict, set)):
             self.container(member, "{}.{}".format(module, name))
-        elif issubclass(kind, WRAPPING):
-            for part in parts(member):
-                self.container(part, "{}.{}".format(module, name))
         elif kind is types.FunctionType:
             self.function(member)
         elif kind in (classmethod, staticmethod, property):
             for function in functions_of(member):
                 self.function(function)
-        elif getattr(kind, "__module__", None) == module and not issubclass(kind, type):
-            attributes = attributes_of(member)  # an instance the module made: its attributes
-            if attributes is not None:
-                self.container(attributes, module + "." + name, 1)
+        else:  # a ChainMap, deque..., an instance the module made: what they hold
+            self.settled(member, where=module + "." + name)
 
     def settled(self, value: Any, depth: int = 0, where: str = "") -> Any:
         """What stands for `value`: its canonical object, a tuple or frozenset rebuilt around

@@ -16,7 +16,7 @@ It must not touch a class the new module did not make again.
 import contextlib
 import enum
 import types
-from typing import Any, Dict, List, Sequence, Set, Tuple
+from typing import Any, Dict, FrozenSet, List, Sequence, Set, Tuple
 
 from ._body import (
     DESCRIPTORS,
@@ -26,7 +26,6 @@ from ._body import (
     fields_note,
     fields_of,
     for_class,
-    forget_owned,
     owned_keys,
     unsettable,
     wrapper_for_class,
@@ -98,7 +97,8 @@ class ClassPatcher:
         self.waiting_ids: Set[int] = set()
         #: ids of new classes that must not replace their old one -> why.
         self.refused: Dict[int, str] = {}
-        forget_owned()
+        #: metaclass -> owned_keys(), for this reload (a metaclass is patched before its classes).
+        self.owned: Dict[type, FrozenSet[str]] = {}
 
     def update_later(self, old: type, new: type, instances: Sequence[Any]) -> None:
         """`update`, once the modules that made `new`'s bases and metaclass finished.
@@ -199,7 +199,9 @@ class ClassPatcher:
         is_enum = type(old) is not type and isinstance(old, enum.EnumMeta)
         own = _OWN_ENUM.union(new._member_map_) if is_enum else OWN  # type: ignore[attr-defined]
         fields = fields_of(old, "__dataclass_fields__"), fields_of(old, "_fields")
-        owned = owned_keys(type(old))
+        owned = self.owned.get(type(old))
+        if owned is None:
+            owned = self.owned[type(old)] = owned_keys(type(old))
         # The whole dictionary comes back on undo: also what the rest of the
         # new code writes on the old class while the reload goes on (a
         # registry kept as class attributes). Logged before the writes, as
@@ -279,7 +281,7 @@ class ClassPatcher:
                 if module == old.__module__ or module in self.running:
                     self.attributes += (old, key, value)
         if not old_dict.keys() <= new_dict.keys():
-            drop_removed(old, new, is_enum)
+            drop_removed(old, new, is_enum, owned)
         if is_enum:
             update_enum(old, new, self.canon, self.journal, self.notes)
         reclass(journal, instances, new, old)

@@ -177,6 +177,15 @@ def _write_cache(cache: str, stat: os.stat_result, code: types.CodeType) -> None
 _SETTLED_NS = 2 * 10**9
 
 
+def _settled(stat: os.stat_result, read_at: int) -> bool:
+    """Whether what was read at `read_at` (time.time_ns()) of the file or folder `stat`
+    describes may be kept while its signature stays: it last changed well before."""
+    # The change time moves on every write (on Windows the write time): a
+    # later write of the same size in the same tick would look the same.
+    changed_at = stat.st_ctime_ns if _POSIX else stat.st_mtime_ns
+    return read_at - changed_at > _SETTLED_NS
+
+
 class _Folders:
     """Which entries of each folder are folders, listed again only when the folder changes.
 
@@ -208,10 +217,7 @@ class _Folders:
             except OSError:
                 return os.path.isdir(path)
             known = (signature, names)
-            # A folder changed within the file system's clock tick may change
-            # again keeping its signature: that listing is not kept.
-            changed_at = result.st_ctime_ns if _POSIX else result.st_mtime_ns
-            if read_at - changed_at > _SETTLED_NS:
+            if _settled(result, read_at):  # else it may change again, keeping its signature
                 self.known[folder] = known
             else:
                 self.known.pop(folder, None)
@@ -255,10 +261,7 @@ class _Codes:
             return known[1]
         read_at = time.time_ns()
         code = self._read(path, stat)
-        # The change time moves on every write (on Windows the write time):
-        # a later write of the same size in the same tick would look the same.
-        changed_at = stat.st_ctime_ns if _POSIX else stat.st_mtime_ns
-        if read_at - changed_at > _SETTLED_NS:
+        if _settled(stat, read_at):
             self.known[path] = (signature, code)
         else:
             self.known.pop(path, None)
