@@ -11,6 +11,7 @@ It decides nothing about whether a class can be patched, and changes
 nothing but the old class's dictionary.
 """
 
+import operator
 import types
 from typing import Any, FrozenSet, Optional, Tuple
 
@@ -30,28 +31,44 @@ ENUM_OWN = frozenset(
 DESCRIPTORS = (types.MemberDescriptorType, types.GetSetDescriptorType)
 
 
-def for_class(function: types.FunctionType, new: type, old: type) -> types.FunctionType:
+def for_class(function: types.FunctionType, new: type, old: type,
+              depth: int = 0) -> types.FunctionType:
     """`function` as the old class's own: its super() (the __class__ cell) finds `old`.
 
     A copy, never the new function changed: the new class may stay in use
-    (a class it could not be merged into, made by a metaclass defined here).
+    (a class it could not be merged into, made by a metaclass defined here,
+    or one the new code stored where no look reaches). A decorator's wrapper
+    holding the method in its closure is copied around a copy of it.
     """
-    code = function.__code__
     closure = function.__closure__
-    if closure is None or "__class__" not in code.co_freevars:
+    if closure is None:
         return function
-    index = code.co_freevars.index("__class__")
-    if cell_value(closure[index]) is not new:
+    names = function.__code__.co_freevars
+    cells = list(closure)
+    copies = {}
+    for index, name in enumerate(names):
+        value = cell_value(closure[index])
+        if name == "__class__":
+            if value is new:
+                cells[index] = _cell(old)
+        elif type(value) is types.FunctionType and depth < 3 and value.__closure__:
+            copy = for_class(value, new, old, depth + 1)
+            if copy is not value:
+                cells[index] = _cell(copy)
+                copies[id(value)] = copy
+    if all(map(operator.is_, cells, closure)):
         return function
-    cells = closure[:index] + (_cell(old),) + closure[index + 1:]
-    copy = types.FunctionType(code, function.__globals__, function.__name__,
-                              function.__defaults__, cells)
+    copy = types.FunctionType(function.__code__, function.__globals__, function.__name__,
+                              function.__defaults__, tuple(cells))
     copy.__kwdefaults__ = function.__kwdefaults__
     copy.__qualname__ = function.__qualname__
     copy.__module__ = function.__module__
     copy.__doc__ = function.__doc__
     copy.__annotations__ = function.__annotations__
     copy.__dict__.update(function.__dict__)
+    wrapped = copy.__dict__.get("__wrapped__")
+    if id(wrapped) in copies:
+        copy.__dict__["__wrapped__"] = copies[id(wrapped)]
     return copy
 
 

@@ -8,8 +8,8 @@ values), sets and tuples a module or class holds (the standard library's
 ChainMap, UserDict, UserList and deque too: `_containers`) and what they
 hold a few levels down (registries filled at import time, a tuple in a dict), the
 attributes of the instances of the module's own classes found there,
-function defaults, and the standard library's registries (warnings
-filters, logging handlers). A container that refuses
+and function defaults (`_reached` looks again, and further, once every
+class is patched). A container that refuses
 the rewrite is never half-rewritten: it fails the reload (`Unrewritable`),
 as new code reading it would meet two versions of the same objects.
 
@@ -17,12 +17,10 @@ It must not walk the heap, and must not change anything but those.
 """
 
 import collections
-import logging
 import operator
 import sys
 import types
-import warnings
-from typing import Any, Dict, List, Optional
+from typing import Any, Dict, List, Optional, Tuple
 
 from ._containers import CONSTANT_KINDS, WRAPPING, constants, parts
 from ._journal import Journal
@@ -49,6 +47,10 @@ class Canon:
         self.old: Dict[int, Any] = {}
         #: The namespace of the module being updated.
         self.home: Optional[Dict[str, Any]] = None
+        #: The containers looked into, where, from which namespace, how many objects
+        #: were mapped then, and how deep: code that ran later may have put new ones
+        #: there (`_reached`).
+        self.looked: List[Tuple[Any, str, Optional[Dict[str, Any]], int, int]] = []
 
     def map(self, new: Any, old: Any) -> None:
         self.new[id(new)] = new
@@ -105,15 +107,38 @@ class Canon:
     def member(self, member: Any, module: str, name: str) -> None:
         """Point what `module.name` holds at the canonical objects."""
         kind = type(member)
-        if issubclass(kind, (list, dict, set)):
-            self.container(member, "{}.{}".format(module, name))
-        elif kind is types.FunctionType:
+        if kind is types.FunctionType:
             self.function(member)
         elif kind in (classmethod, staticmethod, property):
             for function in functions_of(member):
                 self.function(function)
-        else:  # a ChainMap, deque..., an instance the module made: what they hold
-            self.settled(member, where=module + "." + name)
+        else:
+            self.look(member, "{}.{}".format(module, name))
+
+    def look(self, thing: Any, where: str, again: bool = True) -> None:
+        """Point what a container, or an instance of the module's classes, holds at the
+        canonical objects; with `again`, remember to look once more when all are mapped."""
+        kind = type(thing)
+        if kind is tuple or kind is frozenset:
+            self.settled(thing, where=where)
+            return
+        depth, containers = (0, [thing]) if issubclass(kind, (list, dict, set)) else (
+            1, self.inside(thing, kind))
+        for container in containers:
+            if again:
+                self.looked.append((container, where, self.home, len(self.new), depth))
+            self.container(container, where, depth)
+
+    def inside(self, value: Any, kind: type) -> List[Any]:
+        """Where a ChainMap, UserDict... (`WRAPPING`) or an instance of the module's own
+        classes keeps what it holds; nothing for other objects."""
+        if issubclass(kind, WRAPPING):
+            return parts(value)
+        if self.home is not None and getattr(kind, "__module__", None) == self.home.get(
+                "__name__") and not issubclass(kind, type):
+            attributes = attributes_of(value)  # an instance the module made (frozen too)
+            return [attributes] if attributes is not None else []
+        return []
 
     def settled(self, value: Any, depth: int = 0, where: str = "") -> Any:
         """What stands for `value`: its canonical object, a tuple or frozenset rebuilt around
@@ -131,14 +156,9 @@ class Canon:
             return kind(items) if any(map(operator.is_not, items, value)) else value
         if kind is list or kind is dict or kind is set:
             self.container(value, where, depth + 1)
-        elif issubclass(kind, WRAPPING):
-            for part in parts(value):
+        else:
+            for part in self.inside(value, kind):
                 self.container(part, where, depth + 1)
-        elif self.home is not None and getattr(kind, "__module__", None) == self.home.get(
-                "__name__") and not issubclass(kind, type):
-            attributes = attributes_of(value)  # an instance the module made (frozen too)
-            if attributes is not None:
-                self.container(attributes, where, depth + 1)
         return value
 
     def container(self, container: Any, where: str, depth: int = 0) -> None:
@@ -169,7 +189,7 @@ class Canon:
             elif isinstance(container, (dict, list, collections.deque)):
                 for key, item, new in changes:
                     container[key] = new
-                    self.journal.log(_put_item, container, key, item)
+                    self.journal.log(put_item, container, key, item)
             else:
                 for item, _, new in changes:
                     container.discard(item)
@@ -226,6 +246,8 @@ class Canon:
                 continue
             kind = type(value)
             if new.get(id(value), _MISSING) is value:
+                if issubclass(kind, type) and _class_cell(function, cell):
+                    continue  # its own class's: a method moved to the old class is a copy
                 cell.cell_contents = self.old[id(value)]  # a new object: nothing to undo
             elif kind is types.FunctionType:
                 self.function(value, depth + 1)
@@ -257,28 +279,15 @@ class Canon:
                 self.journal.set(function, "__kwdefaults__", mapped)
                 break
 
-    def registries(self) -> None:
-        """What the new code registered while it ran names the new classes."""
-        filters: List[Any] = warnings.filters  # type: ignore[assignment]
-        for index, entry in enumerate(list(filters)):
-            category = self.get(entry[2])
-            if category is not entry[2]:
-                filters[index] = entry[:2] + (category,) + entry[3:]
-        manager = logging.Logger.manager
-        loggers = [logging.getLogger()] + list(manager.loggerDict.values())
-        for logger in loggers:
-            for thing in getattr(logger, "handlers", []) + getattr(logger, "filters", []):
-                old_class = self.get(type(thing))
-                if old_class is not type(thing):
-                    try:
-                        object.__setattr__(thing, "__class__", old_class)
-                    except (TypeError, AttributeError) as error:
-                        self.notes["{}.{} instances".format(
-                            old_class.__module__, old_class.__qualname__
-                        )] = str(error)
+
+def _class_cell(function: types.FunctionType, cell: Any) -> bool:
+    """Whether `cell` is the `__class__` cell of `function` (its `super()`)."""
+    names = function.__code__.co_freevars
+    return "__class__" in names and function.__closure__[  # type: ignore[index]
+        names.index("__class__")] is cell
 
 
-def _put_item(container: Any, key: Any, value: Any) -> None:
+def put_item(container: Any, key: Any, value: Any) -> None:
     container[key] = value
 
 

@@ -6,7 +6,9 @@ the old and new namespaces name by name (`_matching`), pairing old
 functions with their new versions (`_pairing`) unless nothing else holds
 them (`_held`), patching old classes (`_classes`, `_body`, `_safety`) and
 enums (`_enums`) in place, pointing the new code at the old
-objects that stand for new ones (`_canonical`), and remembering the earlier
+objects that stand for new ones (`_canonical`; once every class is patched,
+also where code that ran later, or modules not reloaded, hold them:
+`_reached`), and remembering the earlier
 versions still held (`_generations`). Every change to an object that existed
 before goes into the undo journal (`_journal`); `undo()` plays it back when
 the reload fails and returns what could not be put back. `commit()` finishes
@@ -26,7 +28,7 @@ import types
 import weakref
 from typing import Any, Callable, Dict, List, MutableMapping, Optional, Sequence, Tuple
 
-from . import _generations, _instances, _matching, _names, _state
+from . import _generations, _instances, _matching, _names, _reached, _state
 from ._canonical import Canon
 from ._classes import ClassPatcher
 from ._journal import MISSING, Journal
@@ -104,7 +106,7 @@ class Updater:
         self.canon.home = new_dict
         containers, self.classes.containers = self.classes.containers, []
         for container, where in containers:  # class attributes, now that every class is patched
-            self.canon.container(container, where)
+            self.canon.look(container, where)
         functions, self.classes.functions = self.classes.functions, []
         for function in functions:
             self.canon.function(function)
@@ -149,6 +151,9 @@ class Updater:
             self._reclass_late(new, made)
         self._class_attributes(final=True)
         canon = self.canon
+        reloaded = [m.__dict__ for m in self.new_modules]
+        reloaded.extend(m.__dict__ for m in self.old_modules.values())
+        _reached.settle(canon, self.new_modules, reloaded, self.classes.bodies[1::2])
         if canon:  # names bound before their module ran (cycles)
             self._canonical_names(self.new_modules)
         main = sys.modules.get("__main__")
@@ -169,7 +174,6 @@ class Updater:
                         _mirror(old_namespace, new_module.__dict__, keep)
         for namespace in namespaces:
             self._rebind(namespace)
-        canon.registries()
         self.journal.forget()
         tracked: List[Tuple[str, Callable[[], Any]]] = []
         entry = None

@@ -1038,3 +1038,100 @@ class JournalTest(UpdateCase):
         with self.assertRaises(AttributeError):
             journal.set(Locked(), "x", 1)
         self.assertEqual(journal.entries, [])
+
+
+class RegisteredTest(UpdateCase):
+    """What the new code stored in containers the module's own first look came too early for."""
+
+    REGISTRY = """
+        import functools
+        BY_NAME = {}
+        ALL = []
+        class Registry:
+            def __init__(self):
+                self.items = {}
+        REGISTRY = Registry()
+        def register(name, cls):
+            BY_NAME[name] = cls
+            REGISTRY.items[name] = cls
+            return cls
+        def hidden():
+            kept = {}
+            def keep(name, cls):
+                kept[name] = cls
+            return keep, kept.get
+        keep, kept = hidden()
+        def logged(function):
+            @functools.wraps(function)
+            def wrapper(*args, **kwargs):
+                return function(*args, **kwargs)
+            return wrapper
+        class Base:
+            subclasses = []
+            def __init__(self, x):
+                self.x = x
+            def __init_subclass__(cls, **kwargs):
+                super().__init_subclass__(**kwargs)
+                Base.subclasses.append(cls)
+                ALL.append(cls)
+        class Catalog:
+            entries = {}
+            @classmethod
+            def add(cls, item):
+                cls.entries[item.__name__] = item
+        class Meta(type):
+            made = []
+            def __new__(meta, name, bases, namespace):
+                cls = super().__new__(meta, name, bases, namespace)
+                Meta.made.append(cls)
+                return cls
+        """
+    PLUGIN = """
+        from . import registry
+        class Plain(registry.Base):
+            def __init__(self, x):
+                super().__init__(x + {add})
+        class Decorated(registry.Base):
+            @registry.logged
+            def __init__(self, x):
+                super().__init__(x * {mul})
+        registry.register('plain', Plain)
+        registry.register('decorated', Decorated)
+        registry.keep('decorated', Decorated)
+        registry.Catalog.add(Plain)
+        class Tagged(metaclass=registry.Meta):
+            pass
+        """
+
+    def check(self, target: str) -> None:
+        self.write("{pkg}/registry.py", self.REGISTRY)
+        self.write("{pkg}/plugin.py", self.PLUGIN.format(add=0, mul=1))
+        registry, plugin = self.load("{pkg}.registry"), self.load("{pkg}.plugin")
+        Plain, Decorated, held = plugin.Plain, plugin.Decorated, plugin.Plain(1)
+        for number in range(1, 4):
+            self.write("{pkg}/plugin.py", self.PLUGIN.format(add=number, mul=number + 1))
+            report = reloader.reload(target)
+            self.assertTrue(report.ok, report)
+            registry, plugin = self.mod("{pkg}.registry"), self.mod("{pkg}.plugin")
+            self.assertIs(plugin.Plain, Plain)
+            self.assertIs(plugin.Decorated, Decorated)
+            for name, cls in (("plain", Plain), ("decorated", Decorated)):
+                self.assertIs(registry.BY_NAME[name], cls, name)
+                self.assertIs(registry.REGISTRY.items[name], cls, name)
+            for registered in (registry.Base.subclasses, registry.ALL):
+                self.assertEqual({id(c) for c in registered}, {id(Plain), id(Decorated)})
+            self.assertIs(registry.Catalog.entries["Plain"], Plain)
+            self.assertEqual({id(c) for c in registry.Meta.made}, {id(plugin.Tagged)})
+            self.assertIsInstance(registry.BY_NAME["plain"](1), Plain)
+            self.assertEqual((registry.BY_NAME["plain"](1).x, held.__class__(1).x,
+                              registry.BY_NAME["decorated"](2).x), (1 + number, 1 + number,
+                                                                   2 * (number + 1)))
+            # Where nothing can look (a closure of a module not reloaded), the new class
+            # stays whole on the new code: its super() finds its own class.
+            self.assertEqual(registry.kept("decorated")(3).x, 3 * (number + 1))
+
+    def test_a_registry_reloaded_before_the_module_that_fills_it(self) -> None:
+        self.check(self.pkg)
+
+    def test_a_registry_in_a_module_not_reloaded(self) -> None:
+        self.check(self.pkg + ".plugin")

@@ -1,0 +1,180 @@
+"""Point what the new code stored where it was looked at too early, or not at all, at the
+canonical objects.
+
+A module's names and containers are made canonical when its code finishes
+(`_canonical`), yet code that runs later stores its new objects there too:
+a plug-in module registering its classes in a registry module reloaded
+before it, a subclass appending itself to its base class's list. And new
+code stores them in modules that are not reloaded: a library's registry,
+the module the reloaded one imports its `register` from. Once every class
+is patched, `settle()` looks again at what was looked into before the last
+object was mapped, and at the namespaces the new modules reach in one step
+(the modules they import, the modules of the functions, classes and
+instances they hold) and the dictionaries of the patched classes' bases:
+their names, containers, and the instances of their own classes, a few
+levels down. Every write there goes into the journal. Last, the standard
+library's registries: warnings filters and logging handlers and filters.
+
+What no such look reaches (a closure of a library's function) keeps the new
+class, which stays whole on the new code (`_body.for_class`). It must not
+walk the heap.
+"""
+
+import logging
+import sys
+import types
+import warnings
+from typing import Any, Callable, Dict, Iterable, List, Mapping, Set, Tuple
+
+from ._canonical import Canon, put_item
+from ._containers import CONSTANT_KINDS
+
+#: A class's own dictionary, asked of `type` itself (never a metaclass's attribute).
+_type_dict: Callable[[type], Mapping[str, Any]] = vars(type)["__dict__"].__get__
+
+
+def settle(canon: Canon, modules: List[types.ModuleType], reloaded: Iterable[Dict[str, Any]],
+           patched: Iterable[type]) -> None:
+    """Look again, with `canon` complete, where new code may have stored new objects.
+
+    `modules`: the new modules; `reloaded`: the namespaces of this reload's
+    modules, old and new (they are looked at, or mirrored, on their own);
+    `patched`: the new classes patched onto old ones.
+    """
+    if not canon:
+        return
+    home = canon.home
+    count = len(canon.new)
+    looked, canon.looked = canon.looked, []
+    names = {m.__name__ for m in modules}
+    names.add("builtins")
+    ids = set(map(id, reloaded))
+    try:
+        _again(canon, looked, count)
+        namespaces, classes = _neighbours(modules, ids, names)
+        for namespace in namespaces:
+            _namespace(canon, namespace, classes)
+        for cls in patched:
+            classes.extend(base for base in cls.__bases__ if base is not object)
+            if type(cls) is not type:
+                classes.append(type(cls))  # a metaclass's registry
+        _class_dicts(canon, classes, names)
+        _registries(canon)
+    finally:
+        canon.home = home
+
+
+def _again(canon: Canon, looked: List[Tuple[Any, str, Any, int, int]], count: int) -> None:
+    """Look again into what was looked into before the last of `count` objects was mapped."""
+    for container, where, namespace, mark, depth in looked:
+        if mark < count:
+            canon.home = namespace
+            canon.container(container, where, depth)
+
+
+def _neighbours(modules: Iterable[types.ModuleType], reloaded: Set[int],
+                names: Set[str]) -> Tuple[List[Dict[str, Any]], List[type]]:
+    """The namespaces of the modules not reloaded that the new modules' names are, or
+    come from, and the classes of those modules they name. `names`: the modules reloaded."""
+    namespaces: List[Dict[str, Any]] = []
+    classes: Dict[int, type] = {}
+    done = set(reloaded)
+    kinds: Set[int] = set()
+    for module in modules:
+        for value in module.__dict__.values():
+            kind = type(value)
+            if kind is types.FunctionType:
+                namespace = value.__globals__
+            elif kind is types.ModuleType:
+                namespace = value.__dict__
+            elif kind in CONSTANT_KINDS or id(kind) in kinds:
+                continue
+            else:
+                is_class = issubclass(kind, type)
+                if not is_class:
+                    kinds.add(id(kind))  # instances: one look a class
+                name = (value if is_class else kind).__module__  # type's own attribute
+                if type(name) is not str or name in names:
+                    continue  # the reload's own classes and their instances, builtins
+                holder = sys.modules.get(name)
+                if type(holder) is not types.ModuleType:
+                    continue
+                namespace = holder.__dict__
+                if is_class:
+                    classes[id(value)] = value
+            if id(namespace) not in done:
+                done.add(id(namespace))
+                namespaces.append(namespace)
+    return namespaces, list(classes.values())
+
+
+def _namespace(canon: Canon, namespace: Dict[str, Any], classes: List[type]) -> None:
+    """A namespace not reloaded: its names, containers and instances of its classes; its
+    classes go to `classes`."""
+    canon.home = namespace
+    module = namespace.get("__name__")
+    new = canon.new
+    for key, value in list(namespace.items()):
+        kind = type(value)
+        if kind in CONSTANT_KINDS or kind is types.FunctionType or key[:2] == "__":
+            continue
+        if new.get(id(value)) is value:
+            _put(canon, namespace, key, canon.old[id(value)])
+        elif issubclass(kind, type):
+            if value.__module__ == module:
+                classes.append(value)
+        elif kind is tuple or kind is frozenset:
+            settled = canon.settled(value, where="{}.{}".format(module, key))
+            if settled is not value:
+                _put(canon, namespace, key, settled)
+        else:
+            canon.look(value, "{}.{}".format(module, key), again=False)
+
+
+def _class_dicts(canon: Canon, classes: Iterable[type], names: Set[str]) -> None:
+    """Containers in the dictionaries of classes not reloaded: those the new modules name,
+    those of the modules they reach, and the bases and metaclasses of the patched classes
+    (a registry `__init_subclass__` or a metaclass fills)."""
+    done: Set[int] = set()
+    for cls in classes:
+        for base in cls.__mro__[:-1]:
+            if id(base) in done:
+                continue
+            done.add(id(base))
+            owned = _type_dict(base)
+            if owned.get("__module__") in names:
+                continue  # a reloaded module's class, or a builtin: looked at with its module
+            canon.home = None
+            for key, value in list(owned.items()):
+                if key[:1] == "_" and key[-1:] == "_":
+                    continue
+                if issubclass(type(value), (list, dict, set)):
+                    canon.look(value, "{}.{}".format(base.__qualname__, key), again=False)
+
+
+def _put(canon: Canon, namespace: Dict[str, Any], key: str, value: Any) -> None:
+    before = namespace[key]
+    namespace[key] = value
+    canon.journal.log(put_item, namespace, key, before)
+
+
+def _registries(canon: Canon) -> None:
+    """What the new code registered with the standard library names the new classes."""
+    filters: List[Any] = warnings.filters  # type: ignore[assignment]
+    for index, entry in enumerate(list(filters)):
+        category = canon.get(entry[2])
+        if category is not entry[2]:
+            filters[index] = entry[:2] + (category,) + entry[3:]
+            canon.journal.log(put_item, filters, index, entry)
+    manager = logging.Logger.manager
+    loggers = [logging.getLogger()] + list(manager.loggerDict.values())
+    for logger in loggers:
+        for thing in getattr(logger, "handlers", []) + getattr(logger, "filters", []):
+            old_class = canon.get(type(thing))
+            if old_class is not type(thing):
+                try:
+                    canon.journal.set_class(thing, old_class)
+                except (TypeError, AttributeError) as error:
+                    canon.notes["{}.{} instances".format(
+                        old_class.__module__, old_class.__qualname__
+                    )] = str(error)
