@@ -11,12 +11,13 @@ It decides nothing about whether a class can be patched, and changes
 nothing but the old class's dictionary.
 """
 
+import functools
 import operator
 import types
-from typing import Any, FrozenSet, Optional, Tuple
+from typing import Any, Dict, FrozenSet, Optional, Tuple
 
 from . import _generations
-from ._pairing import PLAIN, cell_value, functions_of
+from ._pairing import PLAIN, attributes_of, cell_value, functions_of
 
 #: Class dictionary entries that belong to one class object and are never copied.
 OWN = frozenset(
@@ -58,6 +59,8 @@ def for_class(function: types.FunctionType, new: type, old: type,
                 copies[id(value)] = copy
     if all(map(operator.is_, cells, closure)):
         return function
+    if copies and any(_holds(cell_value(cell), copies) for cell in closure):
+        return function  # an lru_cache or partial calls the method too: it keeps one version
     copy = types.FunctionType(function.__code__, function.__globals__, function.__name__,
                               function.__defaults__, tuple(cells))
     copy.__kwdefaults__ = function.__kwdefaults__
@@ -70,6 +73,17 @@ def for_class(function: types.FunctionType, new: type, old: type,
     if id(wrapped) in copies:
         copy.__dict__["__wrapped__"] = copies[id(wrapped)]
     return copy
+
+
+def _holds(thing: Any, functions: Dict[int, Any]) -> bool:
+    """Whether `thing`, not a function, holds one of `functions` (an lru_cache, a partial)."""
+    if type(thing) is types.FunctionType or type(thing) in PLAIN:
+        return False
+    if type(thing) is functools.partial:
+        return id(thing.func) in functions
+    attributes = attributes_of(thing)
+    return attributes is not None and any(id(value) in functions
+                                          for value in attributes.values())
 
 
 def wrapper_for_class(wrapper: Any, new: type, old: type) -> Any:

@@ -20,13 +20,15 @@ import collections
 import operator
 import sys
 import types
-from typing import Any, Dict, List, Optional, Tuple
+import weakref
+from typing import Any, Dict, List, Optional, Set, Tuple
 
-from ._containers import CONSTANT_KINDS, WRAPPING, constants, parts
+from ._containers import CONSTANT_KINDS, CONTAINERS, MAPPINGS, WRAPPING, constants, parts
 from ._journal import Journal
 from ._pairing import attributes_of, functions_of
 
 _MISSING = object()
+_WEAK = frozenset((weakref.WeakKeyDictionary, weakref.WeakValueDictionary, weakref.WeakSet))
 
 
 class Unrewritable(TypeError):
@@ -45,8 +47,9 @@ class Canon:
         #: (two dictionaries, no tuple per entry: see Journal).
         self.new: Dict[int, Any] = {}
         self.old: Dict[int, Any] = {}
-        #: The namespace of the module being updated.
+        #: The namespace of the module being updated; ids of those of every new module.
         self.home: Optional[Dict[str, Any]] = None
+        self.fresh: Set[int] = set()
         #: The containers looked into, where, from which namespace, how many objects
         #: were mapped then, and how deep: code that ran later may have put new ones
         #: there (`_reached`).
@@ -122,7 +125,7 @@ class Canon:
         if kind is tuple or kind is frozenset:
             self.settled(thing, where=where)
             return
-        depth, containers = (0, [thing]) if issubclass(kind, (list, dict, set)) else (
+        depth, containers = (0, [thing]) if issubclass(kind, CONTAINERS) else (
             1, self.inside(thing, kind))
         for container in containers:
             if again:
@@ -142,19 +145,23 @@ class Canon:
 
     def settled(self, value: Any, depth: int = 0, where: str = "") -> Any:
         """What stands for `value`: its canonical object, a tuple or frozenset rebuilt around
-        those, or itself, rewritten in place a few levels down (a list, dict, set, or an
-        instance of the module's classes)."""
+        those, or itself, rewritten in place a few levels down (a list, dict, set, an
+        instance of the module's classes, the closure of a function the new code made)."""
         if self.new.get(id(value), _MISSING) is value:
             return self.old[id(value)]
         kind = type(value)
         if kind in CONSTANT_KINDS or depth > 3:
+            return value
+        if kind is types.FunctionType:
+            if id(value.__globals__) in self.fresh:  # made by new code: its closure cells
+                self.function(value, depth + 1)
             return value
         if kind is tuple or kind is frozenset:
             if constants(value):
                 return value
             items = [self.settled(item, depth + 1, where) for item in value]
             return kind(items) if any(map(operator.is_not, items, value)) else value
-        if kind is list or kind is dict or kind is set:
+        if kind is list or kind is dict or kind is set or kind in _WEAK:
             self.container(value, where, depth + 1)
         else:
             for part in self.inside(value, kind):
@@ -163,19 +170,20 @@ class Canon:
 
     def container(self, container: Any, where: str, depth: int = 0) -> None:
         """Rewrite a list, dict or set, and what it holds; report it if it refuses."""
-        items = container.values() if isinstance(container, dict) else container
-        if constants(items) and (not isinstance(container, dict) or constants(container)):
+        mapping = isinstance(container, MAPPINGS)
+        items = container.values() if mapping else container
+        if constants(items) and (not mapping or constants(container)):
             return  # nothing to rewrite or look into
         settled = self.settled
         keys: Dict[Any, Any] = {}
         if isinstance(container, (list, collections.deque)):
             changes = [(i, x, settled(x, depth, where)) for i, x in enumerate(container)]
-        elif isinstance(container, dict):
+        elif mapping:
             keys = {k: settled(k, depth, where) for k in list(container)}
-            changes = [(k, v, settled(v, depth, where)) for k, v in container.items()]
+            changes = [(k, v, settled(v, depth, where)) for k, v in list(container.items())]
             if all(map(operator.is_, keys, keys.values())):
                 keys = {}
-        elif isinstance(container, (set, frozenset)):
+        elif isinstance(container, (set, frozenset, weakref.WeakSet)):
             changes = [(x, x, settled(x, depth, where)) for x in container]
         else:
             return
@@ -186,7 +194,7 @@ class Canon:
         try:
             if keys:  # keys that are replaced objects: rebuilt whole, in its order
                 self._rekey(container, keys, {key: new for key, _, new in changes})
-            elif isinstance(container, (dict, list, collections.deque)):
+            elif mapping or isinstance(container, (list, collections.deque)):
                 for key, item, new in changes:
                     container[key] = new
                     self.journal.log(put_item, container, key, item)
@@ -212,9 +220,13 @@ class Canon:
     def _rekey(self, container: Dict[Any, Any], keys: Dict[Any, Any],
                values: Dict[Any, Any]) -> None:
         # Keys that are replaced objects (enum members): the dict is rebuilt
-        # in its order, as lookups by the old objects must find them.
+        # in its order, as lookups by the old objects must find them. Where the
+        # old object is a key already, its entry stays: what the new code made
+        # for the new object may hold it where no rewrite reaches (a closure).
         before = list(container.items())
-        rebuilt = [(keys[k], values.get(k, v)) for k, v in before]
+        kept = {id(k) for k in keys if keys[k] is k}
+        rebuilt = [(keys[k], values.get(k, v)) for k, v in before
+                   if keys[k] is k or id(keys[k]) not in kept]
         container.clear()
         self.journal.log(_refill, container, before)
         container.update(rebuilt)
@@ -246,8 +258,6 @@ class Canon:
                 continue
             kind = type(value)
             if new.get(id(value), _MISSING) is value:
-                if issubclass(kind, type) and _class_cell(function, cell):
-                    continue  # its own class's: a method moved to the old class is a copy
                 cell.cell_contents = self.old[id(value)]  # a new object: nothing to undo
             elif kind is types.FunctionType:
                 self.function(value, depth + 1)
@@ -278,13 +288,6 @@ class Canon:
                 mapped = {k: self.get(v) for k, v in keywords.items()}
                 self.journal.set(function, "__kwdefaults__", mapped)
                 break
-
-
-def _class_cell(function: types.FunctionType, cell: Any) -> bool:
-    """Whether `cell` is the `__class__` cell of `function` (its `super()`)."""
-    names = function.__code__.co_freevars
-    return "__class__" in names and function.__closure__[  # type: ignore[index]
-        names.index("__class__")] is cell
 
 
 def put_item(container: Any, key: Any, value: Any) -> None:

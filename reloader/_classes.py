@@ -1,14 +1,12 @@
 """Patch an old class in place from its new version, where that is known to be safe.
 
-Patched, the old class object takes the new body (functions, descriptors,
-constants; enum members are reconciled so the old members stay the members)
-and stands for the new class everywhere: old instances, new code and
-`from x import Cls` names meet one class. A class is patched only where
-`_safety` finds it safe and every write succeeds, import-time instances
-included; otherwise every write to it is taken back, and the new class
-stays beside the old one: new code gets the new class, old instances keep
-the old code, and the report says why. Attributes set on the old class at
-run time, not by its body, stay.
+Patched, the old class object takes the new body (functions, descriptors, constants; enum
+members are reconciled so the old members stay the members) and stands for the new class
+everywhere: old instances, new code and `from x import Cls` names meet one class. A class
+is patched only where `_safety` finds it safe and every write succeeds, import-time
+instances included; otherwise every write to it is taken back, and the new class stays
+beside the old one: new code gets the new class, old instances keep the old code, and the
+report says why. Attributes set on the old class at run time, not by its body, stay.
 
 It must not touch a class the new module did not make again.
 """
@@ -31,6 +29,7 @@ from ._body import (
     wrapper_for_class,
 )
 from ._canonical import Canon
+from ._containers import CONTAINERS
 from ._enums import update_enum
 from ._held import only_held_by, unheld
 from ._instances import reclass
@@ -50,7 +49,7 @@ from ._safety import refusal, tied
 _OWN_ENUM = OWN | ENUM_OWN
 # Sets of types, not tuples: `kind in` them runs for most class attributes.
 _WRAPPERS = frozenset((classmethod, staticmethod, property))
-_CONTAINERS = frozenset((list, dict, set))
+_CONTAINERS = frozenset(CONTAINERS)
 _LAYOUT = frozenset(DESCRIPTORS)
 #: Exactly these types are never called, never wrap a function, never an enum member.
 _INERT = PLAIN | _CONTAINERS | {tuple, frozenset}

@@ -2,19 +2,25 @@
 
 Which containers hold nothing but constants and modules (or rows of them: a
 table), told in C, so that rewriting what the new code made (`_canonical`)
-need not walk them; and where the standard library's containers that wrap
-others keep their items. It only looks.
+need not walk them; which are rewritten through their own methods (the
+weak ones too: a registry that holds classes weakly); and where the
+standard library's containers that wrap others keep their items. It only looks.
 """
 
 import collections
 import itertools
 import types
+import weakref
 from typing import Any, List
 
 #: Values that are never mapped and hold nothing of the new code.
 CONSTANT_KINDS = frozenset((types.ModuleType, str, int, float, bytes, bool, type(None)))
 #: Containers of the standard library that keep their items in others.
 WRAPPING = (collections.ChainMap, collections.UserDict, collections.UserList, collections.deque)
+#: Mappings rewritten item by item: dicts, and the standard library's weak ones.
+MAPPINGS = (dict, weakref.WeakKeyDictionary, weakref.WeakValueDictionary)
+#: What is rewritten in place through its own methods: lists, sets, and the mappings.
+CONTAINERS = (list, set, weakref.WeakSet) + MAPPINGS
 
 
 def constants(items: Any) -> bool:

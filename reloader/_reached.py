@@ -27,7 +27,7 @@ import warnings
 from typing import Any, Callable, Dict, Iterable, List, Mapping, Set, Tuple
 
 from ._canonical import Canon, put_item
-from ._containers import CONSTANT_KINDS
+from ._containers import CONSTANT_KINDS, CONTAINERS
 
 #: A class's own dictionary, asked of `type` itself (never a metaclass's attribute).
 _type_dict: Callable[[type], Mapping[str, Any]] = vars(type)["__dict__"].__get__
@@ -148,7 +148,7 @@ def _class_dicts(canon: Canon, classes: Iterable[type], names: Set[str]) -> None
             for key, value in list(owned.items()):
                 if key[:1] == "_" and key[-1:] == "_":
                     continue
-                if issubclass(type(value), (list, dict, set)):
+                if issubclass(type(value), CONTAINERS):
                     canon.look(value, "{}.{}".format(base.__qualname__, key), again=False)
 
 

@@ -104,6 +104,7 @@ class Updater:
         if self.classes.waiting:
             self.classes.retry()
         self.canon.home = new_dict
+        self.canon.fresh.add(id(new_dict))
         containers, self.classes.containers = self.classes.containers, []
         for container, where in containers:  # class attributes, now that every class is patched
             self.canon.look(container, where)

@@ -24,6 +24,10 @@ class UpdateCase(PackageCase):
         self.assertTrue(report.ok, report)
         return report
 
+    def read(self, relative: str) -> str:
+        with open(self.path(relative), encoding="utf-8") as handle:
+            return handle.read()
+
 
 class PairingTest(UpdateCase):
     def test_wrappers_of_one_decorator_without_wraps_keep_their_own_code(self) -> None:
@@ -679,11 +683,6 @@ class HeldObjectsTest(UpdateCase):
         self.assertEqual([command.callback() for command in held], ["hey", "hey"])
         self.assertEqual(self.mod("{pkg}.cli").hello.callback(), "hey")
 
-    def read(self, relative: str) -> str:
-        with open(self.path(relative), encoding="utf-8") as handle:
-            return handle.read()
-
-
 class MustReloadTest(UpdateCase):
     """Packages that reload, even where their objects cannot be updated in place."""
 
@@ -1045,14 +1044,20 @@ class RegisteredTest(UpdateCase):
 
     REGISTRY = """
         import functools
+        import weakref
         BY_NAME = {}
         ALL = []
+        WEAK_BY_NAME = weakref.WeakValueDictionary()
+        WEAK_KEYED = weakref.WeakKeyDictionary()
+        WEAK_SET = weakref.WeakSet()
         class Registry:
             def __init__(self):
                 self.items = {}
         REGISTRY = Registry()
         def register(name, cls):
-            BY_NAME[name] = cls
+            BY_NAME[name] = WEAK_BY_NAME[name] = cls
+            WEAK_KEYED[cls] = name
+            WEAK_SET.add(cls)
             REGISTRY.items[name] = cls
             return cls
         def hidden():
@@ -1068,11 +1073,13 @@ class RegisteredTest(UpdateCase):
             return wrapper
         class Base:
             subclasses = []
+            makers = {}
             def __init__(self, x):
                 self.x = x
             def __init_subclass__(cls, **kwargs):
                 super().__init_subclass__(**kwargs)
                 Base.subclasses.append(cls)
+                Base.makers[cls] = lambda: cls
                 ALL.append(cls)
         class Catalog:
             entries = {}
@@ -1121,6 +1128,10 @@ class RegisteredTest(UpdateCase):
             for registered in (registry.Base.subclasses, registry.ALL):
                 self.assertEqual({id(c) for c in registered}, {id(Plain), id(Decorated)})
             self.assertIs(registry.Catalog.entries["Plain"], Plain)
+            self.assertIs(registry.Base.makers[Plain](), Plain)  # the entry old code made
+            self.assertIs(registry.WEAK_BY_NAME["plain"], Plain)
+            for weak in (registry.WEAK_KEYED, registry.WEAK_SET):
+                self.assertEqual({id(c) for c in weak}, {id(Plain), id(Decorated)})
             self.assertEqual({id(c) for c in registry.Meta.made}, {id(plugin.Tagged)})
             self.assertIsInstance(registry.BY_NAME["plain"](1), Plain)
             self.assertEqual((registry.BY_NAME["plain"](1).x, held.__class__(1).x,
@@ -1129,6 +1140,40 @@ class RegisteredTest(UpdateCase):
             # Where nothing can look (a closure of a module not reloaded), the new class
             # stays whole on the new code: its super() finds its own class.
             self.assertEqual(registry.kept("decorated")(3).x, 3 * (number + 1))
+
+    def test_a_method_an_lru_cache_also_holds_keeps_its_super(self) -> None:
+        # As sympy's cacheit: a wrapper calling an lru_cache of the method.
+        self.write(
+            "{pkg}/cached.py",
+            """
+            import functools
+            def cacheit(function):
+                cached = functools.lru_cache(maxsize=None)(function)
+                @functools.wraps(function)
+                def wrapper(*args):
+                    return cached(*args)
+                return wrapper
+            class Base:
+                def __new__(cls, x):
+                    made = object.__new__(cls)
+                    made.x = x
+                    return made
+            class Application(Base):
+                @cacheit
+                def __new__(cls, x):
+                    return super().__new__(cls, x * {factor})
+            class Function(Application):
+                pass
+            """.replace("{factor}", "1"),
+        )
+        cached = self.load("{pkg}.cached")
+        Function = cached.Function
+        for factor in (1, 2, 3):
+            self.write("{pkg}/cached.py", self.read("{pkg}/cached.py").replace(
+                "x * {}".format(max(factor - 1, 1)), "x * {}".format(factor)))
+            self.reload()
+            self.assertEqual((Function(5).x, self.mod("{pkg}.cached").Application(7).x),
+                             (5 * factor, 7 * factor))
 
     def test_a_registry_reloaded_before_the_module_that_fills_it(self) -> None:
         self.check(self.pkg)
