@@ -564,6 +564,39 @@ class ClassesTest(UpdateCase):
             self.assertIsInstance(self.mod("{pkg}.t").ORIGIN, Base)
         self.assertEqual((origin.first(), t.Base((5,)).first()), (0, 5))
 
+    def test_classes_that_are_their_own_metaclass_stay_the_values_held(self) -> None:
+        # As h11's states: each sentinel is a class whose type is itself.
+        source = """
+            class Sentinel(type):
+                def __new__(cls, name, bases, namespace, **kwds):
+                    made = super().__new__(cls, name, bases, namespace, **kwds)
+                    made.__class__ = made
+                    return made
+                def __repr__(self):
+                    return '<{}>'.format(self.__name__)
+            class IDLE(Sentinel, metaclass=Sentinel):
+                pass
+            class DONE(Sentinel, metaclass=Sentinel):
+                pass
+            NEXT = {IDLE: DONE}
+            class Machine:
+                def __init__(self):
+                    self.state = IDLE
+                def step(self):
+                    self.state = NEXT[self.state]
+                    return '{v}'
+            """
+        self.write("{pkg}/states.py", source.replace("{v}", "one"))
+        states = self.load("{pkg}.states")
+        IDLE, held = states.IDLE, states.Machine()
+        self.write("{pkg}/states.py", source.replace("{v}", "two"))
+        report = self.reload()
+        self.assertEqual(report.not_updated, {})
+        states = self.mod("{pkg}.states")
+        self.assertIs(states.IDLE, IDLE)
+        self.assertIs(type(states.IDLE), IDLE)
+        self.assertEqual((held.step(), held.state, repr(states.DONE)), ("two", states.DONE, "<DONE>"))
+
     def test_a_metaclass_using_super_survives_reloads(self) -> None:
         # As sympy's metaclasses.
         self.write(
