@@ -633,10 +633,20 @@ class _Table:
         return found
 
     def info(self, name: str) -> ModuleInfo:
-        """The ModuleInfo of a loaded module, with protection a host declared."""
+        """The ModuleInfo of a loaded module, with protection a host declared, and with the
+        reason a submodule whose package is not loaded (its import failed) cannot be."""
         info = self.infos[name]
-        declared = _declared_protection(name, self.protected) if info.protected is None else None
-        return info if declared is None else info._replace(protected=declared)
+        if info.protected is not None:
+            return info
+        declared = _declared_protection(name, self.protected)
+        if declared is None:
+            package = name.rpartition(".")[0]
+            if not package or package in self.infos:
+                return info
+            declared = ("its package {!r} is not loaded (its import failed, or it was taken "
+                        "out of sys.modules): reloading it would import that package "
+                        "again".format(package))
+        return info._replace(protected=declared)
 
 
 def describe_loaded() -> Dict[str, ModuleInfo]:

@@ -369,6 +369,30 @@ class ProtectedTest(PackageCase):
         self.assertIs(sys.modules[self.pkg + ".bare"], bare)
 
 
+class OrphanTest(PackageCase):
+    def test_a_submodule_whose_package_failed_to_import_is_left_out(self) -> None:
+        # An optional integration: `pkg.opt` imports a submodule, then fails on a
+        # dependency that is not installed; Python keeps the submodule only.
+        self.files({
+            "{pkg}/__init__.py": "def f():\n    return 1\n",
+            "{pkg}/opt/__init__.py": "from . import app\nimport not_installed_dependency_xyz\n",
+            "{pkg}/opt/app.py": "X = 1\n",
+        })
+        package = self.load("{pkg}")
+        with self.assertRaises(ImportError):
+            self.load("{pkg}.opt")
+        self.assertIn("{}.opt.app".format(self.pkg), sys.modules)
+        self.write("{pkg}/__init__.py", "def f():\n    return 2\n")
+        report = reloader.reload(self.pkg)
+        self.assertTrue(report.ok, report)
+        self.assertEqual(package.f(), 2)
+        why = report.skipped["{}.opt.app".format(self.pkg)]
+        self.assertIn("its package '{}.opt' is not loaded".format(self.pkg), why)
+        with self.assertRaisesRegex(ValueError, "its package '{}.opt' is not loaded".format(
+                self.pkg)):
+            reloader.reload(self.pkg + ".opt.app")
+
+
 class AliasTest(PackageCase):
     """Another name for a loaded module, as requests.packages gives urllib3 and chardet."""
 
