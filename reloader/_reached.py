@@ -33,21 +33,20 @@ from ._containers import CONSTANT_KINDS, CONTAINERS
 _type_dict: Callable[[type], Mapping[str, Any]] = vars(type)["__dict__"].__get__
 
 
-def settle(canon: Canon, modules: List[types.ModuleType], reloaded: Iterable[Dict[str, Any]],
-           patched: Iterable[type]) -> None:
+def settle(canon: Canon, modules: List[types.ModuleType], names: Set[str],
+           reloaded: Iterable[Dict[str, Any]], patched: Iterable[type]) -> None:
     """Look again, with `canon` complete, where new code may have stored new objects.
 
-    `modules`: the new modules; `reloaded`: the namespaces of this reload's
-    modules, old and new (they are looked at, or mirrored, on their own);
-    `patched`: the new classes patched onto old ones.
+    `modules`: the new modules, imported as `names`; `reloaded`: the
+    namespaces of this reload's modules, old and new (they are looked at, or
+    mirrored, on their own); `patched`: the new classes patched onto old ones.
     """
     if not canon:
         return
     home = canon.home
     count = len(canon.new)
     looked, canon.looked = canon.looked, []
-    names = {m.__name__ for m in modules}
-    names.add("builtins")
+    names = names | {"builtins"}
     ids = set(map(id, reloaded))
     try:
         _again(canon, looked, count)

@@ -71,8 +71,8 @@ class Recorder:
             cleanup(owned)
         self.modules = {}
 
-    def executed(self, module: types.ModuleType) -> None:
-        self.modules[module.__name__] = module
+    def executed(self, module: types.ModuleType, name: str) -> None:
+        self.modules[name] = module
         after = _logging_items()
         if after != self.before:
             fresh = after - self.before

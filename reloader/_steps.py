@@ -165,17 +165,17 @@ class Attempt:
                 "again".format(name, old, old, key, old, old))
         return transaction
 
-    def _starting(self, module: types.ModuleType) -> None:
+    def _starting(self, module: types.ModuleType, name: str) -> None:
         if self.updater is not None:
-            self.updater.starting(module)
+            self.updater.starting(name)
 
-    def _executed(self, module: types.ModuleType) -> None:
+    def _executed(self, module: types.ModuleType, name: str) -> None:
         # Called back by the transaction as each module's code has run (see
         # Transaction for why this cannot wait until the import is over).
-        self.recorder.executed(module)
+        self.recorder.executed(module, name)
         if self.updater is not None:
-            self.updater.executed(module)
-        self.pointer.executed(module)
+            self.updater.executed(module, name)
+        self.pointer.executed(module, name)
 
     def put_back(self) -> None:
         """After a failure up to step 5: run every undo, newest first; warn of those that fail.
@@ -326,10 +326,8 @@ class _Pointer:
                 namespace[local] = new
                 self.pointed[key] = (namespace, local, old, new)
 
-    def executed(self, module: types.ModuleType) -> None:
-        """The new code of `module` has run: point the names at it."""
-        spec = module.__dict__.get("__spec__")
-        name = getattr(spec, "name", None) or module.__name__
+    def executed(self, module: types.ModuleType, name: str) -> None:
+        """The new code of `module`, imported as `name`, has run: point the names at it."""
         if name in self.names:
             self._point(name, module)
 

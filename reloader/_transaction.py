@@ -89,6 +89,8 @@ def _known_spec(name: str, stat_of: Callable[[str], os.stat_result] = os.stat
     origin = getattr(spec, "origin", None)
     if type(getattr(spec, "loader", None)) is not importlib.machinery.SourceFileLoader:
         return None
+    if getattr(spec, "name", None) != name:
+        return None  # another module's, copied into this namespace (furl's __init__)
     if not isinstance(origin, str) or not origin.endswith(".py"):
         return None
     package = spec.submodule_search_locations is not None  # type: ignore[union-attr]
@@ -391,8 +393,8 @@ class _Loader:
         self,
         inner: Any,
         code: Optional[types.CodeType],
-        executed: Callable[[types.ModuleType], None],
-        starting: Callable[[types.ModuleType], None] = lambda module: None,
+        executed: Callable[[types.ModuleType, str], None],
+        starting: Callable[[types.ModuleType, str], None] = lambda module, name: None,
     ) -> None:
         self.inner = inner
         self.code = code
@@ -409,22 +411,25 @@ class _Loader:
         if spec is not None:
             spec.loader = self.inner
         module.__loader__ = self.inner
-        self.starting(module)
+        # The name it is imported as: its code may change its __name__ and
+        # __spec__ (furl copies a submodule's namespace into its package's).
+        name = module.__name__
+        self.starting(module, name)
         code, self.code = self.code, None
         if code is not None:
             exec(code, module.__dict__)
         elif hasattr(self.inner, "exec_module"):
             self.inner.exec_module(module)
         else:  # legacy loaders (zipimport before 3.10) offer get_code
-            exec(self.inner.get_code(module.__name__), module.__dict__)
+            exec(self.inner.get_code(name), module.__dict__)
         # The import system binds a submodule on its package only after it
         # marked the module finished; another thread could meet the module in
         # sys.modules and not on the package. Bind it while it is unfinished.
-        parent_name, _, child = module.__name__.rpartition(".")
+        parent_name, _, child = name.rpartition(".")
         parent = sys.modules.get(parent_name) if parent_name else None
         if issubclass(type(parent), types.ModuleType):
             setattr(parent, child, module)
-        self.executed(module)
+        self.executed(module, name)
 
     def __getattr__(self, name: str) -> Any:
         # get_source, is_package, get_resource_reader... of the real loader.
@@ -523,7 +528,7 @@ class ImportFailure(Exception):
 class Transaction:
     """Reload `order` (dependency order) as one unit: all new, or all old again.
 
-    `executed(module)` is called as each module's code has run, before the
+    `executed(module, name)` is called as each module's code has run, before the
     code of the modules importing it runs. It is a callback, not a step after
     the import, because only the import system knows that moment (a module of
     an import cycle finishes inside another's import), and live update must
@@ -534,11 +539,11 @@ class Transaction:
         self,
         order: Sequence[str],
         prepared: Prepared,
-        executed: Callable[[types.ModuleType], None] = lambda module: None,
+        executed: Callable[[types.ModuleType, str], None] = lambda module, name: None,
         cycles: Sequence[Sequence[str]] = (),
         kept: Sequence[str] = (),
         aliases: Optional[Dict[str, str]] = None,
-        starting: Callable[[types.ModuleType], None] = lambda module: None,
+        starting: Callable[[types.ModuleType, str], None] = lambda module, name: None,
     ) -> None:
         self.order = list(order)
         self.kept = list(kept)  # loaded submodules of purged packages that are not purged
@@ -713,16 +718,16 @@ class Transaction:
             if old is not None and new is not None and sys.modules.get(alias) is old:
                 sys.modules[alias] = new
 
-    def _starting(self, module: types.ModuleType) -> None:
-        self._attach_kept_to(module)
-        self.starting(module)
+    def _starting(self, module: types.ModuleType, name: str) -> None:
+        self._attach_kept_to(module, name)
+        self.starting(module, name)
 
-    def _attach_kept_to(self, package: types.ModuleType) -> None:
+    def _attach_kept_to(self, package: types.ModuleType, package_name: str) -> None:
         # A submodule left loaded is an attribute of its package from the
         # start of the package's new code: `from .sub import *` finds it in
         # sys.modules and binds no attribute, yet the code may go on with
         # `sub.f()`, as after the first import, which bound it.
-        for name in self.kept_under.get(package.__name__, ()):
+        for name in self.kept_under.get(package_name, ()):
             self._attach(name, package)
 
     def _attach_kept(self) -> None:

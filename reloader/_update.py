@@ -69,6 +69,7 @@ class Updater:
     def __init__(self, old_modules: Dict[str, Optional[types.ModuleType]]) -> None:
         self.old_modules = {n: m for n, m in old_modules.items() if m is not None}
         self.new_modules: List[types.ModuleType] = []
+        self.new_names: List[str] = []  # the names they are imported as
         #: name -> len(new_modules) when its code started: those after it finished inside.
         self.started: Dict[str, int] = {}
         #: name -> its names the new code bound to an earlier version of its own function.
@@ -84,14 +85,14 @@ class Updater:
             self.journal, self.canon, self.pairer, self.not_updated, self.replaced
         )
 
-    def starting(self, module: types.ModuleType) -> None:
-        """`module`'s new code is about to run: the modules that finish meanwhile are its."""
-        self.started[module.__name__] = len(self.new_modules)
+    def starting(self, name: str) -> None:
+        """Module `name`'s new code is about to run: the modules that finish meanwhile are its."""
+        self.started[name] = len(self.new_modules)
 
-    def executed(self, module: types.ModuleType) -> None:
-        """Update the old version of `module`, whose new code just ran."""
+    def executed(self, module: types.ModuleType, name: str) -> None:
+        """Update the old version of `module`, imported as `name`, whose new code just ran."""
         self.new_modules.append(module)
-        name = module.__name__
+        self.new_names.append(name)
         mapped = len(self.canon.new)
         old_module = self.old_modules.get(name)
         new_dict = module.__dict__
@@ -154,7 +155,8 @@ class Updater:
         canon = self.canon
         reloaded = [m.__dict__ for m in self.new_modules]
         reloaded.extend(m.__dict__ for m in self.old_modules.values())
-        _reached.settle(canon, self.new_modules, reloaded, self.classes.bodies[1::2])
+        _reached.settle(canon, self.new_modules, set(self.new_names), reloaded,
+                        self.classes.bodies[1::2])
         if canon:  # names bound before their module ran (cycles)
             self._canonical_names(self.new_modules)
         main = sys.modules.get("__main__")
@@ -226,6 +228,7 @@ class Updater:
     def _forget(self) -> None:
         self.old_modules = {}
         self.new_modules = []
+        self.new_names = []
         self.started = {}
         self.captured = {}
         self.search = _instances.Search()

@@ -887,7 +887,7 @@ class ReloaderFaults(FaultCase):
             error = self.fail_reload()
         self.assert_all_old(before)
         self.assert_hooks_balanced()
-        path, line = _line_of(_steps.Attempt._executed, "self.updater.executed(module)")
+        path, line = _line_of(_steps.Attempt._executed, "self.updater.executed(module, name)")
         self.assertEqual((error.filename, error.lineno), (path, line))
         self.assertTrue(error.report.location.in_reloader)
         self.assertEqual(

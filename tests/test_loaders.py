@@ -76,6 +76,27 @@ class LoaderTest(PackageCase):
         reloader.reload(name)
         self.assertEqual(sys.modules[name].VALUE, 2)
 
+    def test_a_package_that_copies_a_submodules_namespace_reloads(self) -> None:
+        # As furl: its __init__ copies a submodule's __dict__ (its __name__
+        # and __spec__ too) into the package's.
+        self.files({
+            "{pkg}/__init__.py": "from .core import Thing\nfrom . import about\n"
+                                 "globals().update(about.__dict__)\n",
+            "{pkg}/core.py": "class Thing:\n    def kind(self):\n        return 'one'\n",
+            "{pkg}/about.py": "VERSION = '1'\n",
+        })
+        package = self.load("{pkg}")
+        thing = package.Thing()
+        self.assertEqual(package.__spec__.name, self.pkg + ".about")
+        self.write("{pkg}/core.py", "class Thing:\n    def kind(self):\n        return 'two'\n")
+        self.write("{pkg}/about.py", "VERSION = '2'\n")
+        report = reloader.reload(self.pkg)
+        self.assertTrue(report.ok, report)
+        package = self.mod("{pkg}")
+        self.assertTrue(hasattr(package, "__path__"))
+        self.assertEqual((package.VERSION, thing.kind(), package.Thing().kind()), ("2", "two", "two"))
+        self.assertIs(type(thing), package.Thing)
+
 
 if __name__ == "__main__":
     unittest.main()
