@@ -328,7 +328,7 @@ def runtime_references(namespace: Mapping[str, object], own: str) -> Set[str]:
         else:
             continue
         if isinstance(name, str) and name != own:
-            found.add(name)
+            found.add(str.__str__(name))  # a str subclass (plum's) would become a module's name
     return found
 
 

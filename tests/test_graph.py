@@ -74,6 +74,37 @@ class RuntimeReferencesTest(unittest.TestCase):
         self.assertEqual(_graph.runtime_references(namespace, "own"), {"other", "lib", "models"})
 
 
+class ModuleNameTest(PackageCase):
+    def test_a_module_name_kept_in_a_str_subclass_stays_a_str(self) -> None:
+        # As plum: a class's __module__ set to a str subclass with a __get__, in
+        # an import cycle.
+        self.files({
+            "{pkg}/__init__.py": "from .func import Function\n",
+            "{pkg}/user.py": "from . import func\nfrom .func import Function\n",
+            "{pkg}/func.py": """
+                from typing import Protocol
+                class Wrappable(Protocol):
+                    name: str
+                class ModuleName(str):
+                    __slots__ = ()
+                    def __get__(self, instance, owner):
+                        return instance.f.__module__
+                class Function:
+                    def __init__(self, f):
+                        self.f = f
+                setattr(Function, '__module__', ModuleName(__name__))
+                from . import user
+                """,
+        })
+        self.load("{pkg}")
+        self.assertEqual({type(n) for n in reloader.plan(self.pkg).names}, {str})
+        report = reloader.reload(self.pkg)
+        self.assertTrue(report.ok, report)
+        func = self.mod("{pkg}.func")
+        self.assertIs(type(func.__name__), str)
+        self.assertIs(type(func.__spec__.name), str)
+
+
 class OrderTest(unittest.TestCase):
     def test_strongly_connected(self) -> None:
         edges = {"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": {"a"}, "e": set()}
