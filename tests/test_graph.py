@@ -82,9 +82,6 @@ class ModuleNameTest(PackageCase):
             "{pkg}/__init__.py": "from .func import Function\n",
             "{pkg}/user.py": "from . import func\nfrom .func import Function\n",
             "{pkg}/func.py": """
-                from typing import Protocol
-                class Wrappable(Protocol):
-                    name: str
                 class ModuleName(str):
                     __slots__ = ()
                     def __get__(self, instance, owner):
