@@ -14,10 +14,10 @@ nothing but the old class's dictionary.
 import functools
 import operator
 import types
-from typing import Any, Dict, FrozenSet, Optional, Tuple
+from typing import Any, Dict, FrozenSet, List, Optional, Tuple
 
 from . import _generations
-from ._pairing import PLAIN, attributes_of, cell_value, functions_of
+from ._pairing import PLAIN, attributes_of, cell_value, functions_of, wrapped
 
 #: Class dictionary entries that belong to one class object and are never copied.
 OWN = frozenset(
@@ -73,6 +73,13 @@ def for_class(function: types.FunctionType, new: type, old: type,
     if id(wrapped) in copies:
         copy.__dict__["__wrapped__"] = copies[id(wrapped)]
     return copy
+
+
+def wrapped_methods(value: Any) -> List[types.FunctionType]:
+    """The function a class attribute that is no function wraps (an `lru_cache` of a
+    method): it cannot be copied for the old class, so its `super()` is pointed there."""
+    inner = wrapped(value)
+    return [inner] if type(inner) is types.FunctionType and inner.__closure__ else []
 
 
 def _holds(thing: Any, functions: Dict[int, Any]) -> bool:

@@ -26,6 +26,7 @@ from ._body import (
     for_class,
     owned_keys,
     unsettable,
+    wrapped_methods,
     wrapper_for_class,
 )
 from ._canonical import Canon
@@ -276,6 +277,7 @@ class ClassPatcher:
                 value = canonical[id(value)]
             type.__setattr__(old, key, value)
             if kind not in _INERT:  # an enum member or a class patched later, maybe
+                self.functions.extend(wrapped_methods(value))  # an lru_cache's: its super()
                 module = getattr(value if issubclass(kind, type) else kind, "__module__", None)
                 if module == old.__module__ or module in self.running:
                     self.attributes += (old, key, value)
@@ -284,10 +286,9 @@ class ClassPatcher:
         if is_enum:
             update_enum(old, new, self.canon, self.journal, self.notes)
         reclass(journal, instances, new, old)
-        if fields[0] is not None or fields[1] is not None:
-            note = fields_note(fields, new)
-            if note is not None:
-                self.notes[qualname(old) + " instances"] = note
+        note = fields_note(fields, new) if fields != (None, None) else None
+        if note is not None:
+            self.notes[qualname(old) + " instances"] = note
         self.bodies += (old, new)
 
 

@@ -564,6 +564,34 @@ class ClassesTest(UpdateCase):
             self.assertIsInstance(self.mod("{pkg}.t").ORIGIN, Base)
         self.assertEqual((origin.first(), t.Base((5,)).first()), (0, 5))
 
+    def test_a_method_an_lru_cache_wraps_keeps_its_super(self) -> None:
+        # As importlib_metadata's FastPath: the class attribute is the lru_cache.
+        source = """
+            import functools
+            class FastPath:
+                @functools.lru_cache(maxsize=None)
+                def __new__(cls, root):
+                    return super().__new__(cls)
+                def __init__(self, root):
+                    self.root = root
+            class Shape:
+                def area(self):
+                    return 1
+            class Square(Shape):
+                @functools.lru_cache(maxsize=None)
+                def area(self):
+                    return super().area() * {factor}
+            """
+        self.write("{pkg}/shapes.py", source.replace("{factor}", "4"))
+        shapes = self.load("{pkg}.shapes")
+        held = shapes.Square()
+        self.assertEqual(held.area(), 4)
+        self.write("{pkg}/shapes.py", source.replace("{factor}", "5"))
+        self.reload()
+        shapes = self.mod("{pkg}.shapes")
+        self.assertEqual((shapes.FastPath("b").root, shapes.Square().area()), ("b", 5))
+        self.assertEqual(type(held)().area(), 5)
+
     def test_classes_that_are_their_own_metaclass_stay_the_values_held(self) -> None:
         # As h11's states: each sentinel is a class whose type is itself.
         source = """
