@@ -163,8 +163,9 @@ def _match_instances(
 ) -> None:
     """Module-level instances of one class, under the same name in both versions.
 
-    A stateless one (a sentinel such as `missing = _Missing()`) is one
-    object: the old one stands for the new, as old data holds it. Others
+    A stateless one (a sentinel such as `missing = _Missing()` or
+    `_Auto = object()`) is one object: the old one stands for the new, as
+    old data holds it. Others
     stay new, and functions they hold (a command's callback) are paired.
     """
     for key in keys:
@@ -173,6 +174,9 @@ def _match_instances(
         kind = type(old)
         if kind is not type(new) or old is new or issubclass(kind, type):
             continue  # only one class, patched or not reloaded
+        if kind is object:  # `_Auto = object()`
+            update.canon.map(new, old)
+            continue
         old_vars, new_vars = attributes_of(old), attributes_of(new)
         if old_vars is None or new_vars is None:
             continue

@@ -707,11 +707,15 @@ class HeldObjectsTest(UpdateCase):
                 def __repr__(self):
                     return '<missing>'
             missing = _Missing()
+            _Auto = object()
             class Field:
-                def __init__(self, default=missing):
+                def __init__(self, default=missing, label=_Auto):
                     self.default = default
+                    self.label = label
                 def value(self):
                     return None if self.default is missing else self.default
+                def labelled(self):
+                    return self.label is not _Auto
             """,
         )
         field = self.load("{pkg}.fields").Field()
@@ -720,6 +724,7 @@ class HeldObjectsTest(UpdateCase):
             fields = self.mod("{pkg}.fields")
             self.assertEqual((field.value(), fields.Field().value()), (None, None))
             self.assertIs(fields.Field().default, field.default)
+            self.assertEqual((field.labelled(), fields.Field().labelled()), (False, False))
 
     def test_function_held_by_an_object_a_decorator_made(self) -> None:
         # As click's Command holding its callback.
