@@ -6,23 +6,24 @@ map (new object -> canonical old object) and rewrites what the new code
 made before the map existed: module names, the lists, dicts (keys and
 values), sets and tuples a module or class holds (the standard library's
 ChainMap, UserDict, UserList and deque too: `_containers`) and what they
-hold a few levels down (registries filled at import time, a tuple in a dict), the
-attributes of the instances of the module's own classes found there,
-and function defaults (`_reached` looks again, and further, once every
-class is patched). A container that refuses
-the rewrite is never half-rewritten: it fails the reload (`Unrewritable`),
-as new code reading it would meet two versions of the same objects.
+hold a few levels down (registries filled at import time, a tuple in a
+dict, a named tuple rebuilt), the attributes of the instances of the
+module's own classes found there, and what functions hold (`_closures`);
+`_reached` looks again, and further, once every class is patched. A
+container that refuses the rewrite is never half-rewritten: it fails the
+reload (`Unrewritable`), as new code reading it would meet two versions
+of the same objects.
 
 It must not walk the heap, and must not change anything but those.
 """
 
 import collections
 import operator
-import sys
 import types
 import weakref
 from typing import Any, Dict, List, Optional, Set, Tuple
 
+from ._closures import settle_function
 from ._containers import CONSTANT_KINDS, CONTAINERS, MAPPINGS, WRAPPING, constants, parts
 from ._journal import Journal
 from ._pairing import attributes_of, functions_of
@@ -91,6 +92,8 @@ class Canon:
             elif issubclass(kind, type):
                 if value.__module__ == name and id(value) not in patched:
                     self._split_class(value, name)
+            elif issubclass(kind, tuple):
+                namespace[key] = self.settled(value)  # a named tuple: rebuilt, or itself
             else:
                 self.member(value, name, key)
 
@@ -111,10 +114,10 @@ class Canon:
         """Point what `module.name` holds at the canonical objects."""
         kind = type(member)
         if kind is types.FunctionType:
-            self.function(member)
+            settle_function(self, member)
         elif kind in (classmethod, staticmethod, property):
             for function in functions_of(member):
-                self.function(function)
+                settle_function(self, function)
         else:
             self.look(member, "{}.{}".format(module, name))
 
@@ -154,7 +157,7 @@ class Canon:
             return value
         if kind is types.FunctionType:
             if id(value.__globals__) in self.fresh:  # made by new code: its closure cells
-                self.function(value, depth + 1)
+                settle_function(self, value, depth + 1)
             return value
         if kind is tuple or kind is frozenset:
             if constants(value):
@@ -163,10 +166,25 @@ class Canon:
             return kind(items) if any(map(operator.is_not, items, value)) else value
         if kind is list or kind is dict or kind is set or kind in _WEAK:
             self.container(value, where, depth + 1)
+        elif issubclass(kind, tuple):
+            return self._named_tuple(value, kind, depth, where)
         else:
             for part in self.inside(value, kind):
                 self.container(part, where, depth + 1)
         return value
+
+    def _named_tuple(self, value: Any, kind: type, depth: int, where: str) -> Any:
+        # Rebuilt around the canonical objects (bidict's `OnDup(val=RAISE)`), and
+        # mapped: a default value or a name holding it finds the rebuilt one.
+        make = getattr(kind, "_make", None)
+        if type(getattr(kind, "_fields", None)) is not tuple or make is None or constants(value):
+            return value
+        items = [self.settled(item, depth + 1, where) for item in value]
+        if all(map(operator.is_, items, value)):
+            return value
+        rebuilt = make(items)
+        self.map(value, rebuilt)
+        return rebuilt
 
     def container(self, container: Any, where: str, depth: int = 0) -> None:
         """Rewrite a list, dict or set, and what it holds; report it if it refuses."""
@@ -230,64 +248,6 @@ class Canon:
         container.clear()
         self.journal.log(_refill, container, before)
         container.update(rebuilt)
-
-    def function(self, function: types.FunctionType, depth: int = 0) -> None:
-        """Point a new function's defaults and closure cells at the canonical objects.
-
-        A decorator's closure holds what it was given (`@expect(State.ANY)`):
-        an enum member there must be the one the module's names give.
-        """
-        new = self.new
-        defaults = function.__defaults__
-        if defaults:
-            for default in defaults:
-                if id(default) in new:
-                    self.journal.set(function, "__defaults__", self.settled(defaults))
-                    break
-        if function.__kwdefaults__:
-            self.keyword_defaults(function)
-        closure = function.__closure__
-        if closure is None and function.__globals__ is self.home and not function.__dict__:
-            return  # most functions: nothing held but what the module holds
-        if not new or depth > 3:
-            return
-        for cell in closure or ():
-            try:
-                value = cell.cell_contents
-            except ValueError:  # an empty cell
-                continue
-            kind = type(value)
-            if new.get(id(value), _MISSING) is value:
-                cell.cell_contents = self.old[id(value)]  # a new object: nothing to undo
-            elif kind is types.FunctionType:
-                self.function(value, depth + 1)
-            elif kind is tuple or kind is frozenset:
-                cell.cell_contents = self.settled(value)  # (State.ACTIVE, State.PREPARED)
-        # A function made with exec() in a small namespace of its own (a
-        # decorator library's generated wrapper) holds what it calls there.
-        namespace = function.__globals__
-        if namespace is self.home:
-            pass  # the module's own namespace, canonicalised on its own
-        elif len(namespace) < 32 and getattr(
-            sys.modules.get(namespace.get("__name__")),  # type: ignore[arg-type]
-            "__dict__", None,
-        ) is not namespace:
-            for key, value in list(namespace.items()):
-                if new.get(id(value), _MISSING) is value:
-                    namespace[key] = self.old[id(value)]
-                elif type(value) is types.FunctionType and value is not function:
-                    self.function(value, depth + 1)
-        wrapped = function.__dict__.get("__wrapped__") if function.__dict__ else None
-        if type(wrapped) is types.FunctionType:
-            self.function(wrapped, depth + 1)
-
-    def keyword_defaults(self, function: types.FunctionType) -> None:
-        keywords: Dict[str, Any] = function.__kwdefaults__ or {}
-        for default in keywords.values():
-            if id(default) in self.new:
-                mapped = {k: self.get(v) for k, v in keywords.items()}
-                self.journal.set(function, "__kwdefaults__", mapped)
-                break
 
 
 def put_item(container: Any, key: Any, value: Any) -> None:

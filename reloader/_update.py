@@ -31,6 +31,7 @@ from typing import Any, Callable, Dict, List, MutableMapping, Optional, Sequence
 from . import _generations, _instances, _matching, _names, _reached, _state
 from ._canonical import Canon
 from ._classes import ClassPatcher
+from ._closures import settle_defaults, settle_function
 from ._journal import MISSING, Journal
 from ._pairing import Pairer, qualname
 
@@ -93,7 +94,7 @@ class Updater:
         """Update the old version of `module`, imported as `name`, whose new code just ran."""
         self.new_modules.append(module)
         self.new_names.append(name)
-        mapped = len(self.canon.new)
+        mapped, paired = len(self.canon.new), len(self.pairer.pairs)
         old_module = self.old_modules.get(name)
         new_dict = module.__dict__
         if len(self.new_modules) == 1:
@@ -111,9 +112,11 @@ class Updater:
             self.canon.look(container, where)
         functions, self.classes.functions = self.classes.functions, []
         for function in functions:
-            self.canon.function(function)
+            settle_function(self.canon, function)
         self._class_attributes(final=False)
         self.canon.namespace(name, new_dict, self.classes.patched)
+        for function in self.pairer.pairs[paired::2]:  # old functions given the new code
+            settle_defaults(self.canon, function)
         first = self.started.pop(name, None)
         if first is not None and len(self.canon.new) > mapped:
             # Modules it imported ran while it was unfinished (an import cycle)

@@ -698,6 +698,37 @@ class HeldObjectsTest(UpdateCase):
             self.assertEqual((held.close(), new.close(), held.begin(), new.begin()),
                              ("any", "any", "allowed", "allowed"))
 
+    def test_enum_members_in_a_named_tuple_and_in_default_tuples(self) -> None:
+        # As bidict's `ON_DUP_DEFAULT = OnDup(key=DROP_OLD, val=RAISE)`.
+        self.write(
+            "{pkg}/dup.py",
+            """
+            import enum
+            import typing
+            class Action(enum.Enum):
+                RAISE = 'raise'
+                DROP_OLD = 'drop_old'
+            RAISE, DROP_OLD = Action.RAISE, Action.DROP_OLD
+            class OnDup(typing.NamedTuple):
+                key: Action = DROP_OLD
+                val: Action = RAISE
+            DEFAULT = OnDup(key=DROP_OLD, val=RAISE)
+            def raises(on_dup=DEFAULT, *, allowed=(RAISE, DROP_OLD)):
+                return on_dup.val is RAISE and RAISE in allowed and allowed[0] is RAISE
+            def chosen(allowed=(RAISE,)):
+                return allowed[0] is Action.RAISE
+            """,
+        )
+        held = self.load("{pkg}.dup")
+        raises, chosen = held.raises, held.chosen
+        for _ in range(2):
+            self.reload()
+            dup = self.mod("{pkg}.dup")
+            self.assertIs(dup.DEFAULT.val, dup.RAISE)
+            self.assertIs(dup.OnDup().val, dup.Action.RAISE)
+            self.assertEqual((raises(), dup.raises(), chosen(), dup.chosen()),
+                             (True, True, True, True))
+
     def test_a_sentinel_stays_the_one_old_data_holds(self) -> None:
         # As marshmallow's `missing`.
         self.write(

@@ -1,0 +1,76 @@
+"""Point what a function of the new code holds at the canonical objects (`_canonical`).
+
+Its default values, the cells of its closure (a decorator's wrapper holds
+what it was given, `@expect(State.ANY)`, and the function it wraps), the
+small namespace of its own a function made with `exec()` holds its
+callees in, and what `__wrapped__` names, a few levels down. Closure cells
+are the new code's own and are rewritten in place; defaults go into the
+journal.
+"""
+
+import operator
+import sys
+import types
+from typing import TYPE_CHECKING
+
+from ._containers import constants
+
+if TYPE_CHECKING:  # pragma: no cover
+    from ._canonical import Canon
+
+_MISSING = object()
+
+
+def settle_function(canon: "Canon", function: types.FunctionType, depth: int = 0) -> None:
+    """Point a new function's defaults and closure cells at the canonical objects."""
+    new = canon.new
+    settle_defaults(canon, function)
+    closure = function.__closure__
+    if closure is None and function.__globals__ is canon.home and not function.__dict__:
+        return  # most functions: nothing held but what the module holds
+    if not new or depth > 3:
+        return
+    for cell in closure or ():
+        try:
+            value = cell.cell_contents
+        except ValueError:  # an empty cell
+            continue
+        kind = type(value)
+        if new.get(id(value), _MISSING) is value:
+            cell.cell_contents = canon.old[id(value)]  # a new object: nothing to undo
+        elif kind is types.FunctionType:
+            settle_function(canon, value, depth + 1)
+        elif kind is tuple or kind is frozenset:
+            cell.cell_contents = canon.settled(value)  # (State.ACTIVE, State.PREPARED)
+    # A function made with exec() in a small namespace of its own (a
+    # decorator library's generated wrapper) holds what it calls there.
+    namespace = function.__globals__
+    if namespace is canon.home:
+        pass  # the module's own namespace, canonicalised on its own
+    elif len(namespace) < 32 and getattr(
+        sys.modules.get(namespace.get("__name__")),  # type: ignore[arg-type]
+        "__dict__", None,
+    ) is not namespace:
+        for key, value in list(namespace.items()):
+            if new.get(id(value), _MISSING) is value:
+                namespace[key] = canon.old[id(value)]
+            elif type(value) is types.FunctionType and value is not function:
+                settle_function(canon, value, depth + 1)
+    wrapped = function.__dict__.get("__wrapped__") if function.__dict__ else None
+    if type(wrapped) is types.FunctionType:
+        settle_function(canon, wrapped, depth + 1)
+
+
+def settle_defaults(canon: "Canon", function: types.FunctionType) -> None:
+    """Point a function's default values at the canonical objects (journaled: an old
+    function given the new code takes the new defaults before they are settled)."""
+    defaults = function.__defaults__
+    if defaults and not constants(defaults):
+        settled = canon.settled(defaults)  # (State.A, State.B) and OnDup(...) too
+        if settled is not defaults:
+            canon.journal.set(function, "__defaults__", settled)
+    keywords = function.__kwdefaults__
+    if keywords and not constants(keywords.values()):
+        mapped = {key: canon.settled(value) for key, value in keywords.items()}
+        if any(map(operator.is_not, mapped.values(), keywords.values())):
+            canon.journal.set(function, "__kwdefaults__", mapped)
