@@ -39,6 +39,7 @@ from ._pairing import (
     CALLABLES,
     PLAIN,
     Pairer,
+    attributes_of,
     functions_of,
     qualname,
     same_function,
@@ -122,10 +123,7 @@ class ClassPatcher:
         waiting, self.waiting = self.waiting, []
         self.waiting_ids = set()
         for old, new, instances in waiting:
-            if final:
-                self.update(old, new, instances)
-            else:
-                self.update_later(old, new, instances)
+            (self.update if final else self.update_later)(old, new, instances)
 
     def update(self, old: type, new: type, instances: Sequence[Any] = ()) -> bool:
         """Patch `old` with `new`'s body, and re-class `instances` of `new`; or report why not."""
@@ -183,10 +181,8 @@ class ClassPatcher:
         # class naming that metaclass and deriving from it meets two.
         meta = self.canon.get(type(new))
         if meta is not type(new):
-            try:
+            with contextlib.suppress(TypeError):  # a metaclass conflict: the new code's
                 self.journal.set_class(new, meta)
-            except TypeError:
-                pass  # its metaclass conflict, if any, is the new code's to report
 
     def _patch(self, old: type, new: type, instances: List[Any]) -> None:
         journal, canon = self.journal, self.canon
@@ -278,6 +274,9 @@ class ClassPatcher:
             type.__setattr__(old, key, value)
             if kind not in _INERT:  # an enum member or a class patched later, maybe
                 self.functions.extend(wrapped_methods(value))  # an lru_cache's: its super()
+                attributes = None if issubclass(kind, type) else attributes_of(value)
+                if attributes:  # a descriptor's (openpyxl's `Typed(expected_type=Side)`)
+                    self.containers.append((attributes, "{}.{}".format(qualname(old), key)))
                 module = getattr(value if issubclass(kind, type) else kind, "__module__", None)
                 if module == old.__module__ or module in self.running:
                     self.attributes += (old, key, value)

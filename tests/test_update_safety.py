@@ -729,6 +729,42 @@ class HeldObjectsTest(UpdateCase):
             self.assertEqual((raises(), dup.raises(), chosen(), dup.chosen()),
                              (True, True, True, True))
 
+    def test_a_descriptor_in_a_class_body_holds_the_kept_class(self) -> None:
+        # As openpyxl's `left = Typed(expected_type=Side)`, a descriptor of another module.
+        self.write(
+            "{pkg}/descriptors.py",
+            """
+            class Typed:
+                def __init__(self, expected_type):
+                    self.expected_type = expected_type
+                def __set_name__(self, owner, name):
+                    self.name = name
+                def __set__(self, instance, value):
+                    if not isinstance(value, self.expected_type):
+                        raise TypeError('{} should be {}'.format(self.name, self.expected_type))
+                    instance.__dict__[self.name] = value
+            """,
+        )
+        self.write(
+            "{pkg}/styles.py",
+            """
+            from .descriptors import Typed
+            class Side:
+                pass
+            class Border:
+                left = Typed(expected_type=Side)
+                def __init__(self, left):
+                    self.left = left
+            """,
+        )
+        styles = self.load("{pkg}.styles")
+        Side = styles.Side
+        for _ in range(2):
+            self.reload()
+            styles = self.mod("{pkg}.styles")
+            self.assertIs(styles.Side, Side)
+            self.assertIsInstance(styles.Border(Side()).left, Side)
+
     def test_a_sentinel_stays_the_one_old_data_holds(self) -> None:
         # As marshmallow's `missing`.
         self.write(
