@@ -99,6 +99,9 @@ def match(update: Any, old_dict: Dict[str, Any], new_dict: Dict[str, Any]) -> No
                     "instances keep the old code".format(old.__module__))
         elif old_kind in _CONSTANTS:
             continue
+        elif old_kind is not new_kind and old_kind.__qualname__ == key == new_kind.__qualname__ \
+                and new_kind.__module__ == name and old_kind.__module__ == old_name:
+            classes.append((old_kind, new_kind))  # `@singleton class X`: the name holds one
         elif issubclass(old_kind, CALLABLES) or wrapped(old) is not None:
             later.append(key)
     if classes:

@@ -765,6 +765,37 @@ class HeldObjectsTest(UpdateCase):
             self.assertIs(styles.Side, Side)
             self.assertIsInstance(styles.Border(Side()).left, Side)
 
+    def test_a_class_whose_name_holds_its_one_instance_is_patched(self) -> None:
+        # As construct's `@singleton class GreedyBytes(Construct)`.
+        source = """
+            def singleton(cls):
+                return cls()
+            class Construct:
+                def parse(self, data):
+                    return self._parse(data)
+            class Wrapper(Construct):
+                def __init__(self, subcon):
+                    if not isinstance(subcon, Construct):
+                        raise TypeError('subcon should be a Construct field')
+                    self.subcon = subcon
+                def _parse(self, data):
+                    return self.subcon._parse(data)
+            @singleton
+            class GreedyBytes(Construct):
+                def _parse(self, data):
+                    return {kind}(data)
+            """
+        self.write("{pkg}/core.py", source.replace("{kind}", "bytes"))
+        core = self.load("{pkg}.core")
+        held, wrapper = core.GreedyBytes, core.Wrapper(core.GreedyBytes)
+        self.write("{pkg}/core.py", source.replace("{kind}", "bytearray"))
+        report = self.reload()
+        self.assertEqual(report.not_updated, {})
+        core = self.mod("{pkg}.core")
+        self.assertIs(type(core.GreedyBytes), type(held))
+        self.assertEqual((core.Wrapper(core.GreedyBytes).parse(b"ab"), wrapper.parse(b"ab")),
+                         (bytearray(b"ab"), bytearray(b"ab")))
+
     def test_a_sentinel_stays_the_one_old_data_holds(self) -> None:
         # As marshmallow's `missing`.
         self.write(
