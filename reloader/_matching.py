@@ -97,6 +97,15 @@ def match(update: Any, old_dict: Dict[str, Any], new_dict: Dict[str, Any]) -> No
                     "its old version names module {!r} and has no function of its own that "
                     "tells it was made here; the new class is a different object and old "
                     "instances keep the old code".format(old.__module__))
+            elif issubclass(new_kind, type) and new.__module__ == name:
+                # The name was rebound to a subclass made elsewhere (schematics
+                # replaces `models.Model`): the class made here is its base, and
+                # the subclass made again is looked for there once all code ran.
+                update.rebound.append((name, key, old))
+                for base in old.__mro__[1:-1]:
+                    if base.__qualname__ == new.__qualname__ and base.__module__ == old_name:
+                        classes.append((base, new))
+                        break
         elif old_kind in _CONSTANTS:
             continue
         elif old_kind is not new_kind and old_kind.__qualname__ == key == new_kind.__qualname__ \

@@ -71,6 +71,8 @@ class Updater:
         self.old_modules = {n: m for n, m in old_modules.items() if m is not None}
         self.new_modules: List[types.ModuleType] = []
         self.new_names: List[str] = []  # the names they are imported as
+        #: module, name, old class: a name later code may bind to the class's new version.
+        self.rebound: List[Tuple[str, str, type]] = []
         #: name -> len(new_modules) when its code started: those after it finished inside.
         self.started: Dict[str, int] = {}
         #: name -> its names the new code bound to an earlier version of its own function.
@@ -155,6 +157,7 @@ class Updater:
         for new, made in self.search.rest():  # instances found late (see _instances.Search)
             self._reclass_late(new, made)
         self._class_attributes(final=True)
+        self._rebound()
         canon = self.canon
         reloaded = [m.__dict__ for m in self.new_modules]
         reloaded.extend(m.__dict__ for m in self.old_modules.values())
@@ -197,6 +200,16 @@ class Updater:
         self._forget()
         return tracked
 
+    def _rebound(self) -> None:
+        # A class that later code bound to a module's name (schematics puts a
+        # subclass it makes in a function in place of `models.Model`): paired
+        # with the old one there, made by the same code.
+        for name, key, old in self.rebound:
+            new = getattr(sys.modules.get(name), "__dict__", {}).get(key)
+            if issubclass(type(new), type) and new is not old and self.canon.get(new) is new \
+                    and old.__qualname__ == new.__qualname__ and old.__module__ == new.__module__:
+                self.classes.update(old, new)
+
     def _reclass_late(self, new: type, made: List[Any]) -> None:
         if self.canon.new.get(id(new)) is not new:
             return  # left beside its old class: its instances stay with it
@@ -232,6 +245,7 @@ class Updater:
         self.old_modules = {}
         self.new_modules = []
         self.new_names = []
+        self.rebound = []
         self.started = {}
         self.captured = {}
         self.search = _instances.Search()

@@ -796,6 +796,36 @@ class HeldObjectsTest(UpdateCase):
         self.assertEqual((core.Wrapper(core.GreedyBytes).parse(b"ab"), wrapper.parse(b"ab")),
                          (bytearray(b"ab"), bytearray(b"ab")))
 
+    def test_a_base_class_another_module_replaces_by_a_subclass_stays_one(self) -> None:
+        # As schematics' deprecated.patch_models(): `models.Model` becomes a
+        # subclass made in a function, once the package is imported.
+        self.write("{pkg}/__init__.py", "from . import compat\ncompat.patch()\n")
+        self.write("{pkg}/models.py", """
+            class Model:
+                def version(self):
+                    return 'v1'
+            """)
+        self.write("{pkg}/compat.py", """
+            from . import models
+            def patch():
+                global original
+                original = models.Model
+                class Model(models.Model):
+                    pass
+                models.Model = Model
+            """)
+        models = self.load("{pkg}.models")
+        self.load("{pkg}")
+        Person = type("Person", (models.Model,), {})
+        held = Person()
+        self.write("{pkg}/models.py", self.read("{pkg}/models.py").replace("v1", "v2"))
+        report = self.reload()
+        self.assertEqual(report.not_updated, {})
+        models, compat = self.mod("{pkg}.models"), self.mod("{pkg}.compat")
+        self.assertIsInstance(held, models.Model)
+        self.assertTrue(issubclass(Person, compat.original))
+        self.assertEqual((held.version(), models.Model().version()), ("v2", "v2"))
+
     def test_a_sentinel_stays_the_one_old_data_holds(self) -> None:
         # As marshmallow's `missing`.
         self.write(
