@@ -4,7 +4,8 @@ Each built-in cleanup has the host seam's `Cleanup` shape: it removes the
 registrations that belong to the purged modules and returns the callable that
 puts them back, used when the reload fails. They cover logging handlers and
 filters, `atexit` functions, `sys.excepthook` and `threading.excepthook`,
-signal handlers and `warnings` filters. A registration belongs to a purged
+signal handlers, `warnings` filters and import hooks (`sys.meta_path`,
+`sys.path_hooks` and the finders those made). A registration belongs to a purged
 module when its callable or class was defined there (`owned`), when the
 module binds the registered object to a global name, or (logging) when it
 appeared while the module's code ran during an earlier reload (remembered by
@@ -143,7 +144,7 @@ def cleanups(modules: Dict[str, Optional[types.ModuleType]]) -> List[Cleanup]:
             [lst for logger in _loggers() for lst in _logging_lists(logger)], mine
         )
 
-    return [logging_cleanup, _atexit, _hooks, _signals, _warnings]
+    return [logging_cleanup, _atexit, _hooks, _signals, _warnings, _import_hooks]
 
 
 def _logging_lists(logger: logging.Logger) -> List[List[Any]]:
@@ -281,6 +282,24 @@ def _warnings(owned: Owned) -> Undo:
         _filters_changed()
 
     return undo
+
+
+def _import_hooks(owned: Owned) -> Undo:
+    # A finder the module put on sys.meta_path (importlib_metadata's), a path
+    # hook, and the finders that hook made for folders, which new code
+    # would find beside its own.
+    undo = _remove_from_lists([sys.meta_path, sys.path_hooks], owned)
+    cache = sys.path_importer_cache
+    made = {path: finder for path, finder in list(cache.items())
+            if finder is not None and owned(finder)}
+    for path in made:
+        del cache[path]
+
+    def put_back() -> None:
+        undo()
+        cache.update(made)
+
+    return put_back
 
 
 def _filters_changed() -> None:

@@ -212,5 +212,41 @@ class WarningsTest(RegistryCase):
         self.assertIs(warnings.filters[0][2], self.mod("{pkg}.a").Noisy)
 
 
+class ImportHooksTest(RegistryCase):
+    def test_a_finder_and_a_path_hook_installed_at_import_are_not_doubled(self) -> None:
+        # As importlib_metadata's MetadataPathFinder, appended to sys.meta_path at import.
+        meta_path, path_hooks = list(sys.meta_path), list(sys.path_hooks)
+        self.addCleanup(lambda: sys.meta_path.__setitem__(slice(None), meta_path))
+        self.addCleanup(lambda: sys.path_hooks.__setitem__(slice(None), path_hooks))
+        self.write(
+            "{pkg}/a.py",
+            (
+                "import sys\n"
+                "class Finder:\n"
+                "    def find_spec(self, name, path=None, target=None):\n"
+                "        return None\n"
+                "def hook(path):\n"
+                "    raise ImportError(path)\n"
+                "sys.meta_path.append(Finder())\n"
+                "sys.path_hooks.append(hook)\n"
+            ),
+        )
+        self.load("{pkg}.a")
+
+        def mine() -> list:
+            module = self.mod("{pkg}.a")
+            return ([f for f in sys.meta_path if type(f).__module__ == module.__name__]
+                    + [h for h in sys.path_hooks if getattr(h, "__module__", "") == module.__name__])
+
+        reloader.reload(self.pkg)
+        new = mine()
+        self.assertEqual(len(new), 2, new)
+        self.assertEqual([type(new[0]), new[1].__code__], [self.mod("{pkg}.a").Finder,
+                                                          self.mod("{pkg}.a").hook.__code__])
+        self.fail_reload()
+        self.assertEqual(len(mine()), 2)
+        self.assertIs(mine()[0], new[0])
+
+
 if os.name == "nt":  # pragma: no cover
     del HookTest.test_signal_handler_is_reset_and_put_back
