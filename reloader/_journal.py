@@ -88,12 +88,16 @@ class Journal:
         self.entries = []
 
 
+#: object's own `__class__` setter: past any Python __setattr__ (a frozen
+#: dataclass, a metaclass that intercepts writes) and any `__class__`
+#: property (Django's lazy objects).
+_SET_CLASS = object.__dict__["__class__"].__set__
+
+
 def _put_class(instance: Any, cls: type) -> None:
-    # Past any Python __setattr__ (a frozen dataclass, a metaclass that
-    # intercepts writes); a built-in one (threading.local) is the way in.
-    setter = type.__setattr__ if issubclass(type(instance), type) else object.__setattr__
+    # A built-in __setattr__ (threading.local) is the way in where this fails.
     try:
-        setter(instance, "__class__", cls)
+        _SET_CLASS(instance, cls)
     except TypeError as error:
         try:
             instance.__class__ = cls

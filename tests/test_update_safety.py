@@ -1098,10 +1098,13 @@ class MustReloadTest(UpdateCase):
         self.assertEqual(reloader.plan(self.pkg + ".lazy").names[0], self.pkg + ".lazy")
         report = reloader.reload(self.pkg + ".lazy")
         self.assertTrue(report.ok, report)
-        reloader.reload(self.pkg)
+        report = reloader.reload(self.pkg)
         self.assertEqual(run(), "run")
         self.assertEqual(self.mod("{pkg}.lazy").SETUPS, [])
         self.assertEqual(lazy.SETUPS, [])
+        # Its class patched, the import-time instances re-classed past the property.
+        self.assertEqual(report.not_updated, {})
+        self.assertIs(type(self.mod("{pkg}.lazy").settings), lazy.LazyObject)
 
 
     def test_a_class_with_no_function_renamed_into_another_module_is_said_to_stay(self) -> None:
