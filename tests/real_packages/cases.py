@@ -1286,3 +1286,138 @@ def use(h):
     return [isinstance(h["mock"], module.Mock), isinstance(h["magic"], module.MagicMock),
             h["cls"](return_value=1)(), h["mock"].call_count]
 """)
+
+
+case("bidict", "bidict", "bidict", "bidict._base:BidictBase._dedup", """
+import sys
+
+import bidict
+
+
+def smoke():
+    pairs = bidict.bidict({"a": 1, "b": 2})
+    pairs.put("c", 3)
+    try:
+        pairs["d"] = 1
+        duplicate = None
+    except bidict.ValueDuplicationError as error:
+        duplicate = type(error).__name__
+    pairs.forceput("d", 1)
+    return [sorted(pairs.items()), dict(pairs.inverse), duplicate,
+            bidict.ON_DUP_DEFAULT.val is bidict.RAISE]
+
+
+def hold():
+    pairs = bidict.bidict({"x": 1})
+    return {"pairs": pairs, "put": pairs.put, "cls": bidict.bidict,
+            "frozen": bidict.frozenbidict({"f": 1})}
+
+
+def use(h):
+    module = sys.modules["bidict"]
+    h["put"]("y", 2)
+    try:
+        h["pairs"]["z"] = 2
+        duplicate = None
+    except module.ValueDuplicationError:
+        duplicate = "refused"
+    del h["pairs"]["y"]
+    return [duplicate, isinstance(h["pairs"], module.bidict), h["cls"]({"k": 9}).inverse[9],
+            isinstance(h["frozen"], module.frozenbidict), dict(h["pairs"].inverse)]
+""")
+
+
+case("construct", "construct", "construct", "construct.core:Construct.parse", """
+import sys
+
+import construct
+
+HEADER = construct.Struct(
+    "kind" / construct.Enum(construct.Byte, one=1, two=2),
+    "name" / construct.PascalString(construct.Byte, "ascii"),
+    "data" / construct.Prefixed(construct.Byte, construct.GreedyBytes),
+)
+
+
+def smoke():
+    built = HEADER.build(dict(kind="two", name="ab", data=b"xyz"))
+    parsed = HEADER.parse(built)
+    return [built.hex(), str(parsed.kind), parsed.name, parsed.data,
+            construct.Int16ub.parse(b"\\x01\\x02")]
+
+
+def hold():
+    return {"header": HEADER, "parse": HEADER.parse, "greedy": construct.GreedyBytes,
+            "cls": construct.Struct}
+
+
+def use(h):
+    core = sys.modules["construct.core"]
+    parsed = h["parse"](bytes([1, 1]) + b"q" + bytes([2]) + b"hi")
+    wrapped = core.Prefixed(core.Byte, h["greedy"]).parse(b"\\x02ok")
+    return [str(parsed.kind), parsed.name, parsed.data, wrapped,
+            isinstance(h["header"], core.Construct), isinstance(h["greedy"], core.Construct)]
+""")
+
+
+case("openpyxl", "openpyxl", "openpyxl", "openpyxl.utils.cell:get_column_letter", """
+import sys
+
+import openpyxl
+from openpyxl.styles import Border, Font, Side
+from openpyxl.utils import get_column_letter
+
+
+def smoke():
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet["A1"] = 3
+    sheet.cell(row=2, column=1, value=4)
+    sheet["A1"].border = Border(left=Side(style="thin"))
+    sheet["A1"].font = Font(bold=True)
+    return [get_column_letter(28), sheet["A1"].value + sheet["A2"].value,
+            sheet["A1"].border.left.style, sheet["A1"].font.b]
+
+
+def hold():
+    book = openpyxl.Workbook()
+    return {"book": book, "side": Side(style="thick"), "letter": get_column_letter,
+            "cls": Border}
+
+
+def use(h):
+    styles = sys.modules["openpyxl.styles.borders"]
+    sheet = h["book"].active
+    sheet["B2"] = 7
+    border = styles.Border(left=h["side"], right=styles.Side(style="thin"))
+    return [h["letter"](3), sheet["B2"].value, border.left.style, h["cls"](top=h["side"]).top.style,
+            isinstance(h["side"], styles.Side)]
+""")
+
+
+case("importlib_metadata", "importlib_metadata", "importlib_metadata",
+     "importlib_metadata:version", """
+import sys
+
+import importlib_metadata
+
+
+def smoke():
+    found = importlib_metadata.distribution("bidict")
+    return [importlib_metadata.version("bidict"), found.metadata["Name"],
+            importlib_metadata.packages_distributions().get("bidict"),
+            type(importlib_metadata.entry_points()).__name__]
+
+
+def hold():
+    found = importlib_metadata.distribution("zipp")
+    return {"dist": found, "version": importlib_metadata.version,
+            "cls": importlib_metadata.Distribution}
+
+
+def use(h):
+    module = sys.modules["importlib_metadata"]
+    return [h["version"]("zipp"), h["dist"].metadata["Name"], isinstance(h["dist"], module.Distribution),
+            module.version("bidict"), module.packages_distributions().get("zipp")]
+""")
+
