@@ -1360,7 +1360,7 @@ def use(h):
 """)
 
 
-case("openpyxl", "openpyxl", "openpyxl", "openpyxl.utils.cell:get_column_letter", """
+case("openpyxl", "openpyxl", "openpyxl", "openpyxl.worksheet.worksheet:Worksheet.__setitem__", """
 import sys
 
 import openpyxl
