@@ -3,15 +3,18 @@
 Which containers hold nothing but constants and modules (or rows of them: a
 table), told in C, so that rewriting what the new code made (`_canonical`)
 need not walk them; which are rewritten through their own methods (the
-weak ones too: a registry that holds classes weakly); and where the
-standard library's containers that wrap others keep their items. It only looks.
+weak ones too: a registry that holds classes weakly); where the standard
+library's containers that wrap others keep their items; and the plain state
+of an instance, by which two versions of a sentinel are told equal. It
+only looks.
 """
 
 import collections
 import itertools
+import struct
 import types
 import weakref
-from typing import Any, List
+from typing import Any, Dict, List, Optional
 
 #: Values that are never mapped and hold nothing of the new code.
 CONSTANT_KINDS = frozenset((types.ModuleType, str, int, float, bytes, bool, type(None)))
@@ -37,3 +40,52 @@ def parts(container: Any) -> List[Any]:
     if isinstance(container, collections.ChainMap):
         return [part for part in container.maps if isinstance(part, dict)]
     return [container] if isinstance(container, collections.deque) else [container.data]
+
+
+def plain_state(thing: Any) -> Optional[Dict[str, Any]]:
+    """What an instance of Python classes holds in its slots and `__dict__`, when that is
+    all it holds and all constants (`returns`' `Nothing`, a named sentinel); else None."""
+    kind = type(thing)
+    state: Dict[str, Any] = {}
+    slots: List[str] = []
+    for cls in kind.__mro__[:-1]:
+        names = vars(cls).get("__slots__", ())
+        for name in (names,) if isinstance(names, str) else names:
+            if name in ("__dict__", "__weakref__"):
+                continue
+            if name.startswith("__") and not name.endswith("__"):
+                name = "_{}{}".format(cls.__name__.lstrip("_"), name)
+            slot = vars(cls).get(name)
+            if type(slot) is not types.MemberDescriptorType:
+                return None
+            slots.append(name)
+            try:
+                state[name] = slot.__get__(thing, kind)
+            except AttributeError:
+                state[name] = b"\0unset"
+    if kind.__dictoffset__:
+        attributes = _attributes(thing)
+        if attributes is None:
+            return None
+        state.update(("." + key, value) for key, value in attributes.items())
+        slots.append("__dict__")
+    try:  # a built-in base holding data of its own (an int subclass) makes it larger
+        probe = type("probe", (), {"__slots__": tuple(slots)})
+    except (TypeError, ValueError):
+        return None
+    if kind.__itemsize__ or probe.__basicsize__ != kind.__basicsize__ - (
+            kind.__weakrefoffset__ > 0) * _POINTER:
+        return None
+    return state if constants(state.values()) else None
+
+
+def _attributes(thing: Any) -> Optional[Dict[str, Any]]:
+    try:  # past a proxy's __getattribute__
+        attributes = object.__getattribute__(thing, "__dict__")
+    except Exception:
+        return None
+    return attributes if type(attributes) is dict else None
+
+
+_POINTER = struct.calcsize("P")
+

@@ -13,11 +13,11 @@ It must not look past the two namespaces and what their objects hold directly.
 """
 
 import enum
-import struct
 import types
 from typing import Any, Dict, List, Set, Tuple
 
 from . import _instances
+from ._containers import plain_state
 from ._held import unheld
 from ._journal import MISSING
 from ._pairing import (
@@ -38,7 +38,6 @@ _NOT_INSTANCES = frozenset((
 _CONSTANTS = frozenset((type(None), str, int, float, bool, bytes, types.ModuleType))
 #: What the import system sets, made anew by every import.
 _IMPORT_SYSTEM = frozenset(("__spec__", "__loader__"))
-_POINTER = struct.calcsize("P")
 
 
 def match(update: Any, old_dict: Dict[str, Any], new_dict: Dict[str, Any]) -> None:
@@ -175,10 +174,11 @@ def _match_instances(
 ) -> None:
     """Module-level instances of one class, under the same name in both versions.
 
-    A stateless one (a sentinel such as `missing = _Missing()` or
-    `_Auto = object()`) is one object: the old one stands for the new, as
-    old data holds it. Others
-    stay new, and functions they hold (a command's callback) are paired.
+    A sentinel, stateless or holding the same constants in both versions
+    (`missing = _Missing()`, `_Auto = object()`, `Nothing = _Nothing()`,
+    `MISSING = _Sentinel("MISSING")`), is one object: the old one stands for
+    the new, as old data holds it. Others stay new, and functions they hold
+    (a command's callback) are paired.
     """
     for key in keys:
         new = new_dict[key]
@@ -186,14 +186,12 @@ def _match_instances(
         kind = type(old)
         if kind is not type(new) or old is new or issubclass(kind, type):
             continue  # only one class, patched or not reloaded
-        if kind is object:  # `_Auto = object()`
+        state = plain_state(old)
+        if state is not None and state == plain_state(new):
             update.canon.map(new, old)
             continue
         old_vars, new_vars = attributes_of(old), attributes_of(new)
         if old_vars is None or new_vars is None:
-            continue
-        if not old_vars and not new_vars and not _has_slots(kind):
-            update.canon.map(new, old)
             continue
         for name, value in old_vars.items():
             if type(value) is types.FunctionType:
@@ -267,12 +265,3 @@ def _bases_first(classes: List[Tuple[type, type]]) -> List[Tuple[type, type]]:
     for pair in classes:
         place(pair)
     return ordered
-
-
-def _has_slots(cls: type) -> bool:
-    """Whether instances hold data besides their __dict__ (slots, a built-in base)."""
-    return (
-        cls.__itemsize__ != 0
-        or cls.__basicsize__ > object.__basicsize__ + 2 * _POINTER
-        or any("__slots__" in vars(base) for base in cls.__mro__[:-1])
-    )

@@ -826,6 +826,45 @@ class HeldObjectsTest(UpdateCase):
         self.assertTrue(issubclass(Person, compat.original))
         self.assertEqual((held.version(), models.Model().version()), ("v2", "v2"))
 
+    def test_a_sentinel_holding_the_same_constants_stays_the_old_object(self) -> None:
+        # As returns' `Nothing = _Nothing()` (a slot holding None, a singleton) and a
+        # named sentinel; an instance of a class holding other data stays new.
+        source = """
+            class Container:
+                __slots__ = ('_inner_value',)
+                def __init__(self, inner_value):
+                    self._inner_value = inner_value
+            class _Nothing(Container):
+                __slots__ = ()
+                _instance = None
+                def __new__(cls, *args):
+                    if cls._instance is None:
+                        cls._instance = object.__new__(cls)
+                    return cls._instance
+                def __init__(self, inner_value=None):
+                    super().__init__(None)
+            Nothing = _Nothing()
+            class _Sentinel:
+                def __init__(self, name):
+                    self.name = name
+            MISSING = _Sentinel('MISSING')
+            class Code(int):
+                pass
+            CODE = Code({code})
+            COUNTS = _Sentinel([])
+            """
+        self.write("{pkg}/maybe.py", source.replace("{code}", "1"))
+        maybe = self.load("{pkg}.maybe")
+        nothing, missing, code, counts = maybe.Nothing, maybe.MISSING, maybe.CODE, maybe.COUNTS
+        self.write("{pkg}/maybe.py", source.replace("{code}", "2"))
+        self.reload()
+        maybe = self.mod("{pkg}.maybe")
+        self.assertIs(maybe.Nothing, nothing)
+        self.assertIs(maybe._Nothing(), nothing)
+        self.assertIs(maybe.MISSING, missing)
+        self.assertEqual((code, maybe.CODE), (1, 2))  # data of a built-in base: the new object
+        self.assertIsNot(maybe.COUNTS, counts)  # a list: not a constant, made anew
+
     def test_a_sentinel_stays_the_one_old_data_holds(self) -> None:
         # As marshmallow's `missing`.
         self.write(
