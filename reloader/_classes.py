@@ -96,8 +96,9 @@ class ClassPatcher:
         #: Classes waiting for their bases or metaclass to be patched first.
         self.waiting: List[Tuple[type, type, List[Any]]] = []
         self.waiting_ids: Set[int] = set()
-        #: ids of new classes that must not replace their old one -> why.
+        #: ids of new classes that must not replace their old one, or take its bases -> why.
         self.refused: Dict[int, str] = {}
+        self.unbased: Dict[int, str] = {}
         #: metaclass -> owned_keys(), for this reload (a metaclass is patched before its classes).
         self.owned: Dict[type, FrozenSet[str]] = {}
 
@@ -148,9 +149,8 @@ class ClassPatcher:
                 del self.pairer.pairs[marks[2]:]
                 del self.containers[marks[3]:]
                 del self.bodies[marks[4]:]
-                why = str(error) if isinstance(error, _Refused) else (
-                    "it could not be patched ({}: {})".format(type(error).__name__, error)
-                )
+                why = str(error) if isinstance(error, _Refused) else "it could not be patched " \
+                    "({}: {}){}".format(type(error).__name__, error, self.unbased.get(id(new), ""))
                 why += "".join("; " + failure for failure in failures)
             else:
                 self.patched.add(id(old))
@@ -172,13 +172,14 @@ class ClassPatcher:
     def _rebase(self, new: type) -> None:
         # On the patched bases, as new code names them: then slotted instances can take `old`.
         if not self.canon.new.keys().isdisjoint(map(id, new.__bases__)):
-            with contextlib.suppress(TypeError):  # a layout that forbids it: split, or refused
+            try:
                 self.journal.set(new, "__bases__", tuple(map(self.canon.get, new.__bases__)))
+            except TypeError as error:  # a layout, or CPython's check of it: split, or refused
+                self.unbased[id(new)] = "; it cannot take the patched bases: {}".format(error)
 
     def _adopt_metaclass(self, new: type) -> None:
-        # A new class in use beside (or before) its old one, made by a
-        # metaclass already patched: it must be of the patched metaclass, or a
-        # class naming that metaclass and deriving from it meets two.
+        # A new class in use beside (or before) its old one, made by a metaclass already patched:
+        # of the patched metaclass, or a class naming it and deriving from it meets two.
         meta = self.canon.get(type(new))
         if meta is not type(new):
             with contextlib.suppress(TypeError):  # a metaclass conflict: the new code's

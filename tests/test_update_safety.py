@@ -555,8 +555,9 @@ class ClassesTest(UpdateCase):
             self.assertNotIn("reloader itself", str(error))
             self.assertIn(
                 "cannot update class '{0}.t.Pair': it could not be patched (TypeError: "
-                "__class__ assignment: 'Pair' object layout differs from 'Pair'); its base "
-                "class '{0}.t.Base' was updated in place".format(self.pkg),
+                "__class__ assignment: 'Pair' object layout differs from 'Pair'); it cannot "
+                "take the patched bases: __bases__ assignment: 'Base' object layout differs "
+                "from 'Base'; its base class '{0}.t.Base' was updated in place".format(self.pkg),
                 str(error),
             )
         else:
@@ -624,6 +625,30 @@ class ClassesTest(UpdateCase):
         self.assertIs(states.IDLE, IDLE)
         self.assertIs(type(states.IDLE), IDLE)
         self.assertEqual((held.step(), held.state, repr(states.DONE)), ("two", states.DONE, "<DONE>"))
+
+    def test_a_refusal_for_a_slotted_subclass_of_a_metaclass_says_why(self) -> None:
+        # As param's Parameter: CPython checks a new __bases__ of a class whose
+        # metaclass is not `type` against its current method resolution order.
+        self.write("{pkg}/params.py", """
+            class ParameterMetaclass(type):
+                pass
+            class Parameter(metaclass=ParameterMetaclass):
+                __slots__ = ('default',)
+                def __init__(self, default=None):
+                    self.default = default
+            class String(Parameter):
+                __slots__ = ('regex',)
+                def __init__(self, default='', regex=None):
+                    super().__init__(default)
+                    self.regex = regex
+            NAME = String('n')
+            """)
+        params = self.load("{pkg}.params")
+        with self.assertRaises(reloader.ReloadError) as caught:
+            reloader.reload(self.pkg)
+        self.assertIn("it cannot take the patched bases: mro() returned base with unsuitable "
+                      "layout", str(caught.exception))
+        self.assertIs(self.mod("{pkg}.params"), params)
 
     def test_a_metaclass_using_super_survives_reloads(self) -> None:
         # As sympy's metaclasses.
