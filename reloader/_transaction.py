@@ -658,6 +658,7 @@ class Transaction:
                 # not take the old one still bound on the package.
                 self._detach(self.cycle_of.get(name, ()))
                 importlib.import_module(name)
+            self._load_lazy()
         finally:
             sys.meta_path.remove(finder)
         self._attach_kept()
@@ -666,6 +667,18 @@ class Transaction:
         self._detach(self.removed)
         before = self.before  # a set less a dict's keys would walk every key
         self.added = sorted(name for name in self._inserted() if name not in before)
+
+    def _load_lazy(self) -> None:
+        # A package may put its submodules in sys.modules itself, with
+        # importlib.util.LazyLoader (urwid.display): their code runs on first
+        # use. One whose old version had run runs now, while old and new can
+        # still be paired.
+        lazy = getattr(importlib.util, "_LazyModule", None)
+        for name in self.order:
+            module = sys.modules.get(name)
+            if lazy is not None and type(module) is lazy and type(self.old.get(name)) is not lazy:
+                self.current = name
+                module.__name__  # noqa: B018  (the access runs its code)
 
     def took_old(self) -> List[Tuple[str, str, str]]:
         """(module, name, old module) for each name that a module imported for the

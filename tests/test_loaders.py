@@ -97,6 +97,34 @@ class LoaderTest(PackageCase):
         self.assertEqual((package.VERSION, thing.kind(), package.Thing().kind()), ("2", "two", "two"))
         self.assertIs(type(thing), package.Thing)
 
+    def test_a_submodule_the_package_loads_lazily_is_updated(self) -> None:
+        # As urwid.display: the package puts its submodules in sys.modules
+        # itself with importlib.util.LazyLoader (the importlib recipe).
+        self.files({
+            "{pkg}/__init__.py": """
+                import importlib.util
+                import sys
+                def lazy_import(name, package):
+                    spec = importlib.util.find_spec(name, package)
+                    loader = importlib.util.LazyLoader(spec.loader)
+                    spec.loader = loader
+                    module = importlib.util.module_from_spec(spec)
+                    sys.modules[package + name] = module
+                    loader.exec_module(module)
+                    return module
+                lcd = lazy_import('.lcd', __name__)
+                """,
+            "{pkg}/lcd.py": "class Screen:\n    def hello(self):\n        return 'one'\n",
+        })
+        package = self.load("{pkg}")
+        Screen, held = package.lcd.Screen, package.lcd.Screen()
+        self.write("{pkg}/lcd.py", "class Screen:\n    def hello(self):\n        return 'two'\n")
+        report = reloader.reload(self.pkg)
+        self.assertTrue(report.ok, report)
+        lcd = self.mod("{pkg}.lcd")
+        self.assertIs(lcd.Screen, Screen)
+        self.assertEqual(held.hello(), "two")
+
 
 if __name__ == "__main__":
     unittest.main()
