@@ -93,6 +93,27 @@ def _holds(thing: Any, functions: Dict[int, Any]) -> bool:
                                           for value in attributes.values())
 
 
+def with_globals(member: Any, namespace: Dict[str, Any]) -> Any:
+    """A class member whose functions read `namespace` for their global names: a copy."""
+    kind = type(member)
+    if kind is property:
+        parts = [with_globals(f, namespace) for f in (member.fget, member.fset, member.fdel)]
+        return property(parts[0], parts[1], parts[2], member.__doc__)
+    if kind in (classmethod, staticmethod):
+        return kind(with_globals(member.__func__, namespace))
+    if kind is not types.FunctionType:
+        return member
+    copy = types.FunctionType(member.__code__, namespace, member.__name__, member.__defaults__,
+                              member.__closure__)
+    copy.__kwdefaults__ = member.__kwdefaults__
+    copy.__qualname__ = member.__qualname__
+    copy.__module__ = member.__module__
+    copy.__doc__ = member.__doc__
+    copy.__annotations__ = member.__annotations__
+    copy.__dict__.update(member.__dict__)
+    return copy
+
+
 def wrapper_for_class(wrapper: Any, new: type, old: type) -> Any:
     kind = type(wrapper)
     if kind is property:

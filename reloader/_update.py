@@ -29,11 +29,12 @@ import weakref
 from typing import Any, Callable, Dict, List, MutableMapping, Optional, Sequence, Tuple
 
 from . import _generations, _instances, _matching, _names, _reached, _state
+from ._body import with_globals
 from ._canonical import Canon
 from ._classes import ClassPatcher
 from ._closures import settle_defaults, settle_function
 from ._journal import MISSING, Journal
-from ._pairing import Pairer, qualname
+from ._pairing import Pairer, functions_of, qualname
 
 
 def rebind_namespace(namespace: MutableMapping[str, Any]) -> Callable[[], None]:
@@ -174,6 +175,7 @@ class Updater:
         # Before the old namespaces mirror the new: plain values imported from them.
         self.not_updated.update(_names.follow(namespaces, self.old_modules, sys.modules,
                                               set(self.replaced)))
+        self._keep_old_globals()
         for name, old_module in self.old_modules.items():
             new_module = sys.modules.get(name)
             if new_module is not None and new_module is not old_module:
@@ -209,6 +211,25 @@ class Updater:
             if issubclass(type(new), type) and new is not old and self.canon.get(new) is new \
                     and old.__qualname__ == new.__qualname__ and old.__module__ == new.__module__:
                 self.classes.update(old, new)
+
+    def _keep_old_globals(self) -> None:
+        # A class left beside its new version keeps the old code, and the names
+        # that code reads: its functions get the old module's names as they are
+        # before it mirrors the new one (traitlets' old `Application.__init__`
+        # calls `SingletonConfigurable.__init__` by name, new if it read them).
+        old_namespaces = {id(m.__dict__) for m in self.old_modules.values()}
+        kept: Dict[int, Dict[str, Any]] = {}
+        for old, new, _ in list(self.replaced.values()):
+            if not issubclass(type(old), type) or id(new) not in self.classes.split:
+                continue
+            for key, value in list(vars(old).items()):
+                namespace = next((f.__globals__ for f in functions_of(value)), None)
+                if namespace is not None and id(namespace) in old_namespaces:
+                    names = kept.setdefault(id(namespace), dict(namespace))
+                    try:
+                        self.journal.set_class_attribute(old, key, with_globals(value, names))
+                    except (TypeError, AttributeError):  # a metaclass that refuses (ctypes)
+                        break  # its functions read the names as they are
 
     def _reclass_late(self, new: type, made: List[Any]) -> None:
         if self.canon.new.get(id(new)) is not new:

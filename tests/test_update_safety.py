@@ -320,6 +320,32 @@ class ClassesTest(UpdateCase):
             "class cannot share" + _SPLIT,
         )
 
+    def test_a_class_left_beside_its_new_version_keeps_the_names_its_code_read(self) -> None:
+        # As traitlets: a descriptor remembering its owner leaves Configurable
+        # beside its new version; the old Application.__init__ calls its base by
+        # name, which must stay the old class for the old code.
+        self.write("{pkg}/base.py", """
+            class Trait:
+                def __set_name__(self, owner, name):
+                    self.this_class = owner
+                    self.name = name
+            class Base:
+                config = Trait()
+                def __init__(self, **kw):
+                    super().__init__()
+                    self.kw = kw
+            class Mid(Base):
+                def __init__(self, **kw):
+                    Base.__init__(self, **kw)
+            """)
+        base = self.load("{pkg}.base")
+        App = type("App", (base.Mid,), {})
+        report = self.reload()
+        self.assertIn("{}.base.Base".format(self.pkg), report.not_updated)
+        self.assertEqual(App(a=1).kw, {"a": 1})
+        new = self.mod("{pkg}.base")
+        self.assertEqual(type("NewApp", (new.Mid,), {})(b=2).kw, {"b": 2})
+
     def test_state_an_init_subclass_built_is_never_copied(self) -> None:
         # As an ORM mapper: a manager per class that instruments __init__.
         self.write(
