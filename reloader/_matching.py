@@ -116,11 +116,13 @@ def match(update: Any, old_dict: Dict[str, Any], new_dict: Dict[str, Any]) -> No
         del new, old, new_kind, old_kind  # the loop's last values would count as holders
         classes = _hidden_bases(classes) + classes
         _all_instances(update, classes, instances)
+    if keys:  # sentinels of classes made elsewhere, before class bodies holding them are taken
+        _match_instances(update, old_dict, new_dict, keys)
     # In the order of the names, but metaclasses and bases before the
     # classes made from them.
     for old, new in _bases_first(classes) if len(classes) > 1 else classes:
         update.classes.update_later(old, new, instances.get(id(new), ()))
-    if keys:
+    if keys:  # and those of the classes just patched, whose instances took the old class
         _match_instances(update, old_dict, new_dict, keys)
     # 2. Anything else callable (lambdas, what a decorator made), by name,
     #    when neither side is already taken by another name.

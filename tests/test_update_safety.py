@@ -916,6 +916,31 @@ class HeldObjectsTest(UpdateCase):
         self.assertEqual((code, maybe.CODE), (1, 2))  # data of a built-in base: the new object
         self.assertIsNot(maybe.COUNTS, counts)  # a list: not a constant, made anew
 
+    def test_a_sentinel_kept_is_the_one_a_class_body_holds(self) -> None:
+        # As traitlets: `Undefined = Sentinel(...)`, a class of another module,
+        # held by the class bodies after it (`default_value = Undefined`).
+        self.write("{pkg}/sentinel.py", """
+            class Sentinel:
+                def __init__(self, name):
+                    self.name = name
+            """)
+        self.write("{pkg}/traits.py", """
+            from .sentinel import Sentinel
+            Undefined = Sentinel('Undefined')
+            class TraitType:
+                default_value = Undefined
+                def undefined(self):
+                    return self.default_value is Undefined
+            """)
+        traits = self.load("{pkg}.traits")
+        undefined = traits.Undefined
+        for _ in range(2):
+            self.reload()
+            traits = self.mod("{pkg}.traits")
+            self.assertIs(traits.Undefined, undefined)
+            self.assertIs(traits.TraitType.default_value, undefined)
+            self.assertTrue(traits.TraitType().undefined())
+
     def test_a_sentinel_stays_the_one_old_data_holds(self) -> None:
         # As marshmallow's `missing`.
         self.write(
