@@ -61,14 +61,7 @@ def for_class(function: types.FunctionType, new: type, old: type,
         return function
     if copies and any(_holds(cell_value(cell), copies) for cell in closure):
         return function  # an lru_cache or partial calls the method too: it keeps one version
-    copy = types.FunctionType(function.__code__, function.__globals__, function.__name__,
-                              function.__defaults__, tuple(cells))
-    copy.__kwdefaults__ = function.__kwdefaults__
-    copy.__qualname__ = function.__qualname__
-    copy.__module__ = function.__module__
-    copy.__doc__ = function.__doc__
-    copy.__annotations__ = function.__annotations__
-    copy.__dict__.update(function.__dict__)
+    copy = _copy(function, function.__globals__, tuple(cells))
     wrapped = copy.__dict__.get("__wrapped__")
     if id(wrapped) in copies:
         copy.__dict__["__wrapped__"] = copies[id(wrapped)]
@@ -101,16 +94,20 @@ def with_globals(member: Any, namespace: Dict[str, Any]) -> Any:
         return property(parts[0], parts[1], parts[2], member.__doc__)
     if kind in (classmethod, staticmethod):
         return kind(with_globals(member.__func__, namespace))
-    if kind is not types.FunctionType:
-        return member
-    copy = types.FunctionType(member.__code__, namespace, member.__name__, member.__defaults__,
-                              member.__closure__)
-    copy.__kwdefaults__ = member.__kwdefaults__
-    copy.__qualname__ = member.__qualname__
-    copy.__module__ = member.__module__
-    copy.__doc__ = member.__doc__
-    copy.__annotations__ = member.__annotations__
-    copy.__dict__.update(member.__dict__)
+    return _copy(member, namespace, member.__closure__) if kind is types.FunctionType else member
+
+
+def _copy(function: types.FunctionType, namespace: Dict[str, Any], closure: Any
+          ) -> types.FunctionType:
+    """Another function object of `function`'s code, reading `namespace`, with `closure`."""
+    copy = types.FunctionType(function.__code__, namespace, function.__name__,
+                              function.__defaults__, closure)
+    copy.__kwdefaults__ = function.__kwdefaults__
+    copy.__qualname__ = function.__qualname__
+    copy.__module__ = function.__module__
+    copy.__doc__ = function.__doc__
+    copy.__annotations__ = function.__annotations__
+    copy.__dict__.update(function.__dict__)
     return copy
 
 
