@@ -16,6 +16,8 @@ import types
 import weakref
 from typing import Any, Dict, List, Optional
 
+from ._pairing import attributes_of
+
 #: Values that are never mapped and hold nothing of the new code.
 CONSTANT_KINDS = frozenset((types.ModuleType, str, int, float, bytes, bool, type(None)))
 #: Containers of the standard library that keep their items in others.
@@ -64,7 +66,7 @@ def plain_state(thing: Any) -> Optional[Dict[str, Any]]:
             except AttributeError:
                 state[name] = b"\0unset"
     if kind.__dictoffset__:
-        attributes = _attributes(thing)
+        attributes = attributes_of(thing)
         if attributes is None:
             return None
         state.update(("." + key, value) for key, value in attributes.items())
@@ -77,14 +79,6 @@ def plain_state(thing: Any) -> Optional[Dict[str, Any]]:
             kind.__weakrefoffset__ > 0) * _POINTER:
         return None
     return state if constants(state.values()) else None
-
-
-def _attributes(thing: Any) -> Optional[Dict[str, Any]]:
-    try:  # past a proxy's __getattribute__
-        attributes = object.__getattribute__(thing, "__dict__")
-    except Exception:
-        return None
-    return attributes if type(attributes) is dict else None
 
 
 _POINTER = struct.calcsize("P")
