@@ -14,7 +14,7 @@ import itertools
 import struct
 import types
 import weakref
-from typing import Any, Dict, List, Optional
+from typing import Any, Dict, List, Optional, Tuple
 
 from ._pairing import attributes_of
 
@@ -71,15 +71,20 @@ def plain_state(thing: Any) -> Optional[Dict[str, Any]]:
             return None
         state.update(("." + key, value) for key, value in attributes.items())
         slots.append("__dict__")
-    try:  # a built-in base holding data of its own (an int subclass) makes it larger
-        probe = type("probe", (), {"__slots__": tuple(slots)})
-    except (TypeError, ValueError):
+    if not constants(state.values()) or kind.__itemsize__:
         return None
-    if kind.__itemsize__ or probe.__basicsize__ != kind.__basicsize__ - (
-            kind.__weakrefoffset__ > 0) * _POINTER:
-        return None
-    return state if constants(state.values()) else None
+    # A built-in base holding data of its own (an int subclass) makes it larger.
+    size = _sizes.get(tuple(slots))
+    if size is None:
+        try:
+            size = type("probe", (), {"__slots__": tuple(slots)}).__basicsize__
+        except (TypeError, ValueError):
+            size = -1
+        _sizes[tuple(slots)] = size
+    return state if size == kind.__basicsize__ - (kind.__weakrefoffset__ > 0) * _POINTER else None
 
 
 _POINTER = struct.calcsize("P")
+#: The size of an instance of a plain class with these slots, by their names; -1: none.
+_sizes: Dict[Tuple[str, ...], int] = {}
 
