@@ -10,9 +10,11 @@ For classes, it remembers which keys their body made, so that attributes
 set on a class at run time are told apart from ones an edit removed.
 
 It holds nothing alive: only weak references, kept by the current state
-(`_state.current()`: `versions`, `held_functions`, `body_keys`).
+(`_state.current()`: `versions`, `held_functions`, `body_keys`). When garbage
+makes a reload find far more functions held than usual, it collects it.
 """
 
+import gc
 import sys
 import types
 import weakref
@@ -71,6 +73,7 @@ def remember(pairs: List[Any]) -> List[types.FunctionType]:
                     chain.append(weakref.ref(older))
             versions[id(new)] = (weakref.ref(new, _forget_older(versions, id(new))), chain)
     del old
+    state.held_found += len(held)
     return held
 
 
@@ -93,6 +96,28 @@ def old_namespaces(name: str, old_module: types.ModuleType) -> List[Dict[str, An
     for function in list(_state.current().held_functions.get(name, ())):
         namespaces.setdefault(id(function.__globals__), function.__globals__)
     return list(namespaces.values())
+
+
+def collect_if_inflated() -> None:
+    """Collect all garbage when the last reload found many more old functions held than usual.
+
+    That a function is held is told by its reference count, and references
+    from garbage count too: modules that other code dropped from
+    `sys.modules` (a host's own plugin reload) stay in reference cycles until
+    a full collection. An old namespace such garbage keeps alive mirrors the
+    newest one, so each reload finds every function of that module held,
+    pairs and remembers it, and through those, more namespaces to mirror.
+    Past twice what the last full collection left (and 64), one full
+    collection frees that garbage.
+    """
+    state = _state.current()
+    held = state.held_functions
+    for name in [name for name, functions in held.items() if not functions]:
+        del held[name]  # their functions are gone: nothing to look through at the next reload
+    if state.held_found > 2 * state.held_after_collection + 64 and gc.isenabled():
+        gc.collect()
+        state.held_after_collection = sum(map(len, held.values()))
+    state.held_found = 0
 
 
 def body_keys(cls: type) -> Optional[Tuple[str, ...]]:

@@ -37,7 +37,7 @@ import time
 import types
 from typing import Dict, FrozenSet, Iterable, Iterator, List, Optional, Sequence, Set
 
-from . import _discovery, _graph, _instances, _reuse, _sources, _state, _transaction
+from . import _discovery, _generations, _graph, _instances, _reuse, _sources, _state, _transaction
 from ._report import Plan, PlannedModule, ReloadError, Report
 from ._steps import Attempt
 from ._transaction import Prepared, prepare
@@ -164,6 +164,8 @@ def _collector_paused(young_after: bool = False) -> Iterator[None]:
             gc.enable()
             if young_after:
                 gc.collect(0)
+        if young_after:
+            _generations.collect_if_inflated()
 
 
 def learn_importers(names: Iterable[str]) -> bool:

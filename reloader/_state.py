@@ -102,6 +102,8 @@ class State:
         self.versions: Dict[int, Tuple[Any, List[Any]]] = {}
         #: Module name -> old functions of that module still held, for their globals.
         self.held_functions: "Dict[str, weakref.WeakSet[types.FunctionType]]" = {}  # noqa: UP037
+        self.held_found = 0  # old functions the running reload found held
+        self.held_after_collection = 0  # held functions the last full collection left
         #: id(class) -> (weak reference to the class, the keys its body made).
         self.body_keys: Dict[int, Tuple[Any, Tuple[str, ...]]] = {}
         self.body_keys_sweep_at = 1024  # dead classes' entries go when body_keys grows past it
