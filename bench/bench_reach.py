@@ -310,10 +310,12 @@ def main() -> None:
         generate(root, arguments.layout)
         if arguments.large:
             generate_filler(root, 10000)
-        # Files a project has were not all created a moment ago: a change
-        # time this recent makes the scanner read their content (see _changes).
-        time.sleep(2.1)
         names = load(root, arguments.large)
+        # Files and folders a project has were not all created a moment ago
+        # (importing them made the folders' __pycache__ just now): a change
+        # time this recent makes the scanner read a file's content (see
+        # _changes), and a reload list a folder again.
+        time.sleep(2.1)
         leaf = pick_leaf(arguments.readers)
         print("Python {}, layout {!r}, {} modules loaded".format(
             sys.version.split()[0], arguments.layout, len(sys.modules)))
