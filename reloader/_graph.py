@@ -215,6 +215,11 @@ def _file_signature(path: str) -> Optional[Signature]:
     return signature
 
 
+def file_signature(path: str) -> Optional[Signature]:
+    """The file's stat signature, looked up once per selection; None when it cannot be."""
+    return _file_signature(path)
+
+
 def selection_stat(path: str) -> os.stat_result:
     """os.stat(path), once per selection and the reload made from it.
 
@@ -375,8 +380,8 @@ _file_code: Dict[Tuple[str, str], Tuple[Signature, Optional[_reach.TopLevel]]] =
 _file_bodies: Dict[Tuple[str, str], Tuple[Signature, Optional[Dict[str, _reach.Reads]]]] = {}
 
 
-def _runs_older_source(name: str, module: types.ModuleType) -> bool:
-    """Whether the module's source file changed since the module was loaded from it.
+def _source_now(name: str, module: types.ModuleType) -> Optional[Tuple[str, Signature]]:
+    """The module's source file and that file's signature now; None without one.
 
     Only a `.py` file is its source: a module loaded from bytecode alone has
     none to compare, and is judged by what its loader gives.
@@ -384,9 +389,21 @@ def _runs_older_source(name: str, module: types.ModuleType) -> bool:
     info = describe(name, module)
     path = info.path if info is not None else None
     if path is None or not path.endswith(".py"):
-        return False
+        return None
     current = _file_signature(path)
-    return current is not None and _sources.edited(module, path, current)
+    return None if current is None else (path, current)
+
+
+def _runs_older_source(name: str, module: types.ModuleType) -> bool:
+    """Whether the module's source file changed since the module was loaded from it."""
+    source = _source_now(name, module)
+    return source is not None and _sources.edited(module, *source)
+
+
+def running_source(name: str, module: types.ModuleType) -> Optional[Tuple[str, Signature]]:
+    """The module's source file and its signature, when the module runs that file as it is."""
+    source = _source_now(name, module)
+    return source if source is not None and not _sources.edited(module, *source) else None
 
 
 def _loaded_top_level(name: str, module: types.ModuleType) -> Optional[_reach.TopLevel]:

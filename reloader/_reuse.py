@@ -8,11 +8,12 @@ that is unchanged:
 
 - `sys.modules`, as the module table saw it when that reload ended (its
   `version`), and the protections hosts declared;
-- the import-time code of every module it reloads, as the selection read
-  it (`_graph.code_read`): the very object, which a module run again from
-  an unchanged file gives again. The other modules it looked at stay
-  loaded: what it read of them is kept per module object, and read again
-  only when the module is new;
+- the import-time code of every module it reloads: its source file, at the
+  signature the selection saw (a module run again from an unchanged file
+  runs the same code), or what the selection read of a module without one
+  (`_graph.code_read`: the very object). The other modules it looked at
+  stay loaded: what it read of them is kept per module object, and read
+  again only when the module is new;
 - each target's file: what its `import` statements name (and where they
   stand, for a target in an import cycle), equal to before; and the
   modules its loaded namespace holds objects of.
@@ -38,7 +39,7 @@ class Kept(NamedTuple):
 
     key: Hashable
     selection: Any  # _reload._Selection
-    code: Dict[str, object]  # module reloaded -> code_read(), the targets left out
+    code: Dict[str, object]  # module reloaded -> its _Source or code_read(), the targets left out
     targets: Dict[str, Tuple[object, ...]]  # target -> what it imports and holds
     version: int  # the module table's version once the reload from it ended; -1 before
 
@@ -55,8 +56,29 @@ def key(names: Sequence[str], skipped: Dict[str, str], dependents: bool,
     return (tuple(names), tuple(skipped.items()), dependents, tuple(table.protected))
 
 
+class _Source(NamedTuple):
+    """The source file a module ran and its signature, as the selection saw them."""
+
+    path: str
+    signature: object
+
+
 def _code(name: str, module: object) -> object:
-    return _graph.code_read(name, module) if isinstance(module, types.ModuleType) else None
+    if not isinstance(module, types.ModuleType):
+        return None
+    source = _graph.running_source(name, module)
+    return _Source(*source) if source is not None else _graph.code_read(name, module)
+
+
+def _same_code(name: str, module: object, code: object) -> bool:
+    """Whether `module` runs the import-time code `_code` gave when the selection was made."""
+    if type(code) is not _Source:
+        return _code(name, module) is code
+    try:  # read past a lazy module's __getattribute__, which would load it
+        path = object.__getattribute__(module, "__dict__").get("__file__")
+    except Exception:  # not a module reloader can read
+        return False
+    return path == code.path and _graph.file_signature(path) == code.signature
 
 
 def _target(name: str, module: object, in_cycle: bool) -> Tuple[object, ...]:
@@ -77,7 +99,7 @@ def recall(state: Any, wanted: Hashable, table: Any, for_reload: bool) -> Option
         return None
     seen = table.seen
     cycled = _in_cycles(kept.selection)
-    if any(_code(name, seen.get(name)) is not code for name, code in kept.code.items()) or any(
+    if not all(_same_code(name, seen.get(name), code) for name, code in kept.code.items()) or any(
             _target(name, seen.get(name), name in cycled) != known
             for name, known in kept.targets.items()):
         state.reuse = None  # not the pending one: a reload on its way may keep its own
