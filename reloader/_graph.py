@@ -400,6 +400,11 @@ def _runs_older_source(name: str, module: types.ModuleType) -> bool:
     return source is not None and _sources.edited(module, *source)
 
 
+def source_now(name: str, module: types.ModuleType) -> Optional[Tuple[str, Signature]]:
+    """The module's `.py` file and that file's signature now; None without one."""
+    return _source_now(name, module)
+
+
 def running_source(name: str, module: types.ModuleType) -> Optional[Tuple[str, Signature]]:
     """The module's source file and its signature, when the module runs that file as it is."""
     source = _source_now(name, module)

@@ -14,9 +14,9 @@ that is unchanged:
   (`_graph.code_read`: the very object). The other modules it looked at
   stay loaded: what it read of them is kept per module object, and read
   again only when the module is new;
-- each target's file: what its `import` statements name (and where they
-  stand, for a target in an import cycle), equal to before; and the
-  modules its loaded namespace holds objects of.
+- each target's file: unchanged, or what its `import` statements name
+  (and where they stand, for a target in an import cycle) equal to
+  before; and the modules its loaded namespace holds objects of.
 
 Anything else makes a new selection. A reload that imported a module for the
 first time, or found a module's file gone, keeps nothing: that module was not
@@ -74,18 +74,38 @@ def _same_code(name: str, module: object, code: object) -> bool:
     """Whether `module` runs the import-time code `_code` gave when the selection was made."""
     if type(code) is not _Source:
         return _code(name, module) is code
+    return _from_file(module, code)
+
+
+def _from_file(module: object, source: _Source) -> bool:
+    """Whether `module` was loaded from `source`'s file, and the file is still as it was."""
     try:  # read past a lazy module's __getattribute__, which would load it
         path = object.__getattribute__(module, "__dict__").get("__file__")
     except Exception:  # not a module reloader can read
         return False
-    return path == code.path and _graph.file_signature(path) == code.signature
+    return path == source.path and _graph.file_signature(path) == source.signature
 
 
 def _target(name: str, module: object, in_cycle: bool) -> Tuple[object, ...]:
     if not isinstance(module, types.ModuleType):
         return ()
-    return (_graph.imports_now(name, module), _graph.holds_from(name, module),
-            _graph.top_level_statements(name, module) if in_cycle else None)
+    file = _graph.source_now(name, module)
+    return (_Source(*file) if file is not None else None, _graph.imports_now(name, module),
+            _graph.top_level_statements(name, module) if in_cycle else None,
+            _graph.holds_from(name, module))
+
+
+def _same_target(name: str, module: object, in_cycle: bool, known: Tuple[object, ...]) -> bool:
+    """Whether a target still imports and holds what it did: its file unchanged says the
+    first; an edit that leaves its imports (and a cycle's statements) alone, too."""
+    if not isinstance(module, types.ModuleType) or not known:
+        return not known and not isinstance(module, types.ModuleType)
+    source, imports, statements, holds = known
+    if source is None or not _from_file(module, source):  # type: ignore[arg-type]
+        if _graph.imports_now(name, module) != imports or (
+                in_cycle and _graph.top_level_statements(name, module) != statements):
+            return False
+    return _graph.holds_from(name, module) == holds
 
 
 def recall(state: Any, wanted: Hashable, table: Any, for_reload: bool) -> Optional[Any]:
@@ -99,9 +119,9 @@ def recall(state: Any, wanted: Hashable, table: Any, for_reload: bool) -> Option
         return None
     seen = table.seen
     cycled = _in_cycles(kept.selection)
-    if not all(_same_code(name, seen.get(name), code) for name, code in kept.code.items()) or any(
-            _target(name, seen.get(name), name in cycled) != known
-            for name, known in kept.targets.items()):
+    if not (all(_same_code(name, seen.get(name), code) for name, code in kept.code.items())
+            and all(_same_target(name, seen.get(name), name in cycled, known)
+                    for name, known in kept.targets.items())):
         state.reuse = None  # not the pending one: a reload on its way may keep its own
         return None
     if for_reload:
