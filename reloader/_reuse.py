@@ -57,7 +57,7 @@ def key(names: Sequence[str], skipped: Dict[str, str], dependents: bool,
 
 
 class _Source(NamedTuple):
-    """The source file a module ran and its signature, as the selection saw them."""
+    """A module's source file and its signature, as the selection saw them."""
 
     path: str
     signature: object
