@@ -215,9 +215,7 @@ def _file_signature(path: str) -> Optional[Signature]:
     return signature
 
 
-def file_signature(path: str) -> Optional[Signature]:
-    """The file's stat signature, looked up once per selection; None when it cannot be."""
-    return _file_signature(path)
+file_signature = _file_signature  # for the kept selection's checks (`_reuse`)
 
 
 def selection_stat(path: str) -> os.stat_result:
@@ -380,7 +378,7 @@ _file_code: Dict[Tuple[str, str], Tuple[Signature, Optional[_reach.TopLevel]]] =
 _file_bodies: Dict[Tuple[str, str], Tuple[Signature, Optional[Dict[str, _reach.Reads]]]] = {}
 
 
-def _source_now(name: str, module: types.ModuleType) -> Optional[Tuple[str, Signature]]:
+def source_now(name: str, module: types.ModuleType) -> Optional[Tuple[str, Signature]]:
     """The module's source file and that file's signature now; None without one.
 
     Only a `.py` file is its source: a module loaded from bytecode alone has
@@ -396,18 +394,13 @@ def _source_now(name: str, module: types.ModuleType) -> Optional[Tuple[str, Sign
 
 def _runs_older_source(name: str, module: types.ModuleType) -> bool:
     """Whether the module's source file changed since the module was loaded from it."""
-    source = _source_now(name, module)
+    source = source_now(name, module)
     return source is not None and _sources.edited(module, *source)
-
-
-def source_now(name: str, module: types.ModuleType) -> Optional[Tuple[str, Signature]]:
-    """The module's `.py` file and that file's signature now; None without one."""
-    return _source_now(name, module)
 
 
 def running_source(name: str, module: types.ModuleType) -> Optional[Tuple[str, Signature]]:
     """The module's source file and its signature, when the module runs that file as it is."""
-    source = _source_now(name, module)
+    source = source_now(name, module)
     return source if source is not None and not _sources.edited(module, *source) else None
 
 
