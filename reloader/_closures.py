@@ -24,7 +24,7 @@ _MISSING = object()
 def settle_function(canon: "Canon", function: types.FunctionType, depth: int = 0) -> None:
     """Point a new function's defaults and closure cells at the canonical objects."""
     new = canon.new
-    settle_defaults(canon, function)
+    settle_defaults(canon, function, depth)
     closure = function.__closure__
     if closure is None and function.__globals__ is canon.home and not function.__dict__:
         return  # most functions: nothing held but what the module holds
@@ -41,7 +41,7 @@ def settle_function(canon: "Canon", function: types.FunctionType, depth: int = 0
         elif kind is types.FunctionType:
             settle_function(canon, value, depth + 1)
         elif kind is tuple or kind is frozenset:
-            cell.cell_contents = canon.settled(value)  # (State.ACTIVE, State.PREPARED)
+            cell.cell_contents = canon.settled(value, depth)  # (State.ACTIVE, State.PREPARED)
     # A function made with exec() in a small namespace of its own (a
     # decorator library's generated wrapper) holds what it calls there.
     namespace = function.__globals__
@@ -61,16 +61,19 @@ def settle_function(canon: "Canon", function: types.FunctionType, depth: int = 0
         settle_function(canon, wrapped, depth + 1)
 
 
-def settle_defaults(canon: "Canon", function: types.FunctionType) -> None:
+def settle_defaults(canon: "Canon", function: types.FunctionType, depth: int = 0) -> None:
     """Point a function's default values at the canonical objects (journaled: an old
-    function given the new code takes the new defaults before they are settled)."""
+    function given the new code takes the new defaults before they are settled).
+
+    `depth` bounds the walk: a function can be its own default (networkx's
+    `argmap` wrapper is its own keyword default)."""
     defaults = function.__defaults__
     if defaults and not constants(defaults):
-        settled = canon.settled(defaults)  # (State.A, State.B) and OnDup(...) too
+        settled = canon.settled(defaults, depth)  # (State.A, State.B) and OnDup(...) too
         if settled is not defaults:
             canon.journal.set(function, "__defaults__", settled)
     keywords = function.__kwdefaults__
     if keywords and not constants(keywords.values()):
-        mapped = {key: canon.settled(value) for key, value in keywords.items()}
+        mapped = {key: canon.settled(value, depth) for key, value in keywords.items()}
         if any(map(operator.is_not, mapped.values(), keywords.values())):
             canon.journal.set(function, "__kwdefaults__", mapped)

@@ -31,6 +31,43 @@ class FunctionTest(UpdateCase):
         self.reload()
         self.assertEqual(callbacks[0](), "new")
 
+    def test_a_function_that_is_its_own_default_or_in_its_own_cell_reloads(self) -> None:
+        # networkx's `argmap` wrapper is its own keyword default: settling the
+        # new function's defaults went round that cycle until the stack ran out.
+        self.write("{pkg}/__init__.py")
+        body = """
+            def argmap(func):
+                def wrapper(*args, _wrapper=None, **kwargs):
+                    return func(*args, **kwargs) + SHIFT
+                wrapper.__kwdefaults__["_wrapper"] = wrapper
+                return wrapper
+
+            def looped(func):
+                holder = None
+                def inner(*args):
+                    assert holder[0] is inner
+                    return func(*args) + SHIFT
+                holder = (inner,)
+                return inner
+
+            SHIFT = {v}
+
+            @argmap
+            def double(x):
+                return 2 * x
+
+            @looped
+            def triple(x):
+                return 3 * x
+            """
+        self.write("{pkg}/a.py", body.replace("{v}", "0"))
+        a = self.load("{pkg}.a")
+        held = (a.double, a.triple)
+        self.write("{pkg}/a.py", body.replace("{v}", "100"))
+        report = self.reload()
+        self.assertTrue(report.ok, report)
+        self.assertEqual([f(4) for f in held], [108, 112])
+
     def test_bound_method(self) -> None:
         self.write("{pkg}/__init__.py")
         self.write("{pkg}/a.py", "class A:\n    def run(self):\n        return 'old'\n")
