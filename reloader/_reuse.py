@@ -29,6 +29,7 @@ import types
 from typing import Any, Dict, Hashable, Iterable, NamedTuple, Optional, Sequence, Set, Tuple
 
 from . import _graph
+from ._discovery import written_file
 
 #: Off in tests that compare a kept selection with one made anew.
 ENABLED = True
@@ -80,7 +81,7 @@ def _same_code(name: str, module: object, code: object) -> bool:
 def _from_file(module: object, source: _Source) -> bool:
     """Whether `module` was loaded from `source`'s file, and the file is still as it was."""
     try:  # read past a lazy module's __getattribute__, which would load it
-        path = object.__getattribute__(module, "__dict__").get("__file__")
+        path = written_file(object.__getattribute__(module, "__dict__"))
     except Exception:  # not a module reloader can read
         return False
     return path == source.path and _graph.file_signature(path) == source.signature
@@ -98,10 +99,12 @@ def _target(name: str, module: object, in_cycle: bool) -> Tuple[object, ...]:
 def _same_target(name: str, module: object, in_cycle: bool, known: Tuple[object, ...]) -> bool:
     """Whether a target still imports and holds what it did: its file unchanged says the
     first; an edit that leaves its imports (and a cycle's statements) alone, too."""
-    if not isinstance(module, types.ModuleType) or not known:
-        return not known and not isinstance(module, types.ModuleType)
+    if not known:  # not a module when the selection was made
+        return not isinstance(module, types.ModuleType)
+    if not isinstance(module, types.ModuleType):
+        return False
     source, imports, statements, holds = known
-    if source is None or not _from_file(module, source):  # type: ignore[arg-type]
+    if not (isinstance(source, _Source) and _from_file(module, source)):
         if _graph.imports_now(name, module) != imports or (
                 in_cycle and _graph.top_level_statements(name, module) != statements):
             return False
