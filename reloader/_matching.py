@@ -1,13 +1,14 @@
 """Match an old module namespace with the new one, name by name, and update what matches.
 
-Classes defined in the module under the same name go to the class patcher,
-bases and metaclasses first; a function bound to the name it was defined as
-is paired first, then lambdas and what decorators made, each old and new
-object at most once, and only as versions of one definition; instances the
-module made at import time go with their class (those its names do not hold
-are `_instances`' to find), a stateless one (a sentinel) stays the old
-object, and functions an instance holds (a command's callback) are paired
-by attribute name.
+Classes defined in the module under the same name (`_class_pairs` tells
+which) go to the class patcher, bases and metaclasses first; a function
+bound to the name it was defined as is paired first, then lambdas and what
+decorators made, each old and new object at most once, and only as
+versions of one definition; instances the module made at import time go
+with their class (those its names do not hold are `_instances`' to find), a
+stateless one (a sentinel, also one a factory made) stays the old object,
+and functions an instance holds (a command's callback) are paired by
+attribute name.
 
 It must not look past the two namespaces and what their objects hold directly.
 """
@@ -16,14 +17,13 @@ import enum
 import types
 from typing import Any, Dict, List, Set, Tuple
 
-from . import _instances
+from . import _class_pairs, _instances
 from ._containers import plain_state
 from ._held import unheld
 from ._journal import MISSING
 from ._pairing import (
     CALLABLES,
     attributes_of,
-    functions_of,
     qualname,
     same_definition,
     wrapped,
@@ -83,7 +83,8 @@ def match(update: Any, old_dict: Dict[str, Any], new_dict: Dict[str, Any]) -> No
         elif issubclass(old_kind, type):
             if issubclass(new_kind, type) and (
                 (new.__module__ == name and old.__module__ == old_name)  # _defined_in, usually
-                or (_defined_in(new, new_dict) and _defined_in(old, old_dict))
+                or (_class_pairs.defined_in(new, new_dict)
+                    and _class_pairs.defined_in(old, old_dict))
             ):
                 classes.append((old, new))
             elif issubclass(new_kind, type) and new.__module__ == name and (
@@ -105,6 +106,8 @@ def match(update: Any, old_dict: Dict[str, Any], new_dict: Dict[str, Any]) -> No
                     if base.__qualname__ == new.__qualname__ and base.__module__ == old_name:
                         classes.append((base, new))
                         break
+            elif issubclass(new_kind, type):
+                classes.extend(_class_pairs.made_from_here(old, new, old_dict, new_dict))
         elif old_kind in _CONSTANTS:
             continue
         elif old_kind is not new_kind and old_kind.__qualname__ == key == new_kind.__qualname__ \
@@ -114,13 +117,13 @@ def match(update: Any, old_dict: Dict[str, Any], new_dict: Dict[str, Any]) -> No
             later.append(key)
     if classes:
         del new, old, new_kind, old_kind  # the loop's last values would count as holders
-        classes = _hidden_bases(classes) + classes
+        classes = _class_pairs.hidden_bases(classes) + classes
         _all_instances(update, classes, instances)
     if keys:  # sentinels of classes made elsewhere, before class bodies holding them are taken
         _match_instances(update, old_dict, new_dict, keys)
     # In the order of the names, but metaclasses and bases before the
     # classes made from them.
-    for old, new in _bases_first(classes) if len(classes) > 1 else classes:
+    for old, new in _class_pairs.bases_first(classes) if len(classes) > 1 else classes:
         update.classes.update_later(old, new, instances.get(id(new), ()))
     if keys:  # and those of the classes just patched, whose instances took the old class
         _match_instances(update, old_dict, new_dict, keys)
@@ -186,11 +189,16 @@ def _match_instances(
         new = new_dict[key]
         old = old_dict.get(key, MISSING)
         kind = type(old)
-        if kind is not type(new) or old is new or issubclass(kind, type):
+        one_class = kind is type(new)
+        if old is new or issubclass(kind, type) or not (
+            one_class or _one_local_class(kind, type(new))  # a factory's (`make_sentinel()`)
+        ):
             continue  # only one class, patched or not reloaded
         state = plain_state(old)
         if state is not None and state == plain_state(new):
             update.canon.map(new, old)
+            continue
+        if not one_class:
             continue
         old_vars, new_vars = attributes_of(old), attributes_of(new)
         if old_vars is None or new_vars is None:
@@ -200,70 +208,14 @@ def _match_instances(
                 update.pairer.pair(value, new_vars.get(name))
 
 
-def _defined_in(cls: type, namespace: Dict[str, Any]) -> bool:
-    """Whether `cls` was made by the module whose namespace is `namespace`.
-
-    Its methods read that namespace (or the functions they wrap do);
-    `__module__` can name another module (a package re-exporting it), and in
-    an import cycle a module can hold a class of another that has not
-    finished running.
-    """
-    if namespace.get("__name__") == cls.__module__:
-        return True
-    for value in cls.__dict__.values():
-        for function in functions_of(value):
-            for _ in range(4):  # and what a decorator's wrapper names as what it wraps
-                if function.__globals__ is namespace:
-                    return True
-                function = wrapped(function)
-                if type(function) is not types.FunctionType:
-                    break
-    return False
-
-
-def _hidden_bases(classes: List[Tuple[type, type]]) -> List[Tuple[type, type]]:
-    """The bases of paired classes that no name holds, by their position: a class a
-    decorator subclassed and renamed as itself (dnspython's `@immutable`)."""
-    found: List[Tuple[type, type]] = []
-    if all(old.__bases__ == new.__bases__ for old, new in classes):
-        return found  # the usual case: the same bases, or none of them paired
-    paired = {id(new) for _, new in classes}
-    stack = list(classes)
-    while stack:
-        old, new = stack.pop()
-        if len(old.__bases__) != len(new.__bases__):
-            continue
-        for old_base, new_base in zip(old.__bases__, new.__bases__):
-            if (old_base is not new_base and id(new_base) not in paired
-                    and old_base.__qualname__ == new_base.__qualname__ == new.__qualname__
-                    and old_base.__module__ == old.__module__
-                    and new_base.__module__ == new.__module__):
-                paired.add(id(new_base))
-                found.append((old_base, new_base))
-                stack.append((old_base, new_base))
-    return found
-
-
-def _bases_first(classes: List[Tuple[type, type]]) -> List[Tuple[type, type]]:
-    pairs = {id(new): (old, new) for old, new in classes}
-    made = pairs.keys()
-    for _, new in classes:
-        if id(type(new)) in pairs or not made.isdisjoint(map(id, new.__bases__)):
-            break
-    else:
-        return classes  # no class made from another of these
-    ordered: List[Tuple[type, type]] = []
-    placed: Set[int] = set()
-
-    def place(pair: Tuple[type, type]) -> None:
-        new = pair[1]
-        if id(new) not in placed:
-            placed.add(id(new))
-            for base in new.__bases__ + (type(new),):
-                if id(base) in pairs:
-                    place(pairs[id(base)])
-            ordered.append(pair)
-
-    for pair in classes:
-        place(pair)
-    return ordered
+def _one_local_class(old: type, new: type) -> bool:
+    """Whether two classes are what one function's class statement made on two
+    calls: made anew by each call, their instances can still be one sentinel."""
+    return (
+        "<locals>" in new.__qualname__
+        and old.__qualname__ == new.__qualname__
+        and old.__module__ == new.__module__
+        and type(old) is type(new)
+        and len(old.__bases__) == len(new.__bases__)
+        and all(a is b for a, b in zip(old.__bases__, new.__bases__))
+    )

@@ -476,6 +476,38 @@ class ClassTest(UpdateCase):
         self.assertIsInstance(held, d.Frozen)
         self.assertEqual((held.f(), d.Frozen().f()), ("new", "new"))
 
+    def test_a_class_a_decorator_in_another_module_subclassed_under_its_own_name(self) -> None:
+        # As trafaret's py3metafix: the name holds a subclass that names the
+        # decorator's module and has no function of its own.
+        self.write("{pkg}/__init__.py")
+        self.write("{pkg}/lib.py", """
+def metafix(cls):
+    made = type(cls)(cls.__name__, (cls,), {})
+    made.__doc__ = cls.__doc__
+    return made
+""")
+        body = """
+from .lib import metafix
+class Meta(type):
+    pass
+@metafix
+class Trafaret(metaclass=Meta):
+    def f(self):
+        return "{v}"
+class Int(Trafaret):
+    pass
+"""
+        self.write("{pkg}/base.py", body.replace("{v}", "old"))
+        b = self.load("{pkg}.base")
+        held, held_int, cls = b.Trafaret(), b.Int(), b.Trafaret
+        self.write("{pkg}/base.py", body.replace("{v}", "new"))
+        report = self.reload()
+        b = self.mod("{pkg}.base")
+        self.assertEqual(report.not_updated, {})
+        self.assertIs(b.Trafaret, cls)
+        self.assertIsInstance(held, b.Trafaret)
+        self.assertEqual((held.f(), held_int.f(), b.Int().f()), ("new", "new", "new"))
+
     def test_abc(self) -> None:
         self.write("{pkg}/__init__.py")
         body = """

@@ -941,6 +941,37 @@ class HeldObjectsTest(UpdateCase):
             self.assertIs(traits.TraitType.default_value, undefined)
             self.assertTrue(traits.TraitType().undefined())
 
+    def test_a_sentinel_a_factory_made_stays_the_one_old_data_holds(self) -> None:
+        # As boltons' `make_sentinel()`: every call makes a class of its own.
+        self.write("{pkg}/typeutils.py", """
+            def make_sentinel(name):
+                class Sentinel:
+                    def __init__(self):
+                        self.name = name
+                    def __bool__(self):
+                        return False
+                return Sentinel()
+            """)
+        self.write("{pkg}/fields.py", """
+            from .typeutils import make_sentinel
+            _MISSING = make_sentinel('_MISSING')
+            OTHER = make_sentinel('OTHER')
+            class Field:
+                def __init__(self, default=_MISSING):
+                    self.default = default
+                def value(self):
+                    return None if self.default is _MISSING else self.default
+            """)
+        fields = self.load("{pkg}.fields")
+        field, missing, other = fields.Field(), fields._MISSING, fields.OTHER
+        for _ in range(2):
+            report = self.reload()
+            fields = self.mod("{pkg}.fields")
+            self.assertEqual(report.not_updated, {})
+            self.assertEqual((field.value(), fields.Field().value()), (None, None))
+            self.assertIs(fields._MISSING, missing)
+            self.assertIs(fields.OTHER, other)
+
     def test_a_sentinel_stays_the_one_old_data_holds(self) -> None:
         # As marshmallow's `missing`.
         self.write(
