@@ -26,6 +26,7 @@ from ._pairing import (
     attributes_of,
     qualname,
     same_definition,
+    same_function,
     wrapped,
 )
 
@@ -140,6 +141,12 @@ def match(update: Any, old_dict: Dict[str, Any], new_dict: Dict[str, Any]) -> No
         used.add(id(new))
         update.replaced[id(old)] = (old, new, "")
         update.pairer.pair(old, new)
+        if type(old) is types.FunctionType and old.__name__ == "<lambda>" and not (
+            old.__closure__ or new.__closure__
+        ) and same_function(old, new):
+            # A lambda standing for "no value" (`NO_SERIALIZER = lambda _, v: v`),
+            # compared with `is`: the old one, on the new code, stands for both.
+            update.canon.map(new, old)
 
 
 def _all_instances(

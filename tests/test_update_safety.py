@@ -972,6 +972,28 @@ class HeldObjectsTest(UpdateCase):
             self.assertIs(fields._MISSING, missing)
             self.assertIs(fields.OTHER, other)
 
+    def test_a_lambda_standing_for_a_default_stays_the_one_old_data_holds(self) -> None:
+        # As pyrsistent's `PFIELD_NO_SERIALIZER = lambda _, value: value`.
+        body = """
+            NO_SERIALIZER = lambda _, value: value{edit}
+            class Field:
+                def __init__(self, serializer=NO_SERIALIZER):
+                    self.serializer = serializer
+                def plain(self):
+                    return self.serializer is NO_SERIALIZER
+            """
+        self.write("{pkg}/fields.py", body.replace("{edit}", ""))
+        fields = self.load("{pkg}.fields")
+        field, serializer = fields.Field(), fields.NO_SERIALIZER
+        for edit in ("", "  # edited", " * 2"):
+            self.write("{pkg}/fields.py", body.replace("{edit}", edit))
+            report = self.reload()
+            fields = self.mod("{pkg}.fields")
+            self.assertEqual(report.not_updated, {})
+            self.assertEqual((field.plain(), fields.Field().plain()), (True, True))
+            self.assertIs(fields.NO_SERIALIZER, serializer)
+        self.assertEqual((serializer(None, 3), field.serializer(None, 3)), (6, 6))
+
     def test_a_sentinel_stays_the_one_old_data_holds(self) -> None:
         # As marshmallow's `missing`.
         self.write(
