@@ -36,6 +36,17 @@ def unavailable(reason: str) -> None:
     raise unittest.SkipTest(reason)
 
 
+def vim_with_python3() -> str:
+    """The path of a Vim built with +python3, or skip (fail when real hosts are required)."""
+    vim = shutil.which("vim")
+    if vim is None:
+        unavailable("vim is not installed (tests/real_hosts.py installs vim-nox)")
+    features = subprocess.run([vim, "--version"], stdout=subprocess.PIPE, text=True).stdout
+    if "+python3" not in features:
+        unavailable("this vim has no +python3 (tests/real_hosts.py installs vim-nox)")
+    return str(vim)
+
+
 def copy_reloader(folder: str) -> None:
     """Copy the reloader package into `folder`, as the install command does."""
     shutil.copytree(

@@ -17,7 +17,7 @@ import textwrap
 import time
 from typing import Callable
 
-from ._real import ROOT, HostCase, copy_host, unavailable
+from ._real import ROOT, HostCase, copy_host, unavailable, vim_with_python3
 from .test_ipython import _kernel_python
 
 SHOP = ("import threading\nVALUE = {}\n"
@@ -297,9 +297,7 @@ class ServeInHostsTest(HostCase):
 
     def test_vim_listens_from_vimrc(self) -> None:
         # `let g:reloader_listen = 1` in the vimrc; the request runs from Vim's timer.
-        vim = shutil.which("vim")
-        if vim is None:
-            unavailable("vim is not installed (tests/real_hosts.py installs vim-nox)")
+        vim = vim_with_python3()
         plugin = copy_host("vim", os.path.join(self.tmp, "plugin"), "python3")
         results = os.path.join(self.tmp, "results.json")
         messages = os.path.join(self.tmp, "vim-messages.txt")  # -es shows none: kept for a failure
@@ -402,9 +400,7 @@ class ServeInHostsTest(HostCase):
                       again.stdout)
 
     def test_vim_binding(self) -> None:
-        vim = shutil.which("vim")
-        if vim is None:
-            unavailable("vim is not installed (tests/real_hosts.py installs vim-nox)")
+        vim = vim_with_python3()
         from tests.serve_support import RunningHost
 
         host = RunningHost(self.lib, self.runtime)

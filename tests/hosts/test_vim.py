@@ -2,11 +2,9 @@
 
 import json
 import os
-import shutil
-import subprocess
 import unittest
 
-from ._real import HostCase, copy_host, unavailable
+from ._real import HostCase, copy_host, vim_with_python3
 
 SCRIPT = """
 import json, os, sys
@@ -62,15 +60,7 @@ with open(os.path.join(HERE, "results.json"), "w") as handle:
 class VimTest(HostCase):
     def setUp(self) -> None:
         super().setUp()
-        vim = shutil.which("vim")
-        if vim is None:
-            unavailable("vim is not installed (apt-get install -y vim-nox)")
-        features = subprocess.run(
-            [vim, "--version"], stdout=subprocess.PIPE, text=True
-        ).stdout
-        if "+python3" not in features:
-            unavailable("this vim has no +python3 (apt-get install -y vim-nox)")
-        self.vim = vim
+        self.vim = vim_with_python3()
         self.plugin = copy_host("vim", os.path.join(self.tmp, "plugin"), "python3")
 
     def vim_run(self, script: str) -> str:
