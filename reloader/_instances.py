@@ -54,6 +54,13 @@ def frozen_out() -> Iterator[None]:
     try:
         yield
     finally:
+        thaw()
+
+
+def thaw() -> None:
+    """The reload lists no more of what it made: let the collector's lists hold
+    every object again (Python 3.7, inside `frozen_out`), as when it ends."""
+    if _frozen[0]:
         _frozen[0] = False
         gc.unfreeze()
 

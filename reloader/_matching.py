@@ -79,6 +79,8 @@ def match(update: Any, old_dict: Dict[str, Any], new_dict: Dict[str, Any]) -> No
                 if not unheld(old, 1):  # held by more than the old module
                     update.replaced[id(old)] = (old, new, "")  # rebound in namespaces like __main__
                     update.pairer.pair(old, new)
+                else:  # dropped with the old namespace
+                    update.pairer.factories.dropped(old, new, qualname(old))
             else:
                 later.append(key)
         elif issubclass(old_kind, type):

@@ -21,6 +21,7 @@ from typing import Any, Dict, List, Optional, Set
 
 from . import _generations
 from ._journal import Journal
+from ._made_later import Factories
 
 #: Constants compared by value; a set, as `kind in PLAIN` runs for most class attributes.
 PLAIN = frozenset((str, int, float, bool, bytes, type(None)))
@@ -150,6 +151,8 @@ class Pairer:
         self.seen: Set[int] = set()
         #: old, new, old, new...: every old function paired, for the memory of versions.
         self.pairs: List[Any] = []
+        #: The code replaced, for the functions it made at run time.
+        self.factories = Factories()
 
     def pair(self, old: Any, new: Any, itself: bool = True) -> None:
         """Make `old` run what `new` runs, looking through wrappers and descriptors.
@@ -171,6 +174,8 @@ class Pairer:
             self.pairs.append(new)
             if itself and not same_function(old, new):
                 self._update(old, new)
+            elif not itself:
+                self.factories.dropped(old, new, qualname(old))
             if old.__closure__ and new.__closure__:
                 self._pair_cells(old, new)
             if old.__dict__ or new.__dict__:
@@ -247,6 +252,7 @@ class Pairer:
             self.notes[qualname(old)] = "its new code could not be set: {}".format(error)
             return
         self.journal.log(_put_function, old, *before)
+        self.factories.note(before[0], new.__code__, qualname(old))
 
 
 def _put_function(

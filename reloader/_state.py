@@ -104,6 +104,9 @@ class State:
         self.held_functions: "Dict[str, weakref.WeakSet[types.FunctionType]]" = {}  # noqa: UP037
         self.held_found = 0  # old functions the running reload found held
         self.held_after_collection = 0  # held functions the last full collection left
+        #: id(nested code) -> (weak reference to it, weak references to the earlier
+        #: versions functions made at run time may still run; `_made_later`).
+        self.nested_codes: Dict[int, Tuple[Any, List[Any]]] = {}
         #: id(class) -> (weak reference to the class, the keys its body made).
         self.body_keys: Dict[int, Tuple[Any, Tuple[str, ...]]] = {}
         self.body_keys_sweep_at = 1024  # dead classes' entries go when body_keys grows past it

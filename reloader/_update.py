@@ -185,6 +185,7 @@ class Updater:
                         _mirror(old_namespace, new_module.__dict__, keep)
         for namespace in namespaces:
             self._rebind(namespace)
+        self.pairer.factories.update(self.journal, self.not_updated, self.pairer.seen)
         self.journal.forget()
         tracked: List[Tuple[str, Callable[[], Any]]] = []
         entry = None

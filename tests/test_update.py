@@ -172,6 +172,60 @@ class FunctionTest(UpdateCase):
         self.assertIn("1 not updated", str(report))
 
 
+    def test_closures_a_factory_made_at_run_time_run_the_new_code(self) -> None:
+        # As starlette's `request_response(endpoint)`, called when a route is
+        # added: the closures are held by the program's data, not by a module.
+        self.write("{pkg}/__init__.py")
+        body = """
+            def request_response(func, tag="t"):
+                def app(request, extra=1):
+                    return ("{v}", func(request), tag, extra)
+                return app
+            class Router:
+                def __init__(self):
+                    self.routes = []
+                def add(self, func):
+                    def route(request):
+                        return ("{v}", self.routes.index(route), func(request))
+                    self.routes.append(route)
+                    self.routes.append(request_response(func, tag=len(self.routes)))
+            """
+        self.write("{pkg}/routing.py", body.replace("{v}", "old"))
+        router = self.load("{pkg}.routing").Router()
+        router.add(lambda request: request * 2)
+        self.assertEqual((router.routes[0](3), router.routes[1](3)), (("old", 0, 6), ("old", 6, 1, 1)))
+        self.reload()  # no edit: nothing to do
+        self.assertEqual((router.routes[0](3), router.routes[1](3)), (("old", 0, 6), ("old", 6, 1, 1)))
+        self.write("{pkg}/routing.py", body.replace("{v}", "new"))
+        report = self.reload()
+        self.assertEqual(report.not_updated, {})
+        self.assertEqual((router.routes[0](3), router.routes[1](3)), (("new", 0, 6), ("new", 6, 1, 1)))
+        self.write("{pkg}/routing.py", body.replace("{v}", "newer") + "raise ValueError\n")
+        with self.assertRaises(reloader.ReloadError):
+            self.reload()
+        self.assertEqual((router.routes[0](3), router.routes[1](3)), (("new", 0, 6), ("new", 6, 1, 1)))
+
+    def test_a_closure_made_at_run_time_whose_free_variables_changed_is_reported(self) -> None:
+        self.write("{pkg}/__init__.py")
+        body = """
+            def wrap(func):
+                def wrapper(*args):
+                    return ("{v}", {free}(*args))
+                return wrapper
+            """
+        self.write("{pkg}/deco.py", body.replace("{v}", "old").replace("{free}", "func"))
+        held = self.load("{pkg}.deco").wrap(abs)
+        self.write("{pkg}/deco.py", "\n            helper = abs" + body.replace(
+            "{v}", "new").replace("{free}", "helper"))
+        report = self.reload()
+        self.assertEqual(held(-2), ("old", 2))
+        self.assertEqual(
+            report.not_updated["{}.deco.wrap.<locals>.wrapper".format(self.pkg)],
+            "1 function it made before the reload keeps the old code: its closure changed "
+            "from (func) to ()",
+        )
+
+
 class ClassTest(UpdateCase):
     def test_one_class_isinstance_both_ways_and_super(self) -> None:
         self.write("{pkg}/__init__.py")
