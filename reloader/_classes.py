@@ -285,7 +285,7 @@ class ClassPatcher:
             drop_removed(old, new, is_enum, owned)
         if is_enum:
             update_enum(old, new, self.canon, self.journal, self.notes)
-        reclass(journal, instances, new, old)
+        reclass(journal, instances, new, old, canon)
         note = fields_note(fields, new) if fields != (None, None) else None
         if note is not None:
             self.notes[qualname(old) + " instances"] = note

@@ -47,6 +47,18 @@ def parts(container: Any) -> List[Any]:
 def plain_state(thing: Any) -> Optional[Dict[str, Any]]:
     """What an instance of Python classes holds in its slots and `__dict__`, when that is
     all it holds and all constants (`returns`' `Nothing`, a named sentinel); else None."""
+    state = layout_state(thing)
+    return state if state is not None and constants(state.values()) else None
+
+
+#: A slot that holds nothing, in a `layout_state`.
+UNSET = b"\0unset"
+
+
+def layout_state(thing: Any) -> Optional[Dict[str, Any]]:
+    """What an instance of Python classes holds, when that is all it holds: its slots by
+    attribute name (`UNSET` for an empty one) and its `__dict__`'s items as ".key";
+    None when its class or a built-in base keeps data of its own."""
     kind = type(thing)
     state: Dict[str, Any] = {}
     slots: List[str] = []
@@ -64,14 +76,14 @@ def plain_state(thing: Any) -> Optional[Dict[str, Any]]:
             try:
                 state[name] = slot.__get__(thing, kind)
             except AttributeError:
-                state[name] = b"\0unset"
+                state[name] = UNSET
     if kind.__dictoffset__:
         attributes = attributes_of(thing)
         if attributes is None:
             return None
         state.update(("." + key, value) for key, value in attributes.items())
         slots.append("__dict__")
-    if not constants(state.values()) or kind.__itemsize__:
+    if kind.__itemsize__:
         return None
     # A built-in base holding data of its own (an int subclass) makes it larger.
     size = _sizes.get(tuple(slots))

@@ -14,7 +14,8 @@ generation: there the objects that existed before the reload are frozen out
 of the collector's lists while it runs (`frozen_out`), unless the program
 froze some itself, and then the caller is told that it cannot find them.
 
-`reclass` then moves them to the old class. Besides that, it changes nothing
+`reclass` then moves them to the old class (or, where CPython refuses, has a
+copy of the old class stand for each). Besides that, it changes nothing
 but, on Python 3.7, which generation the objects older than the reload are in.
 """
 
@@ -23,9 +24,10 @@ import gc
 import itertools
 import operator
 import sys
-from types import GetSetDescriptorType
+from types import GetSetDescriptorType, MemberDescriptorType
 from typing import Any, Dict, Iterator, List, Sequence, Tuple
 
+from ._containers import UNSET, layout_state
 from ._held import _CALLED, class_parts
 from ._journal import Journal
 
@@ -171,8 +173,53 @@ def merged(known: Sequence[Any], found: Sequence[Any]) -> List[Any]:
     return result
 
 
-def reclass(journal: Journal, instances: Sequence[Any], new: type, old: type) -> None:
-    """Make each of `instances` still of class `new` an instance of `old`, journaled."""
+def reclass(journal: Journal, instances: Sequence[Any], new: type, old: type, canon: Any) -> None:
+    """Make each of `instances` still of class `new` an instance of `old`, journaled.
+
+    CPython before 3.12 refuses some classes whose layouts are the same (slots
+    that name `__weakref__`: attrs' slotted classes, pyrsistent's `PMap`):
+    then a copy made as an instance of `old` stands for it in `canon`, and the
+    new code's names and containers get the copy.
+    """
     for instance in instances:
         if type(instance) is new:
-            journal.set_class(instance, old)
+            try:
+                journal.set_class(instance, old)
+            except TypeError:
+                copy = _twin(instance, old, canon)
+                if copy is None:
+                    raise
+                canon.map(instance, copy)
+
+
+def _twin(instance: Any, old: type, canon: Any) -> Any:
+    """A copy of `instance` made as an instance of `old`, whose layout is the same and
+    holds nothing but slots and `__dict__`; None if that cannot be."""
+    new = type(instance)
+    state = layout_state(instance)
+    if state is None or _layout(old) != _layout(new):
+        return None
+    try:
+        copy: Any = object.__new__(old)  # no __new__ or __init__ of the class runs
+    except TypeError:  # a built-in base that object.__new__ cannot make
+        return None
+    holders: Dict[str, Any] = {}
+    for cls in old.__mro__:
+        for name, value in vars(cls).items():
+            if type(value) in (MemberDescriptorType, GetSetDescriptorType):
+                holders.setdefault(name, value)
+    attributes = holders.get("__dict__")
+    for name, value in state.items():
+        if name[0] == ".":
+            if attributes is None:
+                return None
+            attributes.__get__(copy, old)[name[1:]] = canon.get(value)
+        elif type(holders.get(name)) is not MemberDescriptorType:
+            return None
+        elif value is not UNSET:
+            holders[name].__set__(copy, canon.get(value))
+    return copy
+
+
+def _layout(cls: type) -> Tuple[int, ...]:
+    return cls.__basicsize__, cls.__itemsize__, cls.__dictoffset__, cls.__weakrefoffset__

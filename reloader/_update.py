@@ -237,7 +237,7 @@ class Updater:
             return  # left beside its old class: its instances stay with it
         mark = self.journal.mark()
         try:
-            _instances.reclass(self.journal, made, new, self.canon.old[id(new)])
+            _instances.reclass(self.journal, made, new, self.canon.old[id(new)], self.canon)
         except TypeError as error:  # all of them stay new, as one class
             self.journal.undo(mark)
             self.not_updated[qualname(new) + " instances"] = (
