@@ -14,6 +14,7 @@ nothing but the old class's dictionary.
 import functools
 import operator
 import types
+import weakref
 from typing import Any, Dict, FrozenSet, List, Optional, Tuple
 
 from . import _generations
@@ -30,6 +31,30 @@ ENUM_OWN = frozenset(
      "_unhashable_values_map_", "_member_type_", "_new_member_", "_use_args_", "_value_repr_")
 )
 DESCRIPTORS = (types.MemberDescriptorType, types.GetSetDescriptorType)
+#: What a class keeps its own instances in (a cache): holding nothing alive.
+WEAK_CACHES = frozenset((weakref.WeakValueDictionary, weakref.WeakKeyDictionary, weakref.WeakSet))
+
+
+def kept_cache(journal: Any, current: Any, value: Any) -> bool:
+    """Whether `current`, the old class's weak container, stays, taking in what
+    `value`, the new body's of the same type, holds (new entries win).
+
+    The instances it keeps are the old class's own: a lookup must still find
+    those made before the reload (ZoneInfo's cache, which `__init_subclass__`
+    gives each subclass: `pendulum.timezone("Europe/Paris")` is the object
+    that old datetimes hold). Its contents come back on undo.
+    """
+    if type(current) is not type(value) or type(value) not in WEAK_CACHES:
+        return False
+    before = set(current) if type(current) is weakref.WeakSet else dict(current.items())
+    journal.log(_refill, current, before)
+    current.update(value)
+    return True
+
+
+def _refill(container: Any, items: Any) -> None:
+    container.clear()
+    container.update(items)
 
 
 def for_class(function: types.FunctionType, new: type, old: type,

@@ -24,6 +24,7 @@ from ._body import (
     fields_note,
     fields_of,
     for_class,
+    kept_cache,
     owned_keys,
     unsettable,
     wrapped_methods,
@@ -75,11 +76,8 @@ class ClassPatcher:
         self, journal: Journal, canon: Canon, pairer: Pairer, notes: Dict[str, str],
         replaced: Dict[int, Tuple[Any, Any, str]],
     ) -> None:
-        self.journal = journal
-        self.canon = canon
-        self.pairer = pairer
-        self.notes = notes
-        self.replaced = replaced
+        self.journal, self.canon, self.pairer = journal, canon, pairer
+        self.notes, self.replaced = notes, replaced
         self.patched: Set[int] = set()
         #: ids of new classes that stand beside their old version.
         self.split: Set[int] = set()
@@ -259,6 +257,8 @@ class ClassPatcher:
             elif kind is tuple or kind is frozenset:
                 value = canon.settled(value)  # (Cls, int): the class itself, canonical
             elif kind in _CONTAINERS:
+                if kind is type(current) and kept_cache(journal, current, value):
+                    value = current  # a weak cache of its instances: the old ones stay found
                 if not (key[:1] == "_" and key[-1:] == "_"):
                     self.containers.append((value, "{}.{}".format(qualname(old), key)))
             elif kind is types.MethodType and value.__self__ is new:  # enum.Flag's _iter_member_
@@ -295,5 +295,4 @@ class ClassPatcher:
 def _pairable(current: Any) -> bool:
     """Whether an old class attribute is something pairing follows (a function, a wrapper)."""
     return type(current) not in _INERT and current is not MISSING and (
-        issubclass(type(current), CALLABLES) or wrapped(current) is not None
-    )
+        issubclass(type(current), CALLABLES) or wrapped(current) is not None)

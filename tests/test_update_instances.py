@@ -3,7 +3,8 @@
 Found reloading pyparsing (grammar parts inside module-level grammars, a
 class attribute naming a class defined later), peewee (a slotted subclass of
 a patched base), jsonschema and pyrsistent (layouts CPython before 3.12 will
-not re-class) and beartype (a class named for its package, whose method a
+not re-class), pendulum (a weak cache `__init_subclass__` gives each
+subclass) and beartype (a class named for its package, whose method a
 decorator wraps): each stands for a pattern common in real packages.
 """
 
@@ -265,6 +266,51 @@ class InstancesTest(PackageCase):
             self.assertIs(ps._EMPTY_SET._map, pm._EMPTY)
             self.assertIs(type(ps._EMPTY_SET), type(empty_set))
             self.assertEqual(pm.pmap({"b": 2}).items().pairs, [("b", 2)])
+
+    def test_a_weak_cache_of_instances_keeps_those_made_before(self) -> None:
+        # As pendulum's Timezone: ZoneInfo's __init_subclass__ gives each subclass
+        # a weak cache, and `pendulum.timezone(name)` must return the zone old
+        # datetimes hold (datetimes with one tzinfo object compare without offsets).
+        self.write("{pkg}/base.py", """
+            import weakref
+            class Cached:
+                def __init_subclass__(cls, **options):
+                    super().__init_subclass__(**options)
+                    cls._weak_cache = weakref.WeakValueDictionary()
+                def __init__(self, key):
+                    self.key, self.rules = key, [key]  # not a sentinel: made anew
+                @classmethod
+                def get(cls, key):
+                    found = cls._weak_cache.get(key)
+                    if found is None:
+                        found = cls._weak_cache[key] = cls(key)
+                    return found
+            """)
+        body = """
+            from .base import Cached
+            class Zone(Cached):
+                def name(self):
+                    return "{v} " + self.key
+            UTC = Zone.get("UTC")
+            """
+        self.write("{pkg}/zones.py", body.replace("{v}", "old"))
+        zones = self.load("{pkg}.zones")
+        Zone, paris, utc = zones.Zone, zones.Zone.get("Paris"), zones.UTC
+        self.write("{pkg}/zones.py", body.replace("{v}", "new"))
+        report = reloader.reload(self.pkg)
+        self.assertEqual(report.not_updated, {})
+        zones = self.mod("{pkg}.zones")
+        self.assertIs(zones.Zone, Zone)
+        self.assertIs(Zone.get("Paris"), paris)
+        self.assertIs(Zone.get("UTC"), zones.UTC)  # the new module's, as a fresh import
+        self.assertEqual((paris.name(), zones.UTC.name()), ("new Paris", "new UTC"))
+        new_utc = zones.UTC
+        self.write("{pkg}/zones.py", body.replace("{v}", "newer") + "raise ValueError\n")
+        with self.assertRaises(reloader.ReloadError):
+            reloader.reload(self.pkg)
+        self.assertEqual(sorted(Zone._weak_cache), ["Paris", "UTC"])
+        self.assertIs(Zone.get("UTC"), new_utc)
+        self.assertIsNot(new_utc, utc)
 
     def test_a_class_named_for_its_package_whose_methods_a_decorator_wraps(self) -> None:
         # As beartype.typing.Protocol: its only method wrapped by a caching
