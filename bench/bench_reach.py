@@ -28,11 +28,13 @@ modules loaded (`--large`). After each check and each first call the bench
 verifies what the edit must change: the leaf's new value is seen by every
 module that read it at import, through held references too.
 
-    python3 bench/bench_reach.py [--layout imports|empty] [--large] [--repeat N] [--first N]
+    python3 bench/bench_reach.py [--layout imports|empty] [--large] [--loggers N]
+                                 [--repeat N] [--first N]
 """
 
 import argparse
 import importlib
+import logging
 import os
 import re
 import shutil
@@ -295,6 +297,8 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=7)
     parser.add_argument("--first", type=int, default=3,
                         help="fresh processes measuring the first call (0: skip)")
+    parser.add_argument("--loggers", type=int, default=0,
+                        help="loggers the session made (logging.getLogger), as a large program")
     parser.add_argument("--readers", type=int, default=23,
                         help="edit a module that about this many modules read at import")
     parser.add_argument("--child", nargs=3, metavar=("ROOT", "LEAF", "KIND"),
@@ -311,14 +315,17 @@ def main() -> None:
         if arguments.large:
             generate_filler(root, 10000)
         names = load(root, arguments.large)
+        for index in range(arguments.loggers):
+            logging.getLogger("rbench_log{}.m{}".format(index // 50, index))
         # Files and folders a project has were not all created a moment ago
         # (importing them made the folders' __pycache__ just now): a change
         # time this recent makes the scanner read a file's content (see
         # _changes), and a reload list a folder again.
         time.sleep(2.1)
         leaf = pick_leaf(arguments.readers)
-        print("Python {}, layout {!r}, {} modules loaded".format(
-            sys.version.split()[0], arguments.layout, len(sys.modules)))
+        print("Python {}, layout {!r}, {} modules loaded, {} loggers".format(
+            sys.version.split()[0], arguments.layout, len(sys.modules),
+            len(logging.Logger.manager.loggerDict)))
         firsts = {}
         for kind in ("reload", "check") if arguments.first else ():
             firsts[kind] = first_calls(root, leaf, arguments.large, kind, arguments.first,

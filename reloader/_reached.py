@@ -20,7 +20,6 @@ class, which stays whole on the new code (`_body.for_class`). It must not
 walk the heap.
 """
 
-import logging
 import sys
 import types
 import warnings
@@ -28,6 +27,7 @@ from typing import Any, Callable, Dict, Iterable, List, Mapping, Set, Tuple
 
 from ._canonical import Canon, put_item
 from ._containers import CONSTANT_KINDS, CONTAINERS
+from ._registries import loggers_holding
 
 #: A class's own dictionary, asked of `type` itself (never a metaclass's attribute).
 _type_dict: Callable[[type], Mapping[str, Any]] = vars(type)["__dict__"].__get__
@@ -165,10 +165,8 @@ def _registries(canon: Canon) -> None:
         if category is not entry[2]:
             filters[index] = entry[:2] + (category,) + entry[3:]
             canon.journal.log(put_item, filters, index, entry)
-    manager = logging.Logger.manager
-    loggers = [logging.getLogger()] + list(manager.loggerDict.values())
-    for logger in loggers:
-        for thing in getattr(logger, "handlers", []) + getattr(logger, "filters", []):
+    for logger in loggers_holding():
+        for thing in logger.handlers + logger.filters:
             old_class = canon.get(type(thing))
             if old_class is not type(thing):
                 try:

@@ -7,22 +7,24 @@ filters, `atexit` functions, `sys.excepthook` and `threading.excepthook`,
 signal handlers, `warnings` filters and import hooks (`sys.meta_path`,
 `sys.path_hooks` and the finders those made). A registration belongs to a purged
 module when its callable or class was defined there (`owned`), when the
-module binds the registered object to a global name, or (logging) when it
-appeared while the module's code ran during an earlier reload (remembered by
-the current state: `_state.current().added_by`).
+module binds the registered object to a global name, or (logging) when the
+module's code added it during an earlier reload (remembered by the current
+state: `_state.current().added_by`).
 
 This module must not touch anything but those registries, and must remove
 nothing it cannot put back.
 """
 
 import atexit
+import contextlib
+import functools
 import logging
 import signal
 import sys
 import threading
 import types
 import warnings
-from typing import Any, Callable, Dict, Iterable, List, Optional, Set, Tuple
+from typing import Any, Callable, Dict, Iterator, List, Optional, Tuple
 
 from . import _state
 from ._host import Cleanup, Owned
@@ -35,36 +37,46 @@ def _nothing() -> None:
     return None
 
 
-def _loggers() -> List[logging.Logger]:
-    manager = logging.Logger.manager
-    loggers = [logging.getLogger()]
-    loggers.extend(v for v in list(manager.loggerDict.values()) if isinstance(v, logging.Logger))
-    return loggers
-
-
-def _logging_items() -> Set[int]:
-    # Taken after each module's code runs during a reload: kept lean.
-    items: Set[int] = set()
-    for logger in _loggers():
-        if logger.filters:
-            items.update(map(id, logger.filters))
-        for handler in logger.handlers:
-            items.add(id(handler))
-            if handler.filters:
-                items.update(map(id, handler.filters))
-    return items
+def loggers_holding() -> List[logging.Logger]:
+    """The loggers (the root too) that hold handlers or filters: few, of all there are."""
+    loggers: List[Any] = list(logging.Logger.manager.loggerDict.values())
+    loggers.append(logging.getLogger())
+    placeholder = logging.PlaceHolder
+    return [one for one in loggers
+            if type(one) is not placeholder and (one.handlers or one.filters)]
 
 
 class Recorder:
     """Notes which logging handlers and filters each re-executed module added.
 
-    It also keeps the new modules of the attempt, so that a failed reload
-    can remove what their code registered before the old registrations go back.
+    While the new code runs (`recording`), `Logger.addHandler` and
+    `Filterer.addFilter` (which `basicConfig`, `dictConfig` and handlers'
+    `addFilter` call) note what they add, and each module is told its own when
+    its code has run: nothing per logger, however many the program has. It
+    also keeps the new modules of the attempt, so that a failed reload can
+    remove what their code registered before the old registrations go back.
     """
 
     def __init__(self) -> None:
-        self.before = _logging_items()
         self.modules: Dict[str, Optional[types.ModuleType]] = {}
+        self.added: List[Any] = []
+
+    @contextlib.contextmanager
+    def recording(self) -> Iterator[None]:
+        """Note what is added to loggers and handlers meanwhile."""
+        installed = []
+        for cls, name in ((logging.Logger, "addHandler"), (logging.Filterer, "addFilter")):
+            original = cls.__dict__[name]
+            noting = _noting(original, self.added)
+            setattr(cls, name, noting)
+            installed.append((cls, name, original, noting))
+        try:
+            yield
+        finally:
+            for cls, name, original, noting in installed:
+                noting.__dict__["active"] = False  # kept by whoever wrapped it meanwhile
+                if cls.__dict__.get(name) is noting:
+                    setattr(cls, name, original)
 
     def undo_attempt(self, owned: Owned) -> None:
         """Remove what the failed attempt's modules registered; their undo is dropped."""
@@ -74,25 +86,26 @@ class Recorder:
 
     def executed(self, module: types.ModuleType, name: str) -> None:
         self.modules[name] = module
-        after = _logging_items()
-        if after != self.before:
-            fresh = after - self.before
+        if self.added:
             added_by = _state.current().added_by
-            for logger in _loggers():
-                for thing in _logging_members(logger):
-                    if id(thing) in fresh:
-                        try:
-                            added_by[thing] = module.__name__
-                        except TypeError:  # not weakly referenceable: not tracked
-                            continue
-        self.before = after
+            for thing in self.added:
+                try:
+                    added_by[thing] = module.__name__
+                except TypeError:  # not weakly referenceable: not tracked
+                    continue
+            del self.added[:]
 
 
-def _logging_members(logger: logging.Logger) -> Iterable[Any]:
-    yield from logger.filters
-    for handler in logger.handlers:
-        yield handler
-        yield from handler.filters
+def _noting(original: Callable[..., Any], added: List[Any]) -> Callable[..., Any]:
+    @functools.wraps(original)
+    def noting(self: Any, thing: Any) -> Any:
+        result = original(self, thing)
+        if noting.__dict__["active"]:
+            added.append(thing)
+        return result
+
+    noting.__dict__["active"] = True
+    return noting
 
 
 def _global_values(modules: Dict[str, types.ModuleType]) -> Dict[int, Any]:
@@ -141,7 +154,7 @@ def cleanups(modules: Dict[str, Optional[types.ModuleType]]) -> List[Cleanup]:
             )
 
         return _remove_from_lists(
-            [lst for logger in _loggers() for lst in _logging_lists(logger)], mine
+            [lst for logger in loggers_holding() for lst in _logging_lists(logger)], mine
         )
 
     return [logging_cleanup, _atexit, _hooks, _signals, _warnings, _import_hooks]

@@ -156,7 +156,8 @@ class Attempt:
             self.undo.push("the old objects live update changed", self.updater.undo)
         self.undo.push("the names pointed at new modules", self.pointer.undo)
         self.undo.push("the old modules", transaction.restore)
-        transaction.run()
+        with self.recorder.recording():
+            transaction.run()
         self.pointer.finish()
         for name, key, old in transaction.took_old():
             self.warnings.append(

@@ -59,6 +59,33 @@ class LoggingTest(RegistryCase):
         reloader.reload(self.pkg)
         self.assertEqual(len(logger.handlers), 2)
 
+    def test_what_dict_config_adds_is_recognised_and_logging_is_left_as_it_was(self) -> None:
+        # The additions are noted as they are made (Logger.addHandler and
+        # Filterer.addFilter, which dictConfig calls), not by scanning every
+        # logger after each module: the logging classes get their own methods back.
+        logger = self.logger()
+        methods = (logging.Logger.addHandler, logging.Filterer.addFilter)
+        self.write("{pkg}/a.py", """
+            import logging.config
+            logging.config.dictConfig({
+                "version": 1, "disable_existing_loggers": False,
+                "filters": {"quiet": {"name": "nothing"}},
+                "handlers": {"null": {"class": "logging.NullHandler", "filters": ["quiet"]}},
+                "loggers": {"{pkg}.test": {"handlers": ["null"], "filters": ["quiet"]}},
+            })
+            """)
+        self.load("{pkg}.a")
+        for _ in range(3):
+            reloader.reload(self.pkg)
+            self.assertEqual((logging.Logger.addHandler, logging.Filterer.addFilter), methods)
+        # dictConfig replaces a logger's handlers itself; its filters add up
+        # but for the one of the first import, made before any reload noted it.
+        self.assertEqual((len(logger.handlers), len(logger.filters)), (1, 2))
+        self.assertEqual(len(logger.handlers[-1].filters), 1)
+        self.fail_reload()
+        self.assertEqual((logging.Logger.addHandler, logging.Filterer.addFilter), methods)
+        self.assertEqual((len(logger.handlers), len(logger.filters)), (1, 2))
+
     def test_handler_and_filter_of_owned_classes_are_removed(self) -> None:
         logger = self.logger()
         self.write(
