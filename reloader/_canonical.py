@@ -23,6 +23,7 @@ import types
 import weakref
 from typing import Any, Dict, List, Optional, Set, Tuple
 
+from . import _annotations
 from ._closures import settle_function
 from ._containers import CONSTANT_KINDS, CONTAINERS, MAPPINGS, WRAPPING, constants, parts
 from ._journal import Journal
@@ -30,6 +31,8 @@ from ._pairing import attributes_of, functions_of
 
 _MISSING = object()
 _WEAK = frozenset((weakref.WeakKeyDictionary, weakref.WeakValueDictionary, weakref.WeakSet))
+#: What a module name holds that is made again around the canonical objects.
+_REBUILT = _annotations.ALIASES | {types.MethodType}
 
 
 class Unrewritable(TypeError):
@@ -83,15 +86,20 @@ class Canon:
             if kind in CONSTANT_KINDS:
                 continue  # modules, constants: never mapped, nothing of the new code
             if new.get(id(value), _MISSING) is value:
-                namespace[key] = self.old[id(value)]  # the new module: nothing to undo
+                namespace[key] = old = self.old[id(value)]  # the new module: nothing to undo
+                if issubclass(kind, type):
+                    _annotations.settle_class(self, old, "{}.{}".format(name, key))
                 continue
-            if key[:2] == "__":
-                continue  # __builtins__, __spec__...: nothing of the new code
-            if kind is tuple or kind is frozenset:
-                namespace[key] = self.settled(value)  # the same tuple unless rebuilt
+            if key[:2] == "__":  # __builtins__, __spec__...: nothing of the new code
+                if key == "__annotations__":
+                    _annotations.settle_annotations(self, value, name)
+                continue
+            if kind is tuple or kind is frozenset or kind in _REBUILT:
+                namespace[key] = self.settled(value)  # the same object unless rebuilt
             elif issubclass(kind, type):
                 if value.__module__ == name and id(value) not in patched:
                     self._split_class(value, name)
+                    _annotations.settle_class(self, value, "{}.{}".format(name, key))
             elif issubclass(kind, tuple):
                 namespace[key] = self.settled(value)  # a named tuple: rebuilt, or itself
             else:
@@ -115,6 +123,7 @@ class Canon:
         kind = type(member)
         if kind is types.FunctionType:
             settle_function(self, member)
+            _annotations.settle_function(self, member)
         elif kind in (classmethod, staticmethod, property):
             for function in functions_of(member):
                 settle_function(self, function)
@@ -164,6 +173,10 @@ class Canon:
                 return value
             items = [self.settled(item, depth + 1, where) for item in value]
             return kind(items) if any(map(operator.is_not, items, value)) else value
+        if kind in _annotations.ALIASES:  # List[Inner]: made again around the old class
+            return _annotations.rebuilt(self, value, depth, where)
+        if kind is types.MethodType:
+            return self._bound(value)
         if kind is list or kind is dict or kind is set or kind in _WEAK:
             self.container(value, where, depth + 1)
         elif issubclass(kind, tuple):
@@ -172,6 +185,24 @@ class Canon:
             for part in self.inside(value, kind):
                 self.container(part, where, depth + 1)
         return value
+
+    def _bound(self, method: Any) -> Any:
+        # A method bound to a discarded class (`make = Model.from_yaml`, a
+        # classmethod): bound again to the old one, as the old class's own.
+        owner = method.__self__
+        canonical, function = self.get(owner), method.__func__
+        if canonical is owner:
+            return method
+        for cls in canonical.__mro__ if isinstance(canonical, type) else ():
+            entry = cls.__dict__.get(getattr(function, "__name__", ""))
+            if entry is not None:
+                if type(entry) is classmethod and getattr(
+                        entry.__func__, "__qualname__", None) == function.__qualname__:
+                    function = entry.__func__  # its super() finds the old class
+                break
+        made = types.MethodType(function, canonical)
+        self.map(method, made)
+        return made
 
     def _named_tuple(self, value: Any, kind: type, depth: int, where: str) -> Any:
         # Rebuilt around the canonical objects (bidict's `OnDup(val=RAISE)`), and
