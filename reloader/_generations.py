@@ -18,7 +18,7 @@ import gc
 import sys
 import types
 import weakref
-from typing import Any, Dict, List, Optional, Tuple
+from typing import Any, Dict, List, Optional, Set, Tuple
 
 from . import _state
 
@@ -36,11 +36,14 @@ def older_versions(function: types.FunctionType) -> List[types.FunctionType]:
     return found
 
 
-def remember(pairs: List[Any]) -> List[types.FunctionType]:
+def remember(pairs: List[Any], namespaces: Set[int]) -> List[types.FunctionType]:
     """Remember the old functions of `pairs` (old, new, old, new...) still held.
 
     Returns the held ones. Each becomes an earlier version of its new
-    function, with its own earlier versions.
+    function, with its own earlier versions. Those whose globals are one of
+    the old module `namespaces` (ids) lead to it at the next reload; one
+    made by `exec()` in a copy of them (a decorator library's wrapper, with
+    names of its own there) does not: its namespace is not the module's.
     """
     state = _state.current()
     versions, held_functions = state.versions, state.held_functions
@@ -65,7 +68,7 @@ def remember(pairs: List[Any]) -> List[types.FunctionType]:
             chain.insert(0, weakref.ref(old))
             held.append(old)
             name = old.__globals__.get("__name__")
-            if isinstance(name, str):
+            if isinstance(name, str) and id(old.__globals__) in namespaces:
                 held_functions.setdefault(name, weakref.WeakSet()).add(old)
         if chain:
             for older in older_versions(new):

@@ -26,7 +26,7 @@ instances elsewhere, at the objects the module's code made (`_instances`).
 import sys
 import types
 import weakref
-from typing import Any, Callable, Dict, List, MutableMapping, Optional, Sequence, Tuple
+from typing import Any, Callable, Dict, List, MutableMapping, Optional, Sequence, Set, Tuple
 
 from . import _generations, _instances, _matching, _names, _reached, _state
 from ._body import with_globals
@@ -176,6 +176,7 @@ class Updater:
         self.not_updated.update(_names.follow(namespaces, self.old_modules, sys.modules,
                                               set(self.replaced)))
         self._keep_old_globals()
+        mirrored: Set[int] = set()  # the old module namespaces (never an exec()'s copy of one)
         for name, old_module in self.old_modules.items():
             new_module = sys.modules.get(name)
             if new_module is not None and new_module is not old_module:
@@ -183,6 +184,7 @@ class Updater:
                 for old_namespace in _generations.old_namespaces(name, old_module):
                     if old_namespace is not new_module.__dict__:
                         _mirror(old_namespace, new_module.__dict__, keep)
+                        mirrored.add(id(old_namespace))
         for namespace in namespaces:
             self._rebind(namespace)
         self.pairer.factories.update(self.journal, self.not_updated, self.pairer.seen)
@@ -197,7 +199,7 @@ class Updater:
         _generations.remember_bodies(self.classes.bodies)
         self.classes.bodies = []
         pairs, self.pairer.pairs = self.pairer.pairs, []
-        for function in _generations.remember(pairs):
+        for function in _generations.remember(pairs, mirrored):
             tracked.append((qualname(function), weakref.ref(function)))
         del pairs
         self._forget()

@@ -226,6 +226,45 @@ class FunctionTest(UpdateCase):
         )
 
 
+class ExecMadeTest(UpdateCase):
+    def test_a_wrapper_exec_made_in_a_copy_of_the_module_globals_keeps_its_names(self) -> None:
+        # As pony's bundled `decorator` (and decorator before 5): the wrapper is
+        # compiled in `func.__globals__.copy()` plus names of its own. That copy
+        # carries the module's __name__, but is no namespace of the module: it
+        # must never be made to mirror the new module (its names would go).
+        self.write("{pkg}/__init__.py")
+        self.write("{pkg}/deco.py", """
+            def decorator(caller):
+                def make(func):
+                    evaldict = func.__globals__.copy()
+                    evaldict["_call_"], evaldict["_func_"] = caller, func
+                    source = "def %s(*args):\\n    return _call_(_func_, *args)\\n" % func.__name__
+                    exec(compile(source, "<decorator>", "single"), evaldict)
+                    wrapper = evaldict[func.__name__]
+                    wrapper.__wrapped__ = func
+                    return wrapper
+                return make
+            """)
+        body = """
+            from .deco import decorator
+            def session(func, *args):
+                return ["in session", func(*args)]
+            @decorator(session)
+            def names():
+                return "{v}"
+            """
+        self.write("{pkg}/user.py", body.replace("{v}", "ann"))
+        held = self.load("{pkg}.user").names
+        for _ in range(3):
+            reloader.reload(self.pkg)
+            self.assertEqual(held(), ["in session", "ann"])
+            self.assertEqual(self.mod("{pkg}.user").names(), ["in session", "ann"])
+        self.write("{pkg}/user.py", body.replace("{v}", "bob"))
+        reloader.reload(self.pkg)
+        self.assertEqual(self.mod("{pkg}.user").names(), ["in session", "bob"])
+        self.assertEqual(held(), ["in session", "bob"])
+
+
 class ClassTest(UpdateCase):
     def test_one_class_isinstance_both_ways_and_super(self) -> None:
         self.write("{pkg}/__init__.py")
