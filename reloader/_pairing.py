@@ -15,6 +15,7 @@ each change written to the journal. `same_function` is the one test of
 It must not look anything up by name across objects.
 """
 
+import dis
 import functools
 import types
 from typing import Any, Dict, List, Optional, Set
@@ -66,9 +67,33 @@ def _same_keywords(old: Optional[Dict[str, Any]], new: Optional[Dict[str, Any]])
 
 def same_definition(old: types.FunctionType, new: types.FunctionType) -> bool:
     """Whether two functions can be versions of one definition: one qualified name, made by
-    code of one module (by the namespaces they read: a package may rename `__module__`)."""
-    return old.__qualname__ == new.__qualname__ and (
-        old.__globals__.get("__name__") == new.__globals__.get("__name__"))
+    code of one module (by the namespaces they read: a package may rename `__module__`).
+
+    Code made by `exec()` in a namespace of its own (a template's compiled
+    `render`, an `__init__` a class builder wrote) keeps that namespace when
+    it takes the new code: only where it holds every global the new code reads.
+    """
+    name = old.__globals__.get("__name__")
+    if old.__qualname__ != new.__qualname__ or name != new.__globals__.get("__name__"):
+        return False
+    if isinstance(name, str) or old.__globals__ is new.__globals__:
+        return True
+    names = old.__globals__
+    builtins = names.get("__builtins__", {})
+    builtins = getattr(builtins, "__dict__", builtins)
+    return all(key in names or key in builtins for key in _globals_read(new.__code__))
+
+
+def _globals_read(code: types.CodeType) -> Set[str]:
+    """The global names `code` and the code inside it read or write."""
+    found = {i.argval for i in dis.get_instructions(code) if i.opname in _GLOBAL_OPS}
+    for inner in code.co_consts:
+        if type(inner) is types.CodeType:
+            found |= _globals_read(inner)
+    return found
+
+
+_GLOBAL_OPS = frozenset(("LOAD_GLOBAL", "STORE_GLOBAL", "DELETE_GLOBAL", "LOAD_NAME"))
 
 
 def same_function(old: types.FunctionType, new: types.FunctionType) -> bool:

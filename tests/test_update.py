@@ -265,6 +265,49 @@ class ExecMadeTest(UpdateCase):
         self.assertEqual(held(), ["in session", "bob"])
 
 
+    def test_a_function_exec_made_in_a_namespace_of_its_own_is_paired_only_if_it_fits(
+            self) -> None:
+        # As chameleon: a template compiles to code naming its constants by
+        # number (`_static_<n>`), run in a fresh dict; the old template's
+        # function must not take new code that names what its dict lacks. As
+        # attrs: an `__init__` written with the same names takes the new code.
+        self.write("{pkg}/__init__.py")
+        self.write("engine_{pkg}.py", """
+            import itertools
+            count = itertools.count()
+            class Template:
+                def __init__(self, text):
+                    n = next(count)
+                    source = "_static_%d = %r\\ndef render():\\n    return _static_%d\\n" % (
+                        n, text, n)
+                    env = {}
+                    exec(compile(source, "<template>", "exec"), env)
+                    self.render = env["render"]
+            def make_init(text):
+                env = {"PREFIX": "x"}
+                exec("def __init__(self):\\n    self.label = PREFIX + %r\\n" % text, env)
+                return env["__init__"]
+            """)
+        body = """
+            import engine_{pkg} as engine
+            T = engine.Template("hello")
+            class Point:
+                __init__ = engine.make_init("{v}")
+            """
+        self.write("{pkg}/views.py", body.replace("{v}", "one"))
+        views = self.load("{pkg}.views")
+        held, init = views.T, views.Point.__init__
+        report = reloader.reload(self.pkg)
+        self.assertTrue(report.ok, report)
+        self.assertEqual((held.render(), self.mod("{pkg}.views").T.render()), ("hello", "hello"))
+        self.write("{pkg}/views.py", body.replace("{v}", "two"))
+        reloader.reload(self.pkg)
+        point = views.Point.__new__(views.Point)
+        init(point)
+        self.assertEqual(point.label, "xtwo")
+        self.assertEqual(held.render(), "hello")
+
+
 class ClassTest(UpdateCase):
     def test_one_class_isinstance_both_ways_and_super(self) -> None:
         self.write("{pkg}/__init__.py")
