@@ -24,7 +24,7 @@ import weakref
 from typing import Any, Dict, List, Optional, Set, Tuple
 
 from . import _annotations
-from ._closures import settle_function
+from ._closures import put_item, settle_function
 from ._containers import CONSTANT_KINDS, CONTAINERS, MAPPINGS, WRAPPING, constants, parts
 from ._journal import Journal
 from ._pairing import attributes_of, functions_of
@@ -279,10 +279,6 @@ class Canon:
         container.clear()
         self.journal.log(_refill, container, before)
         container.update(rebuilt)
-
-
-def put_item(container: Any, key: Any, value: Any) -> None:
-    container[key] = value
 
 
 def _refill(container: Dict[Any, Any], items: List[Any]) -> None:

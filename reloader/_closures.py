@@ -1,7 +1,8 @@
 """Point what a function of the new code holds at the canonical objects (`_canonical`).
 
 Its default values, the cells of its closure (a decorator's wrapper holds
-what it was given, `@expect(State.ANY)`, and the function it wraps), the
+what it was given, `@expect(State.ANY)`, and the function it wraps), its
+attributes (what a decorator noted on it), the
 small namespace of its own a function made with `exec()` holds its
 callees in, and what `__wrapped__` names, a few levels down. Closure cells
 are the new code's own and are rewritten in place; defaults go into the
@@ -11,12 +12,16 @@ journal.
 import operator
 import sys
 import types
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from ._containers import constants
 
 if TYPE_CHECKING:  # pragma: no cover
     from ._canonical import Canon
+
+
+def put_item(container: Any, key: Any, value: Any) -> None:
+    container[key] = value
 
 _MISSING = object()
 
@@ -56,9 +61,16 @@ def settle_function(canon: "Canon", function: types.FunctionType, depth: int = 0
                 namespace[key] = canon.old[id(value)]
             elif type(value) is types.FunctionType and value is not function:
                 settle_function(canon, value, depth + 1)
-    wrapped = function.__dict__.get("__wrapped__") if function.__dict__ else None
+    attributes = function.__dict__
+    wrapped = attributes.get("__wrapped__") if attributes else None
     if type(wrapped) is types.FunctionType:
         settle_function(canon, wrapped, depth + 1)
+    for key, value in list(attributes.items()) if attributes else ():
+        if value is not wrapped:  # what a decorator noted (`__bindings__`: the classes to inject)
+            settled = canon.settled(value, depth + 1)
+            if settled is not value:
+                attributes[key] = settled
+                canon.journal.log(put_item, attributes, key, value)
 
 
 def settle_defaults(canon: "Canon", function: types.FunctionType, depth: int = 0) -> None:

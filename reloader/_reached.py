@@ -25,7 +25,8 @@ import types
 import warnings
 from typing import Any, Callable, Dict, Iterable, List, Mapping, Set, Tuple
 
-from ._canonical import Canon, put_item
+from ._canonical import Canon
+from ._closures import put_item
 from ._containers import CONSTANT_KINDS, CONTAINERS
 from ._registries import loggers_holding
 

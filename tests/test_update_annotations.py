@@ -128,6 +128,33 @@ class AnnotationsTest(PackageCase):
         self.assert_names_the_module_class()
         self.assertEqual(self.mod("{pkg}.models").MAKE().x, 2)
 
+    def test_what_a_decorator_noted_on_a_function(self) -> None:
+        # As injector's @inject: the classes the annotations name, kept in a
+        # function attribute; bindings are looked up by the module's classes.
+        self.write("{pkg}/di.py", """
+            class Inner:  # the module's own: new while its code runs
+                pass
+            def inject(function):
+                function.__bindings__ = dict(function.__annotations__)
+                function.__kinds__ = (Inner,)
+                return function
+            class Service:
+                @inject
+                def __init__(self, inner: Inner):
+                    self.inner = inner
+            def build(cls, bound):
+                init = cls.__init__
+                return cls(**{k: bound.get(v) or v() for k, v in init.__bindings__.items()})
+            """)
+        Inner = self.load("{pkg}.di").Inner
+        reloader.reload(self.pkg)
+        di = self.mod("{pkg}.di")
+        mine = Inner()
+        self.assertIs(di.Inner, Inner)
+        self.assertIs(di.build(di.Service, {Inner: mine}).inner, mine)
+        self.assertIs(di.Service.__init__.__kinds__[0], Inner)
+        self.assertIs(typing.get_type_hints(di.Service.__init__)["inner"], Inner)
+
     @unittest.skipUnless(sys.version_info >= (3, 10), "list[X] and X | None: Python 3.10")
     def test_builtin_generics_and_unions(self) -> None:
         self.write("{pkg}/new.py", """
