@@ -16,7 +16,7 @@ import importlib
 import sys
 import unittest
 import unittest.mock
-from typing import Any, List
+from typing import Any, List, Set
 
 import reloader
 from reloader import _generations, _state
@@ -48,8 +48,8 @@ class GarbageHoldersTest(PackageCase):
         self.found: List[int] = []
         real = _generations.remember
 
-        def counting(pairs: List[Any]) -> List[Any]:
-            held = real(pairs)
+        def counting(pairs: List[Any], namespaces: Set[int]) -> List[Any]:
+            held = real(pairs, namespaces)
             self.found.append(len(held))
             return held
 
