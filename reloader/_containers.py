@@ -48,11 +48,24 @@ def plain_state(thing: Any) -> Optional[Dict[str, Any]]:
     """What an instance of Python classes holds in its slots and `__dict__`, when that is
     all it holds and all constants (`returns`' `Nothing`, a named sentinel); else None."""
     state = layout_state(thing)
-    return state if state is not None and constants(state.values()) else None
+    if state is None or constants(state.values()):
+        return state
+    # A sentinel naming itself (glom's `T.__ops__ = (T,)`): compared as itself.
+    state = {key: _without(value, thing) for key, value in state.items()}
+    return state if constants(state.values()) else None
 
 
-#: A slot that holds nothing, in a `layout_state`.
+#: A slot that holds nothing, in a `layout_state`; what stands for the instance itself.
 UNSET = b"\0unset"
+_ITSELF = b"\0itself"
+
+
+def _without(value: Any, thing: Any) -> Any:
+    if value is thing:
+        return _ITSELF
+    if type(value) is tuple and any(item is thing for item in value):  # no __eq__ runs
+        return tuple(_ITSELF if item is thing else item for item in value)
+    return value
 
 
 def layout_state(thing: Any) -> Optional[Dict[str, Any]]:

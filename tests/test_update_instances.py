@@ -312,6 +312,33 @@ class InstancesTest(PackageCase):
         self.assertIs(Zone.get("UTC"), new_utc)
         self.assertIsNot(new_utc, utc)
 
+    def test_a_sentinel_naming_itself_stays_the_old_object(self) -> None:
+        # As glom's T: `T.__ops__ = (T,)`; specs built from it keep it as their
+        # root, and the new code tests `ops[0] is T`.
+        self.write("{pkg}/t.py", """
+            class TType:
+                __slots__ = ("__ops__",)
+                def __getitem__(self, key):
+                    made = TType()
+                    made.__ops__ = self.__ops__ + (key,)
+                    return made
+            def evaluate(target, spec):
+                if spec.__ops__[0] is not T:
+                    raise ValueError("TType instance with invalid root")
+                for key in spec.__ops__[1:]:
+                    target = target[key]
+                return target
+            T = TType()
+            T.__ops__ = (T,)
+            """)
+        t = self.load("{pkg}.t")
+        held, spec = t.T, t.T["a"]
+        for _ in range(2):
+            reloader.reload(self.pkg)
+            t = self.mod("{pkg}.t")
+            self.assertIs(t.T, held)
+            self.assertEqual(t.evaluate({"a": 1}, spec), 1)
+
     def test_a_class_named_for_its_package_whose_methods_a_decorator_wraps(self) -> None:
         # As beartype.typing.Protocol: its only method wrapped by a caching
         # decorator of another module, its __module__ set to the package.
