@@ -49,18 +49,22 @@ def settle_function(canon: "Canon", function: types.FunctionType, depth: int = 0
             cell.cell_contents = canon.settled(value, depth)  # (State.ACTIVE, State.PREPARED)
     # A function made with exec() in a small namespace of its own (a
     # decorator library's generated wrapper) holds what it calls there.
+    # Or a copy of a module's, with names of its own (alembic's proxy methods
+    # name the class they serve): looked at again once every class is patched.
     namespace = function.__globals__
     if namespace is canon.home:
         pass  # the module's own namespace, canonicalised on its own
-    elif len(namespace) < 32 and getattr(
+    elif getattr(
         sys.modules.get(namespace.get("__name__")),  # type: ignore[arg-type]
         "__dict__", None,
-    ) is not namespace:
+    ) is not namespace and id(namespace) not in canon.fresh:
+        small = len(namespace) < 32
         for key, value in list(namespace.items()):
             if new.get(id(value), _MISSING) is value:
                 namespace[key] = canon.old[id(value)]
-            elif type(value) is types.FunctionType and value is not function:
+            elif small and type(value) is types.FunctionType and value is not function:
                 settle_function(canon, value, depth + 1)
+        canon.looked.append((namespace, function.__qualname__, canon.home, len(new), 4))
     attributes = function.__dict__
     wrapped = attributes.get("__wrapped__") if attributes else None
     if type(wrapped) is types.FunctionType:

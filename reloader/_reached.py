@@ -12,7 +12,8 @@ object was mapped, and at the namespaces the new modules reach in one step
 (the modules they import, the modules of the functions, classes and
 instances they hold) and the dictionaries of the patched classes' bases:
 their names, containers, and the instances of their own classes, a few
-levels down. Every write there goes into the journal. Last, the standard
+levels down, and what later code set on the patched classes. Every write
+there goes into the journal. Last, the standard
 library's registries: warnings filters and logging handlers and filters.
 
 What no such look reaches (a closure of a library's function) keeps the new
@@ -55,6 +56,7 @@ def settle(canon: Canon, modules: List[types.ModuleType], names: Set[str],
         for namespace in namespaces:
             _namespace(canon, namespace, classes)
         for cls in patched:
+            _set_later(canon, cls)
             classes.extend(base for base in cls.__bases__ if base is not object)
             if type(cls) is not type:
                 classes.append(type(cls))  # a metaclass's registry
@@ -62,6 +64,17 @@ def settle(canon: Canon, modules: List[types.ModuleType], names: Set[str],
         _registries(canon)
     finally:
         canon.home = home
+
+
+def _set_later(canon: Canon, new: type) -> None:
+    """What code that ran after `new` was patched onto its old class set there (alembic's
+    proxy methods, made by `exec()` in a namespace naming the class they serve)."""
+    old = canon.get(new)
+    attributes, body = _type_dict(old), _type_dict(new)
+    if old is new or len(attributes) <= len(body):  # told by the sizes: most have nothing
+        return
+    for key in attributes.keys() - body.keys():
+        canon.member(attributes[key], old.__module__, "{}.{}".format(old.__qualname__, key))
 
 
 def _again(canon: Canon, looked: List[Tuple[Any, str, Any, int, int]], count: int) -> None:

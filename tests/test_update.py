@@ -308,6 +308,53 @@ class ExecMadeTest(UpdateCase):
         self.assertEqual(held.render(), "hello")
 
 
+    def test_a_proxy_exec_made_in_a_copy_of_a_module_names_the_kept_class(self) -> None:
+        # As alembic's Operations.register_operation: a method compiled in
+        # `dict(globals())` plus the class it serves, set on a class patched
+        # before that class's module ran. Dispatch is keyed by the kept class.
+        self.write("{pkg}/__init__.py", "from . import ops, impl\nfrom .base import Operations\n")
+        many = "".join("CONSTANT_{} = {}\n".format(i, i) for i in range(40))
+        self.write("{pkg}/base.py", many + """
+class Operations:
+    _impl = {}
+    @classmethod
+    def register(cls, name):
+        def register(op_cls):
+            namespace = dict(globals())
+            namespace["op_cls"] = op_cls
+            exec("def %s(self, *args):\\n    return op_cls.%s(self, *args)\\n" % (name, name),
+                 namespace)
+            setattr(cls, name, namespace[name])
+            return op_cls
+        return register
+    def invoke(self, op):
+        return self._impl[type(op)](op)
+""")
+        self.write("{pkg}/ops.py", """
+            from .base import Operations
+            @Operations.register("create")
+            class Create:
+                def __init__(self, name):
+                    self.name = name
+                @classmethod
+                def create(cls, operations, name):
+                    return operations.invoke(cls(name))
+            """)
+        self.write("{pkg}/impl.py", """
+            from . import ops
+            from .base import Operations
+            Operations._impl[ops.Create] = lambda op: "created " + op.name
+            """)
+        package = self.load(self.pkg)
+        self.assertEqual(package.Operations().create("t"), "created t")
+        for _ in range(2):
+            reloader.reload(self.pkg)
+            package = self.mod(self.pkg)
+            self.assertEqual(package.Operations().create("t"), "created t")
+            self.assertIs(package.Operations.create.__globals__["op_cls"],
+                          self.mod("{pkg}.ops").Create)
+
+
 class ClassTest(UpdateCase):
     def test_one_class_isinstance_both_ways_and_super(self) -> None:
         self.write("{pkg}/__init__.py")
