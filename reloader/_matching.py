@@ -18,7 +18,7 @@ import types
 from typing import Any, Dict, List, Set, Tuple
 
 from . import _class_pairs, _instances
-from ._containers import plain_state
+from ._containers import layout_state, plain_state
 from ._held import unheld
 from ._journal import MISSING
 from ._pairing import (
@@ -192,7 +192,7 @@ def _match_instances(
     (`missing = _Missing()`, `_Auto = object()`, `Nothing = _Nothing()`,
     `MISSING = _Sentinel("MISSING")`), is one object: the old one stands for
     the new, as old data holds it. Others stay new, and functions they hold
-    (a command's callback) are paired.
+    (a command's callback, in an attribute, a slot, or a tuple there) are paired.
     """
     for key in keys:
         new = new_dict[key]
@@ -209,12 +209,27 @@ def _match_instances(
             continue
         if not one_class:
             continue
-        old_vars, new_vars = attributes_of(old), attributes_of(new)
+        old_vars, new_vars = _held_state(old), _held_state(new)
         if old_vars is None or new_vars is None:
             continue
         for name, value in old_vars.items():
+            other = new_vars.get(name)
             if type(value) is types.FunctionType:
-                update.pairer.pair(value, new_vars.get(name))
+                update.pairer.pair(value, other)
+            elif type(value) is tuple and type(other) is tuple and len(value) == len(other):
+                for one, two in zip(value, other):  # celery's task proxy: `(fun,)` in a slot
+                    if type(one) is types.FunctionType:
+                        update.pairer.pair(one, two)
+
+
+def _held_state(thing: Any) -> Any:
+    """What an instance holds: its slots and `__dict__` (see `layout_state`), or else
+    its `__dict__` alone."""
+    state = layout_state(thing)
+    if state is None:
+        attributes = attributes_of(thing)
+        state = None if attributes is None else {"." + k: v for k, v in attributes.items()}
+    return state
 
 
 def _one_local_class(old: type, new: type) -> bool:

@@ -226,6 +226,33 @@ class FunctionTest(UpdateCase):
         )
 
 
+class HeldByInstanceTest(UpdateCase):
+    def test_a_function_a_proxy_keeps_in_a_tuple_in_a_slot(self) -> None:
+        # As celery's @app.task before the app is finalized: the module name
+        # binds a lazy proxy (slots, of a library not reloaded) keeping `(fun,)`.
+        self.write("{pkg}/__init__.py")
+        self.write("lazy_{pkg}.py", """
+            class Proxy:
+                __slots__ = ("__args", "__dict__")
+                def __init__(self, fun):
+                    object.__setattr__(self, "_Proxy__args", (fun,))
+                def __call__(self, *args):
+                    return object.__getattribute__(self, "_Proxy__args")[0](*args)
+            """)
+        body = """
+            import lazy_{pkg}
+            @lazy_{pkg}.Proxy
+            def add(x, y):
+                return x + y + {v}
+            """
+        self.write("{pkg}/tasks.py", body.replace("{v}", "0"))
+        held = self.load("{pkg}.tasks").add
+        self.write("{pkg}/tasks.py", body.replace("{v}", "100"))
+        report = reloader.reload(self.pkg)
+        self.assertEqual(report.not_updated, {})
+        self.assertEqual((self.mod("{pkg}.tasks").add(1, 1), held(1, 1)), (102, 102))
+
+
 class ExecMadeTest(UpdateCase):
     def test_a_wrapper_exec_made_in_a_copy_of_the_module_globals_keeps_its_names(self) -> None:
         # As pony's bundled `decorator` (and decorator before 5): the wrapper is
