@@ -29,8 +29,11 @@ from typing import Any, Callable, Dict, Iterable, List, Mapping, Set, Tuple
 from ._canonical import Canon
 from ._closures import put_item
 from ._containers import CONSTANT_KINDS, CONTAINERS
+from ._pairing import attributes_of
 from ._registries import loggers_holding
 
+#: What a class dictionary holds that never keeps a registration.
+_INERT = CONSTANT_KINDS | {types.FunctionType, property, classmethod, staticmethod}
 #: A class's own dictionary, asked of `type` itself (never a metaclass's attribute).
 _type_dict: Callable[[type], Mapping[str, Any]] = vars(type)["__dict__"].__get__
 
@@ -74,7 +77,11 @@ def _set_later(canon: Canon, new: type) -> None:
     if old is new or len(attributes) <= len(body):  # told by the sizes: most have nothing
         return
     for key in attributes.keys() - body.keys():
-        canon.member(attributes[key], old.__module__, "{}.{}".format(old.__qualname__, key))
+        value, where = attributes[key], "{}.{}".format(old.__qualname__, key)
+        if type(value) in _INERT:  # a function, descriptor or constant: what it holds
+            canon.member(value, old.__module__, where)
+        else:
+            _held(canon, value, where)
 
 
 def _again(canon: Canon, looked: List[Tuple[Any, str, Any, int, int]], count: int) -> None:
@@ -161,8 +168,20 @@ def _class_dicts(canon: Canon, classes: Iterable[type], names: Set[str]) -> None
             for key, value in list(owned.items()):
                 if key[:1] == "_" and key[-1:] == "_":
                     continue
-                if issubclass(type(value), CONTAINERS):
-                    canon.look(value, "{}.{}".format(base.__qualname__, key), again=False)
+                if type(value) not in _INERT:
+                    _held(canon, value, "{}.{}".format(base.__qualname__, key))
+
+
+def _held(canon: Canon, value: Any, where: str) -> None:
+    # A container in a class dictionary, or a descriptor a registration put
+    # there (pandas' accessors keep the class they make): what it holds.
+    kind = type(value)
+    if issubclass(kind, CONTAINERS):
+        canon.look(value, where, again=False)
+    elif not issubclass(kind, type):
+        attributes = attributes_of(value)
+        if attributes:
+            canon.container(attributes, where, 3)
 
 
 def _put(canon: Canon, namespace: Dict[str, Any], key: str, value: Any) -> None:

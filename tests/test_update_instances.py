@@ -339,6 +339,45 @@ class InstancesTest(PackageCase):
             self.assertIs(t.T, held)
             self.assertEqual(t.evaluate({"a": 1}, spec), 1)
 
+    def test_an_accessor_registered_on_a_class_as_a_descriptor(self) -> None:
+        # As pandas' register_dataframe_accessor: a descriptor keeping the
+        # registered class, set on a class of a library (not reloaded), and on
+        # a class of a module reloaded before the one that registers.
+        self.write("frames_{pkg}.py", """
+            class Accessor:
+                def __init__(self, name, accessor):
+                    self._name, self._accessor = name, accessor
+                def __get__(self, obj, cls):
+                    return self._accessor if obj is None else self._accessor(obj)
+            class Frame:
+                pass
+            def register(name, on=Frame):
+                def decorator(accessor):
+                    setattr(on, name, Accessor(name, accessor))
+                    return accessor
+                return decorator
+            """)
+        self.write("{pkg}/core.py", "class Table:\n    pass\n")
+        self.write("{pkg}/user.py", """
+            import frames_{pkg} as frames
+            from .core import Table
+            @frames.register("probe")
+            class Probe:
+                def __init__(self, frame):
+                    self.frame = frame
+            @frames.register("probe", on=Table)
+            class TableProbe:
+                def __init__(self, table):
+                    self.table = table
+            """)
+        self.load("{pkg}.user")
+        frames = self.mod("frames_{pkg}")
+        for _ in range(2):
+            reloader.reload(self.pkg)
+            user, core = self.mod("{pkg}.user"), self.mod("{pkg}.core")
+            self.assertIsInstance(frames.Frame().probe, user.Probe)
+            self.assertIsInstance(core.Table().probe, user.TableProbe)
+
     def test_a_class_named_for_its_package_whose_methods_a_decorator_wraps(self) -> None:
         # As beartype.typing.Protocol: its only method wrapped by a caching
         # decorator of another module, its __module__ set to the package.
