@@ -265,8 +265,8 @@ class ClassPatcher:
                 value = types.MethodType(value.__func__, old)
             elif kind not in PLAIN and not issubclass(kind, type) and tied(value, new):
                 raise _Refused(
-                    "its new body built {!r}, state tied to the new class that the old "
-                    "class cannot share".format(key)
+                    "its new version holds {!r}, state tied to the new class (built by its "
+                    "body, or by code run at import) that the old class cannot share".format(key)
                 )
             if _pairable(current) and not unheld(current, 2):
                 self.pairer.pair(current, value)

@@ -1,12 +1,13 @@
 """Decide whether an old class can be patched in place from its new version.
 
 Known safe: classes made by `type`, `abc.ABCMeta` or `enum.EnumMeta`, and by
-metaclasses that do not intercept attribute writes, with the same instance
-layout, whose bases could be patched. A new body that built state tied to
-the new class (a mapper's class manager, a compiled validator, an object
-that refers to the class) cannot be shared by the old class either; the
-caller asks `tied` for each such value. Writes that fail are the caller's
-to take back.
+metaclasses that do not intercept attribute writes and keep no state of
+their own in the class object (a metaclass written in C with fields of its
+own: msgspec's), with the same instance layout, whose bases could be
+patched. A new body that built state tied to the new class (a mapper's
+class manager, a compiled validator, an object that refers to the class)
+cannot be shared by the old class either; the caller asks `tied` for each
+such value. Writes that fail are the caller's to take back.
 
 It decides only; it changes nothing.
 """
@@ -60,6 +61,9 @@ def refusal(old: type, new: type, canon: Canon, split: Set[int]) -> Optional[str
             break
         if "__setattr__" in kind.__dict__ or "__delattr__" in kind.__dict__:
             return "its metaclass {} intercepts attribute writes".format(qualname(kind))
+    if meta.__basicsize__ > type.__basicsize__:  # msgspec's StructMeta: fields, encoders
+        return "its metaclass {} keeps what it built from the class body in the class " \
+            "object itself, where the old class cannot take the new".format(qualname(meta))
     return None
 
 

@@ -316,8 +316,8 @@ class ClassesTest(UpdateCase):
         self.assertEqual(old_user.hello(), "hello old")  # whole, on the old code
         self.assertEqual(
             report.not_updated["{}.models.Model".format(self.pkg)],
-            "its new body built '__validator__', state tied to the new class that the old "
-            "class cannot share" + _SPLIT,
+            "its new version holds '__validator__', state tied to the new class (built by "
+            "its body, or by code run at import) that the old class cannot share" + _SPLIT,
         )
 
     def test_a_class_left_beside_its_new_version_keeps_the_names_its_code_read(self) -> None:
