@@ -98,16 +98,16 @@ class Canon:
                 namespace[key] = self.settled(value)  # the same object unless rebuilt
             elif issubclass(kind, type):
                 if value.__module__ == name and id(value) not in patched:
-                    self._split_class(value, name)
+                    self.split_class(value, name)
                     _annotations.settle_class(self, value, "{}.{}".format(name, key))
             elif issubclass(kind, tuple):
                 namespace[key] = self.settled(value)  # a named tuple: rebuilt, or itself
             else:
                 self.member(value, name, key)
 
-    def _split_class(self, cls: type, module: str) -> None:
-        # A new class in use beside its old one: what its body holds, and a
-        # class or member of the module patched after the body ran.
+    def split_class(self, cls: type, module: str) -> None:
+        """A new class in use beside its old one: what its body holds, and a class or
+        member of the module patched after the body ran."""
         for key, member in list(cls.__dict__.items()):
             if self.new.get(id(member), _MISSING) is member:
                 try:

@@ -39,12 +39,15 @@ _type_dict: Callable[[type], Mapping[str, Any]] = vars(type)["__dict__"].__get__
 
 
 def settle(canon: Canon, modules: List[types.ModuleType], names: Set[str],
-           reloaded: Iterable[Dict[str, Any]], patched: Iterable[type]) -> None:
+           reloaded: Iterable[Dict[str, Any]], patched: Iterable[type],
+           split: Iterable[type] = ()) -> None:
     """Look again, with `canon` complete, where new code may have stored new objects.
 
     `modules`: the new modules, imported as `names`; `reloaded`: the
     namespaces of this reload's modules, old and new (they are looked at, or
-    mirrored, on their own); `patched`: the new classes patched onto old ones.
+    mirrored, on their own); `patched`: the new classes patched onto old ones;
+    `split`: the new classes left beside their old ones (what later code set
+    on them too: alembic's proxies on its `Operations`).
     """
     if not canon:
         return
@@ -58,6 +61,8 @@ def settle(canon: Canon, modules: List[types.ModuleType], names: Set[str],
         namespaces, classes = _neighbours(modules, ids, names)
         for namespace in namespaces:
             _namespace(canon, namespace, classes)
+        for cls in split:
+            canon.split_class(cls, cls.__module__)
         for cls in patched:
             _set_later(canon, cls)
             classes.extend(base for base in cls.__bases__ if base is not object)

@@ -24,6 +24,8 @@ from ._pairing import qualname
 
 #: Metaclasses whose classes are known to be safe to patch.
 _SAFE = (type, abc.ABCMeta, enum.EnumMeta)
+#: The size of a class object made by `type`: a metaclass's larger ones hold fields of its own.
+_TYPE_SIZE: int = type.__basicsize__  # type: ignore[assignment]
 
 
 def refusal(old: type, new: type, canon: Canon, split: Set[int]) -> Optional[str]:
@@ -61,7 +63,7 @@ def refusal(old: type, new: type, canon: Canon, split: Set[int]) -> Optional[str
             break
         if "__setattr__" in kind.__dict__ or "__delattr__" in kind.__dict__:
             return "its metaclass {} intercepts attribute writes".format(qualname(kind))
-    if meta.__basicsize__ > type.__basicsize__:  # msgspec's StructMeta: fields, encoders
+    if meta.__basicsize__ > _TYPE_SIZE:  # msgspec's StructMeta: fields, encoders
         return "its metaclass {} keeps what it built from the class body in the class " \
             "object itself, where the old class cannot take the new".format(qualname(meta))
     return None

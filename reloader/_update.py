@@ -162,8 +162,10 @@ class Updater:
         canon = self.canon
         reloaded = [m.__dict__ for m in self.new_modules]
         reloaded.extend(m.__dict__ for m in self.old_modules.values())
+        split = [entry[1] for entry in self.replaced.values() if id(entry[1]) in self.classes.split]
         _reached.settle(canon, self.new_modules, set(self.new_names), reloaded,
-                        self.classes.bodies[1::2])
+                        self.classes.bodies[1::2], split)
+        del split
         if canon:  # names bound before their module ran (cycles)
             self._canonical_names(self.new_modules)
         main = sys.modules.get("__main__")

@@ -336,13 +336,24 @@ class ExecMadeTest(UpdateCase):
 
 
     def test_a_proxy_exec_made_in_a_copy_of_a_module_names_the_kept_class(self) -> None:
+        self.proxy_exec_made("")
+
+    def test_the_same_on_a_class_left_beside_its_new_version(self) -> None:
+        self.proxy_exec_made("""
+class Meta(type):  # as alembic's _ModuleClsMeta: Operations is never patched
+    def __setattr__(cls, key, value):
+        type.__setattr__(cls, key, value)
+""")
+
+    def proxy_exec_made(self, meta: str) -> None:
         # As alembic's Operations.register_operation: a method compiled in
         # `dict(globals())` plus the class it serves, set on a class patched
-        # before that class's module ran. Dispatch is keyed by the kept class.
+        # (or left new) before that class's module ran. Dispatch is keyed by
+        # the kept class.
         self.write("{pkg}/__init__.py", "from . import ops, impl\nfrom .base import Operations\n")
         many = "".join("CONSTANT_{} = {}\n".format(i, i) for i in range(40))
-        self.write("{pkg}/base.py", many + """
-class Operations:
+        self.write("{pkg}/base.py", many + meta + """
+class Operations(metaclass=Meta if "Meta" in globals() else type):
     _impl = {}
     @classmethod
     def register(cls, name):
