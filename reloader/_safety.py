@@ -36,6 +36,9 @@ def refusal(old: type, new: type, canon: Canon, split: Set[int]) -> Optional[str
     meta: type = type(old)
     if type(new) is not meta and canon.get(type(new)) is not meta and not (
             meta is old and type(new) is new):  # a class of its own (h11's sentinels)
+        if qualname(meta) == qualname(type(new)):  # pandas' ABCs: one metaclass per call
+            return "its metaclass {} is made anew with each class (by a function), and " \
+                "the old class cannot take the new one".format(qualname(meta))
         return "its metaclass changed from {} to {}".format(
             qualname(type(old)), qualname(type(new))
         )

@@ -681,6 +681,25 @@ class ClassesTest(UpdateCase):
         self.assertEqual((params.NAME.default, params.NAME.regex), ("n", None))
         self.assertIsInstance(name, params.Parameter)
 
+    def test_a_metaclass_made_anew_with_each_class_says_so(self) -> None:
+        # As pandas' ABCs: each made by a function with a metaclass of its own.
+        self.write("{pkg}/abcs.py", """
+            def create(name, kinds):
+                check = classmethod(lambda cls, inst: getattr(inst, "_typ", None) in kinds)
+                meta = type("ABCBase", (type,), {"__instancecheck__": check})
+                return meta(name, (), {})
+            ABCIndex = create("ABCIndex", {"index"})
+            """)
+        abcs = self.load("{pkg}.abcs")
+        report = reloader.reload(self.pkg)
+        self.assertEqual(
+            report.not_updated["{}.abcs.ABCIndex".format(self.pkg)],
+            "its metaclass {}.abcs.ABCBase is made anew with each class (by a function), and "
+            "the old class cannot take the new one".format(self.pkg) + _SPLIT)
+        index = type("Index", (), {"_typ": "index"})()
+        self.assertTrue(isinstance(index, abcs.ABCIndex) and isinstance(
+            index, self.mod("{pkg}.abcs").ABCIndex))
+
     def test_a_metaclass_using_super_survives_reloads(self) -> None:
         # As sympy's metaclasses.
         self.write(
