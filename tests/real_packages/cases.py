@@ -1421,3 +1421,441 @@ def use(h):
             module.version("bidict"), module.packages_distributions().get("zipp")]
 """)
 
+
+
+case("msgspec", "msgspec", "msgspec", "msgspec.inspect:type_info", """
+import enum
+import sys
+from typing import List, Optional
+
+import msgspec
+
+
+class Color(enum.Enum):
+    RED = 1
+    BLUE = 2
+
+
+class Point(msgspec.Struct, frozen=True):
+    x: int
+    y: int = 0
+
+    def norm(self):
+        return self.x + self.y
+
+
+class Shape(msgspec.Struct, tag=True):
+    points: List[Point]
+    color: Color = Color.RED
+    label: Optional[str] = None
+
+
+ENC = msgspec.json.Encoder()
+DEC = msgspec.json.Decoder(Shape)
+
+
+def smoke():
+    s = Shape([Point(1, 2), Point(3)], Color.BLUE)
+    b = ENC.encode(s)
+    back = DEC.decode(b)
+    return [b.decode(), back == s, back.points[0].norm(), msgspec.msgpack.decode(msgspec.msgpack.encode(s), type=Shape) == s,
+            type(msgspec.inspect.type_info(Point)).__name__, msgspec.structs.asdict(Point(5)),
+            msgspec.to_builtins(s), isinstance(back, Shape), msgspec.convert({"x": 1}, Point).norm()]
+
+
+def hold():
+    p = Point(7, 1)
+    return {"p": p, "bound": p.norm, "cls": Point, "enc": ENC, "dec": DEC, "ti": msgspec.inspect.type_info}
+
+
+def use(h):
+    m = sys.modules[__name__]
+    return [h["p"].norm(), h["bound"](), h["cls"](2).norm(), h["enc"].encode(h["p"]).decode(),
+            h["dec"].decode(b'{"type":"Shape","points":[{"x":1}]}').points[0].norm(),
+            type(h["ti"](h["cls"])).__name__, isinstance(h["p"], m.Point),
+            isinstance(msgspec.json.decode(b'{"x":1}', type=m.Point), h["cls"])]
+
+
+def edited(h):
+    m = sys.modules[__name__]
+    return [h["p"].norm() == 108 and h["bound"]() == 108, m.Point(1).norm() == 101]
+""", [("return self.x + self.y", "return self.x + self.y + 100")])
+
+
+case("glom", "glom", "glom", "glom.core:glom", """
+import sys
+
+import glom
+from glom import Coalesce, Iter, Path, T, glom as g
+
+SPEC = {"names": ("items", ["name"]), "first": "items.0.name", "n": ("items", len)}
+TARGET = {"items": [{"name": "a", "v": 1}, {"name": "b", "v": 2}]}
+
+
+def smoke():
+    return [g(TARGET, SPEC), g(TARGET, Coalesce("missing", default=0)), g(TARGET, T["items"][1]["v"]),
+            g(TARGET, ("items", Iter("v").all())), g(TARGET, Path("items", 0, "v")),
+            glom.Assign("a.b", 3).glomit if False else g({"a": {}}, glom.Assign("a.b", 3)),
+            isinstance(glom.Glommer(), glom.Glommer), repr(T.a.b)]
+
+
+def hold():
+    return {"glom": g, "spec": SPEC, "glommer": glom.Glommer(), "t": T["items"][0], "path": Path("items", 1)}
+
+
+def use(h):
+    m = sys.modules["glom"]
+    return [h["glom"](TARGET, h["spec"]), h["glommer"].glom(TARGET, "items.1.name"), h["glom"](TARGET, h["t"]),
+            h["glom"](TARGET, h["path"]), isinstance(h["glommer"], m.Glommer), m.glom(TARGET, h["t"]) ]
+""")
+
+
+case("chameleon", "Chameleon", "chameleon", "chameleon.template:BaseTemplate.render", """
+import sys
+
+from chameleon import PageTemplate, PageTextTemplate
+
+T = PageTemplate('<div><p tal:repeat="i items" tal:content="i * 2"/>'
+                 '<span tal:condition="flag">${name}</span></div>')
+TT = PageTextTemplate("hello ${name}!")
+
+
+class View:
+    def title(self):
+        return "view"
+
+
+def smoke():
+    return [T(items=[1, 2], flag=True, name="<x>"), TT(name="a"),
+            PageTemplate("<b>${v.title()}</b>")(v=View())]
+
+
+def hold():
+    return {"t": T, "call": T.render, "view": View(), "cls": PageTemplate}
+
+
+def use(h):
+    m = sys.modules[__name__]
+    return [h["call"](items=[3], flag=False, name=""), isinstance(h["t"], sys.modules["chameleon"].PageTemplate),
+            h["cls"]("<i>${v.title()}</i>")(v=h["view"]), isinstance(h["view"], m.View)]
+
+
+def edited(h):
+    m = sys.modules[__name__]
+    return [h["view"].title() == "VIEW", m.View().title() == "VIEW"]
+""", [('return "view"', 'return "VIEW"')])
+
+
+case("typer", "typer", "typer", "typer.main:get_command", """
+import enum
+import sys
+from typing import Optional
+
+import typer
+from typer.testing import CliRunner
+
+app = typer.Typer()
+sub = typer.Typer()
+app.add_typer(sub, name="sub")
+
+
+class Color(str, enum.Enum):
+    red = "red"
+    blue = "blue"
+
+
+@app.command()
+def hello(name: str, count: int = 1, color: Color = Color.red):
+    for _ in range(count):
+        typer.echo("hi %s %s" % (name, color.value))
+
+
+@sub.command()
+def bye(loud: bool = False, who: Optional[str] = None):
+    typer.echo("BYE" if loud else "bye")
+
+
+def smoke():
+    r = CliRunner()
+    return [r.invoke(app, ["hello", "x", "--count", "2", "--color", "blue"]).output,
+            r.invoke(app, ["sub", "bye", "--loud"]).output, r.invoke(app, ["nope"]).exit_code,
+            r.invoke(app, ["hello", "y", "--color", "green"]).exit_code]
+
+
+def hold():
+    return {"app": app, "hello": hello, "runner": CliRunner(), "color": Color.blue}
+
+
+def use(h):
+    m = sys.modules[__name__]
+    return [h["runner"].invoke(h["app"], ["hello", "y"]).output, h["color"] is m.Color.blue,
+            isinstance(h["app"], sys.modules["typer"].Typer),
+            h["runner"].invoke(h["app"], ["sub", "bye"]).output]
+
+
+def edited(h):
+    m = sys.modules[__name__]
+    return [h["runner"].invoke(h["app"], ["hello", "y"]).output == "hey y red\\n",
+            m.smoke()[0] == "hey x blue\\nhey x blue\\n"]
+""", [('"hi %s %s"', '"hey %s %s"')])
+
+
+case("pony", "pony", "pony", "pony.orm.core:Entity.to_dict", """
+import sys
+
+from pony import orm
+
+db = orm.Database()
+
+
+class Person(db.Entity):
+    name = orm.Required(str)
+    age = orm.Optional(int)
+    pets = orm.Set("Pet")
+
+    def label(self):
+        return "{}:{}".format(self.name, self.age)
+
+
+class Pet(db.Entity):
+    name = orm.Required(str)
+    owner = orm.Required(Person)
+
+
+db.bind(provider="sqlite", filename=":memory:")
+db.generate_mapping(create_tables=True)
+
+with orm.db_session:
+    p = Person(name="ann", age=3)
+    Pet(name="rex", owner=p)
+
+
+@orm.db_session
+def names():
+    return sorted(p.name for p in orm.select(p for p in Person))
+
+
+def smoke():
+    with orm.db_session:
+        ann = Person.get(name="ann")
+        d = ann.to_dict(exclude="id")
+        pets = sorted(x.name for x in ann.pets)
+        n = orm.count(p for p in Pet)
+    return [names(), d, pets, n, ann.label() if False else "x"]
+
+
+def hold():
+    return {"db": db, "cls": Person, "names": names, "session": orm.db_session}
+
+
+def use(h):
+    m = sys.modules[__name__]
+    with h["session"]:
+        ann = h["cls"].get(name="ann")
+        out = [ann.to_dict(exclude="id"), ann.label(), isinstance(ann, m.Person)]
+    return out + [h["names"](), isinstance(h["db"], sys.modules["pony.orm"].Database)]
+
+
+def edited(h):
+    m = sys.modules[__name__]
+    with orm.db_session:
+        held, new = h["cls"].get(name="ann"), m.Person.get(name="ann")
+        return [held.label() == "ann=3", new.label() == "ann=3"]
+""", [('"{}:{}".format', '"{}={}".format')])
+
+
+case("alembic", "alembic", "alembic", "alembic.autogenerate.api:compare_metadata", """
+import sys
+
+import sqlalchemy as sa
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from alembic.operations import Operations, ops
+
+meta = sa.MetaData()
+users = sa.Table("users", meta, sa.Column("id", sa.Integer, primary_key=True),
+                 sa.Column("name", sa.String(20)))
+
+
+def diff():
+    engine = sa.create_engine("sqlite://")
+    with engine.connect() as conn:
+        ctx = MigrationContext.configure(conn)
+        first = [type(d).__name__ if not isinstance(d, tuple) else d[0]
+                 for d in compare_metadata(ctx, meta)]
+        op = Operations(ctx)
+        op.create_table("users", sa.Column("id", sa.Integer, primary_key=True),
+                        sa.Column("name", sa.String(20)))
+        op.add_column("users", sa.Column("extra", sa.Integer))
+        second = [d[0] if isinstance(d, tuple) else [x[0] for x in d]
+                  for d in compare_metadata(ctx, meta)]
+    return [first, second]
+
+
+def smoke():
+    return diff() + [type(ops.CreateTableOp.from_table(users)).__name__]
+
+
+def hold():
+    return {"op": ops.CreateTableOp.from_table(users), "cmp": compare_metadata,
+            "cls": ops.CreateTableOp, "diff": diff}
+
+
+def use(h):
+    return [h["diff"](), h["op"].table_name, isinstance(h["op"], sys.modules["alembic.operations.ops"].CreateTableOp),
+            h["op"].to_table().name, type(h["op"].reverse()).__name__]
+""")
+
+
+case("injector", "injector", "injector", "injector:Injector.get", """
+import sys
+from dataclasses import dataclass
+
+from injector import Injector, Module, inject, provider, singleton, Binder
+
+
+class Config:
+    def __init__(self, value="cfg"):
+        self.value = value
+
+
+@singleton
+class Db:
+    @inject
+    def __init__(self, config: Config):
+        self.config = config
+
+    def query(self):
+        return "db:" + self.config.value
+
+
+@inject
+@dataclass
+class Service:
+    db: Db
+
+    def run(self):
+        return "svc/" + self.db.query()
+
+
+class AppModule(Module):
+    def configure(self, binder: Binder):
+        binder.bind(Config, to=Config("bound"))
+
+    @provider
+    def number(self) -> int:
+        return 42
+
+
+def smoke():
+    inj = Injector([AppModule()])
+    s = inj.get(Service)
+    return [s.run(), inj.get(int), inj.get(Db) is inj.get(Db), inj.get(Service) is s,
+            Injector().get(Service).run()]
+
+
+def hold():
+    inj = Injector([AppModule()])
+    return {"inj": inj, "svc": inj.get(Service), "get": inj.get, "cls": Service, "mod": AppModule}
+
+
+def use(h):
+    m = sys.modules[__name__]
+    return [h["svc"].run(), h["get"](m.Service).run(), h["get"](int), h["inj"].get(h["cls"]).run(),
+            isinstance(h["svc"], m.Service), Injector([h["mod"]()]).get(m.Db).query(),
+            isinstance(h["inj"], sys.modules["injector"].Injector)]
+
+
+def edited(h):
+    return [h["svc"].run() == "svc2/db:bound", sys.modules[__name__].smoke()[0] == "svc2/db:bound"]
+""", [('"svc/"', '"svc2/"')])
+
+
+case("pendulum", "pendulum", "pendulum", "pendulum.datetime:DateTime.add", """
+import sys
+
+import pendulum
+
+ZONE = pendulum.timezone("Europe/Paris")
+START = pendulum.datetime(2024, 3, 1, 12, tz="Europe/Paris")
+
+
+class Meeting:
+    def __init__(self, at):
+        self.at = at
+
+    def later(self):
+        return self.at.add(days=1)
+
+
+def smoke():
+    return [str(START.add(days=1)), str(pendulum.datetime(2024, 1, 1, tz="UTC").in_tz("Asia/Tokyo")),
+            pendulum.timezone("Europe/Paris") is ZONE, str(pendulum.duration(hours=5)),
+            pendulum.parse("2024-05-06T01:02:03+02:00").isoformat(),
+            START.diff(pendulum.datetime(2024, 4, 1, tz="Europe/Paris")).in_days(),
+            isinstance(START, pendulum.DateTime), str(Meeting(START).later())]
+
+
+def hold():
+    return {"zone": ZONE, "start": START, "meeting": Meeting(START), "add": START.add,
+            "cls": pendulum.DateTime}
+
+
+def use(h):
+    module = sys.modules["pendulum"]
+    return [str(h["meeting"].later()), str(h["add"](hours=2)), h["zone"] is module.timezone("Europe/Paris"),
+            isinstance(h["start"], module.DateTime), isinstance(h["zone"], module.Timezone),
+            h["start"].tzinfo is h["zone"], str(h["cls"](2024, 1, 2))]
+
+
+def edited(h):
+    m = sys.modules[__name__]
+    return [h["meeting"].later().day == 3, m.Meeting(m.START).later().day == 3]
+""", [("return self.at.add(days=1)", "return self.at.add(days=2)")])
+
+
+case("pyrsistent", "pyrsistent", "pyrsistent _pyrsistent_version", "pyrsistent._pmap:PMap.set", """
+import sys
+
+from pyrsistent import PClass, PRecord, field, freeze, pmap, pset, pvector, thaw
+
+
+class Point(PRecord):
+    x = field(type=int, initial=0)
+    y = field(type=int, initial=0)
+
+    def norm(self):
+        return self.x + self.y
+
+
+class Box(PClass):
+    size = field(type=int)
+
+
+EMPTY = pmap()
+ORIGIN = Point()
+
+
+def smoke():
+    m = pmap({"a": 1, "b": 2})
+    return [sorted(m.items()), m.set("c", 3)["c"], list(pvector([1, 2]).append(3)),
+            sorted(pset([1, 2]).add(3)), thaw(freeze({"k": [1]})), Point(x=1, y=2).norm(),
+            ORIGIN.set(x=5).norm(), Box(size=2).set(size=3).size, EMPTY.set("z", 0)["z"]]
+
+
+def hold():
+    m = pmap({"h": 1})
+    return {"map": m, "items": m.items, "point": Point(x=3), "vec": pvector([4]), "cls": Point}
+
+
+def use(h):
+    module = sys.modules[__name__]
+    return [sorted(h["map"].items()), sorted(h["items"]()), h["point"].norm(),
+            h["point"].set(y=1).norm(), list(h["vec"].append(5)), isinstance(h["point"], module.Point),
+            sorted(h["map"].set("i", 2).keys()), h["cls"](x=1).norm()]
+
+
+def edited(h):
+    m = sys.modules[__name__]
+    return [h["point"].norm() == 103, m.Point(x=1).norm() == 101]
+""", [("return self.x + self.y", "return self.x + self.y + 100")])
