@@ -16,10 +16,11 @@ when first asked for, from the module's names, which are canonical by then.
 """
 
 import functools
+import itertools
 import operator
 import types
 import typing
-from typing import TYPE_CHECKING, Any, FrozenSet, List
+from typing import TYPE_CHECKING, Any, FrozenSet, Iterator, List
 
 if TYPE_CHECKING:  # pragma: no cover
     from ._canonical import Canon
@@ -84,33 +85,46 @@ def settle_annotations(canon: "Canon", annotations: Any, where: str) -> None:
 
 def settle_function(canon: "Canon", function: types.FunctionType) -> None:
     """A function's annotations, when it has them already (never evaluated here)."""
-    if getattr(function, "__annotate__", None) is None:  # 3.14: made when asked for
+    if not _LAZY:  # 3.14 makes them when asked for, from the module's names
         settle_annotations(canon, function.__annotations__, function.__qualname__)
 
 
 def settle_class(canon: "Canon", cls: type, where: str) -> None:
     """A class's annotations (3.14: those asked for during import), its methods',
-    and the types of its dataclass or attrs fields."""
+    and the types of its dataclass or attrs fields; those naming nothing that
+    may need it are told in C."""
     attributes = cls.__dict__
     for key in ("__annotations__", "__annotations_cache__"):
         settle_annotations(canon, attributes.get(key), where)
-    for value in list(attributes.values()):
-        if type(value) is types.FunctionType:
-            settle_function(canon, value)
+    if not _LAZY:
+        values = list(attributes.values())  # told by type(): a proxy's __class__ may run
+        functions = itertools.compress(values, map(operator.is_, map(type, values),
+                                                   itertools.repeat(types.FunctionType)))
+        found: Iterator[Any] = filter(None, map(_annotations_of, functions))
+        for annotations in found:
+            settle_annotations(canon, annotations, where)
     fields: Any = attributes.get("__dataclass_fields__")
     fields = list(fields.values()) if type(fields) is dict else attributes.get("__attrs_attrs__")
-    if isinstance(fields, (list, tuple)):
-        _settle_types(canon, fields, where)
-
-
-def _settle_types(canon: "Canon", fields: Any, where: str) -> None:
-    # Fields are frozen in attrs: written past their __setattr__, as their slot.
-    for field in fields:
+    if isinstance(fields, (list, tuple)) and fields:
         try:
-            before = object.__getattribute__(field, "type")
-        except AttributeError:
-            continue
+            kinds = list(map(_type_of, fields))
+        except Exception:  # not fields of dataclasses or attrs after all
+            return
+        if not canon.new.keys().isdisjoint(map(id, kinds)) or not _PLAIN.issuperset(
+                map(type, kinds)):
+            _settle_types(canon, fields, kinds, where)
+
+
+def _settle_types(canon: "Canon", fields: Any, kinds: List[Any], where: str) -> None:
+    # Fields are frozen in attrs: written past their __setattr__, as their slot.
+    for field, before in zip(fields, kinds):
         after = canon.settled(before, 0, where)
         if after is not before:
             object.__setattr__(field, "type", after)
             canon.journal.log(object.__setattr__, field, "type", before)
+
+
+#: Python 3.14: a function's annotations are made when first asked for.
+_LAZY = hasattr(types.FunctionType, "__annotate__")
+_annotations_of = operator.attrgetter("__annotations__")
+_type_of = operator.attrgetter("type")

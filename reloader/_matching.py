@@ -203,14 +203,13 @@ def _match_instances(
             one_class or _one_local_class(kind, type(new))  # a factory's (`make_sentinel()`)
         ):
             continue  # only one class, patched or not reloaded
-        state = plain_state(old)
-        if state is not None and state == plain_state(new):
+        old_layout, new_layout = layout_state(old), layout_state(new)
+        state = plain_state(old, old_layout) if old_layout is not None else None
+        if state is not None and state == plain_state(new, new_layout):
             update.canon.map(new, old)
             continue
-        if not one_class:
-            continue
-        old_vars, new_vars = _held_state(old), _held_state(new)
-        if old_vars is None or new_vars is None:
+        old_vars, new_vars = _held_state(old, old_layout), _held_state(new, new_layout)
+        if not one_class or old_vars is None or new_vars is None:
             continue
         for name, value in old_vars.items():
             other = new_vars.get(name)
@@ -222,14 +221,13 @@ def _match_instances(
                         update.pairer.pair(one, two)
 
 
-def _held_state(thing: Any) -> Any:
-    """What an instance holds: its slots and `__dict__` (see `layout_state`), or else
+def _held_state(thing: Any, layout: Any) -> Any:
+    """What an instance holds: its slots and `__dict__` (its `layout_state`), or else
     its `__dict__` alone."""
-    state = layout_state(thing)
-    if state is None:
-        attributes = attributes_of(thing)
-        state = None if attributes is None else {"." + k: v for k, v in attributes.items()}
-    return state
+    if layout is not None:
+        return layout
+    attributes = attributes_of(thing)
+    return None if attributes is None else {"." + k: v for k, v in attributes.items()}
 
 
 def _one_local_class(old: type, new: type) -> bool:
