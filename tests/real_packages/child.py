@@ -151,9 +151,9 @@ class Checker:
         # Reload what the package's import loaded (toolz's tlz is imported on demand).
         self.targets = tuple(name for name in self.targets if name in sys.modules)
         for name in self.targets:
-            module = sys.modules[name]  # a namespace package (ruamel) has only __path__
-            path = os.path.realpath(getattr(module, "__file__", None) or next(
-                iter(getattr(module, "__path__", None) or ()), ""))
+            target = sys.modules[name]  # a namespace package (ruamel) has only __path__
+            path = os.path.realpath(getattr(target, "__file__", None) or next(
+                iter(getattr(target, "__path__", None) or ()), ""))
             if os.path.commonpath([path, os.path.realpath(self.workdir)]) \
                     != os.path.realpath(self.workdir):
                 raise RuntimeError("{} was imported from {}, not from the copy".format(name, path))
