@@ -23,6 +23,10 @@ if TYPE_CHECKING:  # pragma: no cover
 def put_item(container: Any, key: Any, value: Any) -> None:
     container[key] = value
 
+
+def _put_cell(cell: Any, value: Any) -> None:
+    cell.cell_contents = value
+
 _MISSING = object()
 
 
@@ -42,11 +46,17 @@ def settle_function(canon: "Canon", function: types.FunctionType, depth: int = 0
             continue
         kind = type(value)
         if new.get(id(value), _MISSING) is value:
-            cell.cell_contents = canon.old[id(value)]  # a new object: nothing to undo
+            cell.cell_contents = canon.old[id(value)]
+            canon.journal.log(_put_cell, cell, value)
         elif kind is types.FunctionType:
             settle_function(canon, value, depth + 1)
         elif kind is tuple or kind is frozenset:
-            cell.cell_contents = canon.settled(value, depth)  # (State.ACTIVE, State.PREPARED)
+            settled = canon.settled(value, depth)  # (State.ACTIVE, State.PREPARED)
+            if settled is not value:
+                cell.cell_contents = settled
+                canon.journal.log(_put_cell, cell, value)
+        elif kind is dict or kind is list or kind is set:  # singledispatch's registry
+            canon.container(value, function.__qualname__, depth + 1)
     # A function made with exec() in a small namespace of its own (a
     # decorator library's generated wrapper) holds what it calls there.
     # Or a copy of a module's, with names of its own (alembic's proxy methods

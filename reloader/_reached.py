@@ -27,8 +27,8 @@ import warnings
 from typing import Any, Callable, Dict, Iterable, List, Mapping, Set, Tuple
 
 from ._canonical import Canon
-from ._closures import put_item
-from ._containers import CONSTANT_KINDS, CONTAINERS
+from ._closures import put_item, settle_function
+from ._containers import CONSTANT_KINDS, CONTAINERS, layout_state
 from ._pairing import attributes_of
 from ._registries import loggers_holding
 
@@ -61,6 +61,7 @@ def settle(canon: Canon, modules: List[types.ModuleType], names: Set[str],
         namespaces, classes = _neighbours(modules, ids, names)
         for namespace in namespaces:
             _namespace(canon, namespace, classes)
+        _library_objects(canon, modules)
         for cls in split:
             canon.split_class(cls, cls.__module__)
         for cls in patched:
@@ -154,6 +155,49 @@ def _namespace(canon: Canon, namespace: Dict[str, Any], classes: List[type]) -> 
                 _put(canon, namespace, key, settled)
         else:
             canon.look(value, "{}.{}".format(module, key), again=False)
+
+
+def _library_objects(canon: Canon, modules: Iterable[types.ModuleType]) -> None:
+    """What the objects of other modules' classes that a new module holds keep, a few
+    attributes down: a converter's registry keyed by the classes registered at import
+    (cattrs' `Converter`). Each object once."""
+    seen: Set[int] = set()
+    canon.home = None
+    for module in modules:
+        for key, value in list(module.__dict__.items()):
+            kind = type(value)
+            if kind not in _INERT and key[:2] != "__" and not issubclass(
+                    kind, (type, types.ModuleType) + CONTAINERS) \
+                    and getattr(kind, "__module__", None) != module.__name__:  # __spec__: no
+                _attributes(canon, value, "{}.{}".format(module.__name__, key), 0, seen)
+
+
+def _attributes(canon: Canon, thing: Any, where: str, depth: int, seen: Set[int]) -> None:
+    if id(thing) in seen:
+        return
+    seen.add(id(thing))
+    attributes = attributes_of(thing)
+    values = list(attributes.values()) if attributes else []
+    if attributes:
+        canon.container(attributes, where, 2)  # and the items of containers held there
+    slots = layout_state(thing) if "__slots__" in _type_dict(type(thing)) else None
+    for key, value in slots.items() if slots else ():
+        if key[0] != ".":  # a slot: rewritten through its descriptor
+            values.append(canon.settled(value, 2, where))
+            if values[-1] is not value:
+                slot = next(vars(c)[key] for c in type(thing).__mro__ if key in vars(c))
+                slot.__set__(thing, values[-1])
+                canon.journal.log(slot.__set__, thing, value)
+    if depth < 2:
+        for value in values:
+            kind = type(value)
+            if kind is types.FunctionType:  # what a library function holds (singledispatch)
+                if id(value) not in seen:
+                    seen.add(id(value))
+                    settle_function(canon, value, 1)
+            elif kind not in _INERT and not issubclass(
+                    kind, (type, types.ModuleType) + CONTAINERS):
+                _attributes(canon, value, where, depth + 1, seen)
 
 
 def _class_dicts(canon: Canon, classes: Iterable[type], names: Set[str]) -> None:

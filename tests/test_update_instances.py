@@ -378,6 +378,46 @@ class InstancesTest(PackageCase):
             self.assertIsInstance(frames.Frame().probe, user.Probe)
             self.assertIsInstance(core.Table().probe, user.TableProbe)
 
+    def test_a_converter_of_a_library_keeps_what_was_registered_at_import(self) -> None:
+        # As cattrs' Converter (slots): hooks registered for the module's
+        # classes go into a functools.singledispatch registry, held in the
+        # closure of a function a slot of a dispatcher holds.
+        self.write("convert_{pkg}.py", """
+            import functools
+            class Dispatch:
+                __slots__ = ("single", "exact")
+                def __init__(self):
+                    self.single = functools.singledispatch(lambda value: ("plain", value))
+                    self.exact = {}
+            class Converter:
+                __slots__ = ("_hooks", "__weakref__")
+                def __init__(self):
+                    self._hooks = Dispatch()
+                def register(self, cls, hook):
+                    self._hooks.single.register(cls, hook)
+                    self._hooks.exact[(cls, "hook")] = hook
+                def convert(self, value):
+                    return self._hooks.single(value)
+                def exact(self, value):
+                    return self._hooks.exact.get((type(value), "hook"), repr)(value)
+            """)
+        self.write("{pkg}/models.py", """
+            import enum
+            import convert_{pkg}
+            class Kind(enum.Enum):
+                A = "a"
+            CONV = convert_{pkg}.Converter()
+            CONV.register(Kind, lambda kind: kind.value.upper())
+            """)
+        models = self.load("{pkg}.models")
+        Kind = models.Kind
+        for _ in range(2):
+            reloader.reload(self.pkg)
+            models = self.mod("{pkg}.models")
+            self.assertIs(models.Kind, Kind)
+            self.assertEqual(models.CONV.convert(Kind.A), "A")
+            self.assertEqual(models.CONV.exact(Kind.A), "A")
+
     def test_a_class_named_for_its_package_whose_methods_a_decorator_wraps(self) -> None:
         # As beartype.typing.Protocol: its only method wrapped by a caching
         # decorator of another module, its __module__ set to the package.
