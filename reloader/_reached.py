@@ -61,7 +61,7 @@ def settle(canon: Canon, modules: List[types.ModuleType], names: Set[str],
         namespaces, classes = _neighbours(modules, ids, names)
         for namespace in namespaces:
             _namespace(canon, namespace, classes)
-        _library_objects(canon, modules)
+        _library_objects(canon, modules, classes)
         for cls in split:
             canon.split_class(cls, cls.__module__)
         for cls in patched:
@@ -157,10 +157,12 @@ def _namespace(canon: Canon, namespace: Dict[str, Any], classes: List[type]) -> 
             canon.look(value, "{}.{}".format(module, key), again=False)
 
 
-def _library_objects(canon: Canon, modules: Iterable[types.ModuleType]) -> None:
+def _library_objects(canon: Canon, modules: Iterable[types.ModuleType],
+                     classes: List[type]) -> None:
     """What the objects of other modules' classes that a new module holds keep, a few
     attributes down: a converter's registry keyed by the classes registered at import
-    (cattrs' `Converter`). Each object once."""
+    (cattrs' `Converter`). Each object once; their classes go to `classes` (ruamel's
+    constructors keep what `register_class` added in their class dictionary)."""
     seen: Set[int] = set()
     canon.home = None
     for module in modules:
@@ -169,13 +171,15 @@ def _library_objects(canon: Canon, modules: Iterable[types.ModuleType]) -> None:
             if kind not in _INERT and key[:2] != "__" and not issubclass(
                     kind, (type, types.ModuleType) + CONTAINERS) \
                     and getattr(kind, "__module__", None) != module.__name__:  # __spec__: no
-                _attributes(canon, value, "{}.{}".format(module.__name__, key), 0, seen)
+                _attributes(canon, value, "{}.{}".format(module.__name__, key), 0, seen, classes)
 
 
-def _attributes(canon: Canon, thing: Any, where: str, depth: int, seen: Set[int]) -> None:
+def _attributes(canon: Canon, thing: Any, where: str, depth: int, seen: Set[int],
+                classes: List[type]) -> None:
     if id(thing) in seen:
         return
     seen.add(id(thing))
+    classes.append(type(thing))
     attributes = attributes_of(thing)
     values = list(attributes.values()) if attributes else []
     if attributes:
@@ -197,7 +201,7 @@ def _attributes(canon: Canon, thing: Any, where: str, depth: int, seen: Set[int]
                     settle_function(canon, value, 1)
             elif kind not in _INERT and not issubclass(
                     kind, (type, types.ModuleType) + CONTAINERS):
-                _attributes(canon, value, where, depth + 1, seen)
+                _attributes(canon, value, where, depth + 1, seen, classes)
 
 
 def _class_dicts(canon: Canon, classes: Iterable[type], names: Set[str]) -> None:

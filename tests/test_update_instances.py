@@ -418,6 +418,49 @@ class InstancesTest(PackageCase):
             self.assertEqual(models.CONV.convert(Kind.A), "A")
             self.assertEqual(models.CONV.exact(Kind.A), "A")
 
+    def test_a_registry_in_the_class_dictionary_of_a_library_object(self) -> None:
+        # As ruamel.yaml's YAML().register_class(Monster): the constructor the
+        # module's YAML object holds keeps `Monster.from_yaml` in its class's
+        # dictionary (a copy per class), a class the module never names.
+        self.write("constructors_{pkg}.py", """
+            class Constructor:
+                constructors = {}
+                @classmethod
+                def add(cls, tag, make):
+                    if "constructors" not in cls.__dict__:
+                        cls.constructors = dict(cls.constructors)
+                    cls.constructors[tag] = make
+            class RoundTrip(Constructor):
+                pass
+            """)
+        self.write("yamlish_{pkg}.py", """
+            from constructors_{pkg} import RoundTrip
+            class YAML:
+                def __init__(self):
+                    self._constructor = RoundTrip()
+                def register(self, cls):
+                    self._constructor.add("!" + cls.__name__, cls.from_yaml)
+                def load(self, tag, value):
+                    return self._constructor.constructors[tag](value)
+            """)
+        self.write("{pkg}/monsters.py", """
+            import yamlish_{pkg}
+            class Monster:
+                def __init__(self, name):
+                    self.name = name
+                @classmethod
+                def from_yaml(cls, value):
+                    return cls(value)
+            yaml = yamlish_{pkg}.YAML()
+            yaml.register(Monster)
+            """)
+        Monster = self.load("{pkg}.monsters").Monster
+        for _ in range(2):
+            reloader.reload(self.pkg)
+            monsters = self.mod("{pkg}.monsters")
+            self.assertIs(monsters.Monster, Monster)
+            self.assertIsInstance(monsters.yaml.load("!Monster", "al"), Monster)
+
     def test_a_class_named_for_its_package_whose_methods_a_decorator_wraps(self) -> None:
         # As beartype.typing.Protocol: its only method wrapped by a caching
         # decorator of another module, its __module__ set to the package.
