@@ -16,11 +16,10 @@ when first asked for, from the module's names, which are canonical by then.
 """
 
 import functools
-import itertools
 import operator
 import types
 import typing
-from typing import TYPE_CHECKING, Any, FrozenSet, Iterator, List
+from typing import TYPE_CHECKING, Any, FrozenSet, List
 
 if TYPE_CHECKING:  # pragma: no cover
     from ._canonical import Canon
@@ -90,19 +89,16 @@ def settle_function(canon: "Canon", function: types.FunctionType) -> None:
 
 
 def settle_class(canon: "Canon", cls: type, where: str) -> None:
-    """A class's annotations (3.14: those asked for during import), its methods',
-    and the types of its dataclass or attrs fields; those naming nothing that
-    may need it are told in C."""
+    """A class's annotations (3.14: those asked for during import), its `__init__`'s
+    (what a dependency injector reads: its other methods' are left, as reading
+    each would cost every reload), and the types of its dataclass or attrs
+    fields; those naming nothing that may need it are told in C."""
     attributes = cls.__dict__
     for key in ("__annotations__", "__annotations_cache__"):
         settle_annotations(canon, attributes.get(key), where)
-    if not _LAZY:
-        values = list(attributes.values())  # told by type(): a proxy's __class__ may run
-        functions = itertools.compress(values, map(operator.is_, map(type, values),
-                                                   itertools.repeat(types.FunctionType)))
-        found: Iterator[Any] = filter(None, map(_annotations_of, functions))
-        for annotations in found:
-            settle_annotations(canon, annotations, where)
+    init = attributes.get("__init__")
+    if type(init) is types.FunctionType:
+        settle_function(canon, init)
     fields: Any = attributes.get("__dataclass_fields__")
     fields = list(fields.values()) if type(fields) is dict else attributes.get("__attrs_attrs__")
     if isinstance(fields, (list, tuple)) and fields:
@@ -126,5 +122,4 @@ def _settle_types(canon: "Canon", fields: Any, kinds: List[Any], where: str) -> 
 
 #: Python 3.14: a function's annotations are made when first asked for.
 _LAZY = hasattr(types.FunctionType, "__annotate__")
-_annotations_of = operator.attrgetter("__annotations__")
 _type_of = operator.attrgetter("type")
