@@ -18,6 +18,7 @@ import weakref
 from typing import Any, Dict, FrozenSet, List, Optional, Tuple
 
 from . import _generations
+from ._journal import refill
 from ._pairing import PLAIN, attributes_of, cell_value, functions_of, wrapped
 
 #: Class dictionary entries that belong to one class object and are never copied.
@@ -47,14 +48,9 @@ def kept_cache(journal: Any, current: Any, value: Any) -> bool:
     if type(current) is not type(value) or type(value) not in WEAK_CACHES:
         return False
     before = set(current) if type(current) is weakref.WeakSet else dict(current.items())
-    journal.log(_refill, current, before)
+    journal.log(refill, current, before)
     current.update(value)
     return True
-
-
-def _refill(container: Any, items: Any) -> None:
-    container.clear()
-    container.update(items)
 
 
 def for_class(function: types.FunctionType, new: type, old: type,

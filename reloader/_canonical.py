@@ -24,9 +24,9 @@ import weakref
 from typing import Any, Dict, List, Optional, Set, Tuple
 
 from . import _annotations
-from ._closures import put_item, settle_function
+from ._closures import settle_function
 from ._containers import CONSTANT_KINDS, CONTAINERS, MAPPINGS, WRAPPING, constants, parts
-from ._journal import Journal
+from ._journal import Journal, put_item, refill
 from ._pairing import attributes_of, functions_of
 
 _MISSING = object()
@@ -277,10 +277,5 @@ class Canon:
         rebuilt = [(keys[k], values.get(k, v)) for k, v in before
                    if keys[k] is k or id(keys[k]) not in kept]
         container.clear()
-        self.journal.log(_refill, container, before)
+        self.journal.log(refill, container, before)
         container.update(rebuilt)
-
-
-def _refill(container: Dict[Any, Any], items: List[Any]) -> None:
-    container.clear()
-    container.update(items)

@@ -15,13 +15,10 @@ import types
 from typing import TYPE_CHECKING, Any
 
 from ._containers import constants
+from ._journal import put_item
 
 if TYPE_CHECKING:  # pragma: no cover
     from ._canonical import Canon
-
-
-def put_item(container: Any, key: Any, value: Any) -> None:
-    container[key] = value
 
 
 def _put_cell(cell: Any, value: Any) -> None:

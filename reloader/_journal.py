@@ -132,6 +132,17 @@ def put_class_attribute(cls: type, key: str, value: Any) -> None:
         type.__setattr__(cls, key, value)
 
 
+def put_item(container: Any, key: Any, value: Any) -> None:
+    """Undo a write of one item of a list or dict."""
+    container[key] = value
+
+
+def refill(container: Any, items: Any) -> None:
+    """Undo changes to a dict or set: put back what it held."""
+    container.clear()
+    container.update(items)
+
+
 def _describe(function: Callable[..., Any], arguments: List[Any]) -> str:
     if not arguments:
         return getattr(function, "__name__", "a change")

@@ -27,8 +27,9 @@ import warnings
 from typing import Any, Callable, Dict, Iterable, List, Mapping, Set, Tuple
 
 from ._canonical import Canon
-from ._closures import put_item, settle_function
+from ._closures import settle_function
 from ._containers import CONSTANT_KINDS, CONTAINERS, layout_state
+from ._journal import put_item
 from ._pairing import attributes_of
 from ._registries import loggers_holding
 
