@@ -44,12 +44,10 @@ def parts(container: Any) -> List[Any]:
     return [container] if isinstance(container, collections.deque) else [container.data]
 
 
-def plain_state(thing: Any, state: Optional[Dict[str, Any]] = None) -> Optional[Dict[str, Any]]:
-    """What an instance of Python classes holds in its slots and `__dict__`, when that is
-    all it holds and all constants (`returns`' `Nothing`, a named sentinel); else None.
-
-    `state`: its `layout_state`, when the caller has it."""
-    state = layout_state(thing) if state is None else state
+def plain_state(thing: Any, state: Optional[Dict[str, Any]]) -> Optional[Dict[str, Any]]:
+    """What an instance of Python classes holds in its slots and `__dict__` (`state`, its
+    `layout_state`), when that is all constants (`returns`' `Nothing`, a named
+    sentinel); else None."""
     if state is None or constants(state.values()):
         return state
     # A sentinel naming itself (glom's `T.__ops__ = (T,)`): compared as itself.

@@ -204,7 +204,7 @@ def _match_instances(
         ):
             continue  # only one class, patched or not reloaded
         old_layout, new_layout = layout_state(old), layout_state(new)
-        state = plain_state(old, old_layout) if old_layout is not None else None
+        state = plain_state(old, old_layout)
         if state is not None and state == plain_state(new, new_layout):
             update.canon.map(new, old)
             continue

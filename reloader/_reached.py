@@ -35,6 +35,7 @@ from ._registries import loggers_holding
 
 #: What a class dictionary holds that never keeps a registration.
 _INERT = CONSTANT_KINDS | {types.FunctionType, property, classmethod, staticmethod}
+_NOT_OBJECTS = (type, types.ModuleType) + CONTAINERS
 #: A class's own dictionary, asked of `type` itself (never a metaclass's attribute).
 _type_dict: Callable[[type], Mapping[str, Any]] = vars(type)["__dict__"].__get__
 
@@ -169,8 +170,7 @@ def _library_objects(canon: Canon, modules: Iterable[types.ModuleType],
     for module in modules:
         for key, value in list(module.__dict__.items()):
             kind = type(value)
-            if kind not in _INERT and key[:2] != "__" and not issubclass(
-                    kind, (type, types.ModuleType) + CONTAINERS) \
+            if key[:2] != "__" and _is_object(kind) \
                     and getattr(kind, "__module__", None) != module.__name__:  # __spec__: no
                 _attributes(canon, value, "{}.{}".format(module.__name__, key), 0, seen, classes)
 
@@ -200,9 +200,14 @@ def _attributes(canon: Canon, thing: Any, where: str, depth: int, seen: Set[int]
                 if id(value) not in seen:
                     seen.add(id(value))
                     settle_function(canon, value, 1)
-            elif kind not in _INERT and not issubclass(
-                    kind, (type, types.ModuleType) + CONTAINERS):
+            elif _is_object(kind):
                 _attributes(canon, value, where, depth + 1, seen, classes)
+
+
+def _is_object(kind: type) -> bool:
+    """Whether a value of `kind` is an object with attributes of its own to look into:
+    not a function, descriptor, constant, class, module or container."""
+    return kind not in _INERT and not issubclass(kind, _NOT_OBJECTS)
 
 
 def _class_dicts(canon: Canon, classes: Iterable[type], names: Set[str]) -> None:
