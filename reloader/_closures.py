@@ -57,7 +57,7 @@ def settle_function(canon: "Canon", function: types.FunctionType, depth: int = 0
     # A function made with exec() in a small namespace of its own (a
     # decorator library's generated wrapper) holds what it calls there.
     # Or a copy of a module's, with names of its own (alembic's proxy methods
-    # name the class they serve): looked at again once every class is patched.
+    # name the class they serve): its names, but not its many functions.
     namespace = function.__globals__
     if namespace is canon.home:
         pass  # the module's own namespace, canonicalised on its own
@@ -71,7 +71,6 @@ def settle_function(canon: "Canon", function: types.FunctionType, depth: int = 0
                 namespace[key] = canon.old[id(value)]
             elif small and type(value) is types.FunctionType and value is not function:
                 settle_function(canon, value, depth + 1)
-        canon.looked.append((namespace, function.__qualname__, canon.home, len(new), 4))
     attributes = function.__dict__
     wrapped = attributes.get("__wrapped__") if attributes else None
     if type(wrapped) is types.FunctionType:
