@@ -217,7 +217,7 @@ class ClassPatcher:
                     self.functions.append(value)  # or a wrapper (functools.wraps)
                 if type(current) is types.FunctionType:
                     if unheld(current, 2):  # the class dictionary and its saved copy
-                        self.pairer.factories.dropped(current, value, qualname(current))
+                        self.pairer.factories.dropped(current, value)
                     elif current.__closure__ is None and same_function(current, value):
                         self.pairer.keep(current, value)  # most methods of a reload
                     else:  # dropped, a wrapper needs only what it holds paired

@@ -40,11 +40,12 @@ class Factories:
         if old is not new:
             self.codes += (old, new, name)
 
-    def dropped(self, old: types.FunctionType, new: types.FunctionType, name: str) -> None:
+    def dropped(self, old: types.FunctionType, new: types.FunctionType) -> None:
         """`old` goes, unpaired: look inside it later if it may have made closures
         (a function's closures capture its variables; the test is cheap)."""
         if old.__code__.co_cellvars:
-            self.codes += (old.__code__, new.__code__, name)
+            self.codes += (old.__code__, new.__code__,
+                           "{}.{}".format(old.__module__, old.__qualname__))
 
     def update(self, journal: Journal, notes: Dict[str, str], seen: Set[int]) -> None:
         """Give the new code to the functions made from changed nested code.

@@ -80,7 +80,7 @@ def match(update: Any, old_dict: Dict[str, Any], new_dict: Dict[str, Any]) -> No
                     update.replaced[id(old)] = (old, new, "")  # rebound in namespaces like __main__
                     update.pairer.pair(old, new)
                 else:  # dropped with the old namespace
-                    update.pairer.factories.dropped(old, new, qualname(old))
+                    update.pairer.factories.dropped(old, new)
             else:
                 later.append(key)
         elif issubclass(old_kind, type):

@@ -200,7 +200,7 @@ class Pairer:
             if itself and not same_function(old, new):
                 self._update(old, new)
             elif not itself:
-                self.factories.dropped(old, new, qualname(old))
+                self.factories.dropped(old, new)
             if old.__closure__ and new.__closure__:
                 self._pair_cells(old, new)
             if old.__dict__ or new.__dict__:
