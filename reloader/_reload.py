@@ -50,12 +50,16 @@ class _Selection:
     """A plan plus what the reload needs that a Plan does not show."""
 
     def __init__(self, plan: Plan, paths: Dict[str, Optional[str]], kept: List[str],
-                 rebind: Dict[str, FrozenSet[str]], aliases: Dict[str, str]) -> None:
+                 rebind: Dict[str, FrozenSet[str]], aliases: Dict[str, str],
+                 groups: List[List[str]]) -> None:
         self.plan = plan
         self.paths = paths
         self.kept = kept  # submodules left loaded under packages that are reloaded
         self.rebind = rebind  # modules left loaded -> their names bound to reloaded modules
         self.aliases = aliases  # other sys.modules names of reloaded modules -> their names
+        #: The modules imported together, a package's own edges included (a
+        #: submodule's import runs its package first): more than the plan's cycles.
+        self.groups = groups
 
 
 def _select(targets: Sequence[object], dependents: bool, offer: bool = False) -> _Selection:
@@ -135,7 +139,7 @@ def _select(targets: Sequence[object], dependents: bool, offer: bool = False) ->
                 for c in sorted(table.children.get(n, ())) if c not in reasons]
         aliases = {a: n for a, n in table.aliases.items() if n in reasons}
         made = _Selection(Plan(modules, skipped, cycles, kept_reasons), paths, kept, rebind,
-                          aliases)
+                          aliases, [group for group in groups if len(group) > 1])
         if offer:
             _reuse.offer(state, question, made, selection.names, reasons, table)
     return made
@@ -274,7 +278,7 @@ def _reload(targets: Sequence[object], dependents: bool, update: bool) -> Report
         attempt.tear_down()
         # 5. Purge and import again, updating each old module as its code has run.
         transaction = attempt.purge_and_import(prepared, selection.kept, selection.rebind,
-                                               selection.aliases)
+                                               selection.aliases, selection.groups)
     except BaseException as failure:
         attempt.put_back()  # every undo, newest first; raises an interrupt that came meanwhile
         if not isinstance(failure, Exception):

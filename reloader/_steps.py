@@ -138,15 +138,16 @@ class Attempt:
             self.undo.push(what, _undo_of(what, cleanup, self.owned))
 
     def purge_and_import(self, prepared: Prepared, kept: Sequence[str],
-                         rebind: Mapping[str, FrozenSet[str]],
-                         aliases: Dict[str, str]) -> Transaction:
+                         rebind: Mapping[str, FrozenSet[str]], aliases: Dict[str, str],
+                         groups: Sequence[Sequence[str]] = ()) -> Transaction:
         """Step 5: purge and import again; update each old module as its code has run.
 
-        Then the importers left loaded (`rebind`: name -> its names bound to
-        reloaded modules) are pointed at the new modules.
+        `groups`: the modules imported together (cycles, a package's own
+        edges included). Then the importers left loaded (`rebind`: name -> its
+        names bound to reloaded modules) are pointed at the new modules.
         """
         transaction = Transaction(
-            self.order, prepared, self._executed, cycles=self.plan.cycles, kept=kept,
+            self.order, prepared, self._executed, cycles=groups, kept=kept,
             aliases=aliases, starting=self._starting,
         )
         self.pointer = _Pointer(rebind, self.old_modules)

@@ -655,8 +655,11 @@ class Transaction:
                 if self.prepared.get(name) is None:
                     continue  # its file is gone; an importer that needs it fails
                 # Inside a cycle, `from tool import b` must import the new b,
-                # not take the old one still bound on the package.
-                self._detach(self.cycle_of.get(name, ()))
+                # not take the old one still bound on the package (once a cycle).
+                cycle = self.cycle_of.get(name, ())
+                for member in cycle:
+                    del self.cycle_of[member]
+                self._detach(cycle)
                 importlib.import_module(name)
             self._load_lazy()
         finally:

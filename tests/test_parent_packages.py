@@ -43,6 +43,38 @@ class ParentPackageTest(PackageCase):
         self.assertIs(package.tools, tools)
         self.assertEqual(package.REGISTRY, {"made": True})
 
+    def test_a_subpackage_run_inside_a_cycle_is_imported_anew_by_name(self) -> None:
+        # alembic: runtime.migration does `from .. import ddl` while its
+        # cycle runs; `ddl` is a package joined to the cycle only through its
+        # own submodules (its __init__ imports them, they import it first).
+        # The package left loaded still held the old ddl: migration bound it,
+        # and then ops' `from .ddl.base import` ran the new ddl half-way
+        # through the cycle.
+        self.files({
+            "{pkg}/__init__.py": "from . import ctx\n",
+            "{pkg}/util.py": "VALUE = 1\n",
+            "{pkg}/ctx.py": "from . import mig\nfrom .util import VALUE\n",
+            "{pkg}/mig.py": "from .util import VALUE\nfrom . import ddl\n\n"
+                            "def run():\n    return ddl.pg.KIND, ddl.BASE\n",
+            "{pkg}/ddl/__init__.py": "from . import pg\nfrom .base import BASE\n",
+            "{pkg}/ddl/pg.py": "from ..render import KIND\nfrom . import base\n",
+            "{pkg}/render.py": "from . import ops\nKIND = ops.Op.kind\n",
+            "{pkg}/ops.py": "from .ddl.base import BASE\nfrom . import mig\n\n"
+                            "class Op:\n    kind = BASE\n",
+            "{pkg}/ddl/base.py": "from ..util import VALUE\nBASE = VALUE * 10\n",
+        })
+        package = self.load("{pkg}")
+        run = self.mod("{pkg}.mig").run
+        self.assertEqual(run(), (10, 10))
+        self.write("{pkg}/util.py", "VALUE = 2\n")
+        report = reloader.reload(self.pkg + ".util")
+        self.assertTrue(report.ok, report.format())
+        self.assertNotIn(self.pkg, report.reloaded)  # it binds ctx alone: kept
+        self.assertIs(self.mod("{pkg}.mig").ddl, self.mod("{pkg}.ddl"))
+        self.assertIs(package.ddl, self.mod("{pkg}.ddl"))
+        self.assertEqual(run(), (20, 20))
+        self.assertEqual(self.mod("{pkg}.mig").run(), (20, 20))
+
 
 class MainTest(PackageCase):
     def test_modules_importing_main_are_not_dependents(self) -> None:
