@@ -18,8 +18,9 @@ import weakref
 from typing import Any, Dict, FrozenSet, List, Optional, Tuple
 
 from . import _generations
+from ._containers import attributes_of
 from ._journal import refill
-from ._pairing import PLAIN, attributes_of, cell_value, functions_of, wrapped
+from ._pairing import PLAIN, cell_value, functions_of, wrapped
 
 #: Class dictionary entries that belong to one class object and are never copied.
 OWN = frozenset(

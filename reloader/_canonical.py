@@ -25,9 +25,17 @@ from typing import Any, Dict, List, Optional, Set, Tuple
 
 from . import _annotations
 from ._closures import settle_function
-from ._containers import CONSTANT_KINDS, CONTAINERS, MAPPINGS, WRAPPING, constants, parts
+from ._containers import (
+    CONSTANT_KINDS,
+    CONTAINERS,
+    MAPPINGS,
+    WRAPPING,
+    attributes_of,
+    constants,
+    parts,
+)
 from ._journal import Journal, put_item, refill
-from ._pairing import attributes_of, functions_of
+from ._pairing import functions_of
 
 _MISSING = object()
 _WEAK = frozenset((weakref.WeakKeyDictionary, weakref.WeakValueDictionary, weakref.WeakSet))

@@ -31,7 +31,7 @@ from ._body import (
     wrapper_for_class,
 )
 from ._canonical import Canon
-from ._containers import CONTAINERS
+from ._containers import CONTAINERS, attributes_of
 from ._enums import update_enum
 from ._held import only_held_by, unheld
 from ._instances import reclass
@@ -40,7 +40,6 @@ from ._pairing import (
     CALLABLES,
     PLAIN,
     Pairer,
-    attributes_of,
     functions_of,
     qualname,
     same_function,

@@ -4,9 +4,10 @@ Which containers hold nothing but constants and modules (or rows of them: a
 table), told in C, so that rewriting what the new code made (`_canonical`)
 need not walk them; which are rewritten through their own methods (the
 weak ones too: a registry that holds classes weakly); where the standard
-library's containers that wrap others keep their items; and the plain state
-of an instance, by which two versions of a sentinel are told equal. It
-only looks.
+library's containers that wrap others keep their items; what an instance
+holds (its own `__dict__`, past any code of its class, and its slots) and its
+plain state, by which two versions of a sentinel are told equal. It only
+looks.
 """
 
 import collections
@@ -15,8 +16,6 @@ import struct
 import types
 import weakref
 from typing import Any, Dict, List, Optional, Tuple
-
-from ._pairing import attributes_of
 
 #: Values that are never mapped and hold nothing of the new code.
 CONSTANT_KINDS = frozenset((types.ModuleType, str, int, float, bytes, bool, type(None)))
@@ -68,13 +67,11 @@ def _without(value: Any, thing: Any) -> Any:
     return value
 
 
-def layout_state(thing: Any) -> Optional[Dict[str, Any]]:
-    """What an instance of Python classes holds, when that is all it holds: its slots by
-    attribute name (`UNSET` for an empty one) and its `__dict__`'s items as ".key";
-    None when its class or a built-in base keeps data of its own."""
+def slots_of(thing: Any) -> Optional[Dict[str, Any]]:
+    """What the slots of an instance of Python classes hold, by attribute name (`UNSET`
+    for an empty one), read through their descriptors; None if one is not a plain slot."""
     kind = type(thing)
     state: Dict[str, Any] = {}
-    slots: List[str] = []
     for cls in kind.__mro__[:-1]:
         names = vars(cls).get("__slots__", ())
         for name in (names,) if isinstance(names, str) else names:
@@ -85,11 +82,22 @@ def layout_state(thing: Any) -> Optional[Dict[str, Any]]:
             slot = vars(cls).get(name)
             if type(slot) is not types.MemberDescriptorType:
                 return None
-            slots.append(name)
             try:
                 state[name] = slot.__get__(thing, kind)
             except AttributeError:
                 state[name] = UNSET
+    return state
+
+
+def layout_state(thing: Any) -> Optional[Dict[str, Any]]:
+    """What an instance of Python classes holds, when that is all it holds: its slots by
+    attribute name (`UNSET` for an empty one) and its `__dict__`'s items as ".key";
+    None when its class or a built-in base keeps data of its own."""
+    kind = type(thing)
+    state = slots_of(thing)
+    if state is None:
+        return None
+    slots = list(state)
     if kind.__dictoffset__:
         attributes = attributes_of(thing)
         if attributes is None:
@@ -113,3 +121,24 @@ _POINTER = struct.calcsize("P")
 #: The size of an instance of a plain class with these slots, by their names; -1: none.
 _sizes: Dict[Tuple[str, ...], int] = {}
 
+
+def attributes_of(thing: Any) -> Optional[Dict[str, Any]]:
+    """The object's own `__dict__`, past any `__getattr__` of its, or None; None too when
+    its class puts code of its own in place of `__dict__` (a proxy's property, which
+    may evaluate what it stands for: celery's tasks): nothing of the object runs."""
+    for cls in type(thing).__mro__:
+        found = _type_dict(cls).get("__dict__")
+        if found is not None:
+            if type(found) not in _DICT_DESCRIPTORS:
+                return None
+            break
+    try:
+        attributes = object.__getattribute__(thing, "__dict__")
+    except Exception:  # no __dict__
+        return None
+    return attributes if type(attributes) is dict else None
+
+
+#: What gives an object its own `__dict__`, written in C; a class's own dictionary.
+_DICT_DESCRIPTORS = (types.GetSetDescriptorType, types.MemberDescriptorType)
+_type_dict = vars(type)["__dict__"].__get__

@@ -14,16 +14,17 @@ It must not look past the two namespaces and what their objects hold directly.
 """
 
 import enum
+import gc
 import types
 from typing import Any, Dict, List, Set, Tuple
 
 from . import _class_pairs, _instances
-from ._containers import layout_state, plain_state
+from ._containers import attributes_of, layout_state, plain_state, slots_of
 from ._held import unheld
 from ._journal import MISSING
 from ._pairing import (
     CALLABLES,
-    attributes_of,
+    functions_of,
     qualname,
     same_definition,
     same_function,
@@ -198,36 +199,73 @@ def _match_instances(
         new = new_dict[key]
         old = old_dict.get(key, MISSING)
         kind = type(old)
+        if old is new or old is MISSING or issubclass(kind, type):
+            continue
         one_class = kind is type(new)
-        if old is new or issubclass(kind, type) or not (
-            one_class or _one_local_class(kind, type(new))  # a factory's (`make_sentinel()`)
-        ):
-            continue  # only one class, patched or not reloaded
-        old_layout, new_layout = layout_state(old), layout_state(new)
-        state = plain_state(old, old_layout)
-        if state is not None and state == plain_state(new, new_layout):
-            update.canon.map(new, old)
-            continue
-        old_vars, new_vars = _held_state(old, old_layout), _held_state(new, new_layout)
-        if not one_class or old_vars is None or new_vars is None:
-            continue
-        for name, value in old_vars.items():
-            other = new_vars.get(name)
-            if type(value) is types.FunctionType:
-                update.pairer.pair(value, other)
-            elif type(value) is tuple and type(other) is tuple and len(value) == len(other):
-                for one, two in zip(value, other):  # celery's task proxy: `(fun,)` in a slot
-                    if type(one) is types.FunctionType:
-                        update.pairer.pair(one, two)
+        if one_class or _one_local_class(kind, type(new)):  # a factory's (`make_sentinel()`)
+            old_layout, new_layout = layout_state(old), layout_state(new)
+            state = plain_state(old, old_layout)
+            if state is not None and state == plain_state(new, new_layout):
+                update.canon.map(new, old)
+                continue
+        if one_class:
+            old_vars, new_vars = _held_state(old, old_layout), _held_state(new, new_layout)
+            for name, value in old_vars.items() if old_vars and new_vars is not None else ():
+                other = new_vars.get(name)
+                if type(value) is types.FunctionType:
+                    update.pairer.pair(value, other)
+                elif type(value) is tuple and type(other) is tuple and len(value) == len(other):
+                    for one, two in zip(value, other):  # celery's proxy: `(fun,)` in a slot
+                        if type(one) is types.FunctionType:
+                            update.pairer.pair(one, two)
+        # Held another way on each side, or by instances of two classes (a
+        # proxy class left beside its new version): the one function of its name.
+        definition = _definition(old, key, old_dict)
+        if definition is not None:
+            update.pairer.pair(definition, _definition(new, key, new_dict))
+            if id(definition) not in update.pairer.seen:
+                update.not_updated[qualname(definition)] = (
+                    "the old {}.{} holds it, and the new one holds no function of that name "
+                    "the same way: it keeps the old code".format(new_dict.get("__name__"), key))
+
+
+def _definition(thing: Any, key: str, namespace: Dict[str, Any]) -> Any:
+    """The one function the module of `namespace` defined as `key` that `thing`, bound to
+    `key` there, holds:
+    itself, in a tuple, or in the class dictionary of an object whose class names the
+    module (celery's evaluated task proxy keeps, in its own `__dict__` behind a
+    property, a task of a class `type()` made, holding `run = staticmethod(fun)`);
+    None if none, or several. Told from what the collector lists it holds: no code
+    of `thing` runs."""
+    found: Dict[int, Any] = {}
+    module = namespace.get("__name__")
+    for held in gc.get_referents(thing):
+        for value in held.values() if type(held) is dict else (held,):  # its __dict__
+            kind = type(value)
+            if kind is tuple:
+                items: Any = value
+            elif kind in _NOT_INSTANCES:
+                items = (value,)
+            elif getattr(kind, "__module__", None) == module and not issubclass(kind, type):
+                items = [f for member in vars(kind).values() for f in functions_of(member)]
+            else:
+                continue
+            for item in items:
+                if type(item) is types.FunctionType and item.__qualname__ == key \
+                        and item.__globals__ is namespace:
+                    found[id(item)] = item
+    return next(iter(found.values())) if len(found) == 1 else None
 
 
 def _held_state(thing: Any, layout: Any) -> Any:
     """What an instance holds: its slots and `__dict__` (its `layout_state`), or else
-    its `__dict__` alone."""
+    its `__dict__` alone, or its slots alone (a proxy's `__dict__` is out of reach)."""
     if layout is not None:
         return layout
     attributes = attributes_of(thing)
-    return None if attributes is None else {"." + k: v for k, v in attributes.items()}
+    if attributes is None:
+        return slots_of(thing)
+    return {"." + k: v for k, v in attributes.items()}
 
 
 def _one_local_class(old: type, new: type) -> bool:

@@ -21,6 +21,7 @@ import types
 from typing import Any, Dict, List, Optional, Set
 
 from . import _generations
+from ._containers import attributes_of
 from ._journal import Journal
 from ._made_later import Factories
 
@@ -147,16 +148,6 @@ def wrapped(thing: Any) -> Any:
         return None  # and no AttributeError raised and caught for every constant
     attributes = attributes_of(thing)
     return attributes.get("__wrapped__") if attributes is not None else None
-
-
-def attributes_of(thing: Any) -> Optional[Dict[str, Any]]:
-    """The object's own `__dict__`, past any `__dict__` or `__getattr__` of its (a
-    proxy's: nothing of its runs), or None."""
-    try:
-        attributes = object.__getattribute__(thing, "__dict__")
-    except Exception:  # no __dict__, or a proxy whose lookup raises
-        return None
-    return attributes if type(attributes) is dict else None
 
 
 def cell_value(cell: Any) -> Any:

@@ -28,9 +28,8 @@ from typing import Any, Callable, Dict, Iterable, List, Mapping, Set, Tuple
 
 from ._canonical import Canon
 from ._closures import settle_function
-from ._containers import CONSTANT_KINDS, CONTAINERS, layout_state
+from ._containers import CONSTANT_KINDS, CONTAINERS, attributes_of, layout_state
 from ._journal import put_item
-from ._pairing import attributes_of
 from ._registries import loggers_holding
 
 #: What a class dictionary holds that never keeps a registration.

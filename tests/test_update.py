@@ -252,6 +252,112 @@ class HeldByInstanceTest(UpdateCase):
         self.assertEqual(report.not_updated, {})
         self.assertEqual((self.mod("{pkg}.tasks").add(1, 1), held(1, 1)), (102, 102))
 
+    def test_a_lazy_proxy_is_never_evaluated_by_the_reload(self) -> None:
+        # celery's PromiseProxy: its class puts a property in place of
+        # `__dict__`, which evaluates the promise (registers the task on an
+        # app not finalized yet). Looking into it must run none of its code.
+        self.write("{pkg}/__init__.py")
+        self.write("lazy_{pkg}.py", """
+            EVALUATED = []
+
+            class Proxy:
+                __slots__ = ("__args", "__dict__")
+                def __init__(self, fun):
+                    object.__setattr__(self, "_Proxy__args", (fun,))
+                @property
+                def __dict__(self):
+                    EVALUATED.append(object.__getattribute__(self, "_Proxy__args")[0])
+                    return {}
+                def __call__(self, *args):
+                    return object.__getattribute__(self, "_Proxy__args")[0](*args)
+            """)
+        body = """
+            import lazy_{pkg}
+            @lazy_{pkg}.Proxy
+            def add(x, y):
+                return x + y + {v}
+            """
+        self.write("{pkg}/tasks.py", body.replace("{v}", "0"))
+        held = self.load("{pkg}.tasks").add
+        self.write("{pkg}/tasks.py", body.replace("{v}", "100"))
+        report = reloader.reload(self.pkg)
+        self.assertEqual(report.not_updated, {})
+        self.assertEqual(self.mod("lazy_{pkg}").EVALUATED, [])
+        self.assertEqual((self.mod("{pkg}.tasks").add(1, 1), held(1, 1)), (102, 102))
+
+    def test_a_function_a_proxy_of_a_class_left_beside_its_new_version_keeps(self) -> None:
+        # celery.local's PromiseProxy cannot be patched (its base class
+        # cannot): reloaded with the library, the user's old proxy keeps the
+        # old class, and the user's function inside it must still take the edit.
+        self.write("{pkg}/__init__.py", """
+            def _meta():
+                class Meta(type):  # made anew with each class: never patched
+                    pass
+                return Meta
+
+            class Proxy(metaclass=_meta()):
+                __slots__ = ("__args",)
+                def __init__(self, fun):
+                    object.__setattr__(self, "_Proxy__args", (fun,))
+                def __call__(self, *args):
+                    return object.__getattribute__(self, "_Proxy__args")[0](*args)
+            """)
+        body = """
+            from {pkg} import Proxy
+            @Proxy
+            def add(x, y):
+                return x + y + {v}
+            """
+        self.write("{pkg}_tasks.py", body.replace("{v}", "0"))
+        held = self.load("{pkg}_tasks").add
+        self.write("{pkg}_tasks.py", body.replace("{v}", "100"))
+        report = reloader.reload(self.pkg)
+        self.assertIn(self.pkg + ".Proxy", report.not_updated)  # left beside: said so
+        self.assertIsNot(type(held), type(self.mod("{pkg}_tasks").add))
+        self.assertEqual((self.mod("{pkg}_tasks").add(1, 1), held(1, 1)), (102, 102))
+
+    def test_a_function_an_evaluated_proxy_keeps_in_the_class_it_made(self) -> None:
+        # celery once its app is finalized: the proxy evaluated, dropped
+        # `(fun,)`, and keeps a task whose class (made by type(), named after
+        # the user's module) holds `run = staticmethod(fun)`; the new module's
+        # proxy is not evaluated yet. The one function of that name is paired.
+        self.write("{pkg}/__init__.py")
+        self.write("lazy_{pkg}.py", """
+            class Task:
+                def __call__(self, *args):
+                    return self.run(*args)
+
+            class Proxy:
+                __slots__ = ("__args", "__thing")
+                def __init__(self, fun):
+                    object.__setattr__(self, "_Proxy__args", (fun,))
+                def _evaluate(self):
+                    try:
+                        return object.__getattribute__(self, "_Proxy__thing")
+                    except AttributeError:
+                        (fun,) = object.__getattribute__(self, "_Proxy__args")
+                    made = type(fun.__name__, (Task,), {
+                        "run": staticmethod(fun), "__module__": fun.__module__})()
+                    object.__setattr__(self, "_Proxy__thing", made)
+                    object.__delattr__(self, "_Proxy__args")
+                    return made
+                def __call__(self, *args):
+                    return self._evaluate()(*args)
+            """)
+        body = """
+            import lazy_{pkg}
+            @lazy_{pkg}.Proxy
+            def add(x, y):
+                return x + y + {v}
+            """
+        self.write("{pkg}/tasks.py", body.replace("{v}", "0"))
+        held = self.load("{pkg}.tasks").add
+        self.assertEqual(held(1, 1), 2)  # evaluated
+        self.write("{pkg}/tasks.py", body.replace("{v}", "100"))
+        report = reloader.reload(self.pkg)
+        self.assertEqual(report.not_updated, {})
+        self.assertEqual((self.mod("{pkg}.tasks").add(1, 1), held(1, 1)), (102, 102))
+
 
 class ExecMadeTest(UpdateCase):
     def test_a_wrapper_exec_made_in_a_copy_of_the_module_globals_keeps_its_names(self) -> None:
