@@ -1859,3 +1859,54 @@ def edited(h):
     m = sys.modules[__name__]
     return [h["point"].norm() == 103, m.Point(x=1).norm() == 101]
 """, [("return self.x + self.y", "return self.x + self.y + 100")])
+
+# Lazy task proxies (a `__dict__` property that evaluates them), task classes made by
+# type(), a proxy class celery's own reload leaves beside its new version.
+case("celery", "celery", "celery", "celery.app.task:Task.apply", """
+import sys
+
+from celery import Celery, shared_task
+
+app = Celery("probe", broker="memory://", backend="cache+memory://")
+app.conf.task_always_eager = True
+
+
+@app.task
+def add(x, y):
+    return x + y
+
+
+@app.task(bind=True, name="probe.mul")
+def mul(self, x, y):
+    return [self.name, x * y]
+
+
+class Base(app.Task):
+    def label(self):
+        return "base:" + self.name
+
+
+@app.task(base=Base, name="probe.sub")
+def sub(x, y):
+    return x - y
+
+
+def smoke():
+    return [add.apply((1, 2)).get(), mul.apply((3, 4)).get(), sub.apply((5, 1)).get(),
+            add.delay(2, 2).get(), sub.label(), sorted(k for k in app.tasks if k.startswith("probe"))]
+
+
+def hold():
+    return {"app": app, "add": add, "mul": mul, "sub": sub, "apply": add.apply,
+            "sig": add.s(10, 1), "cls": Celery}
+
+
+def use(h):
+    return [h["add"].apply((1, 1)).get(), h["apply"]((2, 3)).get(), h["sig"].apply().get(),
+            h["mul"].apply((2, 2)).get(), h["sub"].label(),
+            isinstance(h["app"], sys.modules["celery"].Celery), h["app"].tasks["probe.sub"].apply((9, 1)).get()]
+
+
+def edited(h):
+    return [h["add"].apply((1, 1)).get() == 102, sys.modules[__name__].smoke()[0] == 103]
+""", [("return x + y", "return x + y + 100")])
