@@ -111,7 +111,17 @@ def match(update: Any, old_dict: Dict[str, Any], new_dict: Dict[str, Any]) -> No
                         classes.append((base, new))
                         break
             elif issubclass(new_kind, type):
-                classes.extend(_class_pairs.made_from_here(old, new, old_dict, new_dict))
+                made = _class_pairs.made_from_here(old, new, old_dict, new_dict)
+                classes.extend(made)
+                if not made and new.__module__ not in update.old_modules:
+                    # Made anew by a factory of a module not reloaded (jsonschema's
+                    # `validators.extend`, `dataclasses.make_dataclass`): never
+                    # patched, whose code it is not; said so.
+                    update.replaced[id(old)] = (old, new, "")
+                    update.not_updated["{}.{}".format(name, key)] = (
+                        "a class a function made as this module ran (its module is {!r}), "
+                        "not a class statement here: the new class is a different object "
+                        "and old instances keep the old class".format(new.__module__))
         elif old_kind in _CONSTANTS:
             continue
         elif old_kind is not new_kind and old_kind.__qualname__ == key == new_kind.__qualname__ \

@@ -404,6 +404,39 @@ class ClassesTest(UpdateCase):
         self.assertIs(self.mod("{pkg}._client").Client, Client)
         self.assertEqual((client.send(), self.mod("{pkg}").Client().send()), ("sent", "sent"))
 
+    def test_a_class_a_function_of_a_module_not_reloaded_made_is_reported(self) -> None:
+        # jsonschema's `Even = validators.extend(Draft202012Validator, {...})`,
+        # and make_dataclass (its class names 'types' on 3.11): made anew by
+        # code that is not the module's, never patched: said so, not silent.
+        self.write("lib_{pkg}.py", """
+            def extend(checks):
+                class Validator:
+                    CHECKS = dict(checks)
+                    def valid(self, value):
+                        return all(check(value) for check in self.CHECKS.values())
+                return Validator
+            """)
+        self.write("{pkg}/__init__.py", """
+            import dataclasses
+            import lib_{pkg}
+            Even = lib_{pkg}.extend({"even": lambda value: value % 2 == 0})
+            Point = dataclasses.make_dataclass("Point", [("x", int)])
+            class Own:
+                pass
+            """)
+        package = self.load("{pkg}")
+        held, point = package.Even(), package.Point(1)
+        report = self.reload()
+        expected = [self.pkg + ".Even"]
+        if package.Point.__module__ != self.pkg:  # before 3.12 it names 'types'
+            expected.append(self.pkg + ".Point")
+        self.assertEqual(sorted(report.not_updated), expected)
+        self.assertIn("a class a function made as this module ran",
+                      report.not_updated[self.pkg + ".Even"])
+        self.assertTrue(held.valid(2))  # left whole, on its old code
+        self.assertIsNot(self.mod("{pkg}").Even, type(held))
+        self.assertEqual((self.mod("{pkg}").Point(2).x, point.x), (2, 1))
+
     def test_dict_keys_and_set_members_that_are_enum_members(self) -> None:
         # As pytest's scopes: a dict keyed by members, built at import.
         self.write(
