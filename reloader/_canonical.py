@@ -41,6 +41,7 @@ _MISSING = object()
 _WEAK = frozenset((weakref.WeakKeyDictionary, weakref.WeakValueDictionary, weakref.WeakSet))
 #: What a module name holds that is made again around the canonical objects.
 _REBUILT = _annotations.ALIASES | {types.MethodType}
+_BUILT_IN = (list, dict, set)
 
 
 class Unrewritable(TypeError):
@@ -189,6 +190,8 @@ class Canon:
             self.container(value, where, depth + 1)
         elif issubclass(kind, tuple):
             return self._named_tuple(value, kind, depth, where)
+        elif issubclass(kind, _BUILT_IN):  # a defaultdict, OrderedDict, list subclass
+            self.container(value, where, depth + 1)
         else:
             for part in self.inside(value, kind):
                 self.container(part, where, depth + 1)

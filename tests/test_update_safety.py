@@ -404,6 +404,40 @@ class ClassesTest(UpdateCase):
         self.assertIs(self.mod("{pkg}._client").Client, Client)
         self.assertEqual((client.send(), self.mod("{pkg}").Client().send()), ("sent", "sent"))
 
+    def test_classes_registered_in_dict_subclasses_an_instance_holds(self) -> None:
+        # bs4's TreeBuilderRegistry: `builders_for_feature`, a defaultdict,
+        # kept the new class, whose `super(Cls, self)` then met the patched
+        # old class under its name: every BeautifulSoup() raised TypeError.
+        self.write("{pkg}/__init__.py", """
+            import collections
+            class Registry:
+                def __init__(self):
+                    self.by_feature = collections.defaultdict(list)
+                    self.ordered = collections.OrderedDict()
+                def register(self, cls):
+                    self.by_feature[cls.feature].insert(0, cls)
+                    self.ordered[cls.feature] = cls
+            registry = Registry()
+            class Base:
+                def __init__(self):
+                    self.ready = True
+            class Builder(Base):
+                feature = "html"
+                def __init__(self):
+                    super(Builder, self).__init__()
+            registry.register(Builder)
+            def make():
+                return registry.by_feature["html"][0]()
+            """)
+        package = self.load("{pkg}")
+        Builder = package.Builder
+        report = self.reload()
+        self.assertEqual(report.not_updated, {})
+        registry = self.mod("{pkg}").registry
+        self.assertIs(registry.by_feature["html"][0], Builder)
+        self.assertIs(registry.ordered["html"], Builder)
+        self.assertTrue(self.mod("{pkg}").make().ready)
+
     def test_a_class_a_function_of_a_module_not_reloaded_made_is_reported(self) -> None:
         # jsonschema's `Even = validators.extend(Draft202012Validator, {...})`,
         # and make_dataclass (its class names 'types' on 3.11): made anew by
