@@ -67,6 +67,9 @@ class Canon:
         #: were mapped then, and how deep: code that ran later may have put new ones
         #: there (`_reached`).
         self.looked: List[Tuple[Any, str, Optional[Dict[str, Any]], int, int]] = []
+        #: Objects of other modules' classes met in the new code's containers, and where:
+        #: looked into once all are mapped (`_reached`), as those module names hold.
+        self.met: List[Tuple[Any, str]] = []
 
     def map(self, new: Any, old: Any) -> None:
         self.new[id(new)] = new
@@ -193,8 +196,12 @@ class Canon:
         elif issubclass(kind, _BUILT_IN):  # a defaultdict, OrderedDict, list subclass
             self.container(value, where, depth + 1)
         else:
-            for part in self.inside(value, kind):
+            inside = self.inside(value, kind)
+            for part in inside:
                 self.container(part, where, depth + 1)
+            if not inside and depth < 2 and id(self.home) in self.fresh \
+                    and not issubclass(kind, type):
+                self.met.append((value, where))  # a field object in a schema's dict
         return value
 
     def _bound(self, method: Any) -> Any:

@@ -162,7 +162,7 @@ def _library_objects(canon: Canon, modules: Iterable[types.ModuleType],
                      classes: List[type]) -> None:
     """What the objects of other modules' classes that a new module holds keep, a few
     attributes down: a converter's registry keyed by the classes registered at import
-    (cattrs' `Converter`). Each object once; their classes go to `classes` (ruamel's
+    (cattrs' `Converter`); also those met in the new code's containers. Each object once; their classes go to `classes` (ruamel's
     constructors keep what `register_class` added in their class dictionary)."""
     seen: Set[int] = set()
     canon.home = None
@@ -172,6 +172,10 @@ def _library_objects(canon: Canon, modules: Iterable[types.ModuleType],
             if key[:2] != "__" and _is_object(kind) \
                     and getattr(kind, "__module__", None) != module.__name__:  # __spec__: no
                 _attributes(canon, value, "{}.{}".format(module.__name__, key), 0, seen, classes)
+    met, canon.met = canon.met, []
+    for value, where in met:  # in the new code's containers (marshmallow's declared fields)
+        if _is_object(type(value)):
+            _attributes(canon, value, where, 0, seen, classes)
 
 
 def _attributes(canon: Canon, thing: Any, where: str, depth: int, seen: Set[int],

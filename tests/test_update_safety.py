@@ -438,6 +438,48 @@ class ClassesTest(UpdateCase):
         self.assertIs(registry.ordered["html"], Builder)
         self.assertTrue(self.mod("{pkg}").make().ready)
 
+    def test_library_objects_in_the_new_codes_containers_name_the_kept_enum(self) -> None:
+        # marshmallow-enum: `color = EnumField(Color)` in a schema body, which
+        # marshmallow's metaclass moves into the class's `_declared_fields`
+        # dict; the field kept the discarded enum, whose members never equal
+        # the module's. In a module-level dict too.
+        self.write("lib_{pkg}.py", """
+            class EnumField:
+                def __init__(self, enum):
+                    self.enum = enum
+                def load(self, name):
+                    return self.enum[name]
+            class SchemaMeta(type):
+                def __new__(mcs, name, bases, namespace):
+                    fields = {k: v for k, v in namespace.items() if isinstance(v, EnumField)}
+                    for key in fields:
+                        del namespace[key]
+                    cls = super().__new__(mcs, name, bases, namespace)
+                    cls._declared_fields = fields
+                    return cls
+            class Schema(metaclass=SchemaMeta):
+                def load(self, data):
+                    return {k: f.load(data[k]) for k, f in self._declared_fields.items()}
+            """)
+        self.write("{pkg}/__init__.py", """
+            import enum
+            import lib_{pkg}
+            class Color(enum.Enum):
+                RED = 1
+                BLUE = 2
+            class PaintSchema(lib_{pkg}.Schema):
+                color = lib_{pkg}.EnumField(Color)
+            FIELDS = {"color": lib_{pkg}.EnumField(Color)}
+            """)
+        package = self.load("{pkg}")
+        blue = package.Color.BLUE
+        report = self.reload()
+        self.assertEqual(report.not_updated, {})
+        module = self.mod("{pkg}")
+        self.assertIs(module.PaintSchema().load({"color": "BLUE"})["color"], blue)
+        self.assertIs(module.FIELDS["color"].enum, module.Color)
+        self.assertIs(module.FIELDS["color"].load("BLUE"), blue)
+
     def test_a_class_a_function_of_a_module_not_reloaded_made_is_reported(self) -> None:
         # jsonschema's `Even = validators.extend(Draft202012Validator, {...})`,
         # and make_dataclass (its class names 'types' on 3.11): made anew by
