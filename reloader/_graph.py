@@ -855,16 +855,21 @@ class _ImportIndex:
 def with_parents(
     edges: Mapping[str, Iterable[str]], loaded: Container[str]
 ) -> Dict[str, Set[str]]:
-    """`edges` plus an edge from each module to its parent package.
+    """`edges` plus an edge from each module to each of its parent packages.
 
     The import system loads a parent before its submodules, and a new parent
-    module holds none of the old submodules: they depend on it.
+    module holds none of the old submodules: they depend on it. On every
+    package up: one left loaded between them (bleach's `_vendor`) spares
+    the import of the top one, but `__import__("top._vendor.lib.util")`
+    (a `from . import util` there) still imports and returns `top`.
     """
     result = {name: set(targets) for name, targets in edges.items()}
     for name, targets in result.items():
         parent = name.rpartition(".")[0]
-        if parent in loaded:
-            targets.add(parent)
+        while parent:
+            if parent in loaded:
+                targets.add(parent)
+            parent = parent.rpartition(".")[0]
     return result
 
 

@@ -76,6 +76,31 @@ class ParentPackageTest(PackageCase):
         self.assertEqual(self.mod("{pkg}.mig").run(), (20, 20))
 
 
+    def test_a_package_left_loaded_between_does_not_reorder_its_ancestors(self) -> None:
+        # bleach's vendored html5lib: `top._vendor` stays loaded, so importing
+        # `top._vendor.lib` first spares `top`; but its `from . import util`
+        # calls __import__("top._vendor.lib.util"), which imports and returns
+        # `top`, whose code then needs the half-run vendored package.
+        self.files({
+            "{pkg}/__init__.py": "from {pkg}.linkifier import linkify\n",
+            "{pkg}/linkifier.py": "from {pkg} import shim\nfrom {pkg}.shim import Parser\n"
+                                  "def linkify(text):\n    return shim.Parser().parse(text)\n",
+            "{pkg}/shim.py": "from {pkg}._vendor.lib import Parser\n",
+            "{pkg}/_vendor/__init__.py": "",
+            "{pkg}/_vendor/lib/__init__.py": "from .parser import Parser\n",
+            "{pkg}/_vendor/lib/parser.py": "from . import util\nfrom .util import up\n"
+                                           "class Parser:\n    def parse(self, text):\n"
+                                           "        return up(text)\n",
+            "{pkg}/_vendor/lib/util.py": "def up(text):\n    return text.upper()\n",
+        })
+        package = self.load("{pkg}")
+        self.write("{pkg}/_vendor/lib/util.py", "def up(text):\n    return text.upper() + '!'\n")
+        report = reloader.reload(self.pkg + "._vendor.lib.util")
+        self.assertTrue(report.ok, report.format())
+        self.assertIn(self.pkg, report.reloaded)
+        self.assertNotIn(self.pkg + "._vendor", report.reloaded)
+        self.assertEqual((package.linkify("a"), self.mod("{pkg}").linkify("b")), ("A!", "B!"))
+
 class MainTest(PackageCase):
     def test_modules_importing_main_are_not_dependents(self) -> None:
         # IPython's completer imports __main__, which holds the user's objects.
