@@ -33,6 +33,7 @@ from ._body import (
 from ._canonical import Canon
 from ._containers import CONTAINERS, attributes_of
 from ._enums import update_enum
+from ._generations import weakly_called
 from ._held import only_held_by, unheld
 from ._instances import reclass
 from ._journal import MISSING, Journal, restore_class_dict
@@ -46,7 +47,7 @@ from ._pairing import (
     same_values,
     wrapped,
 )
-from ._safety import refusal, tied
+from ._safety import Refused, refusal, tied
 
 _OWN_ENUM = OWN | ENUM_OWN
 # Sets of types, not tuples: `kind in` them runs for most class attributes.
@@ -62,10 +63,6 @@ class TwoHierarchies(TypeError):
     """A class cannot be patched while a base class of it was: the reload must fail."""
 
     refusal = True  # a reason to refuse the user's code, not reloader failing (see blame)
-
-
-class _Refused(Exception):
-    """The class cannot be patched; the message says why."""
 
 
 class ClassPatcher:
@@ -84,6 +81,8 @@ class ClassPatcher:
         #: canonicalised once the module's classes are done.
         self.containers: List[Tuple[Any, str]] = []
         self.functions: List[types.FunctionType] = []
+        #: Old methods only weak references call, kept alive once the reload succeeds.
+        self.weakly: List[types.FunctionType] = []
         #: class, key, value, ...: other attributes set, canonicalised at that time too.
         self.attributes: List[Any] = []
         #: old class, new class, old, new...: whose body keys are remembered after success.
@@ -146,7 +145,7 @@ class ClassPatcher:
                 del self.pairer.pairs[marks[2]:]
                 del self.containers[marks[3]:]
                 del self.bodies[marks[4]:]
-                why = str(error) if isinstance(error, _Refused) else "it could not be patched " \
+                why = str(error) if isinstance(error, Refused) else "it could not be patched " \
                     "({}: {}){}".format(type(error).__name__, error, self.unbased.get(id(new), ""))
                 why += "".join("; " + failure for failure in failures)
             else:
@@ -221,6 +220,8 @@ class ClassPatcher:
                         self.pairer.keep(current, value)  # most methods of a reload
                     else:  # dropped, a wrapper needs only what it holds paired
                         self.pairer.pair(current, value, not only_held_by(current, 2))
+                    if weakly_called(current):  # a signal's WeakMethod: alive, as its class
+                        self.weakly.append(current)
                 type.__setattr__(old, key, value)
                 continue
             if key in own:
@@ -228,7 +229,7 @@ class ClassPatcher:
             if key in owned and kind not in _LAYOUT:  # the old entry stays, new code
                 why = unsettable(key, current, value)
                 if why is not None:
-                    raise _Refused(why)
+                    raise Refused(why)
                 self.pairer.pair(current, value)
                 continue
             if kind in _WRAPPERS:  # a property or classmethod: never canonical, no module's
@@ -263,7 +264,7 @@ class ClassPatcher:
             elif kind is types.MethodType and value.__self__ is new:  # enum.Flag's _iter_member_
                 value = types.MethodType(value.__func__, old)
             elif kind not in PLAIN and not issubclass(kind, type) and tied(value, new):
-                raise _Refused(
+                raise Refused(
                     "its new version holds {!r}, state tied to the new class (built by its "
                     "body, or by code run at import) that the old class cannot share".format(key)
                 )

@@ -9,16 +9,20 @@ their globals from are found through them, to mirror the newest namespace.
 For classes, it remembers which keys their body made, so that attributes
 set on a class at run time are told apart from ones an edit removed.
 
-It holds nothing alive: only weak references, kept by the current state
-(`_state.current()`: `versions`, `held_functions`, `body_keys`). When garbage
-makes a reload find far more functions held than usual, it collects it.
+It holds nothing alive, with one exception: only weak references, kept by
+the current state (`_state.current()`: `versions`, `held_functions`,
+`body_keys`); but an old function that only a weak reference of the program
+calls (a signal's `WeakMethod` of a method) would die with its place in the
+class, where a plain re-import keeps it: it is kept (`weakly_held`) while
+such a reference is. When garbage makes a reload find far more functions
+held than usual, it collects it.
 """
 
 import gc
 import sys
 import types
 import weakref
-from typing import Any, Dict, List, Optional, Set, Tuple
+from typing import Any, Dict, List, Optional, Sequence, Set, Tuple
 
 from . import _state
 
@@ -36,10 +40,25 @@ def older_versions(function: types.FunctionType) -> List[types.FunctionType]:
     return found
 
 
-def remember(pairs: List[Any], namespaces: Set[int]) -> List[types.FunctionType]:
+def weakly_called(function: Any) -> bool:
+    """Whether a weak reference of the program (one with a callback, as a `WeakMethod`
+    or a signal's receiver has; not this module's) may still call `function`."""
+    if not weakref.getweakrefcount(function):
+        return False  # told in C: most functions have none
+    for ref in weakref.getweakrefs(function):
+        callback = ref.__callback__
+        if callback is not None and getattr(callback, "__qualname__", None) != _FORGET:
+            return True
+    return False
+
+
+def remember(pairs: List[Any], namespaces: Set[int],
+             weakly: Sequence[types.FunctionType] = ()) -> List[types.FunctionType]:
     """Remember the old functions of `pairs` (old, new, old, new...) still held.
 
-    Returns the held ones. Each becomes an earlier version of its new
+    `weakly`: old methods that only weak references of the program may call,
+    kept alive while those are (a module's functions go with it, as on a
+    plain re-import). Returns the held ones. Each becomes an earlier version of its new
     function, with its own earlier versions. Those whose globals are one of
     the old module `namespaces` (ids) lead to it at the next reload; one
     made by `exec()` in a copy of them (a decorator library's wrapper, with
@@ -47,6 +66,10 @@ def remember(pairs: List[Any], namespaces: Set[int]) -> List[types.FunctionType]
     """
     state = _state.current()
     versions, held_functions = state.versions, state.held_functions
+    kept = state.weakly_held
+    kept[:] = [function for function in kept if weakly_called(function)]
+    known = set(map(id, kept))
+    kept.extend(function for function in weakly if id(function) not in known)
     held: List[types.FunctionType] = []
     old: Any = None
     # What an object held by one local variable alone shows: 2 on most
@@ -78,6 +101,9 @@ def remember(pairs: List[Any], namespaces: Set[int]) -> List[types.FunctionType]
     del old
     state.held_found += len(held)
     return held
+
+
+_FORGET = "_forget_older.<locals>.forget"
 
 
 def _forget_older(versions: Dict[int, Tuple[Any, List[Any]]], key: int) -> Any:

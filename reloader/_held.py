@@ -16,6 +16,7 @@ from typing import Any, Dict, List, Set, Tuple
 
 from . import _state
 from ._body import DESCRIPTORS
+from ._generations import weakly_called
 from ._pairing import CALLABLES, PLAIN, cell_value, functions_of
 
 
@@ -35,7 +36,7 @@ def _calibrated() -> Tuple[int, int]:
 _CALLED, _LOCAL = _calibrated()
 
 
-def unheld(thing: Any, holders: int) -> bool:
+def unheld(thing: Any, holders: int, weakly: bool = True) -> bool:
     """Whether nothing but `holders` references and the caller's variable hold `thing`.
 
     `thing` is a function, or a classmethod, staticmethod or property of
@@ -44,15 +45,19 @@ def unheld(thing: Any, holders: int) -> bool:
     of code objects, which touches much memory long unused). What its
     functions hold that pairing would follow (closure cells, a
     `__wrapped__`: a decorator's inner function) must be held by them alone,
-    and none may stand for earlier versions still held. Call it with a
-    variable of the caller, never an expression: the count assumes one.
+    and none may stand for earlier versions still held. With `weakly` (in a
+    class), a function a weak reference may call (a signal's `WeakMethod`)
+    is held: a plain re-import keeps the old class, and it, alive (see
+    `_generations.remember`); a module's function such a reference alone
+    holds goes with the module, as then. Call it with a variable of the
+    caller, never an expression: the count assumes one.
     """
     if sys.getrefcount(thing) > holders + _CALLED:  # as only_held_by, inline
         return False
     versions = _state.current().versions
     kind = type(thing)
     if kind is types.FunctionType:
-        return id(thing) not in versions and (
+        return id(thing) not in versions and not (weakly and weakly_called(thing)) and (
             (thing.__closure__ is None and not thing.__dict__) or _holds_alone(thing, 0)
         )
     if kind is classmethod or kind is staticmethod:
@@ -119,11 +124,12 @@ def _holds_alone(function: types.FunctionType, depth: int) -> bool:
 
 
 def only_held_by(thing: Any, holders: int) -> bool:
-    """Whether nothing but `holders` references and the caller's variable hold `thing`.
+    """Whether nothing but `holders` references and the caller's variable hold `thing`,
+    nor a weak reference that may call it.
 
     Call it with a variable of the caller, as `unheld`.
     """
-    return sys.getrefcount(thing) <= holders + _CALLED
+    return sys.getrefcount(thing) <= holders + _CALLED and not weakly_called(thing)
 
 
 def class_parts(cls: type) -> int:

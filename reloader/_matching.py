@@ -16,6 +16,7 @@ It must not look past the two namespaces and what their objects hold directly.
 import enum
 import gc
 import types
+import weakref
 from typing import Any, Dict, List, Set, Tuple
 
 from . import _class_pairs, _instances
@@ -77,7 +78,7 @@ def match(update: Any, old_dict: Dict[str, Any], new_dict: Dict[str, Any]) -> No
                 and old.__module__ == new.__module__
             ):
                 used.add(id(new))
-                if not unheld(old, 1):  # held by more than the old module
+                if not unheld(old, 1, weakly=False):  # held by more than the old module
                     update.replaced[id(old)] = (old, new, "")  # rebound in namespaces like __main__
                     update.pairer.pair(old, new)
                 else:  # dropped with the old namespace
@@ -215,7 +216,8 @@ def _match_instances(
         if one_class or _one_local_class(kind, type(new)):  # a factory's (`make_sentinel()`)
             old_layout, new_layout = layout_state(old), layout_state(new)
             state = plain_state(old, old_layout)
-            if state is not None and state == plain_state(new, new_layout):
+            if state is not None and state == plain_state(new, new_layout) \
+                    and not weakref.getweakrefcount(new):  # none registered it weakly
                 update.canon.map(new, old)
                 continue
         if one_class:

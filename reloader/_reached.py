@@ -162,8 +162,9 @@ def _library_objects(canon: Canon, modules: Iterable[types.ModuleType],
                      classes: List[type]) -> None:
     """What the objects of other modules' classes that a new module holds keep, a few
     attributes down: a converter's registry keyed by the classes registered at import
-    (cattrs' `Converter`); also those met in the new code's containers. Each object once; their classes go to `classes` (ruamel's
-    constructors keep what `register_class` added in their class dictionary)."""
+    (cattrs' `Converter`); also those met in the new code's containers. Each object
+    once; their classes go to `classes` (ruamel's constructors keep what
+    `register_class` added in their class dictionary)."""
     seen: Set[int] = set()
     canon.home = None
     for module in modules:

@@ -28,6 +28,10 @@ _SAFE = (type, abc.ABCMeta, enum.EnumMeta)
 _TYPE_SIZE: int = type.__basicsize__  # type: ignore[assignment]
 
 
+class Refused(Exception):
+    """The class cannot be patched; the message says why."""
+
+
 def refusal(old: type, new: type, canon: Canon, split: Set[int]) -> Optional[str]:
     """Why `old` cannot be patched from `new`, or None when it can be tried.
 

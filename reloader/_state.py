@@ -100,6 +100,8 @@ class State:
         #: earlier versions still held). Keyed by id: `id(f) in versions` is the
         #: cheap test, made for every function a reload pairs, that `f` may have some.
         self.versions: Dict[int, Tuple[Any, List[Any]]] = {}
+        #: Old methods only a weak reference of the program calls, kept alive while it is.
+        self.weakly_held: List[Any] = []
         #: Module name -> old functions of that module still held, for their globals.
         self.held_functions: "Dict[str, weakref.WeakSet[types.FunctionType]]" = {}  # noqa: UP037
         self.held_found = 0  # old functions the running reload found held

@@ -201,7 +201,7 @@ class Updater:
         _generations.remember_bodies(self.classes.bodies)
         self.classes.bodies = []
         pairs, self.pairer.pairs = self.pairer.pairs, []
-        for function in _generations.remember(pairs, mirrored):
+        for function in _generations.remember(pairs, mirrored, self.classes.weakly):
             tracked.append((qualname(function), weakref.ref(function)))
         del pairs
         self._forget()

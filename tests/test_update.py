@@ -359,6 +359,71 @@ class HeldByInstanceTest(UpdateCase):
         self.assertEqual((self.mod("{pkg}.tasks").add(1, 1), held(1, 1)), (102, 102))
 
 
+
+class WeakReceiversTest(UpdateCase):
+    """Signals that keep their receivers weakly (blinker, Django): `WeakMethod`s of methods."""
+
+    LIBRARY = """
+        import weakref
+        class Signal:
+            def __init__(self):
+                self.receivers = []
+            def connect(self, receiver):
+                make = weakref.WeakMethod if hasattr(receiver, "__self__") else weakref.ref
+                self.receivers.append(make(receiver, lambda ref: None))
+                return receiver
+            def send(self):
+                return [ref()() for ref in self.receivers if ref() is not None]
+        GLOBAL = Signal()
+        """
+
+    def test_a_method_a_held_signal_calls_weakly_stays_connected_on_the_new_code(self) -> None:
+        # blinker: `started.connect(LISTENER.on)`. The old `on` only the
+        # signal's WeakMethod held, and went with its place in the class; the
+        # new listener, stateless, was taken for the old one, and went too.
+        self.write("sig_{pkg}.py", self.LIBRARY)
+        self.write("{pkg}/__init__.py")
+        body = """
+            import sig_{pkg}
+            class Listener:
+                def on(self):
+                    return "listener{v}"
+            LISTENER = Listener()
+            SIGNAL = sig_{pkg}.Signal()
+            SIGNAL.connect(LISTENER.on)
+            """
+        self.write("{pkg}/user.py", body.replace("{v}", ""))
+        module = self.load("{pkg}.user")
+        signal, listener = module.SIGNAL, module.LISTENER
+        for version in ("", "", "!"):
+            self.write("{pkg}/user.py", body.replace("{v}", version))
+            report = reloader.reload(self.pkg)
+            self.assertEqual(report.not_updated, {})
+            self.assertEqual(signal.send(), ["listener" + version])
+            self.assertEqual(self.mod("{pkg}.user").SIGNAL.send(), ["listener" + version])
+        self.assertEqual(listener.on(), "listener!")
+
+    def test_a_module_function_a_shared_signal_calls_weakly_is_not_called_twice(self) -> None:
+        # blinker's `signal("name")`, Django's signals: a registry not
+        # reloaded. The old function goes with the old module, as after a
+        # plain re-import: the new one alone answers.
+        self.write("sig_{pkg}.py", self.LIBRARY)
+        self.write("{pkg}/__init__.py")
+        body = """
+            import sig_{pkg}
+            @sig_{pkg}.GLOBAL.connect
+            def handler():
+                return "handler{v}"
+            """
+        self.write("{pkg}/user.py", body.replace("{v}", ""))
+        self.load("{pkg}.user")
+        glob = self.mod("sig_{pkg}").GLOBAL
+        for version in ("", "!"):
+            self.write("{pkg}/user.py", body.replace("{v}", version))
+            reloader.reload(self.pkg)
+            gc.collect()
+            self.assertEqual(glob.send(), ["handler" + version])
+
 class ExecMadeTest(UpdateCase):
     def test_a_wrapper_exec_made_in_a_copy_of_the_module_globals_keeps_its_names(self) -> None:
         # As pony's bundled `decorator` (and decorator before 5): the wrapper is

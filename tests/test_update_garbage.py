@@ -48,8 +48,8 @@ class GarbageHoldersTest(PackageCase):
         self.found: List[int] = []
         real = _generations.remember
 
-        def counting(pairs: List[Any], namespaces: Set[int]) -> List[Any]:
-            held = real(pairs, namespaces)
+        def counting(pairs: List[Any], namespaces: Set[int], weakly: Any = ()) -> List[Any]:
+            held = real(pairs, namespaces, weakly)
             self.found.append(len(held))
             return held
 

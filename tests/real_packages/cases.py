@@ -1910,3 +1910,69 @@ def use(h):
 def edited(h):
     return [h["add"].apply((1, 1)).get() == 102, sys.modules[__name__].smoke()[0] == 103]
 """, [("return x + y", "return x + y + 100")])
+
+# Receivers kept weakly (`WeakMethod`s of a module-level listener's methods), a
+# namespace's signals made anew, a global signal registry not reloaded.
+case("blinker", "blinker", "blinker", "blinker.base:Signal.send", """
+import sys
+
+import blinker
+from blinker import Namespace, signal
+
+ns = Namespace()
+started = ns.signal("started")
+named = signal("probe-named")
+
+
+class Listener:
+    def __init__(self):
+        self.got = []
+
+    def on(self, sender, **kw):
+        self.got.append((sender, sorted(kw)))
+        return "listener"
+
+
+LISTENER = Listener()
+
+
+@started.connect
+def on_started(sender, **kw):
+    return "fn:" + str(sender)
+
+
+started.connect(LISTENER.on)
+
+
+@named.connect_via("special", weak=True)  # strongly, any re-import connects it twice
+def on_special(sender):
+    return "special"
+
+
+def smoke():
+    r = started.send("s1", a=1)
+    r2 = named.send("special")
+    r3 = named.send("other")
+    with started.connected_to(lambda s: "tmp"):
+        n = len(started.send("s2"))
+    return [[v for _, v in r], [v for _, v in r2], r3, n, started.receivers_for("x") is not None,
+            bool(started.receivers), signal("probe-named") is named]
+
+
+def hold():
+    return {"signal": started, "named": named, "send": started.send, "listener": LISTENER,
+            "fn": on_started, "cls": blinker.Signal}
+
+
+def use(h):
+    m = sys.modules[__name__]
+    # `named` comes from blinker's namespace, made anew (empty) when blinker is
+    # reloaded, as by a plain re-import: the current module's is asked.
+    return [[v for _, v in h["send"]("h")], [v for _, v in m.named.send("special")],
+            isinstance(h["signal"], sys.modules["blinker"].Signal), h["signal"].name == m.started.name,
+            h["fn"]("q"), len(h["cls"]().send("z"))]
+
+
+def edited(h):
+    return ["fn2:h" in [v for _, v in h["send"]("h")], "fn2:h" in [v for _, v in sys.modules[__name__].started.send("h")]]
+""", [('return "fn:" + str(sender)', 'return "fn2:" + str(sender)')])
