@@ -59,6 +59,9 @@ def refusal(old: type, new: type, canon: Canon, split: Set[int]) -> Optional[str
         or old_dict.get("__slots__") != new_dict.get("__slots__")
     ):
         return "its instance layout changed (__slots__ or a built-in base)"
+    why = _fields_refusal(old_dict, new_dict)
+    if why is not None:
+        return why
     if split:
         for base in new.__bases__:
             if id(base) in split:
@@ -73,6 +76,24 @@ def refusal(old: type, new: type, canon: Canon, split: Set[int]) -> Optional[str
     if meta.__basicsize__ > _TYPE_SIZE:  # msgspec's StructMeta: fields, encoders
         return "its metaclass {} keeps what it built from the class body in the class " \
             "object itself, where the old class cannot take the new".format(qualname(meta))
+    return None
+
+
+def _fields_refusal(old_dict: Any, new_dict: Any) -> Optional[str]:
+    """Why instances made before the reload could not run the new body's generated code:
+    a named tuple's fields changed (its instances are tuples of the old length), or a
+    dataclass gained a field with no default on the class (`default_factory`, or
+    none), which the new `__repr__` and `__eq__` read; None otherwise."""
+    before, after = old_dict.get("_fields"), new_dict.get("_fields")
+    if type(before) is tuple and type(after) is tuple and before != after:
+        return "its named tuple fields changed from ({}) to ({}), which instances made " \
+            "before the reload cannot take".format(", ".join(before), ", ".join(after))
+    before, after = old_dict.get("__dataclass_fields__"), new_dict.get("__dataclass_fields__")
+    if type(before) is dict and type(after) is dict:
+        added = [key for key in after if key not in before and key not in new_dict]
+        if added:
+            return "its new dataclass fields ({}) have no default on the class that " \
+                "instances made before the reload could read".format(", ".join(added))
     return None
 
 

@@ -670,6 +670,40 @@ class ClassTest(UpdateCase):
             "instances made before the reload keep the old fields",
         )
 
+    def test_new_fields_old_instances_could_not_read_leave_the_class_whole(self) -> None:
+        # A dataclass field with a default_factory (no class attribute) or a
+        # named tuple's new field: the new __repr__ and __eq__ read it, which
+        # instances made before the reload lack. The old class stays whole.
+        self.write("{pkg}/__init__.py")
+        body = (
+            "import dataclasses\n"
+            "import typing\n"
+            "@dataclasses.dataclass\n"
+            "class Item:\n"
+            "    name: str = ''\n"
+            "{item}"
+            "class Pair(typing.NamedTuple):\n"
+            "    x: int = 0\n"
+            "{pair}"
+        )
+        self.write("{pkg}/a.py", body.format(item="", pair=""))
+        a = self.load("{pkg}.a")
+        item, pair = a.Item("a"), a.Pair(1)
+        self.write("{pkg}/a.py", body.format(
+            item="    tags: list = dataclasses.field(default_factory=list)\n",
+            pair="    y: int = 0\n"))
+        report = self.reload()
+        self.assertEqual(
+            report.not_updated["{}.a.Item".format(self.pkg)],
+            "its new dataclass fields (tags) have no default on the class that instances made "
+            "before the reload could read; the new class is a different object and old "
+            "instances keep the old code")
+        self.assertIn("its named tuple fields changed from (x) to (x, y)",
+                      report.not_updated["{}.a.Pair".format(self.pkg)])
+        self.assertEqual((repr(item), repr(pair)), ("Item(name='a')", "Pair(x=1)"))
+        new = self.mod("{pkg}.a")
+        self.assertEqual((new.Item("b").tags, new.Pair(2).y), ([], 0))
+
     def test_slots_same_layout_and_changed_layout(self) -> None:
         self.write("{pkg}/__init__.py")
         self.write(
