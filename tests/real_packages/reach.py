@@ -114,11 +114,11 @@ def read_sources(names: List[str]) -> Sources:
     for name in names:
         path = getattr(sys.modules.get(name), "__file__", None) or ""
         if path.endswith(".py"):
-            with open(path, "rb") as handle:
-                source = handle.read()
-            try:
+            try:  # a module its package made under another file's name has none
+                with open(path, "rb") as handle:
+                    source = handle.read()
                 tree = ast.parse(source)
-            except (SyntaxError, ValueError):
+            except (OSError, SyntaxError, ValueError):
                 continue
             starts = [0]
             for line in source.splitlines(True):
