@@ -56,19 +56,16 @@ class Canon:
     def __init__(self, journal: Journal, notes: Dict[str, str]) -> None:
         self.journal = journal
         self.notes = notes
-        #: id(new object) -> new object, and -> the old object that stands for it
-        #: (two dictionaries, no tuple per entry: see Journal).
+        #: id(new object) -> new object, and -> the old one standing for it (no tuples).
         self.new: Dict[int, Any] = {}
         self.old: Dict[int, Any] = {}
         #: The namespace of the module being updated; ids of those of every new module.
         self.home: Optional[Dict[str, Any]] = None
         self.fresh: Set[int] = set()
-        #: The containers looked into, where, from which namespace, how many objects
-        #: were mapped then, and how deep: code that ran later may have put new ones
-        #: there (`_reached`).
+        #: Containers looked into, where, from which namespace, how many objects were
+        #: mapped then, how deep: code run later may have put new ones there (`_reached`).
         self.looked: List[Tuple[Any, str, Optional[Dict[str, Any]], int, int]] = []
-        #: Objects of other modules' classes met in the new code's containers, and where:
-        #: looked into once all are mapped (`_reached`), as those module names hold.
+        #: Objects of other modules' classes in the new code's containers: `_reached`'s.
         self.met: List[Tuple[Any, str]] = []
 
     def map(self, new: Any, old: Any) -> None:
@@ -90,7 +87,10 @@ class Canon:
 
     def namespace(self, name: str, namespace: Dict[str, Any], patched: Any) -> None:
         """Point a new module's names, and what they hold, at the canonical objects."""
-        if not self.new:
+        if not self.new:  # nothing yet: its registries, for a later module's classes
+            for key, value in namespace.items():
+                if key[:2] != "__" and issubclass(type(value), CONTAINERS):
+                    self.looked.append((value, "{}.{}".format(name, key), namespace, 0, 0))
             return
         new = self.new
         for key, value in list(namespace.items()):

@@ -1678,3 +1678,34 @@ class RegisteredTest(UpdateCase):
 
     def test_a_registry_in_a_module_not_reloaded(self) -> None:
         self.check(self.pkg + ".plugin")
+
+    def test_a_registry_whose_module_defines_no_class(self) -> None:
+        # zope.event's classhandler: `registry = {}` keyed by event classes,
+        # filled by a module run after it. Nothing was mapped when the
+        # registry's module finished, so it was never looked at again.
+        self.write("{pkg}/__init__.py", """
+            registry = {}
+            plugins = []
+            def handler(event_class, function):
+                registry.setdefault(event_class, []).append(function)
+                plugins.append(event_class)
+            def dispatch(event):
+                return [f(event) for c in type(event).__mro__ for f in registry.get(c, ())]
+            """)
+        self.write("{pkg}_app.py", """
+            import {pkg}
+            class Saved:
+                pass
+            def on_saved(event):
+                return "saved"
+            {pkg}.handler(Saved, on_saved)
+            """)
+        app = self.load("{pkg}_app")
+        Saved = app.Saved
+        report = self.reload()
+        self.assertEqual(report.not_updated, {})
+        package = self.mod("{pkg}")
+        self.assertIs(self.mod("{pkg}_app").Saved, Saved)
+        self.assertEqual(list(package.registry), [Saved])
+        self.assertEqual(package.plugins, [Saved])
+        self.assertEqual(package.dispatch(Saved()), ["saved"])
