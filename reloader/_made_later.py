@@ -9,8 +9,11 @@ or arguments; not only its line numbers), one search of the heap finds the
 functions still running that nested code, and each takes the new code,
 keeping its cells (what the call captured) and defaults. One whose free
 variables changed, or whose defaults would fall on other arguments, keeps
-the old code and is reported. A reload whose nested code did not change
-searches nothing.
+the old code and is reported. Nested code is paired by name; among several
+of one name (lambdas, a decorator's sync and async `wrapper`), those doing
+the same first, then the one changed: several changed cannot be told apart,
+and what they made keeps the old code, reported. A reload whose nested code
+did not change searches nothing.
 
 It must not look at anything but code objects and the functions that run them.
 """
@@ -26,7 +29,7 @@ from ._journal import Journal
 _NEW_LOCALS = 0x2  # inspect.CO_NEWLOCALS: a function's code, not a class body's
 _ARGUMENT_FLAGS = 0x4 | 0x8  # *args, **kwargs
 
-_Found = Dict[int, Tuple[types.CodeType, types.CodeType, str]]
+_Found = Dict[int, Tuple[types.CodeType, Any, str]]
 
 
 class Factories:
@@ -63,7 +66,7 @@ class Factories:
                 versions = [old]
                 if entry is not None and entry[0]() is old:
                     versions += [v for v in map(_call, entry[1]) if v is not None]
-                if _behaviour(old) == _behaviour(new):
+                if new is not None and _behaviour(old) == _behaviour(new):
                     earlier[id(new)] = (weakref.ref(new), list(map(weakref.ref, versions)))
                 else:
                     changed.update((id(version), (version, new, name)) for version in versions)
@@ -86,7 +89,7 @@ class Factories:
             entry = changed.get(id(thing.__code__))
             if entry is None or thing.__code__ is not entry[0]:
                 continue
-            why = _refusal(thing, entry[1])
+            why = _AMBIGUOUS if entry[1] is None else _refusal(thing, entry[1])
             if why is None:
                 journal.set(thing, "__code__", entry[1])
             else:
@@ -98,16 +101,20 @@ class Factories:
                 "s" if len(reasons) == 1 else "", "; ".join(sorted(set(reasons))))
 
 
+_AMBIGUOUS = "several nested definitions of its name changed, which cannot be told apart"
+
+
 def _call(reference: Any) -> Any:
     return reference()
 
 
 def _nested_pairs(
     old: types.CodeType, new: types.CodeType, name: str
-) -> Iterator[Tuple[types.CodeType, types.CodeType, str]]:
+) -> Iterator[Tuple[types.CodeType, Any, str]]:
     """The nested code objects of `old` and `new` that are one definition, paired by
-    name and then by position among those of one name, at every depth; `name`
-    is `old`'s qualified name."""
+    name and then as `_one_to_one` tells among those of one name, at every depth
+    (None for the new one: which it is cannot be told); `name` is `old`'s
+    qualified name."""
     olds = [c for c in old.co_consts if type(c) is types.CodeType]
     if not olds:
         return
@@ -122,10 +129,33 @@ def _nested_pairs(
     for key, same_name in by_name.items():
         if len(news.get(key, ())) != len(same_name):
             continue  # added or removed: which is which is not sure
-        for old_code, new_code in zip(same_name, news[key]):
+        for old_code, new_code in _one_to_one(same_name, news[key]):
             if old_code is not new_code:
                 yield old_code, new_code, inside + key
-                yield from _nested_pairs(old_code, new_code, inside + key)
+                if new_code is not None:
+                    yield from _nested_pairs(old_code, new_code, inside + key)
+
+
+def _one_to_one(olds: List[types.CodeType], news: List[types.CodeType]
+                ) -> List[Tuple[types.CodeType, Any]]:
+    """Old and new nested code objects of one name, as pairs. Several (lambdas, a
+    decorator's two `wrapper`s): those doing the same are paired first, then the one
+    changed, if one; several changed cannot be told apart (swapped lambdas would run
+    each other's bodies): those are paired with None."""
+    if len(olds) == 1:
+        return [(olds[0], news[0])]
+    left = list(news)
+    pairs: List[Tuple[types.CodeType, Any]] = []
+    changed = []
+    for old in olds:
+        same = next((new for new in left if _behaviour(new) == _behaviour(old)), None)
+        if same is None:
+            changed.append(old)
+        else:
+            left.remove(same)
+            pairs.append((old, same))
+    pairs.extend(zip(changed, left) if len(changed) == 1 else ((c, None) for c in changed))
+    return pairs
 
 
 def _behaviour(code: types.CodeType) -> Tuple[Any, ...]:

@@ -226,6 +226,51 @@ class FunctionTest(UpdateCase):
         )
 
 
+    def test_closures_of_nested_definitions_sharing_a_name_are_never_swapped(self) -> None:
+        # prettytable's two lambdas in __init__, a decorator's sync and async
+        # `wrapper`: reordered, each closure keeps its own body; one of them
+        # edited, its closures take the edit; two edited cannot be told apart.
+        self.write("{pkg}/__init__.py")
+        body = """
+            import inspect
+            def logged(fn):
+                {first}
+                return wrapper
+            def factory(n):
+                {lambdas}
+                return inc, dbl
+            """
+        sync = "def wrapper(*args):\n                        return ('sync', fn(*args))"
+        coroutine = ("async def wrapper(*args):\n"
+                     "                        return ('async', await fn(*args))")
+        branches = ("if inspect.iscoroutinefunction(fn):\n                    {}\n"
+                    "                else:\n                    {}")
+        inc, dbl = "inc = lambda x: x + n", "dbl = lambda x: x * n"
+        lines = "{}\n                {}"
+
+        def write(first: str, lambdas: str) -> None:
+            self.write("{pkg}/deco.py", body.replace("{first}", first).replace(
+                "{lambdas}", lambdas))
+
+        write(branches.format(coroutine, sync), lines.format(inc, dbl))
+        deco = self.load("{pkg}.deco")
+        wrapped, (held_inc, held_dbl) = deco.logged(abs), deco.factory(10)
+        write(branches.format(coroutine, sync).replace("if inspect", "if not inspect").replace(
+            coroutine, "@@").replace(sync, coroutine).replace("@@", sync), lines.format(dbl, inc))
+        report = self.reload()
+        self.assertEqual(report.not_updated, {})
+        self.assertEqual((wrapped(-2), held_inc(1), held_dbl(1)), (("sync", 2), 11, 10))
+        write(branches.format(coroutine, sync), lines.format(inc, dbl.replace("* n", "* n * 2")))
+        report = self.reload()
+        self.assertEqual(report.not_updated, {})
+        self.assertEqual((held_inc(1), held_dbl(1)), (11, 20))
+        write(branches.format(coroutine, sync), lines.format(
+            inc.replace("+ n", "+ n + 1"), dbl.replace("* n", "* n * 3")))
+        report = self.reload()
+        self.assertEqual((held_inc(1), held_dbl(1)), (11, 20))  # old code, and said so
+        self.assertIn("cannot be told apart",
+                      report.not_updated["{}.deco.factory.<locals>.<lambda>".format(self.pkg)])
+
 class HeldByInstanceTest(UpdateCase):
     def test_a_function_a_proxy_keeps_in_a_tuple_in_a_slot(self) -> None:
         # As celery's @app.task before the app is finalized: the module name
