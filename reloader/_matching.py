@@ -15,6 +15,7 @@ It must not look past the two namespaces and what their objects hold directly.
 
 import enum
 import gc
+import sys
 import types
 import weakref
 from typing import Any, Dict, List, Set, Tuple
@@ -114,10 +115,12 @@ def match(update: Any, old_dict: Dict[str, Any], new_dict: Dict[str, Any]) -> No
             elif issubclass(new_kind, type):
                 made = _class_pairs.made_from_here(old, new, old_dict, new_dict)
                 classes.extend(made)
-                if not made and new.__module__ not in update.old_modules:
-                    # Made anew by a factory of a module not reloaded (jsonschema's
-                    # `validators.extend`, `dataclasses.make_dataclass`): never
-                    # patched, whose code it is not; said so.
+                bound = getattr(sys.modules.get(new.__module__), "__dict__", {}).get(
+                    new.__qualname__)
+                if not made and bound is not new and bound is not old:
+                    # Made anew by another module's function (jsonschema's
+                    # `validators.extend`, `dataclasses.make_dataclass`), not bound
+                    # in the module it names: never patched; said so.
                     update.replaced[id(old)] = (old, new, "")
                     update.not_updated["{}.{}".format(name, key)] = (
                         "a class a function made as this module ran (its module is {!r}), "

@@ -512,6 +512,9 @@ class ClassesTest(UpdateCase):
         self.assertTrue(held.valid(2))  # left whole, on its old code
         self.assertIsNot(self.mod("{pkg}").Even, type(held))
         self.assertEqual((self.mod("{pkg}").Point(2).x, point.x), (2, 1))
+        report = reloader.reload("lib_" + self.pkg)  # the function's module too: the same
+        self.assertIn(self.pkg, report.reloaded)
+        self.assertIn(self.pkg + ".Even", report.not_updated)
 
     def test_dict_keys_and_set_members_that_are_enum_members(self) -> None:
         # As pytest's scopes: a dict keyed by members, built at import.

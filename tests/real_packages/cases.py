@@ -1976,3 +1976,257 @@ def use(h):
 def edited(h):
     return ["fn2:h" in [v for _, v in h["send"]("h")], "fn2:h" in [v for _, v in sys.modules[__name__].started.send("h")]]
 """, [('return "fn:" + str(sender)', 'return "fn2:" + str(sender)')])
+
+
+# Classes registered in a defaultdict a registry instance holds (bs4's builder registry).
+case("bs4", "beautifulsoup4", "bs4", "bs4.element:PageElement.get_text", '''
+import sys
+
+from bs4 import BeautifulSoup, Tag, NavigableString
+
+
+class Doc:
+    def __init__(self, text):
+        self.soup = BeautifulSoup(text, "html.parser")
+
+    def titles(self):
+        return [h.get_text() for h in self.soup.find_all("h1")]
+
+
+def smoke():
+    soup = BeautifulSoup("<html><h1>A</h1><p class='x'>b <i>c</i></p></html>", "html.parser")
+    return [soup.h1.get_text(), soup.find("p", class_="x").get_text(), Doc("<h1>z</h1>").titles(),
+            [t.name for t in soup.select("p i")], isinstance(soup.p, Tag), str(soup.i)]
+
+
+def hold():
+    d = Doc("<h1>q</h1><h1>r</h1>")
+    return {"d": d, "bound": d.titles, "cls": Doc, "tag": d.soup.h1, "soup": d.soup}
+
+
+def use(h):
+    m = sys.modules[__name__]
+    return [h["bound"](), h["cls"]("<h1>s</h1>").titles(), h["tag"].get_text(),
+            isinstance(h["d"], m.Doc), isinstance(h["tag"], sys.modules["bs4"].Tag),
+            h["soup"].find("h1").string, isinstance(h["tag"].string, sys.modules["bs4"].NavigableString)]
+
+
+def edited(h):
+    m = sys.modules[__name__]
+    return [h["bound"]() == ["Q", "R"], m.Doc("<h1>s</h1>").titles() == ["S"]]
+''', [("return [h.get_text() for", "return [h.get_text().upper() for")])
+
+
+# A vendored package under a subpackage left loaded (bleach._vendor.html5lib).
+case("bleach", "bleach", "bleach", "bleach.sanitizer:Cleaner.clean", '''
+import sys
+from functools import partial
+
+import bleach
+from bleach.linkifier import LinkifyFilter
+from bleach.sanitizer import Cleaner
+
+
+def set_target(attrs, new=False):
+    attrs[(None, "target")] = "_blank"
+    return attrs
+
+
+cleaner = Cleaner(tags={"a", "b"}, attributes={"a": ["href", "target"]},
+                  filters=[partial(LinkifyFilter, callbacks=[set_target])])
+
+
+class Safe:
+    def __init__(self, text):
+        self.text = text
+
+    def html(self):
+        return cleaner.clean(self.text)
+
+
+def smoke():
+    return [bleach.clean("<script>x</script><b>b</b>"), cleaner.clean("see http://a.com <i>i</i>"),
+            bleach.linkify("go to http://x.org"), Safe("<b>x</b><u>y</u>").html()]
+
+
+def hold():
+    s = Safe("<a href='h'>l</a>")
+    return {"s": s, "bound": s.html, "cleaner": cleaner, "clean": bleach.clean, "cls": Safe}
+
+
+def use(h):
+    m = sys.modules[__name__]
+    return [h["bound"](), h["cleaner"].clean("<b>q</b>"), h["clean"]("<i>z</i>"),
+            isinstance(h["s"], m.Safe), isinstance(h["cleaner"], sys.modules["bleach"].sanitizer.Cleaner)]
+
+
+def edited(h):
+    m = sys.modules[__name__]
+    return [h["bound"]().startswith("[") and h["s"].html().startswith("["), m.Safe("b").html() == "[b]"]
+''', [("return cleaner.clean(self.text)", 'return "[" + cleaner.clean(self.text) + "]"')])
+
+
+# Library field objects in a schema's `_declared_fields`, holding the user's enum.
+case("marshmallow_enum", "marshmallow-enum", "marshmallow_enum",
+     "marshmallow_enum:EnumField._serialize", """
+import enum
+import sys
+
+from marshmallow import Schema
+from marshmallow_enum import EnumField
+
+
+class Color(enum.Enum):
+    RED = 1
+    BLUE = 2
+
+    def describe(self):
+        return "color " + self.name
+
+
+class PaintSchema(Schema):
+    color = EnumField(Color)
+    by_value = EnumField(Color, by_value=True)
+
+
+def smoke():
+    schema = PaintSchema()
+    return [schema.dump({"color": Color.RED, "by_value": Color.BLUE}),
+            schema.load({"color": "BLUE", "by_value": 1}) == {"color": Color.BLUE,
+                                                               "by_value": Color.RED},
+            Color.RED.describe()]
+
+
+def hold():
+    schema = PaintSchema()
+    return {"schema": schema, "dump": schema.dump, "color": Color.BLUE, "field": EnumField,
+            "cls": PaintSchema}
+
+
+def use(h):
+    m = sys.modules[__name__]
+    return [h["dump"]({"color": h["color"], "by_value": m.Color.RED}),
+            h["schema"].load({"color": "RED"})["color"] is m.Color.RED,
+            h["color"] is m.Color.BLUE, h["color"].describe(),
+            isinstance(h["cls"]().fields["color"], h["field"]),
+            isinstance(h["schema"], m.PaintSchema)]
+
+
+def edited(h):
+    m = sys.modules[__name__]
+    return [h["color"].describe() == "colour BLUE", m.Color.RED.describe() == "colour RED"]
+""", [('"color " + self.name', '"colour " + self.name')])
+
+
+# Validator classes a library function makes as the user module runs (reported).
+case("jsonschema", "jsonschema", "jsonschema", "jsonschema._keywords:required", """
+import sys
+
+import jsonschema
+from jsonschema import Draft202012Validator, validators
+
+SCHEMA = {"type": "object", "required": ["name"],
+          "properties": {"name": {"type": "string"}, "age": {"type": "integer", "even": True}}}
+
+
+def even(validator, value, instance, schema):
+    if value and instance % 2:
+        yield jsonschema.ValidationError("%r is odd" % (instance,))
+
+
+Even = validators.extend(Draft202012Validator, {"even": even})
+
+
+def smoke():
+    validator = Even(SCHEMA)
+    errors = sorted(e.message for e in validator.iter_errors({"age": 3}))
+    try:
+        jsonschema.validate({"name": 1}, SCHEMA)
+    except jsonschema.ValidationError as error:
+        first = error.validator
+    return [errors, first, validator.is_valid({"name": "a", "age": 2})]
+
+
+def hold():
+    validator = Even(SCHEMA)
+    return {"validator": validator, "iter": validator.iter_errors, "cls": Even,
+            "validate": jsonschema.validate, "error": jsonschema.ValidationError}
+
+
+def use(h):
+    try:
+        h["validate"]({}, SCHEMA)
+    except sys.modules["jsonschema"].ValidationError as error:
+        caught = [error.validator, isinstance(error, h["error"])]
+    return [sorted(e.message for e in h["iter"]({"age": 5})), caught,
+            h["cls"](SCHEMA).is_valid({"name": "x"}),
+            isinstance(h["validator"], sys.modules[__name__].Even)]
+
+
+def edited(h):
+    m = sys.modules[__name__]
+    return [any("is uneven" in e.message for e in h["iter"]({"name": "a", "age": 5})),
+            any("is uneven" in e.message for e in m.Even(SCHEMA).iter_errors({"age": 5}))]
+""", [('"%r is odd"', '"%r is uneven"')])
+
+
+# A registry in a module that defines no class, filled by the user module's classes.
+case("zope_event", "zope.event", "zope", "zope.event:notify", """
+import sys
+
+import zope.event
+from zope.event import classhandler
+
+
+class Saved:
+    def __init__(self, name):
+        self.name = name
+
+
+LOG = []
+
+
+def on_any(event):
+    LOG.append("any " + type(event).__name__)
+
+
+zope.event.subscribers[:] = [s for s in zope.event.subscribers
+                             if getattr(s, "__module__", None) != __name__]
+zope.event.subscribers.append(on_any)
+
+
+def on_saved(event):
+    LOG.append("saved " + event.name)
+
+
+classhandler.handler(Saved, on_saved)
+
+
+def smoke():
+    del LOG[:]
+    zope.event.notify(Saved("a"))
+    zope.event.notify(object())
+    return sorted(LOG)
+
+
+def hold():
+    return {"notify": zope.event.notify, "cls": Saved, "event": Saved("held"), "log": LOG,
+            "handler": on_saved}
+
+
+def use(h):
+    m = sys.modules[__name__]
+    del m.LOG[:]
+    h["notify"](h["event"])
+    h["notify"](h["cls"]("x"))
+    h["handler"](h["event"])
+    return [sorted(m.LOG), isinstance(h["event"], m.Saved)]
+
+
+def edited(h):
+    m = sys.modules[__name__]
+    del m.LOG[:]
+    h["handler"](h["event"])
+    old = list(m.LOG)
+    return [old == ["stored held"], "stored a" in m.smoke()]
+""", [('"saved " + event.name', '"stored " + event.name')])
