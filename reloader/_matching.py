@@ -233,6 +233,10 @@ def _match_instances(
                     for one, two in zip(value, other):  # celery's proxy: `(fun,)` in a slot
                         if type(one) is types.FunctionType:
                             update.pairer.pair(one, two)
+                elif type(value) is dict and type(other) is dict:  # multipledispatch's `funcs`
+                    for one_key, one in list(value.items()):
+                        if type(one) is types.FunctionType:
+                            update.pairer.pair(one, other.get(one_key))
         # Held another way on each side, or by instances of two classes (a
         # proxy class left beside its new version): the one function of its name.
         definition = _definition(old, key, old_dict)
@@ -246,12 +250,9 @@ def _match_instances(
 
 def _definition(thing: Any, key: str, namespace: Dict[str, Any]) -> Any:
     """The one function the module of `namespace` defined as `key` that `thing`, bound to
-    `key` there, holds:
-    itself, in a tuple, or in the class dictionary of an object whose class names the
-    module (celery's evaluated task proxy keeps, in its own `__dict__` behind a
-    property, a task of a class `type()` made, holding `run = staticmethod(fun)`);
-    None if none, or several. Told from what the collector lists it holds: no code
-    of `thing` runs."""
+    `key` there, holds: itself, in a tuple, or in the class dictionary of an object of a
+    class naming the module (celery's task, behind its proxy's `__dict__` property); None
+    if none or several. Told from the referents the collector lists: none of its code runs."""
     found: Dict[int, Any] = {}
     module = namespace.get("__name__")
     for held in gc.get_referents(thing):

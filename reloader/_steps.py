@@ -11,6 +11,7 @@ to reload, and nothing here prints.
 """
 
 import functools
+import sys
 import time
 import types
 from typing import Any, Callable, Dict, FrozenSet, List, Mapping, Optional, Sequence, Tuple
@@ -165,6 +166,7 @@ class Attempt:
                 "{} was imported for the first time while {} ran and took the old {} as "
                 "{!r}: what it made from {} at import stays old until {} is reloaded "
                 "again".format(name, old, old, key, old, old))
+        self.warnings.extend(_running(self.old_modules))
         return transaction
 
     def _starting(self, module: types.ModuleType, name: str) -> None:
@@ -346,6 +348,24 @@ class _Pointer:
         for namespace, local, old, new in pointed.values():
             if namespace.get(local) is new:
                 namespace[local] = old
+
+
+def _running(old_modules: Mapping[str, Optional[types.ModuleType]]) -> List[str]:
+    """What the calls under this reload, in this thread, run of the reloaded modules' code
+    (a reload from inside `trio.run`): they go on with their code, and read the new
+    module's globals once the old namespace mirrors it (an event loop's context, new)."""
+    names = {id(module.__dict__): name for name, module in old_modules.items() if module}
+    found: List[str] = []
+    frame = sys._getframe(1)
+    while frame is not None:
+        name = names.get(id(frame.f_globals))
+        if name is not None:
+            found.append(
+                "{}.{} (line {}) was running when {} was reloaded: it goes on with its own "
+                "code, reading the new module's globals (objects it keeps there are the new "
+                "ones)".format(name, frame.f_code.co_name, frame.f_lineno, name))
+        frame = frame.f_back  # type: ignore[assignment]
+    return found
 
 
 def _call_hook(module: types.ModuleType, hook: str, *args: object) -> Tuple[bool, object]:

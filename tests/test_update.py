@@ -297,6 +297,36 @@ class HeldByInstanceTest(UpdateCase):
         self.assertEqual(report.not_updated, {})
         self.assertEqual((self.mod("{pkg}.tasks").add(1, 1), held(1, 1)), (102, 102))
 
+    def test_functions_an_instance_keeps_in_a_dict_are_paired_by_key(self) -> None:
+        # multipledispatch's Dispatcher: `funcs`, a dict from argument types to
+        # the functions registered; the program holds the old dispatcher.
+        self.write("{pkg}/__init__.py")
+        self.write("lib_{pkg}.py", """
+            class Dispatcher:
+                def __init__(self):
+                    self.funcs = {}
+                def register(self, *types):
+                    def add(func):
+                        self.funcs[types] = func
+                        return self
+                    return add
+                def __call__(self, *args):
+                    return self.funcs[tuple(type(a) for a in args)](*args)
+            """)
+        body = """
+            import lib_{pkg}
+            add = lib_{pkg}.Dispatcher()
+            @add.register(int, int)
+            def add_ints(x, y):
+                return x + y + {v}
+            """
+        self.write("{pkg}/user.py", body.replace("{v}", "0"))
+        held = self.load("{pkg}.user").add
+        self.write("{pkg}/user.py", body.replace("{v}", "100"))
+        report = reloader.reload(self.pkg)
+        self.assertEqual(report.not_updated, {})
+        self.assertEqual((self.mod("{pkg}.user").add(1, 1), held(1, 1)), (102, 102))
+
     def test_a_lazy_proxy_is_never_evaluated_by_the_reload(self) -> None:
         # celery's PromiseProxy: its class puts a property in place of
         # `__dict__`, which evaluates the promise (registers the task on an

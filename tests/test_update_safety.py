@@ -1682,6 +1682,27 @@ class RegisteredTest(UpdateCase):
     def test_a_registry_in_a_module_not_reloaded(self) -> None:
         self.check(self.pkg + ".plugin")
 
+    def test_a_reload_from_inside_a_running_call_of_the_module_says_so(self) -> None:
+        # trio.run calling code that reloads trio: the running run() goes on
+        # with its own code but reads the new module's fresh run context.
+        self.write("{pkg}/__init__.py", """
+            import threading
+            class RunContext(threading.local):
+                pass
+            CONTEXT = RunContext()
+            def run(task):
+                CONTEXT.runner = "runner"
+                return task()
+            """)
+        package = self.load("{pkg}")
+        report = package.run(self.reload)
+        self.assertTrue(report.ok)
+        self.assertEqual(len(report.warnings), 1, report.warnings)
+        self.assertTrue(report.warnings[0].startswith(
+            "{}.run (line 8) was running when {} was reloaded: it goes on with its own "
+            "code, reading the new module's globals".format(self.pkg, self.pkg)),
+            report.warnings)
+
     def test_a_registry_whose_module_defines_no_class(self) -> None:
         # zope.event's classhandler: `registry = {}` keyed by event classes,
         # filled by a module run after it. Nothing was mapped when the
