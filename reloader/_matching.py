@@ -239,6 +239,8 @@ def _match_instances(
                             update.pairer.pair(one, other.get(one_key))
         # Held another way on each side, or by instances of two classes (a
         # proxy class left beside its new version): the one function of its name.
+        if type(new).__module__ == new_dict.get("__name__"):
+            continue  # the module's own class: what it holds is paired with it
         definition = _definition(old, key, old_dict)
         if definition is not None:
             update.pairer.pair(definition, _definition(new, key, new_dict))
