@@ -3,6 +3,7 @@
 import gc
 import sys
 import types
+from typing import Any, Tuple
 
 import reloader
 from tests.support import PackageCase
@@ -272,6 +273,28 @@ class FunctionTest(UpdateCase):
                       report.not_updated["{}.deco.factory.<locals>.<lambda>".format(self.pkg)])
 
 class HeldByInstanceTest(UpdateCase):
+    #: The user's task, decorated by the library's proxy.
+    TASKS = """
+        import lazy_{pkg}
+        @lazy_{pkg}.Proxy
+        def add(x, y):
+            return x + y + {v}
+        """
+
+    def edit_held(self, path: str, name: str, body: str,
+                  before: Any = None) -> Tuple[Any, Any]:
+        """`body` at `path` with `{v}` 0, its `add` held (and passed to `before`), then
+        with `{v}` 100, the package reloaded: the report and the held `add`."""
+        self.write(path, body.replace("{v}", "0"))
+        held = self.load(name).add
+        if before is not None:
+            before(held)
+        self.write(path, body.replace("{v}", "100"))
+        return reloader.reload(self.pkg), held
+
+    def assert_edited(self, name: str, held: Any) -> None:
+        self.assertEqual((self.mod(name).add(1, 1), held(1, 1)), (102, 102))
+
     def test_a_function_a_proxy_keeps_in_a_tuple_in_a_slot(self) -> None:
         # As celery's @app.task before the app is finalized: the module name
         # binds a lazy proxy (slots, of a library not reloaded) keeping `(fun,)`.
@@ -284,18 +307,9 @@ class HeldByInstanceTest(UpdateCase):
                 def __call__(self, *args):
                     return object.__getattribute__(self, "_Proxy__args")[0](*args)
             """)
-        body = """
-            import lazy_{pkg}
-            @lazy_{pkg}.Proxy
-            def add(x, y):
-                return x + y + {v}
-            """
-        self.write("{pkg}/tasks.py", body.replace("{v}", "0"))
-        held = self.load("{pkg}.tasks").add
-        self.write("{pkg}/tasks.py", body.replace("{v}", "100"))
-        report = reloader.reload(self.pkg)
+        report, held = self.edit_held("{pkg}/tasks.py", "{pkg}.tasks", self.TASKS)
         self.assertEqual(report.not_updated, {})
-        self.assertEqual((self.mod("{pkg}.tasks").add(1, 1), held(1, 1)), (102, 102))
+        self.assert_edited("{pkg}.tasks", held)
 
     def test_functions_an_instance_keeps_in_a_dict_are_paired_by_key(self) -> None:
         # multipledispatch's Dispatcher: `funcs`, a dict from argument types to
@@ -320,12 +334,9 @@ class HeldByInstanceTest(UpdateCase):
             def add_ints(x, y):
                 return x + y + {v}
             """
-        self.write("{pkg}/user.py", body.replace("{v}", "0"))
-        held = self.load("{pkg}.user").add
-        self.write("{pkg}/user.py", body.replace("{v}", "100"))
-        report = reloader.reload(self.pkg)
+        report, held = self.edit_held("{pkg}/user.py", "{pkg}.user", body)
         self.assertEqual(report.not_updated, {})
-        self.assertEqual((self.mod("{pkg}.user").add(1, 1), held(1, 1)), (102, 102))
+        self.assert_edited("{pkg}.user", held)
 
     def test_a_lazy_proxy_is_never_evaluated_by_the_reload(self) -> None:
         # celery's PromiseProxy: its class puts a property in place of
@@ -346,19 +357,10 @@ class HeldByInstanceTest(UpdateCase):
                 def __call__(self, *args):
                     return object.__getattribute__(self, "_Proxy__args")[0](*args)
             """)
-        body = """
-            import lazy_{pkg}
-            @lazy_{pkg}.Proxy
-            def add(x, y):
-                return x + y + {v}
-            """
-        self.write("{pkg}/tasks.py", body.replace("{v}", "0"))
-        held = self.load("{pkg}.tasks").add
-        self.write("{pkg}/tasks.py", body.replace("{v}", "100"))
-        report = reloader.reload(self.pkg)
+        report, held = self.edit_held("{pkg}/tasks.py", "{pkg}.tasks", self.TASKS)
         self.assertEqual(report.not_updated, {})
         self.assertEqual(self.mod("lazy_{pkg}").EVALUATED, [])
-        self.assertEqual((self.mod("{pkg}.tasks").add(1, 1), held(1, 1)), (102, 102))
+        self.assert_edited("{pkg}.tasks", held)
 
     def test_a_function_a_proxy_of_a_class_left_beside_its_new_version_keeps(self) -> None:
         # celery.local's PromiseProxy cannot be patched (its base class
@@ -383,13 +385,10 @@ class HeldByInstanceTest(UpdateCase):
             def add(x, y):
                 return x + y + {v}
             """
-        self.write("{pkg}_tasks.py", body.replace("{v}", "0"))
-        held = self.load("{pkg}_tasks").add
-        self.write("{pkg}_tasks.py", body.replace("{v}", "100"))
-        report = reloader.reload(self.pkg)
+        report, held = self.edit_held("{pkg}_tasks.py", "{pkg}_tasks", body)
         self.assertIn(self.pkg + ".Proxy", report.not_updated)  # left beside: said so
         self.assertIsNot(type(held), type(self.mod("{pkg}_tasks").add))
-        self.assertEqual((self.mod("{pkg}_tasks").add(1, 1), held(1, 1)), (102, 102))
+        self.assert_edited("{pkg}_tasks", held)
 
     def test_a_function_an_evaluated_proxy_keeps_in_the_class_it_made(self) -> None:
         # celery once its app is finalized: the proxy evaluated, dropped
@@ -419,19 +418,10 @@ class HeldByInstanceTest(UpdateCase):
                 def __call__(self, *args):
                     return self._evaluate()(*args)
             """)
-        body = """
-            import lazy_{pkg}
-            @lazy_{pkg}.Proxy
-            def add(x, y):
-                return x + y + {v}
-            """
-        self.write("{pkg}/tasks.py", body.replace("{v}", "0"))
-        held = self.load("{pkg}.tasks").add
-        self.assertEqual(held(1, 1), 2)  # evaluated
-        self.write("{pkg}/tasks.py", body.replace("{v}", "100"))
-        report = reloader.reload(self.pkg)
+        report, held = self.edit_held(  # evaluated first
+            "{pkg}/tasks.py", "{pkg}.tasks", self.TASKS, lambda held: self.assertEqual(held(1, 1), 2))
         self.assertEqual(report.not_updated, {})
-        self.assertEqual((self.mod("{pkg}.tasks").add(1, 1), held(1, 1)), (102, 102))
+        self.assert_edited("{pkg}.tasks", held)
 
 
 
