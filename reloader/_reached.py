@@ -206,6 +206,14 @@ def _attributes(canon: Canon, thing: Any, where: str, depth: int, seen: Set[int]
                     settle_function(canon, value, 1)
             elif _is_object(kind):
                 _attributes(canon, value, where, depth + 1, seen, classes)
+            elif (kind is list or kind is tuple) and len(value) <= _ITEMS:  # plum's methods
+                for item in value:
+                    if _is_object(type(item)):
+                        _attributes(canon, item, where, depth + 1, seen, classes)
+
+
+#: How many items of a list or tuple a library object holds are looked into.
+_ITEMS = 256
 
 
 def _is_object(kind: type) -> bool:

@@ -418,6 +418,47 @@ class InstancesTest(PackageCase):
             self.assertEqual(models.CONV.convert(Kind.A), "A")
             self.assertEqual(models.CONV.exact(Kind.A), "A")
 
+    def test_classes_registered_in_objects_a_library_keeps_in_a_list(self) -> None:
+        # plum's conversion methods: a dispatcher of a library (compiled, never
+        # reloaded) keeps a list of methods, each a signature of the types
+        # registered; a package reloaded before the user module holds it.
+        self.write("core_{pkg}.py", """
+            class Signature:
+                def __init__(self, types):
+                    self.types = types
+            class Method:
+                def __init__(self, signature, function):
+                    self.signature, self.function = signature, function
+            class Function:
+                def __init__(self):
+                    self.methods = []
+                def register(self, kind, function):
+                    self.methods.append(Method(Signature((kind,)), function))
+                def __call__(self, value):
+                    for method in self.methods:
+                        if method.signature.types[0] is type(value):
+                            return method.function(value)
+                    raise TypeError("cannot convert {!r}".format(value))
+            """)
+        self.write("{pkg}/__init__.py", """
+            import core_{pkg}
+            convert = core_{pkg}.Function()
+            convert.register(int, str)
+            """)
+        self.write("user_{pkg}.py", """
+            import {pkg}
+            class Meter:
+                def __init__(self, value):
+                    self.value = value
+            {pkg}.convert.register(Meter, lambda meter: float(meter.value))
+            """)
+        Meter = self.load("user_{pkg}").Meter
+        for _ in range(2):
+            report = reloader.reload(self.pkg)
+            self.assertEqual(report.not_updated, {})
+            self.assertIs(self.mod("user_{pkg}").Meter, Meter)
+            self.assertEqual(self.mod("{pkg}").convert(Meter(3)), 3.0)
+
     def test_a_registry_in_the_class_dictionary_of_a_library_object(self) -> None:
         # As ruamel.yaml's YAML().register_class(Monster): the constructor the
         # module's YAML object holds keeps `Monster.from_yaml` in its class's
