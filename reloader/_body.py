@@ -15,7 +15,7 @@ import functools
 import operator
 import types
 import weakref
-from typing import Any, Dict, FrozenSet, List, Optional, Tuple
+from typing import Any, Dict, FrozenSet, List, Optional
 
 from . import _generations
 from ._containers import attributes_of
@@ -226,21 +226,21 @@ def unsettable(key: str, current: Any, value: Any) -> Optional[str]:
         "object's own {!r}".format(key, key)
 
 
-def fields_note(before: Tuple[Any, Any], new: type) -> Optional[str]:
-    """What to say when a dataclass's or named tuple's fields changed (`before`: the old
-    class's `__dataclass_fields__` and `_fields`), or None. Instances made before the
-    reload keep the fields they were made with."""
-    for attribute, fields in zip(("__dataclass_fields__", "_fields"), before):
-        after = fields_of(new, attribute)
-        if fields is not None and after is not None and list(fields) != list(after):
-            return ("its fields changed from ({}) to ({}); instances made before the reload "
-                    "keep the old fields".format(", ".join(fields), ", ".join(after)))
+def fields_note(before: Any, new: type) -> Optional[str]:
+    """What to say when a dataclass's fields changed (`before`: the old class's
+    `__dataclass_fields__`, or None), or None. Instances made before the reload keep
+    the fields they were made with (a change they could not take is `_safety`'s)."""
+    after = fields_of(new.__dict__, "__dataclass_fields__")
+    if before is not None and after is not None and list(before) != list(after):
+        return ("its fields changed from ({}) to ({}); instances made before the reload "
+                "keep the old fields".format(", ".join(before), ", ".join(after)))
     return None
 
 
-def fields_of(cls: type, attribute: str) -> Any:
-    """The class's own `__dataclass_fields__` (a dict) or `_fields` (a tuple), or None:
-    a `_fields` property of instances is no named tuple's."""
-    value = cls.__dict__.get(attribute)
+def fields_of(attributes: Any, attribute: str) -> Any:
+    """A class's own `__dataclass_fields__` (a dict) or `_fields` (a tuple), from its
+    dictionary `attributes`, or None: a `_fields` property of instances is no named
+    tuple's."""
+    value = attributes.get(attribute)
     return value if type(value) is (dict if attribute == "__dataclass_fields__" else tuple) \
         else None

@@ -191,7 +191,7 @@ class ClassPatcher:
                 journal.set(old, "__bases__", bases)
         is_enum = type(old) is not type and isinstance(old, enum.EnumMeta)
         own = _OWN_ENUM.union(new._member_map_) if is_enum else OWN  # type: ignore[attr-defined]
-        fields = fields_of(old, "__dataclass_fields__"), fields_of(old, "_fields")
+        fields = fields_of(old_dict, "__dataclass_fields__")
         owned = self.owned.get(type(old))
         if owned is None:
             owned = self.owned[type(old)] = owned_keys(type(old))
@@ -286,7 +286,7 @@ class ClassPatcher:
         if is_enum:
             update_enum(old, new, self.canon, self.journal, self.notes)
         reclass(journal, instances, new, old, canon)
-        note = fields_note(fields, new) if fields != (None, None) else None
+        note = fields_note(fields, new)
         if note is not None:
             self.notes[qualname(old) + " instances"] = note
         self.bodies += (old, new)

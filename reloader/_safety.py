@@ -19,6 +19,7 @@ import operator
 from itertools import repeat
 from typing import Any, Optional, Set
 
+from ._body import fields_of
 from ._canonical import Canon
 from ._pairing import qualname
 
@@ -84,12 +85,13 @@ def _fields_refusal(old_dict: Any, new_dict: Any) -> Optional[str]:
     a named tuple's fields changed (its instances are tuples of the old length), or a
     dataclass gained a field with no default on the class (`default_factory`, or
     none), which the new `__repr__` and `__eq__` read; None otherwise."""
-    before, after = old_dict.get("_fields"), new_dict.get("_fields")
-    if type(before) is tuple and type(after) is tuple and before != after:
+    before, after = fields_of(old_dict, "_fields"), fields_of(new_dict, "_fields")
+    if before is not None and after is not None and before != after:
         return "its named tuple fields changed from ({}) to ({}), which instances made " \
             "before the reload cannot take".format(", ".join(before), ", ".join(after))
-    before, after = old_dict.get("__dataclass_fields__"), new_dict.get("__dataclass_fields__")
-    if type(before) is dict and type(after) is dict:
+    before = fields_of(old_dict, "__dataclass_fields__")
+    after = fields_of(new_dict, "__dataclass_fields__")
+    if before is not None and after is not None:
         added = [key for key in after if key not in before and key not in new_dict]
         if added:
             return "its new dataclass fields ({}) have no default on the class that " \
