@@ -189,12 +189,10 @@ class Canon:
             return _annotations.rebuilt(self, value, depth, where)
         if kind is types.MethodType:
             return self._bound(value)
-        if kind is list or kind is dict or kind is set or kind in _WEAK:
+        if kind in _WEAK or issubclass(kind, _BUILT_IN):  # a defaultdict, OrderedDict too
             self.container(value, where, depth + 1)
         elif issubclass(kind, tuple):
             return self._named_tuple(value, kind, depth, where)
-        elif issubclass(kind, _BUILT_IN):  # a defaultdict, OrderedDict, list subclass
-            self.container(value, where, depth + 1)
         else:
             inside = self.inside(value, kind)
             for part in inside:

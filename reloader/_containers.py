@@ -15,7 +15,7 @@ import itertools
 import struct
 import types
 import weakref
-from typing import Any, Dict, List, Optional, Tuple
+from typing import Any, Callable, Dict, List, Mapping, Optional, Tuple
 
 #: Values that are never mapped and hold nothing of the new code.
 CONSTANT_KINDS = frozenset((types.ModuleType, str, int, float, bytes, bool, type(None)))
@@ -127,7 +127,7 @@ def attributes_of(thing: Any) -> Optional[Dict[str, Any]]:
     its class puts code of its own in place of `__dict__` (a proxy's property, which
     may evaluate what it stands for: celery's tasks): nothing of the object runs."""
     for cls in type(thing).__mro__:
-        found = _type_dict(cls).get("__dict__")
+        found = class_dict(cls).get("__dict__")
         if found is not None:
             if type(found) not in _DICT_DESCRIPTORS:
                 return None
@@ -139,6 +139,7 @@ def attributes_of(thing: Any) -> Optional[Dict[str, Any]]:
     return attributes if type(attributes) is dict else None
 
 
-#: What gives an object its own `__dict__`, written in C; a class's own dictionary.
+#: What gives an object its own `__dict__`, written in C.
 _DICT_DESCRIPTORS = (types.GetSetDescriptorType, types.MemberDescriptorType)
-_type_dict = vars(type)["__dict__"].__get__
+#: A class's own dictionary, asked of `type` itself (never a metaclass's attribute).
+class_dict: Callable[[type], Mapping[str, Any]] = vars(type)["__dict__"].__get__

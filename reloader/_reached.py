@@ -24,19 +24,17 @@ walk the heap.
 import sys
 import types
 import warnings
-from typing import Any, Callable, Dict, Iterable, List, Mapping, Set, Tuple
+from typing import Any, Dict, Iterable, List, Set, Tuple
 
 from ._canonical import Canon
 from ._closures import settle_function
-from ._containers import CONSTANT_KINDS, CONTAINERS, attributes_of, layout_state
+from ._containers import CONSTANT_KINDS, CONTAINERS, attributes_of, class_dict, slots_of
 from ._journal import put_item
 from ._registries import loggers_holding
 
 #: What a class dictionary holds that never keeps a registration.
 _INERT = CONSTANT_KINDS | {types.FunctionType, property, classmethod, staticmethod}
 _NOT_OBJECTS = (type, types.ModuleType) + CONTAINERS
-#: A class's own dictionary, asked of `type` itself (never a metaclass's attribute).
-_type_dict: Callable[[type], Mapping[str, Any]] = vars(type)["__dict__"].__get__
 
 
 def settle(canon: Canon, modules: List[types.ModuleType], names: Set[str],
@@ -80,7 +78,7 @@ def _set_later(canon: Canon, new: type) -> None:
     """What code that ran after `new` was patched onto its old class set there (alembic's
     proxy methods, made by `exec()` in a namespace naming the class they serve)."""
     old = canon.get(new)
-    attributes, body = _type_dict(old), _type_dict(new)
+    attributes, body = class_dict(old), class_dict(new)
     if old is new or len(attributes) <= len(body):  # told by the sizes: most have nothing
         return
     for key in attributes.keys() - body.keys():
@@ -189,14 +187,13 @@ def _attributes(canon: Canon, thing: Any, where: str, depth: int, seen: Set[int]
     values = list(attributes.values()) if attributes else []
     if attributes:
         canon.container(attributes, where, 2)  # and the items of containers held there
-    slots = layout_state(thing) if "__slots__" in _type_dict(type(thing)) else None
-    for key, value in slots.items() if slots else ():
-        if key[0] != ".":  # a slot: rewritten through its descriptor
-            values.append(canon.settled(value, 2, where))
-            if values[-1] is not value:
-                slot = next(vars(c)[key] for c in type(thing).__mro__ if key in vars(c))
-                slot.__set__(thing, values[-1])
-                canon.journal.log(slot.__set__, thing, value)
+    slots = slots_of(thing) if "__slots__" in class_dict(type(thing)) else None
+    for key, value in slots.items() if slots else ():  # rewritten through their descriptors
+        values.append(canon.settled(value, 2, where))
+        if values[-1] is not value:
+            slot = next(vars(c)[key] for c in type(thing).__mro__ if key in vars(c))
+            slot.__set__(thing, values[-1])
+            canon.journal.log(slot.__set__, thing, value)
     if depth < 2:
         for value in values:
             kind = type(value)
@@ -232,7 +229,7 @@ def _class_dicts(canon: Canon, classes: Iterable[type], names: Set[str]) -> None
             if id(base) in done:
                 continue
             done.add(id(base))
-            owned = _type_dict(base)
+            owned = class_dict(base)
             if owned.get("__module__") in names:
                 continue  # a reloaded module's class, or a builtin: looked at with its module
             canon.home = None
