@@ -148,7 +148,7 @@ class Attempt:
         names bound to reloaded modules) are pointed at the new modules.
         """
         transaction = Transaction(
-            self.order, prepared, self._executed, cycles=groups, kept=kept,
+            self.order, prepared, self._executed, groups=groups, kept=kept,
             aliases=aliases, starting=self._starting,
         )
         self.pointer = _Pointer(rebind, self.old_modules)

@@ -533,6 +533,8 @@ class Transaction:
     the import, because only the import system knows that moment (a module of
     an import cycle finishes inside another's import), and live update must
     act then: importers bind the old classes it updated, not the new ones.
+    `groups` are the modules imported together (cycles, and a package with
+    the submodules its code imports).
     """
 
     def __init__(
@@ -540,7 +542,7 @@ class Transaction:
         order: Sequence[str],
         prepared: Prepared,
         executed: Callable[[types.ModuleType, str], None] = lambda module, name: None,
-        cycles: Sequence[Sequence[str]] = (),
+        groups: Sequence[Sequence[str]] = (),
         kept: Sequence[str] = (),
         aliases: Optional[Dict[str, str]] = None,
         starting: Callable[[types.ModuleType, str], None] = lambda module, name: None,
@@ -551,7 +553,7 @@ class Transaction:
         for name in self.kept:
             self.kept_under.setdefault(name.rpartition(".")[0], []).append(name)
         self.aliases = aliases or {}  # another sys.modules name of a module -> its own
-        self.cycle_of = {member: tuple(cycle) for cycle in cycles for member in cycle}
+        self.group_of = {member: tuple(group) for group in groups for member in group}
         self.prepared = prepared
         self.executed = executed
         self.starting = starting
@@ -654,12 +656,12 @@ class Transaction:
                     continue  # imported already, by a module earlier in the order
                 if self.prepared.get(name) is None:
                     continue  # its file is gone; an importer that needs it fails
-                # Inside a cycle, `from tool import b` must import the new b,
-                # not take the old one still bound on the package (once a cycle).
-                cycle = self.cycle_of.get(name, ())
-                for member in cycle:
-                    del self.cycle_of[member]
-                self._detach(cycle)
+                # Inside a group, `from tool import b` must import the new b,
+                # not take the old one still bound on the package (once a group).
+                group = self.group_of.get(name, ())
+                for member in group:
+                    del self.group_of[member]
+                self._detach(group)
                 importlib.import_module(name)
             self._load_lazy()
         finally:
