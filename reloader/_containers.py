@@ -143,3 +143,14 @@ def attributes_of(thing: Any) -> Optional[Dict[str, Any]]:
 _DICT_DESCRIPTORS = (types.GetSetDescriptorType, types.MemberDescriptorType)
 #: A class's own dictionary, asked of `type` itself (never a metaclass's attribute).
 class_dict: Callable[[type], Mapping[str, Any]] = vars(type)["__dict__"].__get__
+
+
+def held_state(thing: Any, layout: Any) -> Any:
+    """What an instance holds: its slots and `__dict__` (its `layout_state`), or else
+    its `__dict__` alone, or its slots alone (a proxy's `__dict__` is out of reach)."""
+    if layout is not None:
+        return layout
+    attributes = attributes_of(thing)
+    if attributes is None:
+        return slots_of(thing)
+    return {"." + k: v for k, v in attributes.items()}

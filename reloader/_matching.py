@@ -21,7 +21,7 @@ import weakref
 from typing import Any, Dict, List, Set, Tuple
 
 from . import _class_pairs, _instances
-from ._containers import attributes_of, layout_state, plain_state, slots_of
+from ._containers import held_state, layout_state, plain_state
 from ._held import unheld
 from ._journal import MISSING
 from ._pairing import (
@@ -224,7 +224,7 @@ def _match_instances(
                 update.canon.map(new, old)
                 continue
         if one_class:
-            old_vars, new_vars = _held_state(old, old_layout), _held_state(new, new_layout)
+            old_vars, new_vars = held_state(old, old_layout), held_state(new, new_layout)
             for name, value in old_vars.items() if old_vars and new_vars is not None else ():
                 other = new_vars.get(name)
                 if type(value) is types.FunctionType:
@@ -273,17 +273,6 @@ def _definition(thing: Any, key: str, namespace: Dict[str, Any]) -> Any:
                         and item.__globals__ is namespace:
                     found[id(item)] = item
     return next(iter(found.values())) if len(found) == 1 else None
-
-
-def _held_state(thing: Any, layout: Any) -> Any:
-    """What an instance holds: its slots and `__dict__` (its `layout_state`), or else
-    its `__dict__` alone, or its slots alone (a proxy's `__dict__` is out of reach)."""
-    if layout is not None:
-        return layout
-    attributes = attributes_of(thing)
-    if attributes is None:
-        return slots_of(thing)
-    return {"." + k: v for k, v in attributes.items()}
 
 
 def _one_local_class(old: type, new: type) -> bool:

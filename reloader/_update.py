@@ -28,7 +28,7 @@ import types
 import weakref
 from typing import Any, Callable, Dict, List, MutableMapping, Optional, Sequence, Set, Tuple
 
-from . import _generations, _instances, _matching, _names, _reached, _state
+from . import _generations, _in_place, _instances, _matching, _names, _reached, _state
 from ._body import with_globals
 from ._canonical import Canon
 from ._classes import ClassPatcher
@@ -69,29 +69,17 @@ class Updater:
     """Updates old objects module by module during one reload; undoes on failure."""
 
     def __init__(self, old_modules: Dict[str, Optional[types.ModuleType]]) -> None:
-        self.old_modules = {n: m for n, m in old_modules.items() if m is not None}
-        self.new_modules: List[types.ModuleType] = []
-        self.new_names: List[str] = []  # the names they are imported as
-        #: module, name, old class: a name later code may bind to the class's new version.
-        self.rebound: List[Tuple[str, str, type]] = []
-        #: name -> len(new_modules) when its code started: those after it finished inside.
-        self.started: Dict[str, int] = {}
-        #: name -> its names the new code bound to an earlier version of its own function.
-        self.captured: Dict[str, List[str]] = {}
-        self.search = _instances.Search()
         self.not_updated: Dict[str, str] = {}
-        #: id(old object) -> (old, new, name): the new object replaces the old one.
-        self.replaced: Dict[int, Tuple[Any, Any, str]] = {}
-        self.journal = Journal()
-        self.canon = Canon(self.journal, self.not_updated)
-        self.pairer = Pairer(self.journal, self.canon, self.not_updated)
-        self.classes = ClassPatcher(
-            self.journal, self.canon, self.pairer, self.not_updated, self.replaced
-        )
+        self._forget()
+        self.old_modules: Dict[str, types.ModuleType] = {
+            n: m for n, m in old_modules.items() if m is not None}
 
     def starting(self, name: str) -> None:
         """Module `name`'s new code is about to run: the modules that finish meanwhile are its."""
         self.started[name] = len(self.new_modules)
+        old_module = self.old_modules.get(name)
+        if old_module is not None:
+            self.held_elsewhere[name] = _in_place.before(old_module.__dict__)
 
     def executed(self, module: types.ModuleType, name: str) -> None:
         """Update the old version of `module`, imported as `name`, whose new code just ran."""
@@ -106,6 +94,8 @@ class Updater:
         if old_module is not None and old_module is not module:
             self.replaced[id(old_module)] = (old_module, module, name)
             _matching.match(self, old_module.__dict__, new_dict)
+            for old, new in _in_place.replaced(self.held_elsewhere.pop(name, []), new_dict):
+                self.pairer.pair(old, new)  # put in place of the old in a kept object
         if self.classes.waiting:
             self.classes.retry()
         self.canon.home = new_dict
@@ -268,17 +258,24 @@ class Updater:
                     namespace[key] = new
 
     def _forget(self) -> None:
+        """Let go of everything this reload held, but what it did not update."""
         self.old_modules = {}
-        self.new_modules = []
-        self.new_names = []
-        self.rebound = []
-        self.started = {}
-        self.captured = {}
+        self.new_modules: List[types.ModuleType] = []
+        self.new_names: List[str] = []  # the names they are imported as
+        #: module, name, old class: a name later code may bind to the class's new version.
+        self.rebound: List[Tuple[str, str, type]] = []
+        #: name -> len(new_modules) when its code started: those after it finished inside.
+        self.started: Dict[str, int] = {}
+        #: name -> the module's functions that objects of other modules' classes held then.
+        self.held_elsewhere: Dict[str, _in_place.Noted] = {}
+        #: name -> its names the new code bound to an earlier version of its own function.
+        self.captured: Dict[str, List[str]] = {}
         self.search = _instances.Search()
+        #: id(old object) -> (old, new, name): the new object replaces the old one.
+        self.replaced: Dict[int, Tuple[Any, Any, str]] = {}
         self.journal = Journal()
         self.canon = Canon(self.journal, self.not_updated)
         self.pairer = Pairer(self.journal, self.canon, self.not_updated)
-        self.replaced = {}
         self.classes = ClassPatcher(
             self.journal, self.canon, self.pairer, self.not_updated, self.replaced
         )

@@ -338,6 +338,47 @@ class HeldByInstanceTest(UpdateCase):
         self.assertEqual(report.not_updated, {})
         self.assert_edited("{pkg}.user", held)
 
+    def test_a_function_replaced_inside_a_kept_registry_object_is_paired(self) -> None:
+        # multipledispatch's `@dispatch` finds the module's dispatcher in a
+        # registry of the library and sets the new function over the old one:
+        # old and new namespace bind that one dispatcher. A dispatcher held
+        # from before a reload of the library holds the replaced function.
+        self.write("lib_{pkg}.py", """
+            REGISTRY = {}
+            class Dispatcher:
+                def __init__(self):
+                    self.funcs = {}
+                def __call__(self, x):
+                    return self.funcs[type(x)](x)
+            def dispatch(kind):
+                def add(func):
+                    dispatcher = REGISTRY.setdefault(func.__name__, Dispatcher())
+                    dispatcher.funcs[kind] = func
+                    return dispatcher
+                return add
+            """)
+        self.write("user_{pkg}.py", """
+            from lib_{pkg} import dispatch
+            @dispatch(int)
+            def area(x):
+                return x * 1
+            """)
+        user = self.load("user_{pkg}")
+        held = user.area
+        reloader.reload("lib_" + self.pkg)  # a new registry: the user's module makes a new dispatcher
+        self.assertIsNot(self.mod("user_{pkg}").area, held)
+        self.assertEqual(held(3), 3)
+        self.write("user_{pkg}.py", """
+            from lib_{pkg} import dispatch
+            @dispatch(int)
+            def area(x):
+                return x * 10
+            """)
+        report = reloader.reload("user_" + self.pkg)
+        self.assertEqual(report.not_updated, {})
+        self.assertEqual(self.mod("user_{pkg}").area(3), 30)
+        self.assertEqual(held(3), 30)
+
     def test_a_lazy_proxy_is_never_evaluated_by_the_reload(self) -> None:
         # celery's PromiseProxy: its class puts a property in place of
         # `__dict__`, which evaluates the promise (registers the task on an
