@@ -38,14 +38,13 @@ from ._held import only_held_by, unheld
 from ._instances import reclass
 from ._journal import MISSING, Journal, restore_class_dict
 from ._pairing import (
-    CALLABLES,
     PLAIN,
     Pairer,
+    followed,
     functions_of,
     qualname,
     same_function,
     same_values,
-    wrapped,
 )
 from ._safety import Refused, refusal, tied
 
@@ -294,5 +293,4 @@ class ClassPatcher:
 
 def _pairable(current: Any) -> bool:
     """Whether an old class attribute is something pairing follows (a function, a wrapper)."""
-    return type(current) not in _INERT and current is not MISSING and (
-        issubclass(type(current), CALLABLES) or wrapped(current) is not None)
+    return type(current) not in _INERT and current is not MISSING and followed(current)

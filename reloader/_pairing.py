@@ -21,7 +21,7 @@ import types
 from typing import Any, Dict, List, Optional, Set
 
 from . import _generations
-from ._containers import attributes_of
+from ._containers import attributes_of, held_functions
 from ._journal import Journal
 from ._made_later import Factories
 
@@ -150,6 +150,12 @@ def wrapped(thing: Any) -> Any:
     return attributes.get("__wrapped__") if attributes is not None else None
 
 
+def followed(thing: Any) -> bool:
+    """Whether pairing looks into `thing`: what `pair` sees through, or holds functions."""
+    kind = type(thing)
+    return issubclass(kind, CALLABLES) or wrapped(thing) is not None or bool(held_functions(thing))
+
+
 def cell_value(cell: Any) -> Any:
     try:
         return cell.cell_contents
@@ -210,8 +216,16 @@ class Pairer:
             self.pair(old.fdel, new.fdel)
         elif issubclass(old_kind, functools.partial) and issubclass(new_kind, functools.partial):
             self.pair(old.func, new.func)
-        if not issubclass(old_kind, type):
-            self.pair(wrapped(old), wrapped(new))
+        if issubclass(old_kind, type):
+            return
+        inner = wrapped(old)
+        if inner is not None:
+            self.pair(inner, wrapped(new))
+        elif old_kind is new_kind and not issubclass(old_kind, CALLABLES):
+            # A wrapper with no `__wrapped__` to read (slots; wrapt's, in C): what it holds.
+            held = held_functions(new)
+            for name, function in held_functions(old).items():
+                self.pair(function, held.get(name))
 
     def keep(self, old: types.FunctionType, new: types.FunctionType) -> None:
         """`new` takes the place of `old`, which already does the same (maybe held)."""

@@ -107,6 +107,10 @@ class Updater:
         for function in functions:
             settle_function(self.canon, function)
         self._class_attributes(final=False)
+        if len(self.canon.new) > mapped:  # before later modules read their bases' registries
+            _reached.bases_now(self.canon, [value for value in list(new_dict.values()) if
+                                            self.canon.new.get(id(value), MISSING) is value
+                                            and issubclass(type(value), type)], self.bases)
         self.canon.namespace(name, new_dict, self.classes.patched)
         for function in self.pairer.pairs[paired::2]:  # old functions given the new code
             settle_defaults(self.canon, function)
@@ -268,6 +272,7 @@ class Updater:
         self.started: Dict[str, int] = {}
         #: name -> the module's functions that objects of other modules' classes held then.
         self.held_elsewhere: Dict[str, _in_place.Noted] = {}
+        self.bases: Dict[int, Any] = {}  # id -> a base class, the keys of its containers
         #: name -> its names the new code bound to an earlier version of its own function.
         self.captured: Dict[str, List[str]] = {}
         self.search = _instances.Search()

@@ -671,6 +671,65 @@ class Operations(metaclass=Meta if "Meta" in globals() else type):
 
 
 class ClassTest(UpdateCase):
+    def test_a_method_in_a_wrapper_with_slots_is_paired(self) -> None:
+        # A descriptor with no `__wrapped__` to read (slots here; wrapt's
+        # FunctionWrapper, which `deprecated` puts on methods, is written in
+        # C): a bound method taken before the edit must run the new code.
+        self.write("deco_{pkg}.py", """
+            import functools
+            class deco:
+                __slots__ = ("func",)
+                def __init__(self, func):
+                    self.func = func
+                def __get__(self, obj, cls=None):
+                    return functools.partial(self.func, obj)
+            """)
+        body = """
+            from deco_{pkg} import deco
+            class Api:
+                @deco
+                def run(self):
+                    return "{v}"
+            """
+        self.write("{pkg}/__init__.py")
+        self.write("{pkg}/api.py", body.replace("{v}", "old"))
+        api = self.load("{pkg}.api").Api()
+        held = api.run
+        self.write("{pkg}/api.py", body.replace("{v}", "new"))
+        report = self.reload()
+        self.assertEqual(report.not_updated, {})
+        self.assertEqual(api.run(), "new")
+        self.assertEqual(held(), "new")
+
+    def test_a_registry_init_subclass_fills_is_canonical_for_later_modules(self) -> None:
+        # flexparser's `_specialized`, which pint reads as its user module is
+        # imported: a base class keeps its subclasses in a dict; a module run
+        # later in the same reload looks its subclass up there by the name
+        # the subclass's module binds (the old class, patched).
+        self.write("{pkg}/__init__.py")
+        self.write("{pkg}/lib.py", """
+            class Base:
+                _registry = None
+                def __init_subclass__(cls):
+                    if cls._registry is None:
+                        cls._registry = {}
+                    cls._registry[cls] = cls.__name__
+                @classmethod
+                def lookup(cls):
+                    return cls._registry[cls]
+            class Parser(Base):
+                pass
+            """)
+        self.write("{pkg}/plug.py", "from {pkg} import lib\nclass Mine(lib.Parser):\n    pass\n")
+        self.write("{pkg}/user.py", "from {pkg} import plug\nNAME = plug.Mine.lookup()\n")
+        old = self.load("{pkg}.plug").Mine
+        self.load("{pkg}.user")
+        report = reloader.reload(self.pkg + ".lib")
+        self.assertEqual(report.reloaded, tuple(self.pkg + n for n in (".lib", ".plug", ".user")))
+        self.assertIs(self.mod("{pkg}.plug").Mine, old)
+        self.assertEqual(self.mod("{pkg}.user").NAME, "Mine")
+        self.assertEqual(old.lookup(), "Mine")
+
     def test_one_class_isinstance_both_ways_and_super(self) -> None:
         self.write("{pkg}/__init__.py")
         body = """
