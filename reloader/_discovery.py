@@ -214,6 +214,10 @@ def _examine_anew(
         protected = "standard library: reloading it would break the interpreter"
     elif path is None and raw_search is None:
         protected = "no source file: it was not imported from a file"
+    elif namespace.get("__spec__", False) is None and not raw_search:
+        # Its file is another module's (bottle's `bottle.ext`): no import finds it.
+        protected = "made at run time, not imported (it has no module spec): no import can " \
+            "make it again"
     return ModuleInfo(name, path, search, protected)
 
 

@@ -368,6 +368,31 @@ class ProtectedTest(PackageCase):
         )
         self.assertIs(sys.modules[self.pkg + ".bare"], bare)
 
+    def test_a_submodule_made_at_run_time_naming_its_makers_file_stays(self) -> None:
+        # bottle's `bottle.ext`: a module the package makes, whose __file__ is
+        # the package's own. No import finds it: it is not "gone".
+        self.files({"{pkg}/__init__.py": """
+            import sys, types
+            def make():
+                made = sys.modules[__name__ + ".virtual"] = types.ModuleType(__name__ + ".virtual")
+                made.VALUE = 42
+                made.__file__ = __file__
+                sys.modules[__name__].virtual = made
+            def use():
+                return __import__(__name__ + ".virtual", fromlist=["VALUE"]).VALUE
+            """})
+        self.load("{pkg}").make()
+        made = sys.modules[self.pkg + ".virtual"]
+        report = reloader.reload(self.pkg)
+        self.assertEqual((report.reloaded, report.removed), ((self.pkg,), ()))
+        self.assertIn("made at run time", report.skipped[self.pkg + ".virtual"])
+        self.assertIs(sys.modules[self.pkg + ".virtual"], made)
+        self.assertIs(self.mod("{pkg}").virtual, made)
+        self.assertEqual(self.mod("{pkg}").use(), 42)
+        with self.assertRaises(ValueError) as caught:
+            reloader.reload(self.pkg + ".virtual")
+        self.assertIn("no module spec", str(caught.exception))
+
 
 class OrphanTest(PackageCase):
     def test_a_submodule_whose_package_failed_to_import_is_left_out(self) -> None:
