@@ -238,9 +238,10 @@ class Checker:
 
     def repeated(self, targets: Tuple[str, ...]) -> Tuple[str, str]:
         outcome = ("ok", "")
-        for attempt in range(3):
+        worse = ("ok", "partial", "refused", "FAIL").index
+        for attempt in range(3):  # the worst outcome, at its first reload
             status, detail = self.reload_once(targets)
-            if status != "ok":
+            if worse(status) > worse(outcome[0]):
                 outcome = (status, "reload {}: {}".format(attempt + 1, detail))
             if status == "FAIL":
                 break

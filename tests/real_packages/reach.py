@@ -112,7 +112,10 @@ def read_sources(names: List[str]) -> Sources:
     """Each module's file, source, tree and the byte offset of each line's start."""
     sources: Sources = {}
     for name in names:
-        path = getattr(sys.modules.get(name), "__file__", None) or ""
+        module = sys.modules.get(name)
+        if getattr(module, "__spec__", None) is None:
+            continue  # made at run time (bottle.ext, with bottle.py as its file): never reloaded
+        path = getattr(module, "__file__", None) or ""
         if path.endswith(".py"):
             try:  # a module its package made under another file's name has none
                 with open(path, "rb") as handle:
