@@ -2230,3 +2230,216 @@ def edited(h):
     old = list(m.LOG)
     return [old == ["stored held"], "stored a" in m.smoke()]
 """, [('"saved " + event.name', '"stored " + event.name')])
+
+
+# A wrapper written in C (wrapt's) on the user's methods, holding what they were.
+case("deprecated", "Deprecated", "deprecated", "deprecated.classic:ClassicAdapter.get_deprecated_msg", """
+import sys
+import warnings
+
+from deprecated import deprecated
+
+
+@deprecated(reason="use new_add", version="1.0")
+def old_add(a, b):
+    return a + b
+
+
+class Api:
+    @deprecated("use run2")
+    def run(self, x):
+        return "run " + str(x)
+
+
+@deprecated(reason="gone")
+class Legacy:
+    def __init__(self, v):
+        self.v = v
+
+    def value(self):
+        return self.v * 10
+
+
+def caught(call):
+    with warnings.catch_warnings(record=True) as w:
+        warnings.simplefilter("always")
+        result = call()
+    return [result, [str(x.message)[:40] for x in w]]
+
+
+def smoke():
+    return [caught(lambda: old_add(1, 2)), caught(lambda: Api().run(1)),
+            caught(lambda: Legacy(2).value())]
+
+
+def hold():
+    a = Api()
+    return {"a": a, "cls": Api, "bound": a.run, "fn": old_add, "legacy": Legacy(3),
+            "lcls": Legacy}
+
+
+def use(h):
+    m = sys.modules[__name__]
+    return [caught(lambda: h["bound"](2)), caught(lambda: h["fn"](2, 2)),
+            caught(lambda: h["lcls"](1).value()), h["legacy"].value(),
+            isinstance(h["a"], m.Api), isinstance(h["legacy"], m.Legacy)]
+
+
+def edited(h):
+    m = sys.modules[__name__]
+    return [h["bound"](1) == "go 1" and h["legacy"].value() == 31,
+            m.Api().run(1) == "go 1" and m.Legacy(1).value() == 11]
+""", [('"run " + str', '"go " + str'), ("return self.v * 10", "return self.v * 10 + 1")])
+
+
+# A registry __init_subclass__ fills on a base class (flexparser's), read by pint at import.
+case("pint", "Pint", "pint flexcache flexparser", "pint.facets.plain.quantity:PlainQuantity.to", """
+import sys
+
+import pint
+
+ureg = pint.UnitRegistry()
+Q_ = ureg.Quantity
+
+
+class Trip:
+    def __init__(self, km):
+        self.distance = km * ureg.kilometer
+
+    def miles(self):
+        return round(self.distance.to(ureg.mile).magnitude, 3)
+
+
+def smoke():
+    q = Q_(3, "m") * 2
+    return [str(q), round(q.to("cm").magnitude, 3), Trip(10).miles(),
+            str((5 * ureg.second).to("ms").units)]
+
+
+def hold():
+    t = Trip(5)
+    return {"t": t, "cls": Trip, "bound": t.miles, "q": Q_(2, "inch"), "ureg": ureg}
+
+
+def use(h):
+    m = sys.modules[__name__]
+    return [h["bound"](), h["cls"](1).miles(), round(h["q"].to("cm").magnitude, 3),
+            isinstance(h["t"], m.Trip), isinstance(h["q"], m.ureg.Quantity),
+            str(h["ureg"]("3 m/s").to("km/h"))]
+
+
+def edited(h):
+    m = sys.modules[__name__]
+    return [h["t"].miles() == 3.11, m.Trip(1).miles() == 0.62]
+""", [("round(self.distance.to(ureg.mile).magnitude, 3)",
+       "round(self.distance.to(ureg.mile).magnitude, 2)")])
+
+
+# A module the package makes at run time (bottle.ext, with bottle.py as its file).
+case("bottle", "bottle", "bottle", "bottle:Router.match", """
+import io
+import sys
+import wsgiref.util
+
+import bottle
+
+app = bottle.Bottle()
+
+
+@app.route("/hi/<name>")
+def hi(name):
+    return "hi " + name
+
+
+@app.get("/json")
+def js():
+    return {"a": 1}
+
+
+class Plugin:
+    name = "probe"
+    api = 2
+
+    def apply(self, callback, route):
+        def wrapper(*args, **kwargs):
+            return callback(*args, **kwargs)
+        return wrapper
+
+
+app.install(Plugin())
+
+
+def call(application, path):
+    environ = {}
+    wsgiref.util.setup_testing_defaults(environ)
+    environ["PATH_INFO"] = path
+    status = []
+    body = b"".join(application(environ, lambda s, h, e=None: status.append(s)))
+    return [status[0], body.decode()]
+
+
+def smoke():
+    return [call(app, "/hi/a"), call(app, "/json"), call(app, "/nope")[0],
+            app.get_url("/hi/<name>", name="z")]
+
+
+def hold():
+    return {"app": app, "hi": hi, "cls": bottle.Bottle}
+
+
+def use(h):
+    return [call(h["app"], "/hi/b"), h["hi"]("c"), isinstance(h["app"], sys.modules["bottle"].Bottle)]
+
+
+def edited(h):
+    m = sys.modules[__name__]
+    return [call(h["app"], "/hi/b")[1] == "hello b", m.smoke()[0][1] == "hello a"]
+""", [('"hi " + name', '"hello " + name')])
+
+
+# A dispatcher the package keeps in a registry of its own; the user's edit
+# replaces the function inside it (`@dispatch` reuses the module's dispatcher).
+case("multipledispatch", "multipledispatch", "multipledispatch",
+     "multipledispatch.dispatcher:Dispatcher.__call__", """
+import sys
+
+from multipledispatch import dispatch
+
+
+@dispatch(int)
+def area(x):
+    return x * 1
+
+
+@dispatch(str)
+def area(x):
+    return len(x)
+
+
+class Box:
+    def __init__(self, side):
+        self.side = side
+
+    def size(self):
+        return area(self.side)
+
+
+def smoke():
+    return [area(3), area("ab"), Box(4).size(), Box("xyz").size()]
+
+
+def hold():
+    box = Box(5)
+    return {"area": area, "box": box, "bound": box.size, "cls": Box}
+
+
+def use(h):
+    m = sys.modules[__name__]
+    return [h["area"](2), h["area"]("q"), h["bound"](), h["cls"](6).size(),
+            isinstance(h["box"], m.Box)]
+
+
+def edited(h):
+    m = sys.modules[__name__]
+    return [h["area"](3) == 30 and h["bound"]() == 50, m.area(3) == 30 and m.Box(1).size() == 10]
+""", [("return x * 1", "return x * 10")])
