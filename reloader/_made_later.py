@@ -28,6 +28,8 @@ from ._journal import Journal
 
 _NEW_LOCALS = 0x2  # inspect.CO_NEWLOCALS: a function's code, not a class body's
 _ARGUMENT_FLAGS = 0x4 | 0x8  # *args, **kwargs
+#: Nested code that makes no function another object could keep.
+_COMPREHENSIONS = frozenset(("<listcomp>", "<dictcomp>", "<setcomp>", "<genexpr>"))
 
 _Found = Dict[int, Tuple[types.CodeType, Any, str]]
 
@@ -44,11 +46,13 @@ class Factories:
             self.codes += (old, new, name)
 
     def dropped(self, old: types.FunctionType, new: types.FunctionType) -> None:
-        """`old` goes, unpaired: look inside it later if it may have made closures
-        (a function's closures capture its variables; the test is cheap)."""
-        if old.__code__.co_cellvars:
-            self.codes += (old.__code__, new.__code__,
-                           "{}.{}".format(old.__module__, old.__qualname__))
+        """`old` goes, unpaired: look inside it later if it may have made functions (it
+        holds the code of a function, not only of comprehensions; the test is cheap)."""
+        for constant in old.__code__.co_consts:
+            if type(constant) is types.CodeType and constant.co_name not in _COMPREHENSIONS:
+                self.codes += (old.__code__, new.__code__,
+                               "{}.{}".format(old.__module__, old.__qualname__))
+                return
 
     def update(self, journal: Journal, notes: Dict[str, str], seen: Set[int]) -> None:
         """Give the new code to the functions made from changed nested code.

@@ -206,6 +206,26 @@ class FunctionTest(UpdateCase):
             self.reload()
         self.assertEqual((router.routes[0](3), router.routes[1](3)), (("new", 0, 6), ("new", 6, 1, 1)))
 
+    def test_a_nested_function_with_no_free_variables_a_factory_made_runs_the_new_code(
+            self) -> None:
+        # protobuf's `_AddSerializeToStringMethod(cls)`: a factory whose nested
+        # function captures nothing, set on a class of the program.
+        self.write("{pkg}/__init__.py")
+        body = """
+            def add_method(cls):
+                def describe(self):
+                    return "{v}"
+                cls.describe = describe
+            """
+        self.write("{pkg}/factory.py", body.replace("{v}", "old"))
+        made = type("Message", (), {})
+        self.load("{pkg}.factory").add_method(made)
+        self.reload()  # no edit, then an edit
+        self.write("{pkg}/factory.py", body.replace("{v}", "new"))
+        report = self.reload()
+        self.assertEqual(report.not_updated, {})
+        self.assertEqual(made().describe(), "new")
+
     def test_a_closure_made_at_run_time_whose_free_variables_changed_is_reported(self) -> None:
         self.write("{pkg}/__init__.py")
         body = """
