@@ -31,7 +31,7 @@ from ._body import (
     wrapper_for_class,
 )
 from ._canonical import Canon
-from ._containers import CONTAINERS, attributes_of
+from ._containers import CONTAINERS, attributes_of, same_place
 from ._enums import update_enum
 from ._generations import weakly_called
 from ._held import only_held_by, unheld
@@ -258,6 +258,8 @@ class ClassPatcher:
             elif kind in _CONTAINERS:
                 if kind is type(current) and kept_cache(journal, current, value):
                     value = current  # a weak cache of its instances: the old ones stay found
+                for one, two in same_place(current, value):  # a table of lambdas, by key
+                    self.pairer.pair(one, two)
                 if not (key[:1] == "_" and key[-1:] == "_"):
                     self.containers.append((value, "{}.{}".format(qualname(old), key)))
             elif kind is types.MethodType and value.__self__ is new:  # enum.Flag's _iter_member_

@@ -169,3 +169,34 @@ def held_functions(thing: Any) -> Dict[str, types.FunctionType]:
                 name = value.__qualname__
                 found[name] = value if found.get(name, value) is value else None
     return {name: function for name, function in found.items() if function is not None}
+
+
+#: Keys a dict finds with no code of their own run (their hash and == are C's).
+_PLAIN_KEYS = frozenset((str, int, float, bool, bytes, type(None)))
+
+
+def _plain_key(key: Any, depth: int = 0) -> bool:
+    kind = type(key)
+    if kind in _PLAIN_KEYS:
+        return True
+    if kind is tuple:
+        return depth < 2 and all(_plain_key(item, depth + 1) for item in key)
+    return issubclass(kind, type) and kind.__hash__ is object.__hash__ and (
+        kind.__eq__ is object.__eq__)
+
+
+def same_place(old: Any, new: Any) -> List[Tuple[Any, Any]]:
+    """The functions two versions of a dict hold under one key (found with no code of
+    their own run), or a tuple of one length holds at one index: a table of lambdas
+    (`TRANSFORMS = {Upper: lambda ...}`), a dispatcher's `funcs`, a proxy's `(fun,)`."""
+    kind = type(old)
+    if kind is not type(new):
+        return []
+    if kind is dict:
+        pairs = [(item, new.get(key)) for key, item in list(old.items())
+                 if type(item) is types.FunctionType and _plain_key(key)]
+    elif kind is tuple and len(old) == len(new):
+        pairs = list(zip(old, new))
+    else:
+        return []
+    return [(a, b) for a, b in pairs if type(a) is types.FunctionType is type(b)]

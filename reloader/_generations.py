@@ -40,6 +40,21 @@ def older_versions(function: types.FunctionType) -> List[types.FunctionType]:
     return found
 
 
+def forget_results(caches: Sequence[Any], seen: Set[int]) -> None:
+    """Empty the caches of the `lru_cache` wrappers (`caches`: those paired in this
+    reload; earlier ones are remembered) whose function took new code (`seen`: the
+    ids of the old functions paired): their results are the old code's. Only once
+    the reload stands: an emptied cache cannot be filled back."""
+    remembered = _state.current().caches
+    try:
+        remembered.update(caches)
+    except TypeError:  # no weak references to them before 3.8: these alone
+        remembered = caches  # type: ignore[assignment]
+    for cache in list(remembered):
+        if id(getattr(cache, "__wrapped__", None)) in seen:
+            cache.cache_clear()
+
+
 def weakly_called(function: Any) -> bool:
     """Whether a weak reference of the program (one with a callback, as a `WeakMethod`
     or a signal's receiver has; not this module's) may still call `function`."""

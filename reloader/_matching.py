@@ -21,7 +21,7 @@ import weakref
 from typing import Any, Dict, List, Set, Tuple
 
 from . import _class_pairs, _instances
-from ._containers import held_state, layout_state, plain_state
+from ._containers import held_state, layout_state, plain_state, same_place
 from ._held import unheld
 from ._journal import MISSING
 from ._pairing import (
@@ -128,6 +128,9 @@ def match(update: Any, old_dict: Dict[str, Any], new_dict: Dict[str, Any]) -> No
                         "and old instances keep the old class".format(new.__module__))
         elif old_kind in _CONSTANTS:
             continue
+        elif old_kind is dict:  # a table of functions, lambdas too, by key
+            for one, two in same_place(old, new):
+                update.pairer.pair(one, two)
         elif old_kind is not new_kind and old_kind.__qualname__ == key == new_kind.__qualname__ \
                 and new_kind.__module__ == name and old_kind.__module__ == old_name:
             classes.append((old_kind, new_kind))  # `@singleton class X`: the name holds one
@@ -154,7 +157,17 @@ def match(update: Any, old_dict: Dict[str, Any], new_dict: Dict[str, Any]) -> No
         if type(old) is types.FunctionType and not (
             type(new) is types.FunctionType and same_definition(old, new)
         ):
-            continue  # a name bound to another function: one it wraps, say (`orig = lib.f`)
+            inner = wrapped(new)  # decorated now (`@lru_cache` added): what it wraps
+            if type(inner) is types.FunctionType and same_definition(old, inner):
+                update.pairer.pair(old, inner)
+            elif old.__qualname__ == key and old.__globals__ is old_dict and not unheld(
+                    old, 1, weakly=False):  # its own def, held, the name bound to another
+                update.replaced[id(old)] = (old, new, "")
+                update.not_updated[qualname(old)] = (
+                    "its name now binds {}, not a definition of it: the old function keeps "
+                    "the old code".format(qualname(new) if type(new) is types.FunctionType
+                                          else "a {} object".format(type(new).__qualname__)))
+            continue  # else a name bound to another function: one it wraps (`orig = lib.f`)
         used.add(id(new))
         update.replaced[id(old)] = (old, new, "")
         update.pairer.pair(old, new)
@@ -227,16 +240,9 @@ def _match_instances(
             old_vars, new_vars = held_state(old, old_layout), held_state(new, new_layout)
             for name, value in old_vars.items() if old_vars and new_vars is not None else ():
                 other = new_vars.get(name)
-                if type(value) is types.FunctionType:
-                    update.pairer.pair(value, other)
-                elif type(value) is tuple and type(other) is tuple and len(value) == len(other):
-                    for one, two in zip(value, other):  # celery's proxy: `(fun,)` in a slot
-                        if type(one) is types.FunctionType:
-                            update.pairer.pair(one, two)
-                elif type(value) is dict and type(other) is dict:  # multipledispatch's `funcs`
-                    for one_key, one in list(value.items()):
-                        if type(one) is types.FunctionType:
-                            update.pairer.pair(one, other.get(one_key))
+                for one, two in [(value, other)] if type(value) is types.FunctionType else (
+                        same_place(value, other)):  # celery's `(fun,)`; a dispatcher's `funcs`
+                    update.pairer.pair(one, two)
         # Held another way on each side, or by instances of two classes (a
         # proxy class left beside its new version): the one function of its name.
         if type(new).__module__ == new_dict.get("__name__"):

@@ -25,6 +25,7 @@ from ._containers import attributes_of, held_functions
 from ._journal import Journal
 from ._made_later import Factories
 
+_LRU_CACHE = type(functools.lru_cache()(len))
 #: Constants compared by value; a set, as `kind in PLAIN` runs for most class attributes.
 PLAIN = frozenset((str, int, float, bool, bytes, type(None)))
 DESCRIBED = (types.FunctionType, classmethod, staticmethod, property)
@@ -175,6 +176,8 @@ class Pairer:
         self.pairs: List[Any] = []
         #: The code replaced, for the functions it made at run time.
         self.factories = Factories()
+        #: Old `lru_cache` wrappers given the new code, whose results go once the reload stands.
+        self.caches: List[Any] = []
 
     def pair(self, old: Any, new: Any, itself: bool = True) -> None:
         """Make `old` run what `new` runs, looking through wrappers and descriptors.
@@ -192,8 +195,7 @@ class Pairer:
             if not same_definition(old, new):
                 return  # a name bound to another function (one it wraps, say)
             self.seen.add(id(old))
-            self.pairs.append(old)
-            self.pairs.append(new)
+            self.pairs += (old, new)
             if itself and not same_function(old, new):
                 self._update(old, new)
             elif not itself:
@@ -206,21 +208,21 @@ class Pairer:
                 self.pair(older, new)
             return
         self.seen.add(id(old))
-        if issubclass(old_kind, types.MethodType) and issubclass(new_kind, types.MethodType):
-            self.pair(old.__func__, new.__func__)
-        elif issubclass(old_kind, (classmethod, staticmethod)) and old_kind is new_kind:
+        if issubclass(old_kind, types.MethodType) and issubclass(new_kind, types.MethodType) or (
+                issubclass(old_kind, (classmethod, staticmethod)) and old_kind is new_kind):
             self.pair(old.__func__, new.__func__)
         elif issubclass(old_kind, property) and issubclass(new_kind, property):
-            self.pair(old.fget, new.fget)
-            self.pair(old.fset, new.fset)
-            self.pair(old.fdel, new.fdel)
+            for part in ("fget", "fset", "fdel"):
+                self.pair(getattr(old, part), getattr(new, part))
         elif issubclass(old_kind, functools.partial) and issubclass(new_kind, functools.partial):
             self.pair(old.func, new.func)
         if issubclass(old_kind, type):
             return
+        if old_kind is _LRU_CACHE:
+            self.caches.append(old)  # its results are the old code's: cleared on success
         inner = wrapped(old)
-        if inner is not None:
-            self.pair(inner, wrapped(new))
+        if inner is not None:  # with what the new one wraps, or itself (the decorator went)
+            self.pair(inner, wrapped(new) if wrapped(new) is not None else new)
         elif old_kind is new_kind and not issubclass(old_kind, CALLABLES):
             # A wrapper with no `__wrapped__` to read (slots; wrapt's, in C): what it holds.
             held = held_functions(new)
@@ -229,8 +231,7 @@ class Pairer:
 
     def keep(self, old: types.FunctionType, new: types.FunctionType) -> None:
         """`new` takes the place of `old`, which already does the same (maybe held)."""
-        self.pairs.append(old)
-        self.pairs.append(new)
+        self.pairs += (old, new)
 
     def _pair_cells(self, old: types.FunctionType, new: types.FunctionType) -> None:
         # A decorator's wrapper holds the decorated function in a cell.

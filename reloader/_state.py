@@ -109,6 +109,9 @@ class State:
         #: id(nested code) -> (weak reference to it, weak references to the earlier
         #: versions functions made at run time may still run; `_made_later`).
         self.nested_codes: Dict[int, Tuple[Any, List[Any]]] = {}
+        #: Old `functools.lru_cache` wrappers given the new code: their results go
+        #: whenever the function they wrap takes new code again (`_generations`).
+        self.caches: "weakref.WeakSet[Any]" = weakref.WeakSet()  # noqa: UP037
         #: id(class) -> (weak reference to the class, the keys its body made).
         self.body_keys: Dict[int, Tuple[Any, Tuple[str, ...]]] = {}
         self.body_keys_sweep_at = 1024  # dead classes' entries go when body_keys grows past it

@@ -71,15 +71,13 @@ class Updater:
     def __init__(self, old_modules: Dict[str, Optional[types.ModuleType]]) -> None:
         self.not_updated: Dict[str, str] = {}
         self._forget()
-        self.old_modules: Dict[str, types.ModuleType] = {
-            n: m for n, m in old_modules.items() if m is not None}
+        self.old_modules: Dict[str, types.ModuleType] = {n: m for n, m in old_modules.items() if m}
 
     def starting(self, name: str) -> None:
         """Module `name`'s new code is about to run: the modules that finish meanwhile are its."""
         self.started[name] = len(self.new_modules)
-        old_module = self.old_modules.get(name)
-        if old_module is not None:
-            self.held_elsewhere[name] = _in_place.before(old_module.__dict__)
+        old = self.old_modules.get(name)
+        self.held_elsewhere[name] = _in_place.before(old.__dict__) if old is not None else []
 
     def executed(self, module: types.ModuleType, name: str) -> None:
         """Update the old version of `module`, imported as `name`, whose new code just ran."""
@@ -184,6 +182,7 @@ class Updater:
         for namespace in namespaces:
             self._rebind(namespace)
         self.pairer.factories.update(self.journal, self.not_updated, self.pairer.seen)
+        _generations.forget_results(self.pairer.caches, self.pairer.seen)
         self.journal.forget()
         tracked: List[Tuple[str, Callable[[], Any]]] = []
         entry = None

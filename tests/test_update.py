@@ -24,6 +24,65 @@ class FunctionTest(UpdateCase):
         self.assertEqual(old_f(), ("new", "two", 2))
         self.assertIsNot(self.mod("{pkg}.a").f, old_f)
 
+    def test_lambdas_in_a_table_are_paired_by_key(self) -> None:
+        # sqlglot's `Generator.TRANSFORMS = {exp.Upper: lambda ...}`: a module
+        # not reloaded caches a table per class from it; the class stays the
+        # same object, so even the new code would find the old lambdas.
+        self.write("cache_{pkg}.py", """
+            TABLES = {}
+            def table(cls):
+                return TABLES.setdefault(cls, dict(cls.TRANSFORMS))
+            """)
+        body = """
+            import cache_{pkg}
+            HANDLERS = {"upper": lambda s: s.upper() + "{v}", ("a", 1): lambda s: "{v}"}
+            class Gen:
+                TRANSFORMS = {str: lambda s: s + "{v}", "lower": lambda s: s.lower()}
+                def run(self, s):
+                    return cache_{pkg}.table(type(self))[str](s)
+            """
+        self.write("{pkg}/__init__.py")
+        self.write("{pkg}/gen.py", body.replace("{v}", "!"))
+        gen = self.load("{pkg}.gen")
+        held = [gen.Gen(), gen.HANDLERS["upper"], gen.HANDLERS[("a", 1)], gen.Gen.TRANSFORMS[str]]
+        self.assertEqual(held[0].run("a"), "a!")
+        self.write("{pkg}/gen.py", body.replace("{v}", "?"))
+        report = self.reload()
+        self.assertEqual(report.not_updated, {})
+        self.assertEqual(self.mod("{pkg}.gen").Gen().run("a"), "a?")
+        self.assertEqual([held[0].run("a"), held[1]("a"), held[2]("a"), held[3]("a")],
+                         ["a?", "A?", "?", "a?"])
+
+    def test_a_held_function_whose_name_binds_another_now_is_reported(self) -> None:
+        self.write("{pkg}/__init__.py")
+        self.write("{pkg}/a.py", "def double(x):\n    return x * 2\n")
+        held = self.load("{pkg}.a").double
+        self.write("{pkg}/a.py", "double = lambda x: x * 3\n")
+        report = self.reload()
+        self.assertIn("its name now binds", report.not_updated[self.pkg + ".a.double"])
+        self.assertEqual(held(1), 2)
+
+    def test_a_decorator_added_or_removed_keeps_the_held_function_current(self) -> None:
+        # lru_cache added, then removed: the old function and the old wrapper
+        # each take the new code, and the cache forgets the old code's results.
+        self.write("{pkg}/__init__.py")
+        plain = "def double(x):\n    return x * {v}\n"
+        cached = "import functools\n@functools.lru_cache(maxsize=None)\n" + plain
+        self.write("{pkg}/a.py", plain.replace("{v}", "2"))
+        function = self.load("{pkg}.a").double
+        self.write("{pkg}/a.py", cached.replace("{v}", "3"))
+        self.assertEqual(self.reload().not_updated, {})
+        wrapper = self.mod("{pkg}.a").double
+        self.assertEqual((function(5), wrapper(5)), (15, 15))
+        self.write("{pkg}/a.py", cached.replace("{v}", "4"))
+        self.assertEqual(self.reload().not_updated, {})
+        self.assertEqual((function(5), wrapper(5)), (20, 20))  # not the cached 15
+        self.write("{pkg}/a.py", plain.replace("{v}", "5"))
+        self.assertEqual(self.reload().not_updated, {})
+        self.assertEqual((function(5), self.mod("{pkg}.a").double(5)), (25, 25))
+        if sys.version_info >= (3, 8):  # 3.7 has no weak references to the wrappers to keep
+            self.assertEqual(wrapper(5), 25)  # the wrapper of two versions ago: results gone
+
     def test_stored_callback_in_a_host_list_runs_new_code(self) -> None:
         self.write("{pkg}/__init__.py")
         self.write("{pkg}/ui.py", "def on_click():\n    return 'old'\n")
