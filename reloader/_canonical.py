@@ -32,7 +32,9 @@ from ._containers import (
     WRAPPING,
     attributes_of,
     constants,
+    entries,
     parts,
+    values_of,
 )
 from ._journal import Journal, put_item, refill
 from ._pairing import functions_of
@@ -69,8 +71,7 @@ class Canon:
         self.met: List[Tuple[Any, str]] = []
 
     def map(self, new: Any, old: Any) -> None:
-        self.new[id(new)] = new
-        self.old[id(new)] = old
+        self.new[id(new)], self.old[id(new)] = new, old
 
     def rollback(self, mark: int) -> None:
         """Forget what was mapped since `mark` (a class that could not be patched)."""
@@ -236,7 +237,7 @@ class Canon:
     def container(self, container: Any, where: str, depth: int = 0) -> None:
         """Rewrite a list, dict or set, and what it holds; report it if it refuses."""
         mapping = isinstance(container, MAPPINGS)
-        items = container.values() if mapping else container
+        items = values_of(container) if mapping else container
         if constants(items) and (not mapping or constants(container)):
             return  # nothing to rewrite or look into
         settled = self.settled
@@ -244,8 +245,9 @@ class Canon:
         if isinstance(container, (list, collections.deque)):
             changes = [(i, x, settled(x, depth, where)) for i, x in enumerate(container)]
         elif mapping:
-            keys = {k: settled(k, depth, where) for k in list(container)}
-            changes = [(k, v, settled(v, depth, where)) for k, v in list(container.items())]
+            pairs = entries(container)  # a dict subclass read as a dict (cherrypy's HeaderMap)
+            keys = {k: settled(k, depth, where) for k, _ in pairs}
+            changes = [(k, v, settled(v, depth, where)) for k, v in pairs]
             if all(map(operator.is_, keys, keys.values())):
                 keys = {}
         elif isinstance(container, (set, frozenset, weakref.WeakSet)):
@@ -275,9 +277,9 @@ class Canon:
             # and the old ones elsewhere (an enum's members, which then do not
             # even combine), never one set. The reload must fail.
             raise Unrewritable(
-                "cannot update {!r}: it holds new objects that old ones stand for (an "
-                "enum's members) and refused the rewrite ({}: {}), so new code would meet "
-                "both{}".format(
+                "cannot update {!r}: it holds new objects that old ones stand for (a "
+                "class, an enum's members) and refused the rewrite ({}: {}), so new code "
+                "would meet both{}".format(
                     where, type(error).__name__, error, "".join("; " + f for f in failures)
                 )
             ) from error
@@ -288,7 +290,7 @@ class Canon:
         # in its order, as lookups by the old objects must find them. Where the
         # old object is a key already, its entry stays: what the new code made
         # for the new object may hold it where no rewrite reaches (a closure).
-        before = list(container.items())
+        before = entries(container)
         kept = {id(k) for k in keys if keys[k] is k}
         rebuilt = [(keys[k], values.get(k, v)) for k, v in before
                    if keys[k] is k or id(keys[k]) not in kept]

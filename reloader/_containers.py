@@ -200,3 +200,14 @@ def same_place(old: Any, new: Any) -> List[Tuple[Any, Any]]:
     else:
         return []
     return [(a, b) for a, b in pairs if type(a) is types.FunctionType is type(b)]
+
+
+def values_of(mapping: Any) -> Any:
+    """A mapping's values; a dict subclass's read as a dict's, as its own `values()` may
+    take other arguments or run code (cherrypy's `HeaderMap.values(key)`)."""
+    return dict.values(mapping) if isinstance(mapping, dict) else mapping.values()
+
+
+def entries(mapping: Any) -> List[Tuple[Any, Any]]:
+    """A mapping's (key, value) pairs, a dict subclass's read as a dict's (`values_of`)."""
+    return list(dict.items(mapping) if isinstance(mapping, dict) else mapping.items())

@@ -167,6 +167,8 @@ class Attempt:
                 "{!r}: what it made from {} at import stays old until {} is reloaded "
                 "again".format(name, old, old, key, old, old))
         self.warnings.extend(_running(self.old_modules))
+        if self.updater is not None:  # its last looks, undone with the rest if they fail
+            self.updater.settle()
         return transaction
 
     def _starting(self, module: types.ModuleType, name: str) -> None:

@@ -144,22 +144,23 @@ class Updater:
             self._forget()
         return failures
 
-    def commit(self) -> List[Tuple[str, Callable[[], Any]]]:
-        """Finish a successful reload; return weak references to the replaced old objects."""
+    def settle(self) -> None:
+        """Once every module ran: patch what waited, and point what later code stored at the
+        canonical objects. Every write goes into the journal: a failure here undoes all."""
         self.classes.retry(final=True)
         for new, made in self.search.rest():  # instances found late (see _instances.Search)
             self._reclass_late(new, made)
         self._class_attributes(final=True)
         self._rebound()
-        canon = self.canon
-        reloaded = [m.__dict__ for m in self.new_modules]
-        reloaded.extend(m.__dict__ for m in self.old_modules.values())
-        split = [entry[1] for entry in self.replaced.values() if id(entry[1]) in self.classes.split]
-        _reached.settle(canon, self.new_modules, set(self.new_names), reloaded,
-                        self.classes.bodies[1::2], split)
-        del split
-        if canon:  # names bound before their module ran (cycles)
+        reloaded = [m.__dict__ for m in self.new_modules + list(self.old_modules.values())]
+        _reached.settle(self.canon, self.new_modules, set(self.new_names), reloaded,
+                        self.classes.bodies[1::2], [entry[1] for entry in self.replaced.values()
+                                                    if id(entry[1]) in self.classes.split])
+        if self.canon:  # names bound before their module ran (cycles)
             self._canonical_names(self.new_modules)
+
+    def commit(self) -> List[Tuple[str, Callable[[], Any]]]:
+        """Finish a successful reload; return weak references to the replaced old objects."""
         main = sys.modules.get("__main__")
         state = _state.current()
         with state.namespaces_lock:

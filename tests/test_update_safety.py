@@ -565,10 +565,56 @@ class ClassesTest(UpdateCase):
         self.assertEqual(frozen.NAMES[frozen.Kind.A], "a")
         self.assertIn(
             "cannot update '{}.frozen.NAMES': it holds new objects that old ones stand for "
-            "(an enum's members) and refused the rewrite (TypeError: frozendict is "
+            "(a class, an enum's members) and refused the rewrite (TypeError: frozendict is "
             "immutable)".format(self.pkg),
             str(caught.exception),
         )
+
+    def test_a_read_only_registry_of_a_library_found_late_restores_everything(self) -> None:
+        # Found once every module ran (a library's registry the new code put
+        # its class in): the refusal ends the reload with everything put back,
+        # the old module and the old class in place, not the new code half kept.
+        self.write("lib_{pkg}.py", """
+            class frozendict(dict):
+                def __setitem__(self, key, value):
+                    raise TypeError('frozendict is immutable')
+            REGISTRY = frozendict()
+            def register(cls):
+                dict.__setitem__(REGISTRY, cls.__name__, cls)
+                return cls
+            """)
+        self.write("{pkg}/__init__.py")
+        self.write("{pkg}/models.py", "import lib_{pkg}\n@lib_{pkg}.register\nclass Thing:\n"
+                                      "    pass\n")
+        models = self.load("{pkg}.models")
+        Thing = models.Thing
+        with self.assertRaises(reloader.ReloadError) as caught:
+            reloader.reload(self.pkg)
+        self.assertTrue(caught.exception.report.rolled_back)
+        self.assertIn("refused the rewrite", str(caught.exception))
+        self.assertIs(self.mod("{pkg}.models"), models)
+        self.assertIs(models.Thing, Thing)
+
+    def test_a_dict_subclass_with_methods_of_its_own_is_read_as_a_dict(self) -> None:
+        # cherrypy's HeaderMap: `values(key)` takes an argument.
+        self.write("{pkg}/__init__.py")
+        body = """
+            class HeaderMap(dict):
+                def values(self, key):
+                    return [self[key]]
+                def items(self, key):
+                    return [(key, self[key])]
+            class Response:
+                headers = HeaderMap(server="{v}")
+            MAP = HeaderMap(response=Response)
+            """
+        self.write("{pkg}/web.py", body.replace("{v}", "old"))
+        response = self.load("{pkg}.web").Response
+        self.write("{pkg}/web.py", body.replace("{v}", "new"))
+        report = reloader.reload(self.pkg)
+        self.assertEqual(report.not_updated, {})
+        self.assertIs(self.mod("{pkg}.web").MAP["response"], response)
+        self.assertEqual(response.headers["server"], "new")
 
     def test_flags_combined_at_import_in_a_read_only_dict_fail_the_reload(self) -> None:
         # As SQLAlchemy's operator classes: Flag members and their
