@@ -405,6 +405,11 @@ def select(targets: Iterable[object]) -> Selection:
     for target in targets:
         description, names = _matches(target)
         hits = [table.info(name) for name in sorted(names, key=table.rank.__getitem__)]
+        prefix = target if isinstance(target, str) and not _is_path(target) else None
+        others = table.others_under(prefix) if prefix is not None else {}
+        if prefix in others:
+            raise ValueError("{!r} cannot be reloaded: {}".format(prefix, others[prefix]))
+        skipped.update(others)
         if not hits:
             if _is_path(target) and not os.path.exists(target):  # type: ignore[arg-type]
                 raise ValueError("path target {!r} does not exist; check the path".format(
@@ -499,6 +504,8 @@ class _Table:
         self.unindexed: Set[str] = set()  # changed names the import index has not seen
         self.protected: List[Tuple[str, str]] = []  # (prefix, reason) hosts added, in order
         self.aliases: Dict[str, str] = {}  # another name of a module -> its own name
+        #: name -> the type of an entry neither a module nor None (a proxy a library put there)
+        self.others: Dict[str, str] = {}
         self._counter = 0
         #: Grows whenever entries are looked at again: the same value, the same sys.modules.
         self.version = 0
@@ -546,6 +553,9 @@ class _Table:
         self._counter += len(names)
         self.names = sorted(names)
         self.seen.update(current)
+        listed = self.modules
+        self.others = {k: type(v).__qualname__ for k, v in current.items()
+                       if v is not None and k not in listed and isinstance(k, str)}
         modules = self.modules
         counts = collections.Counter(map(id, modules.values()))
         if len(counts) < len(modules):  # one module, two names: only those can be aliases
@@ -600,6 +610,10 @@ class _Table:
             infos.forget(name)
             self.aliases.pop(name, None)
             if not isinstance(module, types.ModuleType) or not is_module(module):
+                if module is None:
+                    self.others.pop(name, None)
+                else:
+                    self.others[name] = type(module).__qualname__
                 if had:
                     del modules[name]
                     del self.names[bisect.bisect_left(self.names, name)]
@@ -607,6 +621,7 @@ class _Table:
                 continue
             if not had:
                 fresh.append(name)
+            self.others.pop(name, None)
             alias_of = _alias_of(name, module)
             if alias_of is not None:
                 self.aliases[name] = alias_of
@@ -625,6 +640,15 @@ class _Table:
         """The names changed since the last call (for the import index)."""
         names, self.unindexed = self.unindexed, set()
         return names
+
+    def others_under(self, prefix: str) -> Dict[str, str]:
+        """Entries neither a module nor None, equal to `prefix` or below it: name -> why
+        they are not reloaded."""
+        return {name: "its sys.modules entry is a {} object, not a module (a library put it "
+                "in the module's place, as zope.deprecation's deprecated() does): restart the "
+                "program to run its new code".format(kind)
+                for name, kind in self.others.items()
+                if name == prefix or name.startswith(prefix + ".")}
 
     def under(self, prefix: str) -> List[str]:
         """Loaded module names equal to `prefix` or below it, sorted."""

@@ -394,6 +394,33 @@ class ProtectedTest(PackageCase):
         self.assertIn("no module spec", str(caught.exception))
 
 
+    def test_an_entry_a_library_replaced_with_a_proxy_is_named_not_skipped_silently(self) -> None:
+        # zope.deprecation's deprecated() puts a proxy in the module's place
+        # (pyramid.security): it is no module reloader can reload.
+        self.files({
+            "{pkg}/__init__.py": "",
+            "{pkg}/sub.py": """
+                import sys
+                class Proxy:
+                    def __init__(self, module):
+                        self.__dict__["_module"] = module
+                    def __getattr__(self, name):
+                        return getattr(self._module, name)
+                sys.modules[__name__] = Proxy(sys.modules[__name__])
+                """,
+        })
+        self.load("{pkg}.sub")
+        report = reloader.reload(self.pkg)
+        self.assertEqual(report.reloaded, (self.pkg,))
+        self.assertIn("is a Proxy object, not a module", report.skipped[self.pkg + ".sub"])
+        with self.assertRaises(ValueError) as caught:
+            reloader.reload(self.pkg + ".sub")
+        self.assertIn("{!r} cannot be reloaded: its sys.modules entry is a Proxy object".format(
+            self.pkg + ".sub"), str(caught.exception))
+        sys.modules[self.pkg + ".sub"] = None  # gone from the table's others once it is None
+        self.assertNotIn(self.pkg + ".sub", reloader.plan(self.pkg).skipped)
+
+
 class OrphanTest(PackageCase):
     def test_a_submodule_whose_package_failed_to_import_is_left_out(self) -> None:
         # An optional integration: `pkg.opt` imports a submodule, then fails on a
