@@ -311,7 +311,7 @@ EXTRA_SUITES: List[ExtraSuite] = [
                ".venv-check/web/: Flask, FastAPI with uvicorn and Django, pinned (about 90 MB), "
                "on CPython 3.12 or 3.13"),
     ExtraSuite("real packages", run_real_packages,
-               ".venv-check/real-packages/: 63 PyPI packages and what they need, pinned in "
+               ".venv-check/real-packages/: 65 PyPI packages and what they need, pinned in "
                "tests/real_packages/requirements.txt (about 320 MB), on CPython 3.11"),
 ]
 

@@ -2443,3 +2443,131 @@ def edited(h):
     m = sys.modules[__name__]
     return [h["area"](3) == 30 and h["bound"]() == 50, m.area(3) == 30 and m.Box(1).size() == 10]
 """, [("return x * 1", "return x * 10")])
+
+
+# A class body's table of lambdas, cached per class by a module not reloaded.
+case("sqlglot_dialect", "sqlglot", "sqlglot", "sqlglot:transpile", """
+import sys
+
+from sqlglot import exp, parse_one, transpile
+from sqlglot.dialects.dialect import Dialect
+from sqlglot.generator import Generator as BaseGenerator
+
+
+class Custom(Dialect):
+    class Generator(BaseGenerator):
+        TRANSFORMS = {**BaseGenerator.TRANSFORMS,
+                      exp.Upper: lambda self, e: "SHOUT(" + self.sql(e, "this") + ")"}
+
+        def tag(self):
+            return "v1"
+
+
+def smoke():
+    return [transpile("SELECT UPPER(a) FROM t", write="custom"),
+            Custom().generate(parse_one("SELECT UPPER(b)")), type(Dialect.get_or_raise("custom")).__name__]
+
+
+def hold():
+    d = Custom()
+    return {"d": d, "gen": d.generator(), "cls": Custom, "get": Dialect.get_or_raise}
+
+
+def use(h):
+    m = sys.modules[__name__]
+    return [h["d"].generate(parse_one("SELECT UPPER(c)")), h["gen"].generate(parse_one("SELECT UPPER(d)")),
+            isinstance(h["d"], m.Custom), h["gen"].tag(), type(h["get"]("custom")) is m.Custom,
+            transpile("SELECT UPPER(e)", write="custom")]
+
+
+def edited(h):
+    m = sys.modules[__name__]
+    return [h["d"].generate(parse_one("SELECT UPPER(c)")) == "SELECT YELL(c)" and h["gen"].tag() == "v2",
+            transpile("SELECT UPPER(e)", write="custom") == ["SELECT YELL(e)"]]
+""", [('"SHOUT("', '"YELL("'), ('return "v1"', 'return "v2"')])
+
+
+# A dict subclass whose values() takes a key, found in the late looks (HeaderMap).
+case("cherrypy", "CherryPy", "cherrypy", "cherrypy._cprequest:Request.respond", """
+import io
+import json
+import sys
+
+import cherrypy
+
+cherrypy.config.update({"environment": "embedded", "log.screen": False})
+
+
+def add_header():
+    cherrypy.response.headers["X-Probe"] = "yes"
+
+
+cherrypy.tools.probe = cherrypy.Tool("before_finalize", add_header)
+
+
+class Api:
+    @cherrypy.expose
+    @cherrypy.tools.json_out()
+    def item(self, n="1"):
+        return {"n": int(n), "double": self.double(int(n))}
+
+    def double(self, n):
+        return n * 2
+
+
+class Root:
+    def __init__(self):
+        self.api = Api()
+
+    @cherrypy.expose
+    def index(self):
+        return "root"
+
+    @cherrypy.expose
+    @cherrypy.tools.probe()
+    def hello(self, name="x"):
+        return "hello " + name
+
+
+APP = cherrypy.tree.mount(Root(), "/probe", {"/": {"tools.encode.on": True}})
+
+
+def call(app, path, query=""):
+    environ = {"REQUEST_METHOD": "GET", "SCRIPT_NAME": "/probe", "PATH_INFO": path,
+               "QUERY_STRING": query, "SERVER_NAME": "localhost", "SERVER_PORT": "80",
+               "SERVER_PROTOCOL": "HTTP/1.1", "HTTP_HOST": "localhost", "wsgi.url_scheme": "http", "wsgi.input": io.BytesIO(b""),
+               "wsgi.errors": io.StringIO(), "wsgi.multithread": False, "wsgi.multiprocess": False,
+               "wsgi.run_once": False, "wsgi.version": (1, 0), "REMOTE_ADDR": "127.0.0.1",
+               "REMOTE_PORT": "1"}
+    seen = {}
+
+    def start_response(status, headers, exc_info=None):
+        seen["status"] = status
+        seen["headers"] = dict(headers)
+
+    body = b"".join(app(environ, start_response))
+    return [seen["status"], seen["headers"].get("X-Probe"), body.decode()]
+
+
+def smoke():
+    return [call(APP, "/"), call(APP, "/hello", "name=bo"), call(APP, "/api/item", "n=4"),
+            call(APP, "/missing")[0]]
+
+
+def hold():
+    root = APP.root
+    return {"app": APP, "root": root, "hello": root.hello, "api": root.api, "double": root.api.double}
+
+
+def use(h):
+    m = sys.modules[__name__]
+    return [call(h["app"], "/hello", "name=held"), call(h["app"], "/api/item", "n=2"),
+            h["hello"]("x"), h["double"](5), isinstance(h["root"], m.Root),
+            isinstance(h["app"], sys.modules["cherrypy"].Application)]
+
+
+def edited(h):
+    m = sys.modules[__name__]
+    return [h["double"](2) == 6 and "6" in call(h["app"], "/api/item", "n=2")[2],
+            m.Api().double(2) == 6]
+""", [("return n * 2", "return n * 3")])
