@@ -102,3 +102,16 @@ def bases_first(classes: List[Tuple[type, type]]) -> List[Tuple[type, type]]:
     for pair in classes:
         place(pair)
     return ordered
+
+
+def one_local_class(old: type, new: type) -> bool:
+    """Whether two classes are what one function's class statement made on two
+    calls: made anew by each call, their instances can still be one sentinel."""
+    return (
+        "<locals>" in new.__qualname__
+        and old.__qualname__ == new.__qualname__
+        and old.__module__ == new.__module__
+        and type(old) is type(new)
+        and len(old.__bases__) == len(new.__bases__)
+        and all(a is b for a, b in zip(old.__bases__, new.__bases__))
+    )

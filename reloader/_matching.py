@@ -87,7 +87,7 @@ def match(update: Any, old_dict: Dict[str, Any], new_dict: Dict[str, Any]) -> No
             else:
                 later.append(key)
         elif issubclass(old_kind, type):
-            if issubclass(new_kind, type) and (
+            if issubclass(new_kind, type) and old.__qualname__ == new.__qualname__ and (
                 (new.__module__ == name and old.__module__ == old_name)  # _defined_in, usually
                 or (_class_pairs.defined_in(new, new_dict)
                     and _class_pairs.defined_in(old, old_dict))
@@ -112,7 +112,13 @@ def match(update: Any, old_dict: Dict[str, Any], new_dict: Dict[str, Any]) -> No
                     if base.__qualname__ == new.__qualname__ and base.__module__ == old_name:
                         classes.append((base, new))
                         break
-            elif issubclass(new_kind, type):
+                else:  # another class of the module (`Point = Base`)
+                    if new.__qualname__ != key == old.__qualname__:
+                        _rebound(update, old, new, _KEPT)
+            elif not issubclass(new_kind, type):
+                if old.__qualname__ == key and old.__module__ == old_name:  # a factory now
+                    _rebound(update, old, new, _KEPT)
+            else:
                 made = _class_pairs.made_from_here(old, new, old_dict, new_dict)
                 classes.extend(made)
                 bound = getattr(sys.modules.get(new.__module__), "__dict__", {}).get(
@@ -162,11 +168,7 @@ def match(update: Any, old_dict: Dict[str, Any], new_dict: Dict[str, Any]) -> No
                 update.pairer.pair(old, inner)
             elif old.__qualname__ == key and old.__globals__ is old_dict and not unheld(
                     old, 1, weakly=False):  # its own def, held, the name bound to another
-                update.replaced[id(old)] = (old, new, "")
-                update.not_updated[qualname(old)] = (
-                    "its name now binds {}, not a definition of it: the old function keeps "
-                    "the old code".format(qualname(new) if type(new) is types.FunctionType
-                                          else "a {} object".format(type(new).__qualname__)))
+                _rebound(update, old, new, "the old function keeps the old code")
             continue  # else a name bound to another function: one it wraps (`orig = lib.f`)
         used.add(id(new))
         update.replaced[id(old)] = (old, new, "")
@@ -177,6 +179,19 @@ def match(update: Any, old_dict: Dict[str, Any], new_dict: Dict[str, Any]) -> No
             # A lambda standing for "no value" (`NO_SERIALIZER = lambda _, v: v`),
             # compared with `is`: the old one, on the new code, stands for both.
             update.canon.map(new, old)
+
+
+_KEPT = "old instances keep the old class"
+
+
+def _rebound(update: Any, old: Any, new: Any, kept: str) -> None:
+    """`old`, defined under its name, which now binds `new`: reported, rebound where
+    namespaces such as `__main__` hold it."""
+    update.replaced[id(old)] = (old, new, "")
+    what = "class" if issubclass(type(new), type) else "function" if type(
+        new) is types.FunctionType else "a {} object".format(type(new).__qualname__)
+    update.not_updated[qualname(old)] = "its name now binds {}{}, not a definition of it: " \
+        "{}".format(what, " " + qualname(new) if what in ("class", "function") else "", kept)
 
 
 def _all_instances(
@@ -229,7 +244,7 @@ def _match_instances(
         if old is new or old is MISSING or issubclass(kind, type):
             continue
         one_class = kind is type(new)
-        if one_class or _one_local_class(kind, type(new)):  # a factory's (`make_sentinel()`)
+        if one_class or _class_pairs.one_local_class(kind, type(new)):  # `make_sentinel()`'s
             old_layout, new_layout = layout_state(old), layout_state(new)
             state = plain_state(old, old_layout)
             if state is not None and state == plain_state(new, new_layout) \
@@ -279,16 +294,3 @@ def _definition(thing: Any, key: str, namespace: Dict[str, Any]) -> Any:
                         and item.__globals__ is namespace:
                     found[id(item)] = item
     return next(iter(found.values())) if len(found) == 1 else None
-
-
-def _one_local_class(old: type, new: type) -> bool:
-    """Whether two classes are what one function's class statement made on two
-    calls: made anew by each call, their instances can still be one sentinel."""
-    return (
-        "<locals>" in new.__qualname__
-        and old.__qualname__ == new.__qualname__
-        and old.__module__ == new.__module__
-        and type(old) is type(new)
-        and len(old.__bases__) == len(new.__bases__)
-        and all(a is b for a, b in zip(old.__bases__, new.__bases__))
-    )

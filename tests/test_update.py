@@ -62,6 +62,21 @@ class FunctionTest(UpdateCase):
         self.assertIn("its name now binds", report.not_updated[self.pkg + ".a.double"])
         self.assertEqual(held(1), 2)
 
+    def test_a_class_whose_name_binds_another_now_is_reported(self) -> None:
+        self.write("{pkg}/__init__.py")
+        before = "class Point:\n    def get(self):\n        return 1\n"
+        for after, what in (("class Base:\n    pass\nPoint = Base\n", "class"),
+                            ("def Point():\n    return 2\n", "function")):
+            with self.subTest(what):
+                self.write("{pkg}/a.py", before)
+                held = self.load("{pkg}.a").Point()
+                self.write("{pkg}/a.py", after)
+                report = self.reload()
+                self.assertIn("its name now binds " + what,
+                              report.not_updated[self.pkg + ".a.Point"])
+                self.assertEqual(held.get(), 1)
+                del sys.modules[self.pkg + ".a"]
+
     def test_a_decorator_added_or_removed_keeps_the_held_function_current(self) -> None:
         # lru_cache added, then removed: the old function and the old wrapper
         # each take the new code, and the cache forgets the old code's results.
