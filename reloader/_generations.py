@@ -48,7 +48,7 @@ def forget_results(caches: Sequence[Any], seen: Set[int]) -> None:
     remembered = _state.current().caches
     try:
         remembered.update(caches)
-    except TypeError:  # no weak references to them before 3.8: these alone
+    except TypeError:  # no weak references to them before 3.9: these alone
         remembered = caches  # type: ignore[assignment]
     for cache in list(remembered):
         if id(getattr(cache, "__wrapped__", None)) in seen:

@@ -95,7 +95,7 @@ class FunctionTest(UpdateCase):
         self.write("{pkg}/a.py", plain.replace("{v}", "5"))
         self.assertEqual(self.reload().not_updated, {})
         self.assertEqual((function(5), self.mod("{pkg}.a").double(5)), (25, 25))
-        if sys.version_info >= (3, 8):  # 3.7 has no weak references to the wrappers to keep
+        if sys.version_info >= (3, 9):  # no weak references to the wrappers to keep before
             self.assertEqual(wrapper(5), 25)  # the wrapper of two versions ago: results gone
 
     def test_stored_callback_in_a_host_list_runs_new_code(self) -> None:
