@@ -258,10 +258,10 @@ class ClassPatcher:
             elif kind in _CONTAINERS:
                 if kind is type(current) and kept_cache(journal, current, value):
                     value = current  # a weak cache of its instances: the old ones stay found
-                for one, two in same_place(current, value):  # a table of lambdas, by key
-                    self.pairer.pair(one, two)
                 if not (key[:1] == "_" and key[-1:] == "_"):
                     self.containers.append((value, "{}.{}".format(qualname(old), key)))
+                    for one, two in same_place(current, value):  # a table of lambdas, by key
+                        self.pairer.pair(one, two)
             elif kind is types.MethodType and value.__self__ is new:  # enum.Flag's _iter_member_
                 value = types.MethodType(value.__func__, old)
             elif kind not in PLAIN and not issubclass(kind, type) and tied(value, new):

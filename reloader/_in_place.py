@@ -55,10 +55,11 @@ def before(namespace: Dict[str, Any]) -> Noted:
     of its module each holds (none: not noted)."""
     module = namespace.get("__name__")
     noted: Noted = []
-    for thing in list(namespace.values()):
+    for key, thing in list(namespace.items()):
         kind = type(thing)
-        if kind in _PLAIN or issubclass(kind, type) or getattr(kind, "__module__", None) == module:
-            continue
+        if kind in _PLAIN or key[:2] == "__" or issubclass(kind, type) or getattr(
+                kind, "__module__", None) == module:
+            continue  # the import system's `__spec__` and `__loader__` hold none of its own
         held = _held(thing, namespace)
         if held:
             noted.append((thing, held))
@@ -68,6 +69,8 @@ def before(namespace: Dict[str, Any]) -> Noted:
 def replaced(noted: Noted, namespace: Dict[str, Any]) -> List[Tuple[Any, Any]]:
     """(old, new) for each noted function that a function of the same name, defined in
     `namespace` (the new code's), now stands in place of, in an object `namespace` binds."""
+    if not noted:
+        return []
     pairs = []
     bound = {id(value) for value in namespace.values()}
     for thing, held in noted:
