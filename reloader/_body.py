@@ -158,9 +158,12 @@ def _cell(value: Any) -> Any:
     return (lambda: value).__closure__[0]  # type: ignore[index]
 
 
-def drop_removed(old: type, new: type, is_enum: bool, owned: FrozenSet[str]) -> None:
+def drop_removed(old: type, new: type, is_enum: bool, owned: FrozenSet[str],
+                 reloading: FrozenSet[str] = frozenset()) -> None:
     """Delete from `old` what its old body made and the new one does not (never the
-    `owned` keys: see `owned_keys`)."""
+    `owned` keys: see `owned_keys`), and what only functions of modules of this reload
+    (`reloading`) make up, set from outside the body (astroid's `Const._proxied`): their
+    new code sets it again, or not, as a fresh import would."""
     old_dict = old.__dict__
     new_dict = new.__dict__
     dropped = [k for k in old_dict if k not in new_dict]
@@ -173,9 +176,11 @@ def drop_removed(old: type, new: type, is_enum: bool, owned: FrozenSet[str]) -> 
             continue
         if is_enum and key in getattr(old, "_member_map_", {}):
             continue  # members are reconciled in _update_enum
-        if body is not None and key not in body:
+        functions = functions_of(value) if reloading else ()
+        again = bool(functions) and all(f.__module__ in reloading for f in functions)
+        if body is not None and key not in body and not again:
             continue  # set at run time, not by the body
-        if body is None and not _made_by_body(old, value):
+        if body is None and not again and not _made_by_body(old, value):
             continue
         type.__delattr__(old, key)
 

@@ -88,6 +88,7 @@ class ClassPatcher:
         self.bodies: List[type] = []
         #: Modules of this reload whose new code has not finished running.
         self.running: Set[str] = set()
+        self.reloading: FrozenSet[str] = frozenset()  # every module of this reload
         #: Classes waiting for their bases or metaclass to be patched first.
         self.waiting: List[Tuple[type, type, List[Any]]] = []
         self.waiting_ids: Set[int] = set()
@@ -283,7 +284,7 @@ class ClassPatcher:
                 if module == old.__module__ or module in self.running:
                     self.attributes += (old, key, value)
         if not old_dict.keys() <= new_dict.keys():
-            drop_removed(old, new, is_enum, owned)
+            drop_removed(old, new, is_enum, owned, self.reloading)
         if is_enum:
             update_enum(old, new, self.canon, self.journal, self.notes)
         reclass(journal, instances, new, old, canon)

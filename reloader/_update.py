@@ -88,6 +88,7 @@ class Updater:
         new_dict = module.__dict__
         if len(self.new_modules) == 1:
             self.classes.running = set(self.old_modules)
+            self.classes.reloading = frozenset(self.old_modules)
         self.classes.running.discard(name)
         if old_module is not None and old_module is not module:
             self.replaced[id(old_module)] = (old_module, module, name)
@@ -257,9 +258,8 @@ class Updater:
         for key, value in list(namespace.items()):
             entry = self.replaced.get(id(value))
             if entry is not None and entry[0] is value:
-                new = self.canon.get(entry[1])
                 if namespace.get(key) is value:  # not rebound meanwhile
-                    namespace[key] = new
+                    namespace[key] = self.canon.get(entry[1])
 
     def _forget(self) -> None:
         """Let go of everything this reload held, but what it did not update."""

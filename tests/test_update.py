@@ -824,6 +824,46 @@ class ClassTest(UpdateCase):
         self.assertEqual(self.mod("{pkg}.user").NAME, "Mine")
         self.assertEqual(old.lookup(), "Mine")
 
+    def test_a_property_a_reloaded_module_set_on_a_class_goes_with_it(self) -> None:
+        # astroid's `_astroid_bootstrapping()` sets `Const._proxied =
+        # property(...)` reading a table of its module: kept on the patched
+        # class while the new module's table is empty, it broke every later
+        # reload. Made up of a reloaded module's functions, it goes, as on a
+        # fresh import; the program's own run-time attributes stay.
+        self.write("{pkg}/__init__.py")
+        self.write("{pkg}/nodes.py", """
+            class Node:
+                def __getattr__(self, name):
+                    if name == "_proxied":
+                        return type(self)._proxied
+                    return getattr(self._proxied, name)
+            NONE = Node()
+            """)
+        self.write("{pkg}/boot.py", """
+            import types
+            from {pkg} import nodes
+            TABLE = {}
+            BASE = nodes.Node
+            def _proxied(self):
+                return TABLE["none"]
+            def bootstrap():
+                TABLE["none"] = types.SimpleNamespace(flag=1)
+                nodes.Node._proxied = property(_proxied)
+            """)
+        self.write("{pkg}/user.py", "from {pkg} import boot, nodes\n"
+                                    "HAS = hasattr(nodes.NONE, 'other')\n")
+        self.load("{pkg}.user")
+        self.mod("{pkg}.boot").bootstrap()
+        node = self.mod("{pkg}.nodes").Node
+        node.kept = [7]  # the program's own (a plain value is taken for the body's: see README)
+        for _ in range(3):
+            report = reloader.reload(self.pkg + ".nodes")
+            self.assertEqual(report.reloaded[:1], (self.pkg + ".nodes",))
+            self.assertNotIn("_proxied", vars(node))
+            self.assertEqual(node.kept, [7])
+        self.mod("{pkg}.boot").bootstrap()
+        self.assertEqual(self.mod("{pkg}.nodes").NONE.flag, 1)
+
     def test_one_class_isinstance_both_ways_and_super(self) -> None:
         self.write("{pkg}/__init__.py")
         body = """
