@@ -90,7 +90,7 @@ class Canon:
         """Point a new module's names, and what they hold, at the canonical objects."""
         if not self.new:  # nothing yet: its registries, for a later module's classes
             for key, value in namespace.items():
-                if key[:2] != "__" and issubclass(type(value), CONTAINERS):
+                if not key[:2] == "__" == key[-2:] and issubclass(type(value), CONTAINERS):
                     self.looked.append((value, "{}.{}".format(name, key), namespace, 0, 0))
             return
         new = self.new
@@ -103,7 +103,7 @@ class Canon:
                 if issubclass(kind, type):
                     _annotations.settle_class(self, old, "{}.{}".format(name, key))
                 continue
-            if key[:2] == "__":  # __builtins__, __spec__...: nothing of the new code
+            if key[:2] == "__" == key[-2:]:  # __builtins__, __spec__...: none of the new code
                 if key == "__annotations__":
                     _annotations.settle_annotations(self, value, name)
                 continue

@@ -57,7 +57,7 @@ def before(namespace: Dict[str, Any]) -> Noted:
     noted: Noted = []
     for key, thing in list(namespace.items()):
         kind = type(thing)
-        if kind in _PLAIN or key[:2] == "__" or issubclass(kind, type) or getattr(
+        if kind in _PLAIN or key[:2] == "__" == key[-2:] or issubclass(kind, type) or getattr(
                 kind, "__module__", None) == module:
             continue  # the import system's `__spec__` and `__loader__` hold none of its own
         held = _held(thing, namespace)

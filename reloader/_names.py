@@ -188,7 +188,7 @@ def _follow(
 
     # 2. Otherwise the same name holding the very object the old module held.
     found: Dict[str, List[str]] = {}
-    bindable = () if tracked else {key for key in namespace if key[:2] != "__"}
+    bindable = () if tracked else {k for k in namespace if not k[:2] == "__" == k[-2:]}
     for module, attributes in old.items() if bindable else ():
         if module in new:
             for bound in attributes.keys() & bindable:  # a set operation, in C

@@ -162,7 +162,7 @@ def _namespace(canon: Canon, namespace: Dict[str, Any], classes: List[type]) -> 
     new = canon.new
     for key, value in list(namespace.items()):
         kind = type(value)
-        if kind in CONSTANT_KINDS or kind is types.FunctionType or key[:2] == "__":
+        if kind in CONSTANT_KINDS or kind is types.FunctionType or key[:2] == "__" == key[-2:]:
             continue
         if new.get(id(value)) is value:
             _put(canon, namespace, key, canon.old[id(value)])
@@ -189,7 +189,7 @@ def _library_objects(canon: Canon, modules: Iterable[types.ModuleType],
     for module in modules:
         for key, value in list(module.__dict__.items()):
             kind = type(value)
-            if key[:2] != "__" and _is_object(kind) \
+            if not key[:2] == "__" == key[-2:] and _is_object(kind) \
                     and getattr(kind, "__module__", None) != module.__name__:  # __spec__: no
                 _attributes(canon, value, "{}.{}".format(module.__name__, key), 0, seen, classes)
     met, canon.met = canon.met, []

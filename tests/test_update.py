@@ -864,6 +864,20 @@ class ClassTest(UpdateCase):
         self.mod("{pkg}.boot").bootstrap()
         self.assertEqual(self.mod("{pkg}.nodes").NONE.flag, 1)
 
+    def test_a_registry_under_a_private_dunder_name_is_canonical(self) -> None:
+        # zarr's `zarr.registry.__ndbuffer_registry`: a module global whose
+        # name starts with two underscores is no dunder of the import system.
+        self.write("{pkg}/__init__.py")
+        self.write("{pkg}/registry.py", "__things = {}\ndef register(cls):\n"
+                                        "    __things[cls.__name__] = cls\n"
+                                        "def get(key):\n    return __things[key]\n")
+        self.write("{pkg}/impl.py", "from {pkg} import registry\nclass Buffer:\n    pass\n"
+                                    "registry.register(Buffer)\n")
+        old = self.load("{pkg}.impl").Buffer
+        reloader.reload(self.pkg + ".registry")
+        self.assertIs(self.mod("{pkg}.impl").Buffer, old)
+        self.assertIs(self.mod("{pkg}.registry").get("Buffer"), old)
+
     def test_one_class_isinstance_both_ways_and_super(self) -> None:
         self.write("{pkg}/__init__.py")
         body = """
