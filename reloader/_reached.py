@@ -74,27 +74,6 @@ def settle(canon: Canon, modules: List[types.ModuleType], names: Set[str],
         canon.home = home
 
 
-def bases_now(canon: Canon, classes: Iterable[type], known: Dict[int, Any]) -> None:
-    """Point containers in the dictionaries of the bases and metaclasses of `classes` (new
-    classes just mapped) at canonical objects: a registry `__init_subclass__` filled, which
-    later modules' import-time code reads (flexparser's, read by pint); `settle()` looks
-    again. `known`: id -> (base, the keys of its containers), kept for the reload."""
-    home, canon.home = canon.home, None
-    bases = {id(base): base for cls in classes for base in cls.__mro__[1:-1] + (type(cls),)}
-    try:
-        for number, base in bases.items():
-            if number not in known:
-                known[number] = (base, [key for key, value in class_dict(base).items() if
-                                        issubclass(type(value), CONTAINERS) and not key[:1] == "_"
-                                        == key[-1:]])
-            owned = class_dict(base)
-            for key in known[number][1]:
-                if issubclass(type(owned.get(key)), CONTAINERS):
-                    canon.look(owned[key], "{}.{}".format(base.__qualname__, key), again=False)
-    finally:
-        canon.home = home
-
-
 def _set_later(canon: Canon, new: type) -> None:
     """What code that ran after `new` was patched onto its old class set there (alembic's
     proxy methods, made by `exec()` in a namespace naming the class they serve)."""

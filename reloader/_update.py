@@ -28,7 +28,7 @@ import types
 import weakref
 from typing import Any, Callable, Dict, List, MutableMapping, Optional, Sequence, Set, Tuple
 
-from . import _generations, _in_place, _instances, _matching, _names, _reached, _state
+from . import _early, _generations, _in_place, _instances, _matching, _names, _reached, _state
 from ._body import with_globals
 from ._canonical import Canon
 from ._classes import ClassPatcher
@@ -106,10 +106,8 @@ class Updater:
         for function in functions:
             settle_function(self.canon, function)
         self._class_attributes(final=False)
-        if len(self.canon.new) > mapped:  # before later modules read their bases' registries
-            _reached.bases_now(self.canon, [value for value in list(new_dict.values()) if
-                                            self.canon.new.get(id(value), MISSING) is value
-                                            and issubclass(type(value), type)], self.bases)
+        if len(self.canon.new) > mapped:  # before later modules read what it registered
+            _early.now(self.canon, new_dict, self.bases)
         self.canon.namespace(name, new_dict, self.classes.patched)
         for function in self.pairer.pairs[paired::2]:  # old functions given the new code
             settle_defaults(self.canon, function)
@@ -272,7 +270,7 @@ class Updater:
         self.started: Dict[str, int] = {}
         #: name -> the module's functions that objects of other modules' classes held then.
         self.held_elsewhere: Dict[str, _in_place.Noted] = {}
-        self.bases: Dict[int, Any] = {}  # id -> a base class, the keys of its containers
+        self.bases: Dict[Any, Any] = {}  # what `_early` knows of bases and registries
         #: name -> its names the new code bound to an earlier version of its own function.
         self.captured: Dict[str, List[str]] = {}
         self.search = _instances.Search()

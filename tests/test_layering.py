@@ -131,7 +131,7 @@ class LayeringTest(unittest.TestCase):
 #: The modules of live update, each under 300 lines with one job.
 UPDATE_MODULES = ("_update", "_matching", "_pairing", "_held", "_classes", "_body", "_safety",
                   "_annotations", "_enums", "_canonical", "_closures", "_reached", "_journal", "_generations", "_names", "_stale",
-                  "_instances", "_containers", "_class_pairs", "_made_later", "_in_place")
+                  "_instances", "_containers", "_class_pairs", "_made_later", "_in_place", "_early")
 
 
 class UpdateSizeTest(unittest.TestCase):

@@ -878,6 +878,28 @@ class ClassTest(UpdateCase):
         self.assertIs(self.mod("{pkg}.impl").Buffer, old)
         self.assertIs(self.mod("{pkg}.registry").get("Buffer"), old)
 
+    def test_a_module_registry_is_canonical_for_later_modules_of_the_reload(self) -> None:
+        # zarr's buffer registry: a module registers its class in a registry
+        # module that ran before it; a module run later reads it at import and
+        # meets the class the first module's name gives.
+        self.write("{pkg}/__init__.py")
+        self.write("{pkg}/reg.py", "_things = {}\ndef register(cls):\n"
+                                   "    _things[cls.__name__] = cls\n"
+                                   "def get(key):\n    return _things[key]\n")
+        self.write("{pkg}/impl.py", "from {pkg}.reg import register\nclass Buffer:\n"
+                                    "    def __init__(self, data):\n        self.data = data\n"
+                                    "    def merge(self, other):\n"
+                                    "        return Buffer(other.data if isinstance(other, Buffer)"
+                                    " else int(other))\n"
+                                    "register(Buffer)\n")
+        self.write("{pkg}/user.py", "from {pkg} import impl, reg\n"
+                                    "MERGED = impl.Buffer(1).merge(reg.get('Buffer')(2)).data\n")
+        old = self.load("{pkg}.user") and self.mod("{pkg}.impl").Buffer
+        report = reloader.reload(self.pkg + ".reg")
+        self.assertIn(self.pkg + ".user", report.reloaded)
+        self.assertEqual(self.mod("{pkg}.user").MERGED, 2)
+        self.assertIs(self.mod("{pkg}.reg").get("Buffer"), old)
+
     def test_one_class_isinstance_both_ways_and_super(self) -> None:
         self.write("{pkg}/__init__.py")
         body = """

@@ -1,0 +1,73 @@
+"""Point what a module's new code stored where earlier modules of the reload look at the
+canonical objects, as soon as the module finished.
+
+Each module's new classes are mapped to their old versions when its code has run
+(`_update`), yet a registry an earlier module made, or a base class keeps, that
+this module's code filled still holds the new classes until `_reached.settle()`
+looks again once every module ran. Import-time code of a module run in between
+would meet both (pint's `UnitRegistry()` reading flexparser's subclass registry;
+a zarr array written at import, through zarr's buffer registry). `now()` looks
+again at once where the module's code can have stored them: the containers in the
+dictionaries of its classes' bases and metaclasses, and those looked into in the
+modules whose functions, or module objects, it holds.
+
+It must not look anywhere else: it runs for every module that maps a class.
+"""
+
+import types
+from typing import Any, Dict, Iterable, List, Set
+
+from ._canonical import Canon
+from ._containers import CONTAINERS, class_dict
+from ._journal import MISSING
+
+
+def now(canon: Canon, namespace: Dict[str, Any], known: Dict[Any, Any]) -> None:
+    """Look again where the module of `namespace`, which just mapped new classes, may have
+    stored them. `known` keeps what is known of the bases and looked containers for the
+    reload."""
+    classes: List[type] = []
+    reached: Set[int] = set()
+    for value in list(namespace.values()):
+        kind = type(value)
+        if kind is types.FunctionType:
+            reached.add(id(value.__globals__))
+        elif issubclass(kind, types.ModuleType):
+            reached.add(id(vars(value)))
+        elif issubclass(kind, type) and canon.new.get(id(value), MISSING) is value:
+            classes.append(value)
+    reached.discard(id(namespace))
+    home, canon.home = canon.home, None
+    try:
+        _bases(canon, classes, known)
+        _looked(canon, reached, known)
+    finally:
+        canon.home = home
+
+
+def _bases(canon: Canon, classes: Iterable[type], known: Dict[Any, Any]) -> None:
+    # A registry `__init_subclass__` or a metaclass filled: keys holding containers
+    # are listed once per base for the reload (`known`: id -> (base, keys)).
+    bases = {id(base): base for cls in classes for base in cls.__mro__[1:-1] + (type(cls),)}
+    for number, base in bases.items():
+        if number not in known:
+            known[number] = (base, [key for key, value in class_dict(base).items() if
+                                    issubclass(type(value), CONTAINERS) and not key[:1] == "_"
+                                    == key[-1:]])
+        owned = class_dict(base)
+        for key in known[number][1]:
+            if issubclass(type(owned.get(key)), CONTAINERS):
+                canon.look(owned[key], "{}.{}".format(base.__qualname__, key), again=False)
+
+
+def _looked(canon: Canon, reached: Set[int], known: Dict[Any, Any]) -> None:
+    # The containers looked into in those namespaces, indexed by namespace as they come.
+    index = known.setdefault("looked", [0, {}])
+    looked = canon.looked
+    for entry in looked[index[0]:]:
+        index[1].setdefault(id(entry[2]), []).append(entry)
+    index[0] = len(looked)
+    for number in reached:
+        for container, where, namespace, _, depth in index[1].get(number, ()):
+            canon.home = namespace
+            canon.container(container, where, depth)
