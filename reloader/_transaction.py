@@ -559,6 +559,8 @@ class Transaction:
         self.starting = starting
         self.old: Dict[str, types.ModuleType] = {}
         self.saved_attributes: List[Tuple[types.ModuleType, str, object]] = []
+        #: id(package left loaded) -> (it, its own __getattr__, submodules imported on access)
+        self.on_access: Dict[int, Tuple[types.ModuleType, object, Set[str]]] = {}
         self.before: Dict[str, object] = {}
         self.removed: List[str] = []
         self.current = self.order[0] if self.order else ""
@@ -621,8 +623,9 @@ class Transaction:
         for name in reversed(self.order):
             sys.modules.pop(name, None)
 
-    def _detach(self, names: Sequence[str]) -> None:
-        """Remove the old modules `names` (not imported again yet) from packages that stay."""
+    def _detach(self, names: Sequence[str], on_access: bool = False) -> None:
+        """Remove the old modules `names` (not imported again yet) from packages that stay;
+        with `on_access`, a package left loaded imports the new one when code reads it."""
         for name in names:
             parent_name, _, child = name.rpartition(".")
             parent = sys.modules.get(parent_name) if parent_name else None
@@ -634,6 +637,37 @@ class Transaction:
                 and parent.__dict__.get(child, _MISSING) is old
             ):
                 delattr(parent, child)
+                if on_access and parent_name not in self.old:
+                    self._import_on_access(parent, parent_name, child)  # type: ignore[arg-type]
+
+    def _import_on_access(self, parent: types.ModuleType, parent_name: str, child: str) -> None:
+        # Code that reads the submodule as the package's attribute (`pd.api.extensions`)
+        # before any import of it ran again imports the new one, as the package's own
+        # import did: a module `__getattr__` (PEP 562) until the import is over.
+        entry = self.on_access.get(id(parent))
+        if entry is None:
+            previous = parent.__dict__.get("__getattr__", _MISSING)
+            entry = self.on_access[id(parent)] = (parent, previous, set())
+            names = entry[2]
+
+            def __getattr__(attribute: str) -> Any:
+                if attribute in names:
+                    return importlib.import_module(parent_name + "." + attribute)
+                if previous is not _MISSING:
+                    return previous(attribute)
+                raise AttributeError("module {!r} has no attribute {!r}".format(
+                    parent_name, attribute))
+
+            parent.__dict__["__getattr__"] = __getattr__
+        entry[2].add(child)
+
+    def _drop_on_access(self) -> None:
+        for parent, previous, _ in self.on_access.values():
+            if previous is _MISSING:
+                parent.__dict__.pop("__getattr__", None)
+            else:
+                parent.__dict__["__getattr__"] = previous
+        self.on_access = {}
 
     def _import_all(self) -> None:
         specs: Dict[str, importlib.machinery.ModuleSpec] = {}
@@ -661,11 +695,12 @@ class Transaction:
                 group = self.group_of.get(name, ())
                 for member in group:
                     del self.group_of[member]
-                self._detach(group)
+                self._detach(group, on_access=True)
                 importlib.import_module(name)
             self._load_lazy()
         finally:
             sys.meta_path.remove(finder)
+            self._drop_on_access()
         self._attach_kept()
         self._follow_aliases()
         self.removed = [name for name in self.order if name not in sys.modules]

@@ -101,6 +101,29 @@ class ParentPackageTest(PackageCase):
         self.assertNotIn(self.pkg + "._vendor", report.reloaded)
         self.assertEqual((package.linkify("a"), self.mod("{pkg}").linkify("b")), ("A!", "B!"))
 
+    def test_a_submodule_of_a_package_left_loaded_is_imported_when_read(self) -> None:
+        # xarray with dask loaded: `pd.api.extensions` read at import through
+        # `pandas.api`, a package left loaded, while the submodule waits in a
+        # cycle of the reload: it is imported then, as the package's own
+        # import did, and the package has no hook left afterwards.
+        self.files({
+            "base_{pkg}.py": "K = 1\n",
+            "{pkg}/__init__.py": "from base_{pkg} import K\nfrom {pkg} import api\n",
+            "{pkg}/api/__init__.py": "from {pkg}.api import ext\n",
+            "{pkg}/api/ext.py": "from base_{pkg} import K\nimport user_{pkg}\nVALUE = K + 1\n",
+            "user_{pkg}.py": "import {pkg}\nX = {pkg}.api.ext.VALUE\n"
+                             "from {pkg}.api.ext import VALUE as V2\n",
+        })
+        self.load("user_{pkg}")
+        api = self.mod("{pkg}.api")
+        self.write("base_{pkg}.py", "K = 5\n")
+        report = reloader.reload("base_" + self.pkg)
+        self.assertNotIn(self.pkg + ".api", report.reloaded)  # left loaded
+        self.assertEqual((self.mod("user_{pkg}").X, self.mod("user_{pkg}").V2), (6, 6))
+        self.assertIs(api.ext, self.mod("{pkg}.api.ext"))
+        self.assertNotIn("__getattr__", vars(api))
+
+
 class MainTest(PackageCase):
     def test_modules_importing_main_are_not_dependents(self) -> None:
         # IPython's completer imports __main__, which holds the user's objects.
