@@ -515,6 +515,19 @@ class _Finder:
         pass
 
 
+class _Existing:
+    """The loader of a module left loaded, served back as it is: nothing runs again."""
+
+    def __init__(self, module: types.ModuleType) -> None:
+        self.module = module
+
+    def create_module(self, spec: Any) -> types.ModuleType:
+        return self.module
+
+    def exec_module(self, module: types.ModuleType) -> None:
+        pass
+
+
 class ImportFailure(Exception):
     """Re-importing failed; the transaction restored everything before raising this."""
 
@@ -678,6 +691,7 @@ class Transaction:
                     spec.loader = _Loader(  # type: ignore[assignment]
                         spec.loader, code, self.executed, self._starting)
                 specs[name] = spec
+        served = self._serve_kept(specs)
         finder = _Finder(specs)
         # A module whose file is gone must not be found on its package by
         # `from tool import gone`: that import has to fail.
@@ -701,12 +715,33 @@ class Transaction:
         finally:
             sys.meta_path.remove(finder)
             self._drop_on_access()
+            for name, (module, spec) in served.items():
+                sys.modules.setdefault(name, module)  # those no import asked for
+                object.__getattribute__(module, "__dict__")["__spec__"] = spec
         self._attach_kept()
         self._follow_aliases()
         self.removed = [name for name in self.order if name not in sys.modules]
         self._detach(self.removed)
         before = self.before  # a set less a dict's keys would walk every key
         self.added = sorted(name for name in self._inserted() if name not in before)
+
+    def _serve_kept(self, specs: Dict[str, Any]) -> Dict[str, Tuple[types.ModuleType, Any]]:
+        # The modules left loaded under purged packages leave sys.modules for the
+        # import and are served back as they are, so `import pkg.sub.ext` imports the
+        # new `pkg.sub` first, as the first import did, rather than finding `ext` loaded
+        # under a package that is not (pandas' extension modules under `pandas._libs`).
+        served = {}
+        for name in self.kept:
+            module = sys.modules.get(name)
+            if module is None or module is not self.before.get(name) or not issubclass(
+                    type(module), types.ModuleType):
+                continue
+            namespace = object.__getattribute__(module, "__dict__")  # a lazy module stays so
+            spec = importlib.machinery.ModuleSpec(name, _Existing(module),  # type: ignore[arg-type]
+                                                  is_package="__path__" in namespace)
+            served[name], specs[name] = (module, namespace.get("__spec__")), spec
+            del sys.modules[name]
+        return served
 
     def _load_lazy(self) -> None:
         # A package may put its submodules in sys.modules itself, with

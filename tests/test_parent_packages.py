@@ -124,6 +124,30 @@ class ParentPackageTest(PackageCase):
         self.assertNotIn("__getattr__", vars(api))
 
 
+    def test_a_module_left_loaded_under_a_package_run_again_is_imported_through_it(self) -> None:
+        # pandas' extension `pandas._libs.window.aggregations`, left loaded
+        # under its package, imported by full name from a module run before
+        # that package: the new package is imported first, as the first time.
+        self.files({
+            "base_{pkg}.py": "K = 1\n",
+            "{pkg}/__init__.py": "from base_{pkg} import K\nfrom {pkg} import user\n",
+            "{pkg}/sub/__init__.py": "from base_{pkg} import K\n",
+            "{pkg}/sub/ext.py": "VALUE = 2\n",
+            "{pkg}/user.py": "from base_{pkg} import K\nimport {pkg}.sub.ext as ext\n"
+                             "X = ext.VALUE + K\n",
+        })
+        self.load("{pkg}")
+        ext = self.mod("{pkg}.sub.ext")
+        spec = ext.__spec__
+        self.write("base_{pkg}.py", "K = 5\n")
+        report = reloader.reload("base_" + self.pkg)
+        self.assertNotIn(self.pkg + ".sub.ext", report.reloaded)  # left loaded
+        self.assertEqual(self.mod("{pkg}.user").X, 7)
+        self.assertIs(self.mod("{pkg}.sub.ext"), ext)
+        self.assertIs(self.mod("{pkg}.sub").ext, ext)
+        self.assertIs(ext.__spec__, spec)
+
+
 class MainTest(PackageCase):
     def test_modules_importing_main_are_not_dependents(self) -> None:
         # IPython's completer imports __main__, which holds the user's objects.
