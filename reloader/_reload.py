@@ -137,6 +137,7 @@ def _select(targets: Sequence[object], dependents: bool, offer: bool = False) ->
         paths = {name: table.infos[name].path for name in order}
         kept = [c for n in order if table.infos[n].search_paths
                 for c in sorted(table.children.get(n, ())) if c not in reasons]
+        kept += [d for c in kept for d in table.under(c)[1:] if d not in reasons]  # theirs too
         aliases = {a: n for a, n in table.aliases.items() if n in reasons}
         made = _Selection(Plan(modules, skipped, cycles, kept_reasons), paths, kept, rebind,
                           aliases, [group for group in groups if len(group) > 1])

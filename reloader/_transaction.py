@@ -561,7 +561,7 @@ class Transaction:
         starting: Callable[[types.ModuleType, str], None] = lambda module, name: None,
     ) -> None:
         self.order = list(order)
-        self.kept = list(kept)  # loaded submodules of purged packages that are not purged
+        self.kept = list(kept)  # loaded submodules of purged packages (theirs too), not purged
         self.kept_under: Dict[str, List[str]] = {}  # package -> its kept submodules
         for name in self.kept:
             self.kept_under.setdefault(name.rpartition(".")[0], []).append(name)

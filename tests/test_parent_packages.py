@@ -133,8 +133,11 @@ class ParentPackageTest(PackageCase):
             "{pkg}/__init__.py": "from base_{pkg} import K\nfrom {pkg} import user\n",
             "{pkg}/sub/__init__.py": "from base_{pkg} import K\n",
             "{pkg}/sub/ext.py": "VALUE = 2\n",
+            "{pkg}/sub/inner/__init__.py": "",
+            "{pkg}/sub/inner/leaf.py": "VALUE = 3\n",
             "{pkg}/user.py": "from base_{pkg} import K\nimport {pkg}.sub.ext as ext\n"
-                             "X = ext.VALUE + K\n",
+                             "import {pkg}.sub.inner.leaf as leaf\n"
+                             "X = ext.VALUE + K\nY = leaf.VALUE\n",
         })
         self.load("{pkg}")
         ext = self.mod("{pkg}.sub.ext")
@@ -142,7 +145,8 @@ class ParentPackageTest(PackageCase):
         self.write("base_{pkg}.py", "K = 5\n")
         report = reloader.reload("base_" + self.pkg)
         self.assertNotIn(self.pkg + ".sub.ext", report.reloaded)  # left loaded
-        self.assertEqual(self.mod("{pkg}.user").X, 7)
+        self.assertEqual((self.mod("{pkg}.user").X, self.mod("{pkg}.user").Y), (7, 3))
+        self.assertIs(self.mod("{pkg}.sub").inner.leaf, self.mod("{pkg}.sub.inner.leaf"))
         self.assertIs(self.mod("{pkg}.sub.ext"), ext)
         self.assertIs(self.mod("{pkg}.sub").ext, ext)
         self.assertIs(ext.__spec__, spec)
