@@ -311,8 +311,8 @@ EXTRA_SUITES: List[ExtraSuite] = [
                ".venv-check/web/: Flask, FastAPI with uvicorn and Django, pinned (about 90 MB), "
                "on CPython 3.12 or 3.13"),
     ExtraSuite("real packages", run_real_packages,
-               ".venv-check/real-packages/: 65 PyPI packages and what they need, pinned in "
-               "tests/real_packages/requirements.txt (about 320 MB), on CPython 3.11"),
+               ".venv-check/real-packages/: 67 PyPI packages and what they need, pinned in "
+               "tests/real_packages/requirements.txt (about 490 MB), on CPython 3.11"),
 ]
 
 

@@ -2571,3 +2571,149 @@ def edited(h):
     return [h["double"](2) == 6 and "6" in call(h["app"], "/api/item", "n=2")[2],
             m.Api().double(2) == 6]
 """, [("return n * 2", "return n * 3")])
+
+
+# An import cycle through dask and pandas, with pandas' extension modules left loaded.
+case("xarray", "xarray", "xarray", "xarray.core.dataarray:DataArray.to_dict", """
+import sys
+
+import numpy as np
+import xarray as xr
+
+
+@xr.register_dataarray_accessor("geo")
+class GeoAccessor:
+    def __init__(self, obj):
+        self._obj = obj
+
+    def center(self):
+        return float(self._obj.mean())
+
+    @property
+    def span(self):
+        return float(self._obj.max() - self._obj.min())
+
+
+@xr.register_dataset_accessor("summ")
+class Summ:
+    def __init__(self, ds):
+        self._ds = ds
+
+    def names(self):
+        return sorted(self._ds.data_vars)
+
+
+DA = xr.DataArray(np.arange(6.0).reshape(2, 3), dims=("x", "y"), coords={"x": [10, 20]}, name="v")
+
+
+def smoke():
+    ds = DA.to_dataset()
+    return [DA.sum("y").values.tolist(), DA.geo.center(), DA.geo.span, ds.summ.names(),
+            float(ds["v"].sel(x=20).mean()), DA.isel(y=0).to_dict()["data"], (DA + 1).max().item(),
+            isinstance(DA, xr.DataArray)]
+
+
+def hold():
+    da = xr.DataArray([1.0, 2.0, 3.0], dims="t", name="h")
+    return {"da": da, "ds": da.to_dataset(), "acc": da.geo, "bound": da.geo.center,
+            "cls": GeoAccessor, "mean": da.mean, "DataArray": xr.DataArray, "to_dict": da.to_dict}
+
+
+def use(h):
+    m = sys.modules[__name__]
+    return [h["bound"](), h["acc"].span, h["da"].geo.center(), h["ds"].summ.names(),
+            isinstance(h["da"], sys.modules["xarray"].DataArray), isinstance(h["da"].geo, m.GeoAccessor),
+            float(h["mean"]()), h["DataArray"]([1, 2], dims="a").sum().item(), h["to_dict"]()["data"],
+            (h["da"] * 2).to_dict()["data"], float(h["ds"]["h"].sum())]
+
+
+def edited(h):
+    m = sys.modules[__name__]
+    return [h["bound"]() == 200.0 and h["da"].geo.center() == 200.0,
+            m.DA.geo.center() == 250.0 and xr.DataArray([1.0]).geo.center() == 100.0]
+""", [("return float(self._obj.mean())", "return float(self._obj.mean()) * 100")])
+
+
+# Dispatch registries filled by the user module; delayed graphs held.
+case("dask", "dask", "dask", "dask.local:get_sync", """
+import sys
+
+import dask
+import dask.array as da
+from dask import delayed
+from dask.base import normalize_token, tokenize
+from dask.sizeof import sizeof
+from dask.utils import Dispatch
+
+
+class Box:
+    def __init__(self, n):
+        self.n = n
+
+    def double(self):
+        return self.n * 2
+
+
+@sizeof.register(Box)
+def _sizeof_box(b):
+    return 1000 + b.n
+
+
+@normalize_token.register(Box)
+def _token_box(b):
+    return ("Box", b.n)
+
+
+describe = Dispatch("describe")
+
+
+@describe.register(int)
+def _describe_int(x):
+    return "int:%d" % x
+
+
+@describe.register(Box)
+def _describe_box(b):
+    return "box:%d" % b.n
+
+
+@delayed
+def inc(x):
+    return x + 1
+
+
+@delayed(pure=True)
+def add(x, y):
+    return x + y
+
+
+def smoke():
+    total = add(inc(1), inc(Box(2).double()))
+    arr = da.arange(10, chunks=3)
+    return [total.compute(scheduler="sync"), int((arr * 2).sum().compute(scheduler="sync")),
+            sizeof(Box(5)), describe(3), describe(Box(1)), tokenize(Box(4)) == tokenize(Box(4)),
+            arr.chunks, dask.compute(inc(1), scheduler="sync")]
+
+
+def hold():
+    b = Box(3)
+    return {"box": b, "graph": add(inc(b.n), 10), "arr": da.ones((4,), chunks=2), "inc": inc,
+            "bound": b.double, "describe": describe, "sizeof": sizeof, "cls": Box,
+            "compute": dask.compute}
+
+
+def use(h):
+    m = sys.modules[__name__]
+    return [h["graph"].compute(scheduler="sync"), int(h["arr"].sum().compute(scheduler="sync")),
+            h["inc"](4).compute(scheduler="sync"), h["bound"](), h["describe"](h["box"]),
+            h["sizeof"](h["box"]), m.sizeof(h["box"]), isinstance(h["box"], m.Box),
+            h["compute"](h["inc"](1), scheduler="sync"), m.describe(h["box"]),
+            sys.modules["dask.sizeof"].sizeof(h["box"])]
+
+
+def edited(h):
+    m = sys.modules[__name__]
+    return [h["bound"]() == 30 and h["describe"](h["box"]) == "BOX:3" and h["sizeof"](h["box"]) == 2003,
+            m.Box(1).double() == 10 and m.describe(m.Box(2)) == "BOX:2" and m.sizeof(m.Box(1)) == 2001]
+""", [("return self.n * 2", "return self.n * 10"), ('return "box:%d" % b.n', 'return "BOX:%d" % b.n'),
+      ("return 1000 + b.n", "return 2000 + b.n")])
