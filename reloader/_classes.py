@@ -128,7 +128,7 @@ class ClassPatcher:
             return self.canon.old[id(new)] is old
         if old.__qualname__ != new.__qualname__ or id(new) in self.split:
             return False
-        self._rebase(new)
+        self.rebase(new)
         why = self.refused.get(id(new)) or refusal(old, new, self.canon, self.split)
         if why is None:
             marks = (len(self.journal.entries), len(self.canon.new), len(self.pairer.pairs),
@@ -165,8 +165,8 @@ class ClassPatcher:
         self._adopt_metaclass(new)
         return False
 
-    def _rebase(self, new: type) -> None:
-        # On the patched bases, as new code names them: then slotted instances can take `old`.
+    def rebase(self, new: type) -> None:
+        """Put `new` on the patched bases, as new code names them; `unbased` says why not."""
         if not self.canon.new.keys().isdisjoint(map(id, new.__bases__)):
             try:
                 self.journal.set(new, "__bases__", tuple(map(self.canon.get, new.__bases__)))

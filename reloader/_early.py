@@ -9,23 +9,30 @@ would meet both (pint's `UnitRegistry()` reading flexparser's subclass registry;
 a zarr array written at import, through zarr's buffer registry). `now()` looks
 again at once where the module's code can have stored them: the containers in the
 dictionaries of its classes' bases and metaclasses, and those looked into in the
-modules whose functions, or module objects, it holds.
+modules whose functions, or module objects, it holds. And a class the new code made
+from a class just mapped, with no old version of its own (a subclass the edit added,
+rpyc's netref classes a factory made and a dict keeps), takes the old class as its
+base at once: it would derive from the discarded one.
 
 It must not look anywhere else: it runs for every module that maps a class.
 """
 
+import itertools
 import types
 from typing import Any, Dict, Iterable, List, Set
 
 from ._canonical import Canon
+from ._classes import ClassPatcher, TwoHierarchies
 from ._containers import CONTAINERS, class_dict
 from ._journal import MISSING
 
 
-def now(canon: Canon, namespace: Dict[str, Any], known: Dict[Any, Any]) -> None:
-    """Look again where the module of `namespace`, which just mapped new classes, may have
-    stored them. `known` keeps what is known of the bases and looked containers for the
-    reload."""
+def now(canon: Canon, namespace: Dict[str, Any], known: Dict[Any, Any],
+        patcher: ClassPatcher, mapped: int) -> None:
+    """Look again where the module of `namespace`, which mapped new classes (those after
+    the first `mapped` of `canon`), may have stored them, and rebase the classes made from
+    them. `known` keeps what is known of the bases and looked containers for the reload."""
+    _rebase_made(canon, patcher, mapped)
     classes: List[type] = []
     reached: Set[int] = set()
     for value in list(namespace.values()):
@@ -43,6 +50,22 @@ def now(canon: Canon, namespace: Dict[str, Any], known: Dict[Any, Any]) -> None:
         _looked(canon, reached, known)
     finally:
         canon.home = home
+
+
+def _rebase_made(canon: Canon, patcher: ClassPatcher, mapped: int) -> None:
+    for new in list(itertools.islice(canon.new.values(), mapped, None)):
+        if not issubclass(type(new), type):
+            continue
+        for made in type.__subclasses__(new):
+            if canon.new.get(id(made), MISSING) is made or id(made) in patcher.waiting_ids:
+                continue  # patched itself, or soon
+            patcher.rebase(made)
+            why = patcher.unbased.pop(id(made), None)
+            if why is not None:
+                raise TwoHierarchies(
+                    "cannot update class {!r}: class {!r}, which the new code made from it "
+                    "and which has no old version{}, so old and new code would meet two class "
+                    "hierarchies".format(canon.old[id(new)].__qualname__, made.__qualname__, why))
 
 
 def _bases(canon: Canon, classes: Iterable[type], known: Dict[Any, Any]) -> None:

@@ -900,6 +900,22 @@ class ClassTest(UpdateCase):
         self.assertEqual(self.mod("{pkg}.user").MERGED, 2)
         self.assertIs(self.mod("{pkg}.reg").get("Buffer"), old)
 
+    def test_a_subclass_the_edit_adds_derives_from_the_kept_class(self) -> None:
+        self.write("{pkg}/__init__.py")
+        body = "class Base:\n    def name(self):\n        return 'base'\n"
+        self.write("{pkg}/a.py", body)
+        base = self.load("{pkg}.a").Base
+        held = base()
+        self.write("{pkg}/a.py", body + "class Extra(Base):\n    pass\n"
+                   "CACHE = {'made': type('Made', (Base,), {})}\n")
+        report = self.reload()
+        a = self.mod("{pkg}.a")
+        self.assertEqual(report.not_updated, {})
+        self.assertIs(a.Base, base)
+        self.assertTrue(issubclass(a.Extra, base) and issubclass(a.CACHE["made"], base))
+        self.assertIsInstance(a.Extra(), type(held))
+        self.assertEqual(a.CACHE["made"]().name(), "base")
+
     def test_one_class_isinstance_both_ways_and_super(self) -> None:
         self.write("{pkg}/__init__.py")
         body = """
