@@ -31,7 +31,7 @@ from ._body import (
     wrapper_for_class,
 )
 from ._canonical import Canon
-from ._containers import CONTAINERS, attributes_of, same_place
+from ._containers import CONTAINERS, attributes_of, same_place, same_sentinel
 from ._enums import update_enum
 from ._generations import weakly_called
 from ._held import only_held_by, unheld
@@ -74,10 +74,8 @@ class ClassPatcher:
         self.journal, self.canon, self.pairer = journal, canon, pairer
         self.notes, self.replaced = notes, replaced
         self.patched: Set[int] = set()
-        #: ids of new classes that stand beside their old version.
-        self.split: Set[int] = set()
-        #: Registries in class bodies, and functions with closures or defaults,
-        #: canonicalised once the module's classes are done.
+        self.split: Set[int] = set()  # ids of new classes that stand beside their old version
+        #: Registries in class bodies, functions with closures or defaults: settled later.
         self.containers: List[Tuple[Any, str]] = []
         self.functions: List[types.FunctionType] = []
         #: Old methods only weak references call, kept alive once the reload succeeds.
@@ -86,9 +84,9 @@ class ClassPatcher:
         self.attributes: List[Any] = []
         #: old class, new class, old, new...: whose body keys are remembered after success.
         self.bodies: List[type] = []
-        #: Modules of this reload whose new code has not finished running.
+        #: Modules of this reload whose new code has not finished running, and all of them.
         self.running: Set[str] = set()
-        self.reloading: FrozenSet[str] = frozenset()  # every module of this reload
+        self.reloading: FrozenSet[str] = frozenset()
         #: Classes waiting for their bases or metaclass to be patched first.
         self.waiting: List[Tuple[type, type, List[Any]]] = []
         self.waiting_ids: Set[int] = set()
@@ -241,10 +239,8 @@ class ClassPatcher:
                     self.pairer.pair(current, value)
                 type.__setattr__(old, key, value)
                 continue
-            if kind is type(current) and (
-                (kind in PLAIN and current == value)
-                or (kind is tuple and same_values(current, value))
-            ):
+            if kind is type(current) and (kind in PLAIN and current == value or (
+                    kind is tuple and same_values(current, value))):
                 continue  # setting a class attribute is not free: leave what is equal
             if kind in _LAYOUT and getattr(value, "__objclass__", None) is new:
                 continue  # a slot or __dict__ of the new layout: the old one is the same
@@ -256,6 +252,10 @@ class ClassPatcher:
                 instances.append(value)  # made at import time: re-classed below
             elif kind is tuple or kind is frozenset:
                 value = canon.settled(value)  # (Cls, int): the class itself, canonical
+            elif kind is type(current) and kind.__module__ != "builtins" and same_sentinel(
+                    current, value):  # `closed = State("closed")`: old instances hold it
+                canon.map(value, current)
+                value = current
             elif kind in _CONTAINERS:
                 if kind is type(current) and kept_cache(journal, current, value):
                     value = current  # a weak cache of its instances: the old ones stay found

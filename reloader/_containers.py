@@ -211,3 +211,12 @@ def values_of(mapping: Any) -> Any:
 def entries(mapping: Any) -> List[Tuple[Any, Any]]:
     """A mapping's (key, value) pairs, a dict subclass's read as a dict's (`values_of`)."""
     return list(dict.items(mapping) if isinstance(mapping, dict) else mapping.items())
+
+
+def same_sentinel(old: Any, new: Any) -> bool:
+    """Whether two objects of one class hold the same constants (`plain_state`), and no
+    weak reference was taken of the new one (nothing registered it): one sentinel, which
+    old data holds as the old one (`MISSING = _Sentinel("MISSING")`, a state object)."""
+    state = plain_state(old, layout_state(old))
+    return state is not None and state == plain_state(new, layout_state(new)) and not (
+        weakref.getweakrefcount(new))

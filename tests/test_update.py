@@ -916,6 +916,31 @@ class ClassTest(UpdateCase):
         self.assertIsInstance(a.Extra(), type(held))
         self.assertEqual(a.CACHE["made"]().name(), "base")
 
+    def test_a_state_object_a_class_body_makes_stays_the_one_instances_hold(self) -> None:
+        # automat's states: made in the class body, held by the instances.
+        self.write("{pkg}/__init__.py")
+        body = """
+            class State:
+                def __init__(self, name):
+                    self.name = name
+            class Door:
+                closed = State("closed")
+                opened = State("opened")
+                def __init__(self):
+                    self.current = Door.closed
+                def toggle(self):
+                    cls = type(self)
+                    self.current = {cls.closed: cls.opened, cls.opened: cls.closed}[self.current]
+                    return self.current.name{v}
+            """
+        self.write("{pkg}/door.py", body.replace("{v}", ""))
+        door = self.load("{pkg}.door").Door()
+        self.write("{pkg}/door.py", body.replace("{v}", ".upper()"))
+        report = self.reload()
+        self.assertEqual(report.not_updated, {})
+        self.assertEqual((door.toggle(), door.toggle()), ("OPENED", "CLOSED"))
+        self.assertIs(self.mod("{pkg}.door").Door.closed, door.current)
+
     def test_one_class_isinstance_both_ways_and_super(self) -> None:
         self.write("{pkg}/__init__.py")
         body = """
