@@ -671,9 +671,13 @@ class _Table:
             package = name.rpartition(".")[0]
             if not package or package in self.infos:
                 return info
-            declared = ("its package {!r} is not loaded (its import failed, or it was taken "
-                        "out of sys.modules): reloading it would import that package "
-                        "again".format(package))
+            if package in self.others:  # twisted's `twisted.python`, a _ModuleProxy
+                declared = ("its package {!r} is in sys.modules as a {} object, not a module: "
+                            "it cannot be reloaded".format(package, self.others[package]))
+            else:
+                declared = ("its package {!r} is not loaded (its import failed, or it was "
+                            "taken out of sys.modules): reloading it would import that package "
+                            "again".format(package))
         return info._replace(protected=declared)
 
 

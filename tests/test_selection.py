@@ -421,6 +421,27 @@ class ProtectedTest(PackageCase):
         self.assertNotIn(self.pkg + ".sub", reloader.plan(self.pkg).skipped)
 
 
+    def test_a_submodule_of_a_package_replaced_with_a_proxy_says_so(self) -> None:
+        # twisted puts a _ModuleProxy in place of `twisted.python`.
+        self.files({
+            "{pkg}/__init__.py": "",
+            "{pkg}/sub/__init__.py": """
+                import sys
+                from . import real
+                class Proxy:
+                    def __init__(self, module):
+                        self.__dict__["_module"] = module
+                    def __getattr__(self, name):
+                        return getattr(self._module, name)
+                sys.modules[__name__] = Proxy(sys.modules[__name__])
+                """,
+            "{pkg}/sub/real.py": "X = 1\n",
+        })
+        self.load("{pkg}.sub")
+        self.assertIn("{!r} is in sys.modules as a Proxy object".format(self.pkg + ".sub"),
+                      reloader.plan(self.pkg).skipped[self.pkg + ".sub.real"])
+
+
 class OrphanTest(PackageCase):
     def test_a_submodule_whose_package_failed_to_import_is_left_out(self) -> None:
         # An optional integration: `pkg.opt` imports a submodule, then fails on a
