@@ -23,6 +23,7 @@ import os
 import re
 import subprocess
 import sys
+import types
 from typing import Any, Dict, List, NamedTuple, Optional, Set, Tuple
 
 EDITS = 3  # constants edited per package
@@ -113,8 +114,8 @@ def read_sources(names: List[str]) -> Sources:
     sources: Sources = {}
     for name in names:
         module = sys.modules.get(name)
-        if getattr(module, "__spec__", None) is None:
-            continue  # made at run time (bottle.ext, with bottle.py as its file): never reloaded
+        if not isinstance(module, types.ModuleType) or getattr(module, "__spec__", None) is None:
+            continue  # a proxy (twisted.python), or made at run time (bottle.ext): never reloaded
         path = getattr(module, "__file__", None) or ""
         if path.endswith(".py"):
             try:  # a module its package made under another file's name has none
