@@ -252,8 +252,8 @@ class ClassPatcher:
                 instances.append(value)  # made at import time: re-classed below
             elif kind is tuple or kind is frozenset:
                 value = canon.settled(value)  # (Cls, int): the class itself, canonical
-            elif kind is type(current) and kind.__module__ != "builtins" and same_sentinel(
-                    current, value):  # `closed = State("closed")`: old instances hold it
+            elif kind is type(current) and key[:2] != "__" and kind.__module__ != "builtins" \
+                    and same_sentinel(current, value):  # `closed = State("closed")`, held
                 canon.map(value, current)
                 value = current
             elif kind in _CONTAINERS:

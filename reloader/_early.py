@@ -17,7 +17,6 @@ base at once: it would derive from the discarded one.
 It must not look anywhere else: it runs for every module that maps a class.
 """
 
-import itertools
 import types
 from typing import Any, Dict, Iterable, List, Set
 
@@ -28,11 +27,10 @@ from ._journal import MISSING
 
 
 def now(canon: Canon, namespace: Dict[str, Any], known: Dict[Any, Any],
-        patcher: ClassPatcher, mapped: int) -> None:
-    """Look again where the module of `namespace`, which mapped new classes (those after
-    the first `mapped` of `canon`), may have stored them, and rebase the classes made from
-    them. `known` keeps what is known of the bases and looked containers for the reload."""
-    _rebase_made(canon, patcher, mapped)
+        patcher: ClassPatcher) -> None:
+    """Look again where the module of `namespace`, which just mapped new classes, may have
+    stored them, and rebase the classes made from them. `known` keeps what is known of the
+    bases and looked containers for the reload."""
     classes: List[type] = []
     reached: Set[int] = set()
     for value in list(namespace.values()):
@@ -44,6 +42,7 @@ def now(canon: Canon, namespace: Dict[str, Any], known: Dict[Any, Any],
         elif issubclass(kind, type) and canon.new.get(id(value), MISSING) is value:
             classes.append(value)
     reached.discard(id(namespace))
+    _rebase_made(canon, patcher, classes)
     home, canon.home = canon.home, None
     try:
         _bases(canon, classes, known)
@@ -52,10 +51,8 @@ def now(canon: Canon, namespace: Dict[str, Any], known: Dict[Any, Any],
         canon.home = home
 
 
-def _rebase_made(canon: Canon, patcher: ClassPatcher, mapped: int) -> None:
-    for new in list(itertools.islice(canon.new.values(), mapped, None)):
-        if not issubclass(type(new), type):
-            continue
+def _rebase_made(canon: Canon, patcher: ClassPatcher, classes: List[type]) -> None:
+    for new in classes:
         for made in type.__subclasses__(new):
             if canon.new.get(id(made), MISSING) is made or id(made) in patcher.waiting_ids:
                 continue  # patched itself, or soon

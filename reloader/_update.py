@@ -107,7 +107,7 @@ class Updater:
             settle_function(self.canon, function)
         self._class_attributes(final=False)
         if len(self.canon.new) > mapped:  # before later modules read what it registered
-            _early.now(self.canon, new_dict, self.bases, self.classes, mapped)
+            _early.now(self.canon, new_dict, self.bases, self.classes)
         self.canon.namespace(name, new_dict, self.classes.patched)
         for function in self.pairer.pairs[paired::2]:  # old functions given the new code
             settle_defaults(self.canon, function)
