@@ -6,6 +6,7 @@ import os
 import pathlib
 import shutil
 import sys
+import textwrap
 import types
 import unittest
 import zipfile
@@ -168,6 +169,19 @@ class ModuleObjectTest(PackageCase):
         self.assertEqual(
             sorted(report.reloaded), sorted([self.pkg, self.pkg + ".util", self.pkg + ".other"])
         )
+
+
+
+#: A module that puts a proxy in its own place in sys.modules (zope.deprecation, twisted).
+_PROXIED = textwrap.dedent("""
+    import sys
+    class Proxy:
+        def __init__(self, module):
+            self.__dict__["_module"] = module
+        def __getattr__(self, name):
+            return getattr(self._module, name)
+    sys.modules[__name__] = Proxy(sys.modules[__name__])
+    """)
 
 
 class ProtectedTest(PackageCase):
@@ -393,21 +407,12 @@ class ProtectedTest(PackageCase):
             reloader.reload(self.pkg + ".virtual")
         self.assertIn("no module spec", str(caught.exception))
 
-
     def test_an_entry_a_library_replaced_with_a_proxy_is_named_not_skipped_silently(self) -> None:
         # zope.deprecation's deprecated() puts a proxy in the module's place
         # (pyramid.security): it is no module reloader can reload.
         self.files({
             "{pkg}/__init__.py": "",
-            "{pkg}/sub.py": """
-                import sys
-                class Proxy:
-                    def __init__(self, module):
-                        self.__dict__["_module"] = module
-                    def __getattr__(self, name):
-                        return getattr(self._module, name)
-                sys.modules[__name__] = Proxy(sys.modules[__name__])
-                """,
+            "{pkg}/sub.py": _PROXIED,
         })
         self.load("{pkg}.sub")
         report = reloader.reload(self.pkg)
@@ -420,21 +425,11 @@ class ProtectedTest(PackageCase):
         sys.modules[self.pkg + ".sub"] = None  # gone from the table's others once it is None
         self.assertNotIn(self.pkg + ".sub", reloader.plan(self.pkg).skipped)
 
-
     def test_a_submodule_of_a_package_replaced_with_a_proxy_says_so(self) -> None:
         # twisted puts a _ModuleProxy in place of `twisted.python`.
         self.files({
             "{pkg}/__init__.py": "",
-            "{pkg}/sub/__init__.py": """
-                import sys
-                from . import real
-                class Proxy:
-                    def __init__(self, module):
-                        self.__dict__["_module"] = module
-                    def __getattr__(self, name):
-                        return getattr(self._module, name)
-                sys.modules[__name__] = Proxy(sys.modules[__name__])
-                """,
+            "{pkg}/sub/__init__.py": "from . import real\n" + _PROXIED,
             "{pkg}/sub/real.py": "X = 1\n",
         })
         self.load("{pkg}.sub")
