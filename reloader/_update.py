@@ -6,9 +6,11 @@ the old and new namespaces name by name (`_matching`), pairing old
 functions with their new versions (`_pairing`) unless nothing else holds
 them (`_held`), patching old classes (`_classes`, `_body`, `_safety`) and
 enums (`_enums`) in place, pointing the new code at the old
-objects that stand for new ones (`_canonical`; once every class is patched,
-also where code that ran later, or modules not reloaded, hold them:
-`_reached`), and remembering the earlier
+objects that stand for new ones (`_canonical`; as soon as a module ran, where
+it can have registered them: `_early`; once every class is patched, also
+where code that ran later, or modules not reloaded, hold them: `_reached`,
+in `settle()`), pairing what kept objects held of its functions (`_in_place`),
+and remembering the earlier
 versions still held (`_generations`). Every change to an object that existed
 before goes into the undo journal (`_journal`); `undo()` plays it back when
 the reload fails and returns what could not be put back. `commit()` finishes
