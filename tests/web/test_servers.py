@@ -144,10 +144,14 @@ class ServerCase(unittest.TestCase):
         self.write(self.edited, self.source(1))
 
     def write(self, relative: str, text: str) -> None:
+        # Through a temporary file renamed over it, as editors save: written in place,
+        # a busy machine can leave the file empty for longer than the debounce, and the
+        # reload then runs what is there, as it should, failing requests meanwhile.
         path = os.path.join(self.folder, *relative.split("/"))
         os.makedirs(os.path.dirname(path), exist_ok=True)
-        with open(path, "w", encoding="utf-8") as handle:
+        with open(path + ".saving", "w", encoding="utf-8") as handle:
             handle.write(textwrap.dedent(text))
+        os.replace(path + ".saving", path)
 
     def start(self) -> Tuple["subprocess.Popen[bytes]", int, str]:
         port = free_port()
