@@ -20,6 +20,11 @@ from typing import Any, Callable, Dict, List, Mapping, Optional, Tuple
 
 #: Values that are never mapped and hold nothing of the new code.
 CONSTANT_KINDS = frozenset((types.ModuleType, str, int, float, bytes, bool, type(None)))
+#: Values of a module namespace that are never instances of the module's classes.
+NOT_INSTANCES = frozenset((
+    type(None), str, int, float, bool, bytes, tuple, list, dict, set, frozenset,
+    types.ModuleType, types.FunctionType, types.BuiltinFunctionType, type,
+))
 #: Containers of the standard library that keep their items in others.
 WRAPPING = (collections.ChainMap, collections.UserDict, collections.UserList, collections.deque)
 #: Mappings rewritten item by item: dicts, and the standard library's weak ones.

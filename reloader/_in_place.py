@@ -17,18 +17,13 @@ of the same name the object now holds in its place.
 import types
 from typing import Any, Dict, Hashable, List, Tuple
 
-from ._containers import held_state, layout_state
+from ._containers import NOT_INSTANCES, held_state, layout_state
 
 #: Where a function is held: (attribute or slot, key or index; None for the value itself).
 Where = Tuple[str, Hashable]
 #: An object a namespace binds, and the functions of the module it holds.
 Noted = List[Tuple[Any, Dict[Where, types.FunctionType]]]
 
-#: Values that hold no function of the module in an attribute.
-_PLAIN = frozenset((
-    type(None), str, int, float, bool, bytes, tuple, list, dict, set, frozenset,
-    types.ModuleType, types.FunctionType, types.BuiltinFunctionType,
-))
 
 
 def _held(thing: Any, namespace: Dict[str, Any]) -> Dict[Where, types.FunctionType]:
@@ -57,8 +52,8 @@ def before(namespace: Dict[str, Any]) -> Noted:
     noted: Noted = []
     for key, thing in list(namespace.items()):
         kind = type(thing)
-        if kind in _PLAIN or key[:2] == "__" == key[-2:] or issubclass(kind, type) or getattr(
-                kind, "__module__", None) == module:
+        if kind in NOT_INSTANCES or key[:2] == "__" == key[-2:] or issubclass(
+                kind, type) or getattr(kind, "__module__", None) == module:
             continue  # the import system's `__spec__` and `__loader__` hold none of its own
         held = _held(thing, namespace)
         if held:

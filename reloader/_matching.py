@@ -17,11 +17,10 @@ import enum
 import gc
 import sys
 import types
-import weakref
 from typing import Any, Dict, List, Set, Tuple
 
 from . import _class_pairs, _instances
-from ._containers import held_state, layout_state, plain_state, same_place
+from ._containers import NOT_INSTANCES, held_state, layout_state, same_place, same_sentinel
 from ._held import unheld
 from ._journal import MISSING
 from ._pairing import (
@@ -33,11 +32,6 @@ from ._pairing import (
     wrapped,
 )
 
-#: Values of a module namespace that are never instances of the module's classes.
-_NOT_INSTANCES = frozenset((
-    type(None), str, int, float, bool, bytes, tuple, list, dict, set, frozenset,
-    types.ModuleType, types.FunctionType, types.BuiltinFunctionType, type,
-))
 #: Values that are never callable: nothing to pair.
 _CONSTANTS = frozenset((type(None), str, int, float, bool, bytes, types.ModuleType))
 #: What the import system sets, made anew by every import.
@@ -65,7 +59,7 @@ def match(update: Any, old_dict: Dict[str, Any], new_dict: Dict[str, Any]) -> No
             new.__globals__.get("__name__") == name
         ):  # an earlier version of its own function, taken back from elsewhere
             update.captured.setdefault(name, []).append(key)
-        if new_kind not in _NOT_INSTANCES:
+        if new_kind not in NOT_INSTANCES:
             instances.setdefault(id(new_kind), []).append(new)  # classes a metaclass made too
             if not issubclass(new_kind, type):
                 keys.append(key)
@@ -244,15 +238,13 @@ def _match_instances(
         if old is new or old is MISSING or issubclass(kind, type):
             continue
         one_class = kind is type(new)
-        if one_class or _class_pairs.one_local_class(kind, type(new)):  # `make_sentinel()`'s
-            old_layout, new_layout = layout_state(old), layout_state(new)
-            state = plain_state(old, old_layout)
-            if state is not None and state == plain_state(new, new_layout) \
-                    and not weakref.getweakrefcount(new):  # none registered it weakly
-                update.canon.map(new, old)
-                continue
+        if (one_class or _class_pairs.one_local_class(kind, type(new))) and same_sentinel(
+                old, new):  # (a factory's too: `make_sentinel()`)
+            update.canon.map(new, old)
+            continue
         if one_class:
-            old_vars, new_vars = held_state(old, old_layout), held_state(new, new_layout)
+            old_vars = held_state(old, layout_state(old))
+            new_vars = held_state(new, layout_state(new))
             for name, value in old_vars.items() if old_vars and new_vars is not None else ():
                 other = new_vars.get(name)
                 for one, two in [(value, other)] if type(value) is types.FunctionType else (
@@ -283,7 +275,7 @@ def _definition(thing: Any, key: str, namespace: Dict[str, Any]) -> Any:
             kind = type(value)
             if kind is tuple:
                 items: Any = value
-            elif kind in _NOT_INSTANCES:
+            elif kind in NOT_INSTANCES:
                 items = (value,)
             elif getattr(kind, "__module__", None) == module and not issubclass(kind, type):
                 items = [f for member in vars(kind).values() for f in functions_of(member)]

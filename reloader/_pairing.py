@@ -220,9 +220,9 @@ class Pairer:
             return
         if old_kind is _LRU_CACHE:
             self.caches.append(old)  # its results are the old code's: cleared on success
-        inner = wrapped(old)
+        inner, new_inner = wrapped(old), wrapped(new)
         if inner is not None:  # with what the new one wraps, or itself (the decorator went)
-            self.pair(inner, wrapped(new) if wrapped(new) is not None else new)
+            self.pair(inner, new if new_inner is None else new_inner)
         elif old_kind is new_kind and not issubclass(old_kind, CALLABLES):
             # A wrapper with no `__wrapped__` to read (slots; wrapt's, in C): what it holds.
             held = held_functions(new)
